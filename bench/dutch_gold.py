@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Score an article-text extractor on the Dutch gold set (tests/fixtures/site).
+
+Materialises the fixture pages in the layout that the shared scorer expects
+(html/<id>.html.gz holding UTF-8 HTML, plus ground-truth.json with articleBody and url)
+in a temporary directory, then runs extract_eval.py on it. Every argument this script does
+not know is passed through to extract_eval.py.
+
+  python3 bench/dutch_gold.py --cmd 'target/release/citecheck text -'
+  python3 bench/dutch_gold.py --worst 5 --cmd 'target/release/citecheck text -'
+  python3 bench/dutch_gold.py --eval ../shared/bench/extract_eval.py --peer trafilatura
+  python3 bench/dutch_gold.py --out /tmp/dutch-gold      # materialise only, keep the files
+
+Pages not served as UTF-8 (the windows-1252 page) are transcoded, and their
+<meta charset> is rewritten to utf-8, so the extractor sees the same text.
+Stdlib only.
+"""
+
+import argparse
+import gzip
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SITE = REPO / "tests" / "fixtures" / "site"
+DEFAULT_EVAL = REPO.parent / "shared" / "bench" / "extract_eval.py"
+
+META_CHARSET = re.compile(
+    r"""<meta\s+charset=["']?[\w-]+["']?\s*/?>|<meta\s+http-equiv=["']?content-type["']?\s+content=["'][^"']*["']\s*/?>""",
+    re.I)
+
+
+def declared_charset(raw, content_type):
+    """HTML5 order, as far as the fixtures need it: HTTP header, then <meta> in the first 1024 bytes."""
+    m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
+    if m:
+        return m.group(1)
+    m = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", raw[:1024], re.I)
+    if m:
+        return m.group(1).decode("ascii")
+    return "utf-8"
+
+
+def python_codec(label):
+    label = label.lower()
+    # WHATWG: iso-8859-1 and us-ascii mean windows-1252
+    if label in ("windows-1252", "iso-8859-1", "latin1", "us-ascii", "ascii"):
+        return "cp1252"
+    return label
+
+
+def materialise(site, out):
+    routes = {}
+    for line in (site / "routes.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        path, fname, ctype = line.split("\t")
+        routes[fname] = ctype
+    truth = json.loads((site / "ground-truth.json").read_text(encoding="utf-8"))
+    (out / "html").mkdir(parents=True, exist_ok=True)
+    gt_out = {}
+    for item_id, entry in sorted(truth.items()):
+        raw = (site / entry["file"]).read_bytes()
+        codec = python_codec(declared_charset(raw, routes.get(entry["file"])))
+        text = raw.decode(codec)
+        if codec not in ("utf-8", "utf8"):
+            head, rest = text[:1024], text[1024:]
+            head, n = META_CHARSET.subn('<meta charset="utf-8">', head, count=1)
+            if not n:
+                raise SystemExit("%s: cannot rewrite the charset declaration" % entry["file"])
+            text = head + rest
+        with gzip.open(out / "html" / (item_id + ".html.gz"), "wb") as f:
+            f.write(text.encode("utf-8"))
+        gt_out[item_id] = {"articleBody": entry["articleBody"], "url": entry["url"]}
+    (out / "ground-truth.json").write_text(json.dumps(gt_out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(gt_out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="path of extract_eval.py (default: %(default)s)")
+    ap.add_argument("--site", type=Path, default=SITE, help="fixture site directory (default: %(default)s)")
+    ap.add_argument("--out", type=Path, help="materialise into this directory and keep it; "
+                                             "without scorer arguments, stop there")
+    args, rest = ap.parse_known_args(argv)
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+
+    if args.out:
+        n = materialise(args.site, args.out)
+        print("materialised %d pages into %s" % (n, args.out), file=sys.stderr)
+        if not rest:
+            return 0
+        return run_eval(args.eval, args.out, rest)
+    with tempfile.TemporaryDirectory(prefix="dutch-gold-") as tmp:
+        materialise(args.site, Path(tmp))
+        return run_eval(args.eval, Path(tmp), rest)
+
+
+def run_eval(eval_path, data, rest):
+    if not eval_path.exists():
+        raise SystemExit("extract_eval.py not found at %s (use --eval PATH)" % eval_path)
+    if "--data" in rest:
+        raise SystemExit("--data is set by this script")
+    cmd = [sys.executable, str(eval_path), "--data", str(data)] + rest
+    return subprocess.call(cmd, cwd=str(REPO))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,471 @@
+//! Check stage: from a cited URL to a `links.csv` row. The outcome of following a URL
+//! ([`crate::http::FetchOutcome`]) is judged in the order of links.md §1: invalid, duplicate,
+//! unreachable, timeout, blocked, broken, soft 404, redirected, ok. A failed link is a value
+//! ([`LinkStatus`]), never an error.
+
+pub mod challenge;
+pub mod soft404;
+
+use serde::Serialize;
+use url::Url;
+
+use crate::config::MAX_DECODED_BODY;
+use crate::http::body::{decode_content, decode_text, looks_binary};
+use crate::http::fetch::Failure;
+use crate::http::{FetchOutcome, TransportError};
+use crate::input::Source;
+
+/// The contract's link statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatus {
+    /// 2xx with no redirect.
+    Ok,
+    /// 2xx after one or more redirects.
+    Redirected,
+    /// 4xx/5xx after retries, a redirect loop, or too many redirects.
+    Broken,
+    /// No answer within the timeout, after retries.
+    Timeout,
+    /// DNS, connection or TLS failure.
+    Unreachable,
+    /// 2xx, but a not-found page or a redirect to the home page.
+    Soft404,
+    /// The server refuses automated access.
+    Blocked,
+    /// Not an absolute http(s) URL.
+    Invalid,
+    /// The same URL as an earlier row; not fetched again.
+    Duplicate,
+}
+
+impl LinkStatus {
+    /// Every status, in the order summaries list them.
+    pub const ALL: [LinkStatus; 9] = [
+        Self::Ok,
+        Self::Redirected,
+        Self::Broken,
+        Self::Timeout,
+        Self::Unreachable,
+        Self::Soft404,
+        Self::Blocked,
+        Self::Invalid,
+        Self::Duplicate,
+    ];
+
+    /// The name used in CSV and `--fail-on`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Redirected => "redirected",
+            Self::Broken => "broken",
+            Self::Timeout => "timeout",
+            Self::Unreachable => "unreachable",
+            Self::Soft404 => "soft_404",
+            Self::Blocked => "blocked",
+            Self::Invalid => "invalid",
+            Self::Duplicate => "duplicate",
+        }
+    }
+
+    /// Whether the live page is the cited page (its text can be a source).
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Ok | Self::Redirected)
+    }
+
+    /// Whether the web archive should be asked for a copy.
+    pub fn wants_rescue(self) -> bool {
+        matches!(
+            self,
+            Self::Broken | Self::Blocked | Self::Timeout | Self::Unreachable | Self::Soft404
+        )
+    }
+}
+
+/// One `links.csv` row.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LinkRecord {
+    /// Position in the sources file (0-based).
+    #[serde(skip)]
+    pub index: usize,
+    /// The source's id.
+    pub id: String,
+    /// The URL as cited.
+    pub url: String,
+    /// The status.
+    pub status: Option<LinkStatus>,
+    /// Last HTTP status received.
+    pub http_status: Option<u16>,
+    /// Where redirects ended (logical URL).
+    pub final_url: String,
+    /// Redirect hops followed.
+    pub redirects: usize,
+    /// The web-archive snapshot found for a dead link.
+    pub archived_url: String,
+    /// The page's title.
+    pub title: String,
+    /// A readable sentence on what went wrong.
+    pub error: String,
+    /// A short machine-readable reason (`not_found`, `redirect_loop`, `challenge`, …).
+    pub reason: String,
+    /// Each hop: `301 https://a/x -> 200 https://a/y/`.
+    pub redirect_chain: String,
+    /// Requests made.
+    pub attempts: u32,
+    /// The final response's media type.
+    pub content_type: String,
+    /// When the first request began (RFC 3339 UTC).
+    pub fetched_at: String,
+    /// For a duplicate: the id of the row it repeats.
+    pub duplicate_of: String,
+    /// Whether the archived text changed since the previous capture (`run` only).
+    pub changed: String,
+}
+
+impl LinkRecord {
+    /// The status name, empty while undecided.
+    pub fn status_str(&self) -> &'static str {
+        self.status.map_or("", LinkStatus::as_str)
+    }
+}
+
+/// The final page of a followed URL, decoded, for the stages after `check`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The decoded HTML (or plain text).
+    pub text: String,
+    /// Whether it is HTML (else plain text).
+    pub is_html: bool,
+}
+
+/// A row for a URL that is not fetchable.
+pub fn invalid_record(source: &Source, reason: &str, message: &str) -> LinkRecord {
+    LinkRecord {
+        index: source.index,
+        id: source.id.clone(),
+        url: source.url.clone(),
+        status: Some(LinkStatus::Invalid),
+        error: message.to_string(),
+        reason: reason.to_string(),
+        ..LinkRecord::default()
+    }
+}
+
+/// A row for a repeated URL: the original's answer, marked `duplicate`.
+pub fn duplicate_record(source: &Source, original: &LinkRecord) -> LinkRecord {
+    LinkRecord {
+        index: source.index,
+        id: source.id.clone(),
+        url: source.url.clone(),
+        status: Some(LinkStatus::Duplicate),
+        http_status: original.http_status,
+        final_url: original.final_url.clone(),
+        redirects: original.redirects,
+        title: original.title.clone(),
+        duplicate_of: original.id.clone(),
+        error: format!("same URL as row {} (not fetched again)", original.id),
+        ..LinkRecord::default()
+    }
+}
+
+/// Judges a followed URL (links.md §1). `body_limit` is what the fetcher read at most, and
+/// `cap_is_users` says whether hitting it means the user's `--max-body` (an error to report)
+/// or only the quick read of `check` mode.
+pub fn judge(
+    source: &Source,
+    cited: &Url,
+    outcome: &FetchOutcome,
+    cap_is_users: bool,
+    body_limit: usize,
+) -> (LinkRecord, Option<Page>) {
+    let mut record = LinkRecord {
+        index: source.index,
+        id: source.id.clone(),
+        url: source.url.clone(),
+        final_url: outcome.final_url.clone(),
+        redirects: outcome.hops.len().saturating_sub(1),
+        redirect_chain: outcome.redirect_chain(),
+        attempts: outcome.attempts,
+        fetched_at: outcome
+            .exchanges
+            .first()
+            .map(|e| {
+                e.started
+                    .round(jiff::Unit::Second)
+                    .unwrap_or(e.started)
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        ..LinkRecord::default()
+    };
+    let last_any = outcome.exchanges.last();
+    record.http_status = last_any.map(|e| e.status);
+    let attempts = |n: u32| {
+        if n > 1 {
+            format!(" after {n} attempts")
+        } else {
+            String::new()
+        }
+    };
+
+    if let Some(failure) = &outcome.failure {
+        let (status, reason, error) = match failure {
+            Failure::Transport(e) => {
+                let status = match e {
+                    TransportError::Timeout(_) => LinkStatus::Timeout,
+                    _ => LinkStatus::Unreachable,
+                };
+                (
+                    status,
+                    e.reason(),
+                    format!("{e}{}", attempts(outcome.attempts)),
+                )
+            }
+            Failure::RedirectLoop(url) => (
+                LinkStatus::Broken,
+                "redirect_loop",
+                format!("redirect loop via {url}"),
+            ),
+            Failure::TooManyRedirects => (
+                LinkStatus::Broken,
+                "too_many_redirects",
+                format!("more than {} redirects", crate::config::MAX_REDIRECTS),
+            ),
+            Failure::BadRedirect(location) => (
+                LinkStatus::Broken,
+                "bad_redirect",
+                format!(
+                    "redirect to a location that cannot be followed: '{}'",
+                    truncate(location, 200)
+                ),
+            ),
+            Failure::NoLocation => (
+                LinkStatus::Broken,
+                "no_location",
+                format!(
+                    "HTTP {} redirect without a Location header",
+                    record.http_status.unwrap_or(0)
+                ),
+            ),
+            Failure::Remap(message) => (LinkStatus::Invalid, "remap", message.clone()),
+            Failure::RetryAfterTooLong(wait) => {
+                let status = if record.http_status == Some(429) {
+                    LinkStatus::Blocked
+                } else {
+                    LinkStatus::Broken
+                };
+                (
+                    status,
+                    "rate_limited",
+                    format!(
+                        "HTTP {} with Retry-After {} s (more than we wait)",
+                        record.http_status.unwrap_or(0),
+                        wait.as_secs()
+                    ),
+                )
+            }
+        };
+        record.status = Some(status);
+        record.reason = reason.to_string();
+        record.error = error;
+        return (record, None);
+    }
+
+    let Some(last) = outcome.last_exchange() else {
+        record.status = Some(LinkStatus::Unreachable);
+        record.error = "no response".into();
+        return (record, None);
+    };
+    let status = last.status;
+    let content_type = last.header("content-type").unwrap_or("").to_string();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    record.content_type = media.clone();
+
+    // Decode the body once: title, challenge and soft-404 signals, and the text stages need it.
+    let mut notes = Vec::new();
+    if last.truncated && cap_is_users {
+        notes.push(format!(
+            "body larger than {} bytes; only that much was read and archived",
+            body_limit
+        ));
+    }
+    let decoded = match decode_content(
+        last.header("content-encoding"),
+        &last.body,
+        MAX_DECODED_BODY,
+    ) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if last.truncated => {
+            // A cut compressed stream cannot be decoded to the end; say what we have.
+            notes.push(format!("{e} (body was cut at the size cap)"));
+            None
+        }
+        Err(e) => {
+            notes.push(format!("{e}; raw bytes kept"));
+            None
+        }
+    };
+    let is_html = media.is_empty() || media.contains("html") || media == "application/xml";
+    let is_text = media.starts_with("text/") || is_html;
+    let page = decoded.as_ref().and_then(|bytes| {
+        if !is_text || (media.is_empty() && looks_binary(bytes)) {
+            return None;
+        }
+        let (text, _) = decode_text(bytes, Some(&content_type));
+        let is_html = media != "text/plain";
+        Some(Page { text, is_html })
+    });
+    if !is_text || (media.is_empty() && page.is_none() && decoded.is_some()) {
+        notes.push(format!(
+            "not HTML ({})",
+            if media.is_empty() {
+                "binary data"
+            } else {
+                &media
+            }
+        ));
+    }
+    let title = page
+        .as_ref()
+        .filter(|p| p.is_html)
+        .and_then(|p| crate::extract::page_title(&p.text));
+    record.title = title.clone().unwrap_or_default();
+    let html = page.as_ref().map_or("", |p| p.text.as_str());
+
+    let (link_status, reason, error) = if let Some(signal) =
+        challenge::challenge_signal(&last.headers, status, title.as_deref(), html)
+    {
+        (
+            LinkStatus::Blocked,
+            "challenge",
+            format!("bot challenge ({signal}); the page may well exist"),
+        )
+    } else if status == 403 {
+        (
+            LinkStatus::Blocked,
+            "forbidden",
+            format!(
+                "HTTP 403 Forbidden{}; the page may well exist",
+                attempts(outcome.attempts)
+            ),
+        )
+    } else if status == 429 {
+        (
+            LinkStatus::Blocked,
+            "rate_limited",
+            format!("HTTP 429 Too Many Requests{}", attempts(outcome.attempts)),
+        )
+    } else if status >= 400 {
+        let reason = match status {
+            404 => "not_found",
+            410 => "gone",
+            500..=599 => "server_error",
+            _ => "client_error",
+        };
+        (
+            LinkStatus::Broken,
+            reason,
+            format!(
+                "HTTP {status} {}{}",
+                reason_phrase(status),
+                attempts(outcome.attempts)
+            ),
+        )
+    } else if !(200..300).contains(&status) {
+        (
+            LinkStatus::Broken,
+            "unexpected_status",
+            format!("unexpected HTTP {status} {}", reason_phrase(status)),
+        )
+    } else {
+        let final_url = Url::parse(&outcome.final_url).unwrap_or_else(|_| cited.clone());
+        let heading = page
+            .as_ref()
+            .filter(|p| p.is_html)
+            .and_then(|p| first_heading(&p.text));
+        match soft404::soft_404_signal(
+            cited,
+            &final_url,
+            outcome.hops.len(),
+            title.as_deref(),
+            heading.as_deref(),
+        ) {
+            Some((reason, message)) => (LinkStatus::Soft404, reason, message),
+            None if outcome.hops.len() > 1 => (LinkStatus::Redirected, "", String::new()),
+            None => (LinkStatus::Ok, "", String::new()),
+        }
+    };
+    record.status = Some(link_status);
+    record.reason = reason.to_string();
+    if !error.is_empty() {
+        notes.insert(0, error);
+    }
+    record.error = notes.join("; ");
+    let page = page.filter(|_| link_status.is_live());
+    (record, page)
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max).collect::<String>() + "…"
+    }
+}
+
+/// The text of the first `<h1>`, tags stripped (a cheap scan: no DOM needed for this).
+pub fn first_heading(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let start = memchr::memmem::find(lower.as_bytes(), b"<h1")?;
+    let open_end = start + memchr::memchr(b'>', &lower.as_bytes()[start..])? + 1;
+    let close = open_end + memchr::memmem::find(&lower.as_bytes()[open_end..], b"</h1")?;
+    let inner = html.get(open_end..close)?;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = html_escape::decode_html_entities(&text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_heading_strips_tags_and_entities() {
+        assert_eq!(
+            first_heading("<html><H1 class=x>Pagina <em>niet</em>&nbsp;gevonden</H1>").as_deref(),
+            Some("Pagina niet gevonden")
+        );
+        assert_eq!(first_heading("<p>geen kop</p>"), None);
+    }
+
+    #[test]
+    fn status_names_round_trip_with_fail_on() {
+        for s in LinkStatus::ALL {
+            assert!(crate::config::FAIL_ON_NAMES.contains(&s.as_str()));
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! What the user typed: the clap definitions. Doc comments here are the `--help` text.
+//! [`crate::config::Config`] turns these raw flags into validated settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{
+    DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY, DEFAULT_PER_HOST,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS,
+};
+
+/// citecheck: do the pages a document cites still stand, and do they still say what it quotes?
+///
+/// With no subcommand, `run` is assumed. One run is one observation of the web: record it,
+/// and check again later before you call a link dead for good.
+#[derive(Debug, Parser)]
+#[command(name = "citecheck", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// The command to run (default: run).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options for the default `run` command.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The subcommands (contract.md).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The whole pipeline: check every cited URL, archive each page, extract its article
+    /// text, locate every quote; write links.csv and report.csv.
+    Run(RunArgs),
+    /// Links only (no archive, no quotes): the fast mode for CI.
+    Check(RunArgs),
+    /// Quotes only, against what is already in the archive; never touches the network.
+    Verify(RunArgs),
+    /// Read a document (plain text from a slide deck or PDF) and write its cited URLs and
+    /// quotations as CSV.
+    Ingest(IngestArgs),
+    /// Print the main article text of one HTML page (a file, a URL, or - for stdin).
+    Text(TextArgs),
+}
+
+/// Options shared by `run`, `check` and `verify`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// The cited URLs (CSV with a `url` column, optional `id`).
+    #[arg(long, value_name = "FILE", default_value = "sources.csv")]
+    pub sources: PathBuf,
+    /// The quotations to locate (CSV with a `quote` column; optional `id`, `theme`, `source`).
+    #[arg(long, value_name = "FILE", default_value = "quotes.csv")]
+    pub quotes: PathBuf,
+    /// Where pages, WARC files and extracted text are kept.
+    #[arg(long, value_name = "DIR", default_value = "archive")]
+    pub archive: PathBuf,
+    /// One row per quote (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "report.csv")]
+    pub report: PathBuf,
+    /// One row per row of the sources file (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "links.csv")]
+    pub links: PathBuf,
+    /// Rewrite the URL of every request ('REGEX REPLACEMENT', split at the first space;
+    /// repeatable; first matching rule wins). Anchor patterns (`^https://www\.x\.nl/`) and
+    /// write `${1}x`, not `$1x`. Reports keep the URLs as cited.
+    #[arg(long, value_name = "'REGEX REPLACEMENT'")]
+    pub remap: Vec<String>,
+    /// Seconds per request attempt, from connect to the last body byte.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]
+    pub timeout: f64,
+    /// Retries for timeouts, connection errors, 429 and 5xx (Retry-After is honoured).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RETRIES)]
+    pub retries: u32,
+    /// Requests in flight in total.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Requests in flight per host.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PER_HOST)]
+    pub per_host: usize,
+    /// Minimum gap between request starts to one host, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_HOST_INTERVAL_MS)]
+    pub host_interval: u64,
+    /// Largest body read per response, in bytes; the rest is cut (and said in `error`).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
+    pub max_body: usize,
+    /// No network at all: every quote is located in the archive's copies.
+    #[arg(long)]
+    pub offline: bool,
+    /// Which findings make the exit code 1: comma-separated link statuses and quote
+    /// verdicts, `default`, `none`, or `all`.
+    #[arg(long, value_name = "LIST", default_value = "default")]
+    pub fail_on: String,
+    /// The User-Agent header sent with every request.
+    #[arg(long, value_name = "STRING")]
+    pub user_agent: Option<String>,
+    /// Do not ask the web archive for copies of dead links.
+    #[arg(long)]
+    pub no_rescue: bool,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Options of `ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The document to read (plain UTF-8 text).
+    pub document: PathBuf,
+    /// Where the cited URLs go (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "sources.csv")]
+    pub sources_out: PathBuf,
+    /// Where the quotations go (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "quotes.csv")]
+    pub quotes_out: PathBuf,
+}
+
+/// Options of `text`.
+#[derive(Debug, Args)]
+pub struct TextArgs {
+    /// An HTML file, an http(s) URL, or `-` for stdin (the default).
+    #[arg(default_value = "-")]
+    pub input: String,
+    /// Print the text and the metadata (title, date, author) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to wait when INPUT is a URL.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]
+    pub timeout: f64,
+    /// Rewrite the URL before fetching (as in `run`).
+    #[arg(long, value_name = "'REGEX REPLACEMENT'")]
+    pub remap: Vec<String>,
+}

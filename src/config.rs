@@ -1,0 +1,285 @@
+//! Resolved settings: [`Config::from_args`] validates the raw flags of [`crate::cli::RunArgs`]
+//! once (durations, non-zero limits, compiled `--remap` rules, `--fail-on` names) so that the
+//! stages never see an unchecked value. Every `DEFAULT_*` lives here.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::cli::RunArgs;
+use crate::error::{Error, Result};
+
+/// Seconds per request attempt.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 20.0;
+/// Retries after the first attempt.
+pub const DEFAULT_RETRIES: u32 = 2;
+/// Requests in flight in total.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Requests in flight per host.
+pub const DEFAULT_PER_HOST: usize = 4;
+/// Minimum gap between request starts to one host.
+pub const DEFAULT_HOST_INTERVAL_MS: u64 = 100;
+/// Body cap per response (raw bytes on the wire), 10 MiB as in links.md §7.
+pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+/// Cap on a decompressed body: a gzip bomb stops here.
+pub const MAX_DECODED_BODY: usize = 50 * 1024 * 1024;
+/// In `check` mode only the head of a page is needed (title, soft-404 signals).
+pub const CHECK_MODE_BODY: usize = 256 * 1024;
+/// Redirect hops followed before a link is `broken` (lychee's default).
+pub const MAX_REDIRECTS: usize = 10;
+/// Longest wait a `Retry-After` may ask for before we give up on the URL.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+/// Which stages a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Links, archive, text, quotes.
+    Run,
+    /// Links only.
+    Check,
+    /// Quotes from the archive only.
+    Verify,
+}
+
+/// Validated settings for `run`, `check` and `verify`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Which stages run.
+    pub mode: Mode,
+    /// The cited URLs.
+    pub sources: PathBuf,
+    /// The quotations.
+    pub quotes: PathBuf,
+    /// The archive folder.
+    pub archive: PathBuf,
+    /// Where report.csv goes (`-` = stdout).
+    pub report: PathBuf,
+    /// Where links.csv goes (`-` = stdout).
+    pub links: PathBuf,
+    /// URL rewriting applied to every request.
+    pub remap: Remap,
+    /// Per attempt, connect to last byte.
+    pub timeout: Duration,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Requests in flight in total.
+    pub concurrency: usize,
+    /// Requests in flight per host.
+    pub per_host: usize,
+    /// Minimum gap between request starts to one host.
+    pub host_interval: Duration,
+    /// Raw body cap per response.
+    pub max_body: usize,
+    /// No network at all.
+    pub offline: bool,
+    /// Ask the web archive for copies of dead links.
+    pub rescue: bool,
+    /// What makes the exit code 1.
+    pub fail_on: FailOn,
+    /// Sent with every request.
+    pub user_agent: String,
+    /// Draw a progress bar (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// The User-Agent sent when none is given.
+pub fn default_user_agent() -> String {
+    format!(
+        "citecheck/{} (+https://github.com/citecheck/citecheck)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+impl Config {
+    /// Validates the flags of `run`/`check`/`verify`.
+    pub fn from_args(mode: Mode, args: &RunArgs) -> Result<Config> {
+        if !(args.timeout.is_finite() && args.timeout > 0.0) {
+            return Err(Error::Usage(format!(
+                "--timeout must be a positive number of seconds, not {}",
+                args.timeout
+            )));
+        }
+        if args.concurrency == 0 || args.per_host == 0 {
+            return Err(Error::Usage(
+                "--concurrency and --per-host must be at least 1".into(),
+            ));
+        }
+        if args.max_body == 0 {
+            return Err(Error::Usage("--max-body must be at least 1".into()));
+        }
+        Ok(Config {
+            mode,
+            sources: args.sources.clone(),
+            quotes: args.quotes.clone(),
+            archive: args.archive.clone(),
+            report: args.report.clone(),
+            links: args.links.clone(),
+            remap: Remap::parse(&args.remap)?,
+            timeout: Duration::from_secs_f64(args.timeout),
+            retries: args.retries,
+            concurrency: args.concurrency,
+            per_host: args.per_host.min(args.concurrency),
+            host_interval: Duration::from_millis(args.host_interval),
+            max_body: args.max_body,
+            offline: args.offline || mode == Mode::Verify,
+            rescue: !args.no_rescue,
+            fail_on: FailOn::parse(&args.fail_on)?,
+            user_agent: args.user_agent.clone().unwrap_or_else(default_user_agent),
+            progress: !args.no_progress,
+        })
+    }
+}
+
+/// `--remap` rules: tried in order, the first whose pattern matches rewrites the URL
+/// (`replace_all`, as lychee does).
+#[derive(Debug, Clone, Default)]
+pub struct Remap {
+    rules: Vec<(Regex, String)>,
+}
+
+impl Remap {
+    /// Parses `'REGEX REPLACEMENT'` values, split at the first space.
+    pub fn parse(values: &[String]) -> Result<Remap> {
+        let mut rules = Vec::with_capacity(values.len());
+        for value in values {
+            let Some((pattern, replacement)) = value.trim().split_once(' ') else {
+                return Err(Error::Usage(format!(
+                    "--remap '{value}': expected 'REGEX REPLACEMENT' separated by one space"
+                )));
+            };
+            let regex = Regex::new(pattern)
+                .map_err(|e| Error::Usage(format!("--remap '{value}': invalid regex: {e}")))?;
+            rules.push((regex, replacement.trim().to_string()));
+        }
+        Ok(Remap { rules })
+    }
+
+    /// The URL to request for `url`; unchanged when no rule matches.
+    pub fn apply(&self, url: &str) -> String {
+        for (regex, replacement) in &self.rules {
+            if regex.is_match(url) {
+                return regex.replace_all(url, replacement.as_str()).into_owned();
+            }
+        }
+        url.to_string()
+    }
+
+    /// Whether any rule is set.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+/// The findings that make the exit code 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailOn {
+    names: BTreeSet<String>,
+}
+
+/// Link statuses and quote verdicts that fail a run by default (contract: not `blocked`).
+pub const DEFAULT_FAIL_ON: &[&str] = &[
+    "broken",
+    "timeout",
+    "unreachable",
+    "soft_404",
+    "invalid",
+    "misattributed",
+    "source_unavailable",
+    "not_found",
+];
+
+/// Every name `--fail-on` accepts.
+pub const FAIL_ON_NAMES: &[&str] = &[
+    "ok",
+    "redirected",
+    "broken",
+    "timeout",
+    "unreachable",
+    "soft_404",
+    "blocked",
+    "invalid",
+    "duplicate",
+    "verified",
+    "approximate",
+    "misattributed",
+    "source_unavailable",
+    "not_found",
+];
+
+impl FailOn {
+    /// Parses a comma-separated list; `default`, `none` and `all` are shorthands, and
+    /// `default,blocked` adds to the default set.
+    pub fn parse(list: &str) -> Result<FailOn> {
+        let mut names = BTreeSet::new();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "default" => names.extend(DEFAULT_FAIL_ON.iter().map(|s| s.to_string())),
+                "none" => {}
+                "all" => names.extend(
+                    FAIL_ON_NAMES
+                        .iter()
+                        .filter(|n| !matches!(**n, "ok" | "redirected" | "verified"))
+                        .map(|s| s.to_string()),
+                ),
+                name if FAIL_ON_NAMES.contains(&name) => {
+                    names.insert(name.to_string());
+                }
+                other => {
+                    return Err(Error::Usage(format!(
+                        "--fail-on: unknown name '{other}'; expected some of: default, none, all, {}",
+                        FAIL_ON_NAMES.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(FailOn { names })
+    }
+
+    /// Whether a finding with this status or verdict name fails the run.
+    pub fn fails(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remap_first_matching_rule_wins_and_keeps_groups() {
+        let remap = Remap::parse(&[
+            r"^https://www\.overheidvannu\.nl/(.*) http://127.0.0.1:8080/${1}".to_string(),
+            r"^https://www\. http://other/".to_string(),
+        ])
+        .unwrap();
+        assert_eq!(
+            remap.apply("https://www.overheidvannu.nl/actueel/a?b=1"),
+            "http://127.0.0.1:8080/actueel/a?b=1"
+        );
+        assert_eq!(
+            remap.apply("https://www.example.org/"),
+            "http://other/example.org/"
+        );
+        assert_eq!(remap.apply("http://x.nl/"), "http://x.nl/");
+    }
+
+    #[test]
+    fn remap_without_space_is_a_usage_error() {
+        assert!(Remap::parse(&["^https://x".to_string()]).is_err());
+        assert!(Remap::parse(&["(unclosed x".to_string()]).is_err());
+    }
+
+    #[test]
+    fn fail_on_default_excludes_blocked() {
+        let f = FailOn::parse("default").unwrap();
+        assert!(f.fails("broken") && f.fails("not_found"));
+        assert!(!f.fails("blocked") && !f.fails("approximate"));
+        let f = FailOn::parse("default,blocked").unwrap();
+        assert!(f.fails("blocked"));
+        let f = FailOn::parse("none").unwrap();
+        assert!(!f.fails("broken"));
+        assert!(FailOn::parse("brokn").is_err());
+    }
+}

@@ -1,0 +1,571 @@
+//! Fetching one cited URL: GET (never HEAD), redirects followed by hand up to
+//! [`MAX_REDIRECTS`] hops with `--remap` applied to every hop, retries with backoff for
+//! timeouts, connection errors, 429 and 5xx (honouring `Retry-After`), a per-attempt timeout
+//! from connect to the last body byte, and a body cap. Every exchange is kept (with the bytes
+//! needed for a WARC record) so the caller can archive each hop and each retried attempt.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::header::{self, HeaderMap};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::client::is_forbidden_ip;
+use super::gate::{HostGates, HostSignal};
+use crate::config::{Config, MAX_REDIRECTS, MAX_RETRY_WAIT, Remap};
+
+/// The `Accept` header: browser-like values avoid some false 403s (links.md §2).
+pub const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+/// Dutch first: the cited sites serve Dutch pages.
+pub const ACCEPT_LANGUAGE: &str = "nl,en;q=0.8";
+/// Only what we decode ourselves.
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br";
+
+/// One completed HTTP request/response, with what a WARC record needs.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The URL requested on the wire (after remap).
+    pub request_url: String,
+    /// Request line and headers as sent, CRLF-terminated.
+    pub request_head: Vec<u8>,
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers as received.
+    pub headers: HeaderMap,
+    /// Status line and headers as stored: `Transfer-Encoding` renamed (the body is
+    /// de-chunked), `Content-Length` equal to the stored body.
+    pub response_head: Vec<u8>,
+    /// Body as received (content encoding kept), possibly cut at the cap.
+    pub body: Vec<u8>,
+    /// The body was cut at the size cap.
+    pub truncated: bool,
+    /// Peer address.
+    pub peer_ip: Option<IpAddr>,
+    /// When the attempt began.
+    pub started: jiff::Timestamp,
+}
+
+impl Exchange {
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A request that got no HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// No complete answer within the timeout.
+    Timeout(Duration),
+    /// The name did not resolve.
+    Dns(String),
+    /// TCP connection failed (refused, reset, unreachable).
+    Connect(String),
+    /// TLS handshake or certificate failure.
+    Tls(String),
+    /// We refused to contact the address (link-local, metadata service).
+    Forbidden(String),
+    /// Anything else: connection closed mid-body, malformed response.
+    Other(String),
+}
+
+impl TransportError {
+    fn retryable(&self) -> bool {
+        matches!(self, Self::Timeout(_) | Self::Connect(_) | Self::Other(_))
+    }
+
+    /// Short machine-readable reason.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Timeout(_) => "timeout",
+            Self::Dns(_) => "dns",
+            Self::Connect(_) => "connect",
+            Self::Tls(_) => "tls",
+            Self::Forbidden(_) => "forbidden_address",
+            Self::Other(_) => "protocol",
+        }
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Timeout(d) => write!(f, "no complete answer within {} s", d.as_secs_f64()),
+            Self::Dns(m)
+            | Self::Connect(m)
+            | Self::Tls(m)
+            | Self::Forbidden(m)
+            | Self::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Why following a URL stopped without a final page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No HTTP answer.
+    Transport(TransportError),
+    /// A redirect led back to a URL already visited.
+    RedirectLoop(String),
+    /// More than [`MAX_REDIRECTS`] hops.
+    TooManyRedirects,
+    /// A redirect to something we cannot follow (`file:`, `javascript:`, garbage).
+    BadRedirect(String),
+    /// A 3xx without `Location`.
+    NoLocation,
+    /// `--remap` produced something that is not a URL.
+    Remap(String),
+    /// The server asked us to wait longer than we will.
+    RetryAfterTooLong(Duration),
+}
+
+/// One request in the redirect chain: its status and the URL as the reports show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// HTTP status.
+    pub status: u16,
+    /// The logical (un-remapped) URL.
+    pub url: String,
+}
+
+/// Everything learned from following one cited URL.
+#[derive(Debug, Clone)]
+pub struct FetchOutcome {
+    /// Each hop's final status and logical URL.
+    pub hops: Vec<Hop>,
+    /// The last logical URL requested.
+    pub final_url: String,
+    /// Every exchange made, in order: retried attempts, redirect hops, the final page.
+    pub exchanges: Vec<Exchange>,
+    /// The final non-redirect response (an index into `exchanges`).
+    pub last: Option<usize>,
+    /// Why it stopped early, if it did.
+    pub failure: Option<Failure>,
+    /// Requests made in all.
+    pub attempts: u32,
+}
+
+impl FetchOutcome {
+    /// The final response, if one came.
+    pub fn last_exchange(&self) -> Option<&Exchange> {
+        self.last.and_then(|i| self.exchanges.get(i))
+    }
+
+    /// `301 https://a/x -> 200 https://a/y/`
+    pub fn redirect_chain(&self) -> String {
+        if self.hops.len() < 2 {
+            return String::new();
+        }
+        self.hops
+            .iter()
+            .map(|h| format!("{} {}", h.status, h.url))
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    }
+}
+
+/// Fetches URLs with the run's client, politeness and limits.
+pub struct Fetcher {
+    client: reqwest::Client,
+    gates: HostGates,
+    global: Arc<Semaphore>,
+    remap: Remap,
+    timeout: Duration,
+    retries: u32,
+    body_limit: usize,
+    user_agent: String,
+}
+
+impl Fetcher {
+    /// A fetcher for a run; `body_limit` is the raw bytes read per response.
+    pub fn new(client: reqwest::Client, config: &Config, body_limit: usize) -> Fetcher {
+        Fetcher {
+            client,
+            gates: HostGates::new(config.per_host, config.host_interval),
+            global: Arc::new(Semaphore::new(config.concurrency)),
+            remap: config.remap.clone(),
+            timeout: config.timeout,
+            retries: config.retries,
+            body_limit,
+            user_agent: config.user_agent.clone(),
+        }
+    }
+
+    /// The raw bytes read per response.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Follows `cited` to its final page (links.md §3).
+    pub async fn fetch(&self, cited: &Url) -> FetchOutcome {
+        let mut logical = cited.clone();
+        logical.set_fragment(None);
+        let mut outcome = FetchOutcome {
+            hops: Vec::new(),
+            final_url: logical.to_string(),
+            exchanges: Vec::new(),
+            last: None,
+            failure: None,
+            attempts: 0,
+        };
+        let mut seen = HashSet::new();
+        seen.insert(logical.to_string());
+        for hop in 0..=MAX_REDIRECTS {
+            outcome.final_url = logical.to_string();
+            let wire = self.remap.apply(logical.as_str());
+            let wire = match Url::parse(&wire) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+                _ => {
+                    outcome.failure = Some(Failure::Remap(format!(
+                        "--remap turned {logical} into '{wire}', which is not an http(s) URL"
+                    )));
+                    return outcome;
+                }
+            };
+            let status = match self.get_with_retries(&wire, &mut outcome).await {
+                Ok(status) => status,
+                Err(failure) => {
+                    outcome.failure = Some(failure);
+                    return outcome;
+                }
+            };
+            outcome.hops.push(Hop {
+                status,
+                url: logical.to_string(),
+            });
+            let index = outcome.exchanges.len() - 1;
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                outcome.last = Some(index);
+                return outcome;
+            }
+            let location = outcome.exchanges[index]
+                .header(header::LOCATION.as_str())
+                .map(str::to_string);
+            let Some(location) = location else {
+                outcome.last = Some(index);
+                outcome.failure = Some(Failure::NoLocation);
+                return outcome;
+            };
+            let next = match logical.join(location.trim()) {
+                Ok(mut next) if matches!(next.scheme(), "http" | "https") => {
+                    next.set_fragment(None);
+                    next
+                }
+                _ => {
+                    outcome.failure = Some(Failure::BadRedirect(location));
+                    return outcome;
+                }
+            };
+            if hop == MAX_REDIRECTS {
+                outcome.failure = Some(Failure::TooManyRedirects);
+                return outcome;
+            }
+            if !seen.insert(next.to_string()) {
+                outcome.failure = Some(Failure::RedirectLoop(next.to_string()));
+                outcome.final_url = next.to_string();
+                return outcome;
+            }
+            logical = next;
+        }
+        outcome.failure = Some(Failure::TooManyRedirects);
+        outcome
+    }
+
+    /// One hop with retries. Each response (also retried ones) is pushed to `outcome`.
+    async fn get_with_retries(
+        &self,
+        wire: &Url,
+        outcome: &mut FetchOutcome,
+    ) -> Result<u16, Failure> {
+        let host_key = format!(
+            "{}:{}",
+            wire.host_str().unwrap_or(""),
+            wire.port_or_known_default().unwrap_or(0)
+        );
+        let gate = self.gates.gate(&host_key);
+        let mut retry = 0;
+        loop {
+            let result = {
+                let _host = gate.enter().await;
+                let _slot = self.global.acquire().await.expect("never closed");
+                outcome.attempts += 1;
+                self.attempt(wire).await
+            };
+            match result {
+                Ok(exchange) => {
+                    let status = exchange.status;
+                    let retry_after = retry_after(&exchange.headers);
+                    let signal = match status {
+                        429 => HostSignal::RateLimited,
+                        500..=599 => HostSignal::ServerError,
+                        _ => HostSignal::Fine,
+                    };
+                    gate.observe(signal, retry_after.filter(|d| *d <= MAX_RETRY_WAIT));
+                    outcome.exchanges.push(exchange);
+                    let retryable = status == 429 || (500..=599).contains(&status);
+                    if !retryable || retry >= self.retries {
+                        return Ok(status);
+                    }
+                    retry += 1;
+                    let wait = match retry_after {
+                        Some(wait) if wait > MAX_RETRY_WAIT => {
+                            return Err(Failure::RetryAfterTooLong(wait));
+                        }
+                        Some(wait) => wait,
+                        None => backoff_delay(retry),
+                    };
+                    tokio::time::sleep(wait).await;
+                }
+                Err(error) => {
+                    if !error.retryable() || retry >= self.retries {
+                        return Err(Failure::Transport(error));
+                    }
+                    retry += 1;
+                    tokio::time::sleep(backoff_delay(retry)).await;
+                }
+            }
+        }
+    }
+
+    /// One GET, bounded in time from connect to the last body byte.
+    async fn attempt(&self, wire: &Url) -> Result<Exchange, TransportError> {
+        if let Some(ip) = literal_ip(wire).filter(|ip| is_forbidden_ip(*ip)) {
+            return Err(TransportError::Forbidden(format!(
+                "refused to contact {ip}: link-local or cloud metadata address"
+            )));
+        }
+        let started = jiff::Timestamp::now();
+        match tokio::time::timeout(self.timeout, self.send(wire, started)).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Timeout(self.timeout)),
+        }
+    }
+
+    async fn send(&self, wire: &Url, started: jiff::Timestamp) -> Result<Exchange, TransportError> {
+        let headers = [
+            (header::USER_AGENT, self.user_agent.as_str()),
+            (header::ACCEPT, ACCEPT),
+            (header::ACCEPT_LANGUAGE, ACCEPT_LANGUAGE),
+            (header::ACCEPT_ENCODING, ACCEPT_ENCODING),
+        ];
+        let mut request = self.client.get(wire.clone());
+        for (name, value) in &headers {
+            request = request.header(name, *value);
+        }
+        let mut response = request.send().await.map_err(classify)?;
+        let status = response.status().as_u16();
+        let peer_ip = response.remote_addr().map(|a| a.ip());
+        let response_headers = response.headers().clone();
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            let room = self.body_limit.saturating_sub(body.len());
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Exchange {
+            request_url: wire.to_string(),
+            request_head: request_head(wire, &headers),
+            status,
+            response_head: response_head(status, &response_headers, body.len()),
+            headers: response_headers,
+            body,
+            truncated,
+            peer_ip,
+            started,
+        })
+    }
+}
+
+fn literal_ip(url: &Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
+    }
+}
+
+/// The request as sent: reqwest does not expose its bytes, so rebuild them from what we set
+/// (every header is set explicitly per request for this reason).
+fn request_head(url: &Url, headers: &[(header::HeaderName, &str)]) -> Vec<u8> {
+    let mut target = url.path().to_string();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or("")),
+        None => url.host_str().unwrap_or("").to_string(),
+    };
+    let mut head = format!("GET {target} HTTP/1.1\r\nhost: {host}\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
+}
+
+/// The response head as stored: hyper has removed the chunked framing, so
+/// `Transfer-Encoding` becomes `X-Orig-Transfer-Encoding` and `Content-Length` states the
+/// stored length (browsertrix-crawler's convention; pywb#584).
+fn response_head(status: u16, headers: &HeaderMap, body_len: usize) -> Vec<u8> {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
+    let dechunked = headers.contains_key(header::TRANSFER_ENCODING);
+    for (name, value) in headers {
+        if name == header::TRANSFER_ENCODING {
+            head.extend_from_slice(b"x-orig-transfer-encoding");
+        } else if name == header::CONTENT_LENGTH && dechunked {
+            continue;
+        } else {
+            head.extend_from_slice(name.as_str().as_bytes());
+        }
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    if dechunked || !headers.contains_key(header::CONTENT_LENGTH) {
+        head.extend_from_slice(format!("content-length: {body_len}\r\n").as_bytes());
+    }
+    head.extend_from_slice(b"\r\n");
+    head
+}
+
+/// Wait before retry `n` (from 1) when the server gave no `Retry-After`:
+/// 1 s × 2^(n−1), ±25 % jitter so that many clients do not return in step.
+pub fn backoff_delay(n: u32) -> Duration {
+    let base = backoff_base(n);
+    let jitter = rand::rng().random_range(0.75..=1.25);
+    base.mul_f64(jitter).min(MAX_RETRY_WAIT)
+}
+
+/// The schedule without jitter.
+pub fn backoff_base(n: u32) -> Duration {
+    Duration::from_secs(1) * 2u32.saturating_pow(n.saturating_sub(1).min(16))
+}
+
+/// `Retry-After` as delta-seconds or an HTTP-date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Sorts a reqwest error into what the reports can say about it.
+fn classify(error: reqwest::Error) -> TransportError {
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&error);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !chain.iter().any(|c: &String| c.contains(&text)) {
+            chain.push(text);
+        }
+        source = e.source();
+    }
+    let detail = chain.join(": ");
+    let lower = detail.to_lowercase();
+    if lower.contains("dns error") {
+        let what = chain
+            .iter()
+            .rev()
+            .find(|c| c.contains("dns error") || c.contains("resolve") || c.contains("lookup"))
+            .cloned()
+            .unwrap_or(detail.clone());
+        return TransportError::Dns(format!(
+            "DNS lookup failed ({})",
+            what.trim_start_matches("dns error: ")
+        ));
+    }
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        return TransportError::Tls(format!("TLS failure: {}", chain.last().unwrap_or(&detail)));
+    }
+    if lower.contains("connection refused") {
+        return TransportError::Connect("connection refused".into());
+    }
+    if error.is_timeout() {
+        return TransportError::Other("timed out".into());
+    }
+    if error.is_connect() {
+        return TransportError::Connect(format!(
+            "connection failed: {}",
+            chain.last().unwrap_or(&detail)
+        ));
+    }
+    TransportError::Other(format!(
+        "transfer failed: {}",
+        chain.last().unwrap_or(&detail)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_jitters_within_a_quarter() {
+        assert_eq!(backoff_base(1), Duration::from_secs(1));
+        assert_eq!(backoff_base(3), Duration::from_secs(4));
+        for n in 1..5 {
+            let d = backoff_delay(n).as_secs_f64();
+            let b = backoff_base(n).as_secs_f64();
+            assert!(d >= b * 0.75 && d <= b * 1.25, "{n}: {d}");
+        }
+        assert_eq!(backoff_delay(30), MAX_RETRY_WAIT);
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        h.insert(
+            header::RETRY_AFTER,
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let d = retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(110) && d <= Duration::from_secs(120));
+        h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn stored_head_renames_chunking_and_states_the_length() {
+        let mut h = HeaderMap::new();
+        h.insert(header::TRANSFER_ENCODING, "chunked".parse().unwrap());
+        h.insert(header::CONTENT_TYPE, "text/html".parse().unwrap());
+        let head = String::from_utf8(response_head(200, &h, 42)).unwrap();
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"));
+        assert!(head.contains("x-orig-transfer-encoding: chunked\r\n"));
+        assert!(head.contains("content-length: 42\r\n"));
+        assert!(!head.to_lowercase().contains("\r\ntransfer-encoding"));
+        assert!(head.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn request_head_names_path_query_and_port() {
+        let url = Url::parse("http://127.0.0.1:8080/a%E2%80%98b?x=1").unwrap();
+        let head = String::from_utf8(request_head(&url, &[(header::ACCEPT, "*/*")])).unwrap();
+        assert_eq!(
+            head,
+            "GET /a%E2%80%98b?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\naccept: */*\r\n\r\n"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! citecheck: does what a document cites still stand?
+//!
+//! # Layout
+//!
+//! ```text
+//! input ──▶ check ──▶ archive ──▶ extract ──▶ locate ──▶ report
+//! (CSV)    (http)    (WARC,text)  (article)   (quotes)   (CSV)
+//! ```
+//!
+//! - [`input`]: `sources.csv`, `quotes.csv`, and documents for `ingest`.
+//! - [`http`]: one client, per-host gates, retries, redirects by hand, body decoding.
+//! - [`check`]: a followed URL becomes a `links.csv` row with a [`check::LinkStatus`].
+//! - [`extract`]: the main article text of a page.
+//! - [`report`]: CSV writers.
+//! - [`pipeline`]: the order of stages per command; [`config`] the validated settings.
+//!
+//! A failed link or a quote not found is a value in a row; only what stops a whole run
+//! (bad arguments, unreadable input, an unwritable report) is an [`error::Error`].
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod input;
+pub mod pipeline;
+pub mod progress;
+pub mod report;

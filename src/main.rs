@@ -1,0 +1,41 @@
+//! The binary: parse arguments, build the runtime, run a command, map the outcome to an exit
+//! code (0 clean, 1 findings, 2 could not run). Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = citecheck::cli::Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CITECHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(citecheck::progress::LogWriter)
+        .with_target(false)
+        .without_time()
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("citecheck: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(citecheck::pipeline::execute(cli)) {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(citecheck::error::Error::Write { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            // `citecheck text URL | head`: the reader has what it wanted.
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("citecheck: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! End-to-end tests: the real binary against the fixture site on 127.0.0.1 (no other
+//! network). One integration binary, one link step.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+use common::FixtureSite;
+
+/// The binary, with proxies disabled (reqwest would send even 127.0.0.1 through one).
+fn citecheck(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("citecheck").unwrap();
+    cmd.current_dir(dir)
+        .env("NO_PROXY", "*")
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY");
+    cmd
+}
+
+/// Rows of a CSV file as maps.
+fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// A CSV with the port masked and times stripped, for snapshots.
+fn masked(path: &Path, site: &FixtureSite, drop_columns: &[&str], also: &[(&str, &str)]) -> String {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..headers.len())
+        .filter(|i| !drop_columns.contains(&&headers[*i]))
+        .collect();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(keep.iter().map(|i| &headers[*i])).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        out.write_record(keep.iter().map(|i| {
+            let mut value = record[*i].replace(&site.addr.to_string(), "[ADDR]");
+            for (from, to) in also {
+                value = value.replace(from, to);
+            }
+            value
+        }))
+        .unwrap();
+    }
+    String::from_utf8(out.into_inner().unwrap()).unwrap()
+}
+
+const SITE: &str = "https://www.overheidvannu.nl";
+
+#[test]
+fn check_gives_every_status_and_a_stable_links_csv() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let closed = FixtureSite::closed_port();
+    let rows = [
+        ("ok", format!("{SITE}/ok")),
+        ("relative_redirect", format!("{SITE}/moved")),
+        ("absolute_redirect", format!("{SITE}/moved-absolute")),
+        ("chain", format!("{SITE}/chain/1")),
+        ("loop", format!("{SITE}/loop/a")),
+        ("missing", format!("{SITE}/missing")),
+        ("gone", format!("{SITE}/gone")),
+        ("flaky", format!("{SITE}/flaky")),
+        ("busy", format!("{SITE}/busy")),
+        ("hang", format!("{SITE}/hang")),
+        ("closed_port", format!("http://127.0.0.1:{closed}/artikel")),
+        ("dot_invalid", "https://nergens.invalid/artikel".to_string()),
+        (
+            "no_scheme",
+            "www.overheidvannu.nl/zonder-schema".to_string(),
+        ),
+        ("ftp", "ftp://www.overheidvannu.nl/bestand".to_string()),
+        ("duplicate", format!("{SITE}/ok#reacties")),
+        ("cp1252", format!("{SITE}/cp1252")),
+        ("gzip", format!("{SITE}/gzip")),
+        ("chunked", format!("{SITE}/chunked")),
+        ("forbidden", format!("{SITE}/forbidden")),
+        ("challenge", format!("{SITE}/challenge")),
+        ("to_home", format!("{SITE}/to-home")),
+        ("not_found_200", format!("{SITE}/not-found-200")),
+        ("pdf", format!("{SITE}/pdf")),
+    ];
+    let mut sources = String::from("id,url\n");
+    for (id, url) in &rows {
+        sources.push_str(&format!("{id},{url}\n"));
+    }
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let output = citecheck(dir.path())
+        .args([
+            "check",
+            "--timeout",
+            "2",
+            "--retries",
+            "1",
+            "--host-interval",
+            "0",
+        ])
+        .args(["--remap", &site.remap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} links:", rows.len())),
+        "{stderr}"
+    );
+
+    let links = read_csv(&dir.path().join("links.csv"));
+    let got: HashMap<&str, &str> = links
+        .iter()
+        .map(|r| (r["id"].as_str(), r["status"].as_str()))
+        .collect();
+    let expected = [
+        ("ok", "ok"),
+        ("relative_redirect", "redirected"),
+        ("absolute_redirect", "redirected"),
+        ("chain", "redirected"),
+        ("loop", "broken"),
+        ("missing", "broken"),
+        ("gone", "broken"),
+        ("flaky", "ok"),
+        ("busy", "ok"),
+        ("hang", "timeout"),
+        ("closed_port", "unreachable"),
+        ("dot_invalid", "unreachable"),
+        ("no_scheme", "invalid"),
+        ("ftp", "invalid"),
+        ("duplicate", "duplicate"),
+        ("cp1252", "ok"),
+        ("gzip", "ok"),
+        ("chunked", "ok"),
+        ("forbidden", "blocked"),
+        ("challenge", "blocked"),
+        ("to_home", "soft_404"),
+        ("not_found_200", "soft_404"),
+        ("pdf", "ok"),
+    ];
+    for (id, status) in expected {
+        assert_eq!(
+            got[id],
+            status,
+            "row {id}: {:?}",
+            links.iter().find(|r| r["id"] == id)
+        );
+    }
+    // Input order is kept although results arrive out of order.
+    let order: Vec<&str> = links.iter().map(|r| r["id"].as_str()).collect();
+    assert_eq!(order, rows.iter().map(|r| r.0).collect::<Vec<_>>());
+    // The duplicate was not fetched again; the flaky and busy routes were retried once.
+    // Once itself and once at the end of each of the three redirect routes; never for the duplicate.
+    assert_eq!(site.hits("/ok"), 1 + 3);
+    assert_eq!(site.hits("/flaky"), 2);
+    assert_eq!(site.hits("/busy"), 2);
+    assert_eq!(site.hits("/hang"), 2);
+
+    let row = |id: &str| links.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(
+        row("cp1252")["title"],
+        "‘Lievingërveld’: de wijk waar bijna alles mag"
+    );
+    assert_eq!(row("chain")["redirects"], "3");
+    assert!(row("loop")["error"].contains("redirect loop"));
+    assert_eq!(row("gone")["error"], "HTTP 410 Gone");
+    assert!(
+        row("closed_port")["error"].contains("connection refused"),
+        "{:?}",
+        row("closed_port")
+    );
+    assert!(row("dot_invalid")["error"].contains("DNS"));
+    assert!(row("pdf")["error"].contains("not HTML (application/pdf)"));
+
+    insta::assert_snapshot!(
+        "check_links_csv",
+        masked(
+            &dir.path().join("links.csv"),
+            &site,
+            &["fetched_at"],
+            &[(&format!("127.0.0.1:{closed}"), "127.0.0.1:[CLOSED]")]
+        )
+    );
+}
+
+#[test]
+fn bundled_seed_run_offline_reports_unreachable_and_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("sources.csv"), dir.path().join("sources.csv")).unwrap();
+    // Send the cited host to a closed port: the same result as a machine without internet,
+    // without asking any DNS server.
+    let closed = FixtureSite::closed_port();
+    let output = citecheck(dir.path())
+        .args(["check", "--retries", "0", "--remap"])
+        .arg(format!(
+            r"^https://www\.overheidvannu\.nl/ http://127.0.0.1:{closed}/"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(links.len(), 12);
+    assert_eq!(
+        links
+            .iter()
+            .filter(|r| r["status"] == "unreachable")
+            .count(),
+        11
+    );
+    assert_eq!(links[7]["status"], "duplicate");
+    assert_eq!(links[7]["duplicate_of"], "S2");
+}
+
+#[test]
+fn malformed_sources_rows_are_located_and_skipped() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("id,url\nA,{SITE}/ok\nB,\nC,\"{SITE}/gone\nD,{SITE}/missing\n"),
+    )
+    .unwrap();
+    let output = citecheck(dir.path())
+        .args(["check", "--retries", "0", "--remap", &site.remap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("sources.csv:3: empty \"url\" field; row skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("sources.csv:4: unbalanced quote mark"),
+        "{stderr}"
+    );
+    let links = read_csv(&dir.path().join("links.csv"));
+    let ids: Vec<&str> = links.iter().map(|r| r["id"].as_str()).collect();
+    assert_eq!(ids, ["A", "D"]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn size_cap_and_exit_codes() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("url\n{SITE}/huge\n{SITE}/forbidden\n"),
+    )
+    .unwrap();
+    let output = citecheck(dir.path())
+        .args(["check", "--max-body", "100000", "--remap", &site.remap()])
+        .output()
+        .unwrap();
+    // blocked is reported but does not fail the run by default.
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(links[0]["status"], "ok");
+    assert!(
+        links[0]["error"].contains("body larger than 100000 bytes"),
+        "{:?}",
+        links[0]
+    );
+    assert_eq!(links[0]["title"], "Heel groot");
+    let output = citecheck(dir.path())
+        .args(["check", "--fail-on", "blocked", "--remap", &site.remap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let output = citecheck(dir.path())
+        .args(["check", "--fail-on", "nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = citecheck(dir.path())
+        .args(["check", "--sources", "missing.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read missing.csv"));
+}
+
+#[test]
+fn persistent_429_is_blocked_after_honouring_retry_after() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("url\n{SITE}/always-429\n{SITE}/always-500\n"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let output = citecheck(dir.path())
+        .args(["check", "--retries", "2", "--remap", &site.remap()])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(links[0]["status"], "blocked");
+    assert_eq!(links[0]["attempts"], "3");
+    assert_eq!(links[1]["status"], "broken");
+    assert!(links[1]["error"].contains("HTTP 503 Service Unavailable after 3 attempts"));
+    assert_eq!(site.hits("/always-429"), 3);
+    // Two waits of Retry-After: 1 s (with about a second of tolerance).
+    assert!(elapsed >= std::time::Duration::from_secs(2), "{elapsed:?}");
+    assert_eq!(output.status.code(), Some(1));
+}

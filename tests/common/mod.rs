@@ -1,0 +1,267 @@
+//! The fixture site: an axum server on 127.0.0.1:0, run on its own thread and runtime so a
+//! blocking `Command::output()` in the test never starves it. It serves our own pages (see
+//! `tests/fixtures/site/routes.tsv`) plus routes for every link status, and counts hits.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Where the fixtures live.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+    pages: Arc<HashMap<String, (PathBuf, Option<String>)>>,
+}
+
+/// A running fixture site. Dropping it stops the server.
+pub struct FixtureSite {
+    pub addr: SocketAddr,
+    shared: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A small article page in the overheidvannu.nl style, our own text.
+pub fn article_page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>{title} | Overheid van Nu</title></head>\
+<body><div class=\"cookie-bar\">Wij gebruiken cookies om de site te verbeteren. <a href=\"/cookies\">Meer informatie</a></div>\
+<header><nav><ul><li><a href=\"/\">Home</a></li><li><a href=\"/actueel\">Actueel</a></li><li><a href=\"/themas\">Thema's</a></li></ul></nav></header>\
+<main><article><h1>{title}</h1><p class=\"meta\">Nieuwsbericht | 02-11-2020</p>{body}</article>\
+<aside><h2>Gerelateerde artikelen</h2><ul><li><a href=\"/a\">Samen werken aan de wijk</a></li></ul></aside></main>\
+<footer><p>Overheid van Nu is een platform van de rijksoverheid.</p></footer></body></html>"
+    )
+}
+
+impl FixtureSite {
+    /// Starts the server.
+    pub fn start() -> FixtureSite {
+        let mut pages = HashMap::new();
+        let routes = fixtures().join("site/routes.tsv");
+        if let Ok(text) = std::fs::read_to_string(&routes) {
+            for line in text.lines().skip(1) {
+                let cols: Vec<&str> = line.split('\t').collect();
+                if cols.len() >= 2 {
+                    let ct = cols
+                        .get(2)
+                        .map(|s| s.trim())
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string);
+                    pages.insert(
+                        cols[0].to_string(),
+                        (fixtures().join("site").join(cols[1]), ct),
+                    );
+                }
+            }
+        }
+        let shared = Shared {
+            hits: Default::default(),
+            pages: Arc::new(pages),
+        };
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let state = shared.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = Router::new().fallback(route).with_state(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let addr = addr_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        FixtureSite {
+            addr,
+            shared,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The `--remap` rule that sends the cited site here.
+    pub fn remap(&self) -> String {
+        format!(r"^https?://www\.overheidvannu\.nl/ {}/", self.base())
+    }
+
+    /// The `--remap` rule that sends the web archive here.
+    pub fn remap_archive(&self) -> String {
+        format!(
+            r"^https?://(web\.)?archive\.org/ {}/wayback-host/",
+            self.base()
+        )
+    }
+
+    /// Requests seen for a path (with query).
+    pub fn hits(&self, path: &str) -> usize {
+        self.shared
+            .hits
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// All requests seen.
+    pub fn total_hits(&self) -> usize {
+        self.shared.hits.lock().unwrap().values().sum()
+    }
+
+    /// A port with nothing listening.
+    pub fn closed_port() -> u16 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }
+}
+
+impl Drop for FixtureSite {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // Hanging routes would hold graceful shutdown; the thread is detached instead.
+        let _ = self.thread.take();
+    }
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn redirect(status: StatusCode, to: &str) -> Response {
+    (
+        status,
+        [(header::LOCATION, HeaderValue::from_str(to).unwrap())],
+        "",
+    )
+        .into_response()
+}
+
+async fn route(State(state): State<Shared>, request: Request) -> Response {
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let count = {
+        let mut hits = state.hits.lock().unwrap();
+        let n = hits.entry(path.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    if let Some((file, ct)) = state.pages.get(&path) {
+        let bytes = std::fs::read(file).unwrap();
+        let mut headers = HeaderMap::new();
+        let ct = ct.clone().unwrap_or_else(|| "text/html".to_string());
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).unwrap());
+        if path == "/beveiligd" {
+            headers.insert("cf-mitigated", HeaderValue::from_static("challenge"));
+            return (StatusCode::FORBIDDEN, headers, bytes).into_response();
+        }
+        return (StatusCode::OK, headers, bytes).into_response();
+    }
+    let ok_body = || {
+        article_page(
+            "Samenwerken begint bij elkaar kennen",
+            "<p>Gemeenten en provincies zoeken elkaar vaker op. &lsquo;Het begint met een kop koffie,&rsquo; zegt projectleider Anne Verbeek.</p>",
+        )
+    };
+    match path.as_str() {
+        "/ok" | "/" => html(StatusCode::OK, ok_body()),
+        "/moved" => redirect(StatusCode::MOVED_PERMANENTLY, "/ok"),
+        "/moved-absolute" => redirect(StatusCode::FOUND, "https://www.overheidvannu.nl/ok"),
+        "/chain/1" => redirect(StatusCode::MOVED_PERMANENTLY, "/chain/2"),
+        "/chain/2" => redirect(StatusCode::FOUND, "3"),
+        "/chain/3" => redirect(StatusCode::TEMPORARY_REDIRECT, "https://www.overheidvannu.nl/ok"),
+        "/loop/a" => redirect(StatusCode::FOUND, "/loop/b"),
+        "/loop/b" => redirect(StatusCode::FOUND, "/loop/a"),
+        "/missing" => html(StatusCode::NOT_FOUND, article_page("Niet gevonden", "<p>Deze pagina bestaat niet.</p>")),
+        "/gone" => html(StatusCode::GONE, "<p>Weg</p>".into()),
+        "/flaky" if count == 1 => html(StatusCode::INTERNAL_SERVER_ERROR, "<p>Storing</p>".into()),
+        "/flaky" => html(StatusCode::OK, ok_body()),
+        "/always-500" => html(StatusCode::SERVICE_UNAVAILABLE, "<p>Onderhoud</p>".into()),
+        "/busy" if count == 1 => (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "rustig aan").into_response(),
+        "/busy" => html(StatusCode::OK, ok_body()),
+        "/always-429" => (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "rustig aan").into_response(),
+        "/forbidden" => html(StatusCode::FORBIDDEN, "<p>Geen toegang</p>".into()),
+        "/hang" => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            html(StatusCode::OK, ok_body())
+        }
+        "/cp1252" => {
+            let mut page = b"<html><head><meta charset=\"windows-1252\"><title>\x91Lieving\xebrveld\x92: de wijk waar bijna alles mag</title></head><body><p>Caf\xe9</p></body></html>".to_vec();
+            page.extend_from_slice(b"\n");
+            ([(header::CONTENT_TYPE, "text/html")], page).into_response()
+        }
+        "/gzip" => {
+            use std::io::Write;
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(article_page("Ingepakt artikel", "<p>Dit artikel kwam gecomprimeerd.</p>").as_bytes()).unwrap();
+            (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CONTENT_ENCODING, "gzip")],
+                enc.finish().unwrap(),
+            )
+                .into_response()
+        }
+        "/chunked" => {
+            let parts: Vec<Result<String, std::io::Error>> = vec![
+                Ok("<html><head><title>In stukjes</title></head><body>".into()),
+                Ok("<main><article><p>Een artikel dat in delen kwam.</p></article></main>".into()),
+                Ok("</body></html>".into()),
+            ];
+            let body = Body::from_stream(futures::stream::iter(parts));
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+        }
+        "/huge" => {
+            let mut body = String::from("<html><head><title>Heel groot</title></head><body>");
+            while body.len() < 3_000_000 {
+                body.push_str("<p>Een zin die telkens terugkomt in dit enorme document.</p>");
+            }
+            html(StatusCode::OK, body)
+        }
+        "/pdf" => ([(header::CONTENT_TYPE, "application/pdf")], b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec()).into_response(),
+        "/to-home" => redirect(StatusCode::MOVED_PERMANENTLY, "https://www.overheidvannu.nl/"),
+        "/not-found-200" => html(StatusCode::OK, article_page("Pagina niet gevonden", "<p>De pagina die u zocht bestaat niet (meer).</p>")),
+        "/challenge" => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html"), (header::HeaderName::from_static("cf-mitigated"), "challenge")],
+            "<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>",
+        )
+            .into_response(),
+        _ => html(StatusCode::NOT_FOUND, article_page("Pagina niet gevonden", "<p>Helaas.</p>")),
+    }
+}

@@ -10,6 +10,7 @@
 //! - [`input`]: `sources.csv`, `quotes.csv`, and documents for `ingest`.
 //! - [`http`]: one client, per-host gates, retries, redirects by hand, body decoding.
 //! - [`check`]: a followed URL becomes a `links.csv` row with a [`check::LinkStatus`].
+//! - [`archive`]: WARC files, article texts, the manifest and the CDXJ index.
 //! - [`extract`]: the main article text of a page.
 //! - [`report`]: CSV writers.
 //! - [`pipeline`]: the order of stages per command; [`config`] the validated settings.
@@ -17,6 +18,7 @@
 //! A failed link or a quote not found is a value in a row; only what stops a whole run
 //! (bad arguments, unreadable input, an unwritable report) is an [`error::Error`].
 
+pub mod archive;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -325,3 +325,112 @@ fn persistent_429_is_blocked_after_honouring_retry_after() {
     assert!(elapsed >= std::time::Duration::from_secs(2), "{elapsed:?}");
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// The seed's cited URLs, remapped to the fixture site.
+fn seed_sources(dir: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("sources.csv"), dir.join("sources.csv")).unwrap();
+    std::fs::copy(root.join("quotes.csv"), dir.join("quotes.csv")).unwrap();
+}
+
+/// Keeps the WARC files a test wrote, for `.ci/run` to read with warcio and cdxj-indexer.
+fn keep_warcs(archive: &Path, tag: &str) -> Vec<std::path::PathBuf> {
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-warcs");
+    std::fs::create_dir_all(&keep).unwrap();
+    let mut kept = Vec::new();
+    for entry in std::fs::read_dir(archive).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".warc.gz") {
+            let name = format!("{tag}-{}", path.file_name().unwrap().to_string_lossy());
+            std::fs::copy(&path, keep.join(&name)).unwrap();
+            kept.push(path);
+        }
+    }
+    kept
+}
+
+#[test]
+fn run_archives_every_exchange_text_and_manifest() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0", "--remap", &site.remap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("12 links: 11 ok, 1 duplicate"), "{stderr}");
+    let archive = dir.path().join("archive");
+    let warcs = keep_warcs(&archive, "seed-run");
+    assert_eq!(warcs.len(), 1, "one WARC file per run");
+    assert!(
+        !std::fs::read_dir(&archive).unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .to_string_lossy()
+            .ends_with(".open"))
+    );
+
+    // Every capture is in the manifest with a text file whose hash matches.
+    let manifest = std::fs::read_to_string(archive.join("manifest.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = manifest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 11);
+    for entry in &entries {
+        assert_eq!(entry["http_status"], 200);
+        let text_path = archive.join(entry["text_path"].as_str().unwrap());
+        let text = std::fs::read(&text_path).unwrap();
+        assert!(text.len() > 1000, "{}", text_path.display());
+        use sha2::Digest;
+        let hex: String = sha2::Sha256::digest(&text)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(entry["text_sha256"], hex);
+        assert!(entry["title"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+
+    // Read the WARC back with our own reader: digests hold, request/response pairs, texts.
+    let contents = citecheck::archive::read_records(&warcs[0]).unwrap();
+    assert!(contents.torn_tail.is_none());
+    let types: Vec<&str> = contents.records.iter().map(|r| r.warc_type()).collect();
+    assert_eq!(types[0], "warcinfo");
+    assert_eq!(types.iter().filter(|t| **t == "response").count(), 11);
+    assert_eq!(types.iter().filter(|t| **t == "request").count(), 11);
+    assert_eq!(types.iter().filter(|t| **t == "resource").count(), 11);
+    for record in &contents.records {
+        let digest = record.header("WARC-Block-Digest").unwrap();
+        assert_eq!(digest, citecheck::archive::sha1_digest(&record.block));
+    }
+    let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
+    assert_eq!(index.lines().count(), 22);
+
+    // A second run: unchanged pages become revisits, and links.csv says nothing changed.
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0", "--remap", &site.remap()])
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some());
+    let warcs = keep_warcs(&archive, "seed-rerun");
+    assert_eq!(warcs.len(), 2);
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert!(
+        links
+            .iter()
+            .filter(|r| r["status"] == "ok")
+            .all(|r| r["changed"] == "false"),
+        "{links:?}"
+    );
+    let newest = warcs.iter().max().unwrap();
+    let contents = citecheck::archive::read_records(newest).unwrap();
+    assert_eq!(
+        contents
+            .records
+            .iter()
+            .filter(|r| r.warc_type() == "revisit")
+            .count(),
+        11
+    );
+}

@@ -190,9 +190,10 @@ pub fn judge(
             .exchanges
             .first()
             .map(|e| {
-                e.started
+                e.wire
+                    .date
                     .round(jiff::Unit::Second)
-                    .unwrap_or(e.started)
+                    .unwrap_or(e.wire.date)
                     .to_string()
             })
             .unwrap_or_default(),
@@ -288,7 +289,7 @@ pub fn judge(
 
     // Decode the body once: title, challenge and soft-404 signals, and the text stages need it.
     let mut notes = Vec::new();
-    if last.truncated && cap_is_users {
+    if last.wire.truncated && cap_is_users {
         notes.push(format!(
             "body larger than {} bytes; only that much was read and archived",
             body_limit
@@ -296,11 +297,11 @@ pub fn judge(
     }
     let decoded = match decode_content(
         last.header("content-encoding"),
-        &last.body,
+        &last.wire.body,
         MAX_DECODED_BODY,
     ) {
         Ok(bytes) => Some(bytes),
-        Err(e) if last.truncated => {
+        Err(e) if last.wire.truncated => {
             // A cut compressed stream cannot be decoded to the end; say what we have.
             notes.push(format!("{e} (body was cut at the size cap)"));
             None

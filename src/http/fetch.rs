@@ -16,6 +16,7 @@ use url::Url;
 
 use super::client::is_forbidden_ip;
 use super::gate::{HostGates, HostSignal};
+use crate::archive::warc::Exchange as WireExchange;
 use crate::config::{Config, MAX_REDIRECTS, MAX_RETRY_WAIT, Remap};
 
 /// The `Accept` header: browser-like values avoid some false 403s (links.md §2).
@@ -25,28 +26,17 @@ pub const ACCEPT_LANGUAGE: &str = "nl,en;q=0.8";
 /// Only what we decode ourselves.
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br";
 
-/// One completed HTTP request/response, with what a WARC record needs.
+/// One completed HTTP request/response: the bytes a WARC record stores (`wire`: request
+/// and response heads as stored, body with its content encoding, truncation, peer, date)
+/// plus the parsed status and headers the checks read.
 #[derive(Debug, Clone)]
 pub struct Exchange {
-    /// The URL requested on the wire (after remap).
-    pub request_url: String,
-    /// Request line and headers as sent, CRLF-terminated.
-    pub request_head: Vec<u8>,
+    /// What goes into the WARC file.
+    pub wire: WireExchange,
     /// HTTP status code.
     pub status: u16,
     /// Response headers as received.
     pub headers: HeaderMap,
-    /// Status line and headers as stored: `Transfer-Encoding` renamed (the body is
-    /// de-chunked), `Content-Length` equal to the stored body.
-    pub response_head: Vec<u8>,
-    /// Body as received (content encoding kept), possibly cut at the cap.
-    pub body: Vec<u8>,
-    /// The body was cut at the size cap.
-    pub truncated: bool,
-    /// Peer address.
-    pub peer_ip: Option<IpAddr>,
-    /// When the attempt began.
-    pub started: jiff::Timestamp,
 }
 
 impl Exchange {
@@ -372,15 +362,17 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(Exchange {
-            request_url: wire.to_string(),
-            request_head: request_head(wire, &headers),
+            wire: WireExchange {
+                request_url: wire.to_string(),
+                request_head: request_head(wire, &headers),
+                response_head: response_head(status, &response_headers, body.len()),
+                body,
+                truncated,
+                peer_ip,
+                date: started,
+            },
             status,
-            response_head: response_head(status, &response_headers, body.len()),
             headers: response_headers,
-            body,
-            truncated,
-            peer_ip,
-            started,
         })
     }
 }

@@ -1,0 +1,486 @@
+//! SURT keys and CDXJ index lines (webrecorder `cdxj/0.1.0`, archive.md §6).
+//!
+//! Takes URLs and written records ([`RecordRef`]) or whole WARC files, and returns
+//! `<SURT> <14-digit timestamp> <JSON>` lines; [`write_index`] merges them into
+//! `<dir>/index.cdxj`, sorted bytewise, atomically. Keys match Python `surt` (used by
+//! cdxj-indexer and pywb) on the cases in the tests, so pywb can look our lines up.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::warc::{OPEN_SUFFIX, RecordRef, read_records};
+
+/// File name of the index inside the archive folder.
+pub const INDEX_FILE: &str = "index.cdxj";
+
+/// The SURT sort key of a URL, as Python `surt.surt` computes it with its defaults:
+/// lowercase; scheme, user info, fragment and a leading `www`/`www<digits>` label dropped;
+/// host labels (and IPv4 octets) reversed and joined with `,`; a non-default port kept as
+/// `:port`; `)`; the path with dot segments resolved and percent-escapes decoded except for
+/// bytes that must stay escaped; runs of `/` collapsed and a trailing `/` dropped (except
+/// the root); query parameters sorted; an empty query dropped.
+/// `urn:` URIs (e.g. `urn:text:…`) are only lowercased, as Python `surt` does.
+/// Anything that is not an absolute http(s) URL is returned trimmed and lowercased.
+pub fn surt(url: &str) -> String {
+    let trimmed = url.trim();
+    let lower = trimmed.to_lowercase();
+    if lower.starts_with("urn:") {
+        return lower;
+    }
+    let parsed = match url::Url::parse(trimmed) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        _ => return lower,
+    };
+    let host = match parsed.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_lowercase();
+            let d = strip_www(&d);
+            d.split('.').rev().collect::<Vec<_>>().join(",")
+        }
+        Some(url::Host::Ipv4(ip)) => {
+            let o = ip.octets();
+            format!("{},{},{},{}", o[3], o[2], o[1], o[0])
+        }
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => String::new(),
+    };
+    let mut key = host;
+    if let Some(port) = parsed.port() {
+        key.push_str(&format!(":{port}"));
+    }
+    key.push(')');
+    // Like Python surt: runs of `/` collapse (also those decoded from `%2F`), and a
+    // trailing `/` is dropped except for the root.
+    let path = canonical_escapes(parsed.path()).to_lowercase();
+    let mut collapsed = String::with_capacity(path.len() + 1);
+    for c in path.chars() {
+        if !(c == '/' && collapsed.ends_with('/')) {
+            collapsed.push(c);
+        }
+    }
+    if collapsed.len() > 1 && collapsed.ends_with('/') {
+        collapsed.pop();
+    }
+    if !collapsed.starts_with('/') {
+        collapsed.insert(0, '/');
+    }
+    key.push_str(&collapsed);
+    if let Some(q) = parsed.query() {
+        let q = canonical_escapes(q).to_lowercase();
+        if !q.is_empty() {
+            let mut params: Vec<&str> = q.split('&').collect();
+            params.sort_unstable();
+            key.push('?');
+            key.push_str(&params.join("&"));
+        }
+    }
+    key
+}
+
+/// Drops a leading `www.` or `www<digits>.` label, as Python `surt` does.
+fn strip_www(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix("www")
+        && let Some(dot) = rest.find('.')
+        && rest[..dot].bytes().all(|b| b.is_ascii_digit())
+    {
+        return &rest[dot + 1..];
+    }
+    host
+}
+
+/// Decodes percent-escapes until none is left, then escapes again only the bytes that
+/// must be: controls, space, non-ASCII, `#` and `%`.
+fn canonical_escapes(s: &str) -> String {
+    let mut bytes = s.as_bytes().to_vec();
+    // Each pass shortens the string when it decodes anything, so this ends.
+    loop {
+        let decoded = percent_decode(&bytes);
+        if decoded == bytes {
+            break;
+        }
+        bytes = decoded;
+    }
+    let mut out = String::with_capacity(bytes.len());
+    for b in bytes {
+        if b <= 0x20 || b >= 0x7f || b == b'#' || b == b'%' {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+    out
+}
+
+/// Decodes every valid `%XX` escape once; other bytes are kept.
+pub(crate) fn percent_decode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(|&c| hex_val(c)),
+                bytes.get(i + 2).and_then(|&c| hex_val(c)),
+            )
+        {
+            out.push(h * 16 + l);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    char::from(c)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// The media type of a `Content-Type` value: parameters dropped, trimmed, lowercased.
+pub fn mime_of(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The 14-digit CDX timestamp (`YYYYmmddHHMMSS`) of a `WARC-Date` value.
+pub fn cdx_timestamp(warc_date: &str) -> String {
+    warc_date
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect()
+}
+
+/// One CDXJ line for a written record: `<SURT> <14-digit timestamp> {"url", "mime",
+/// "status", "digest", "length", "offset", "filename"}`. `mime` is used without its
+/// parameters (pass `warc/revisit` for a revisit) and omitted when empty (a response
+/// without `Content-Type`); `status` is omitted when `None` (text resources). Numbers are written as JSON strings, like cdxj-indexer does.
+pub fn cdxj_line(r: &RecordRef, mime: &str, status: Option<u16>) -> String {
+    // Written by hand rather than through serde_json::Map, whose key order depends on
+    // serde_json's `preserve_order` feature.
+    let mut fields: Vec<(&str, String)> = vec![("url", r.target_uri.clone())];
+    let mime = mime_of(mime);
+    if !mime.is_empty() {
+        fields.push(("mime", mime));
+    }
+    if let Some(s) = status {
+        fields.push(("status", s.to_string()));
+    }
+    fields.push(("digest", r.payload_digest.clone()));
+    fields.push(("length", r.length.to_string()));
+    fields.push(("offset", r.offset.to_string()));
+    fields.push(("filename", r.warc_file.clone()));
+    let json: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("\"{k}\": {}", serde_json::Value::from(v.as_str())))
+        .collect();
+    format!(
+        "{} {} {{{}}}",
+        surt(&r.target_uri),
+        cdx_timestamp(&r.warc_date),
+        json.join(", ")
+    )
+}
+
+/// CDXJ lines for every `response`, `revisit` and `resource` record of a WARC file (in file
+/// order, unsorted). A torn tail is skipped: only complete records are indexed.
+pub fn index_warc(path: &Path) -> io::Result<Vec<String>> {
+    let contents = read_records(path)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .trim_end_matches(OPEN_SUFFIX)
+        .to_string();
+    let mut lines = Vec::new();
+    for rec in &contents.records {
+        let kind = rec.warc_type();
+        if !matches!(kind, "response" | "revisit" | "resource") {
+            continue;
+        }
+        let r = RecordRef {
+            record_id: rec.record_id().unwrap_or("").to_string(),
+            warc_file: name.clone(),
+            offset: rec.offset,
+            length: rec.length,
+            payload_digest: rec.header("WARC-Payload-Digest").unwrap_or("").to_string(),
+            block_digest: rec.header("WARC-Block-Digest").unwrap_or("").to_string(),
+            warc_date: rec.header("WARC-Date").unwrap_or("").to_string(),
+            target_uri: rec.header("WARC-Target-URI").unwrap_or("").to_string(),
+        };
+        let line = match kind {
+            "resource" => cdxj_line(&r, rec.header("Content-Type").unwrap_or(""), None),
+            _ => {
+                let (status, ctype) = http_status_and_type(&rec.block);
+                let mime = if kind == "revisit" {
+                    "warc/revisit".to_string()
+                } else {
+                    ctype.unwrap_or_default()
+                };
+                cdxj_line(&r, &mime, status)
+            }
+        };
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// Status code and `Content-Type` of an HTTP response head at the start of `block`.
+fn http_status_and_type(block: &[u8]) -> (Option<u16>, Option<String>) {
+    let head_len = block
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(block.len());
+    let head = String::from_utf8_lossy(&block[..head_len]);
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok());
+    let ctype = lines.find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-type")
+            .then(|| value.trim().to_string())
+    });
+    (status, ctype)
+}
+
+/// Merges `lines` into `<dir>/index.cdxj`: existing and new lines together, deduplicated,
+/// sorted bytewise (as `LC_ALL=C sort`), written to a temp file in `dir` and renamed over
+/// the index, so a reader never sees a half-written index.
+pub fn write_index<I>(dir: &Path, lines: I) -> io::Result<()>
+where
+    I: IntoIterator,
+    I::Item: Into<String>,
+{
+    let path = dir.join(INDEX_FILE);
+    let mut all: BTreeSet<String> = BTreeSet::new();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => all.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from),
+        ),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    for line in lines {
+        let line: String = line.into();
+        // A line must stay one line: drop any stray line breaks.
+        let line = line.replace(['\r', '\n'], " ");
+        if !line.trim().is_empty() {
+            all.insert(line);
+        }
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut w = io::BufWriter::new(tmp.as_file_mut());
+        for line in &all {
+            w.write_all(line.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(&path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surt_cases_from_archive_md() {
+        assert_eq!(
+            surt("https://www.overheidvannu.nl/actueel/x"),
+            "nl,overheidvannu)/actueel/x"
+        );
+        assert_eq!(
+            surt("http://127.0.0.1:44971/a?b=2&a=1"),
+            "1,0,0,127:44971)/a?a=1&b=2"
+        );
+    }
+
+    /// Expected values were produced by Python `surt` 0.3.1 (`surt.surt(url)`).
+    #[test]
+    fn surt_matches_python_surt() {
+        let cases = [
+            ("http://Example.COM/A/B?B=1&a=2", "com,example)/a/b?a=2&b=1"),
+            (
+                "https://www2.example.com/%41b%2Fc%e2%80%98?x=%41",
+                "com,example)/ab/c%e2%80%98?x=a",
+            ),
+            ("http://example.com", "com,example)/"),
+            ("http://example.com/?", "com,example)/"),
+            ("https://example.com:443/a#frag", "com,example)/a"),
+            ("http://[::1]:8080/x", "::1:8080)/x"),
+            (
+                "urn:text:https://www.example.com/X",
+                "urn:text:https://www.example.com/x",
+            ),
+            ("http://example.com/a/./b/../c", "com,example)/a/c"),
+            ("http://example.com/a b", "com,example)/a%20b"),
+            (
+                "https://münchen.de/straße",
+                "de,xn--mnchen-3ya)/stra%c3%9fe",
+            ),
+            ("http://example.com./a", "com,example)/a"),
+            ("http://example.com/a?q=1&&b=", "com,example)/a?&b=&q=1"),
+            (
+                "http://example.com/a%2541?x=%26y&b=1",
+                "com,example)/aa?b=1&x=&y",
+            ),
+            (
+                "http://example.com/%7Euser/a%20b",
+                "com,example)/~user/a%20b",
+            ),
+            ("http://Example.com/A?C=%5B1%5D", "com,example)/a?c=[1]"),
+            ("http://user:pw@example.com/a", "com,example)/a"),
+            ("https://wwwx.example.com/", "com,example,wwwx)/"),
+            ("https://www.example.com:8443/", "com,example:8443)/"),
+            ("http://example.com/a//b", "com,example)/a/b"),
+            ("http://example.com/a/", "com,example)/a"),
+            ("http://example.com//", "com,example)/"),
+            ("http://example.com/a/b/../", "com,example)/a"),
+            ("http://example.com/a/%2e%2e/b", "com,example)/b"),
+            ("http://example.com/a;p?x", "com,example)/a;p?x"),
+            ("http://example.com/a?x=1/..", "com,example)/a?x=1/.."),
+            (
+                "http://example.com/x.html/%41/%2f?&",
+                "com,example)/x.html/a?&",
+            ),
+        ];
+        for (url, want) in cases {
+            assert_eq!(surt(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn surt_never_panics_on_junk() {
+        for s in [
+            "",
+            "%",
+            "%%zz",
+            "http://",
+            "mailto:x@y",
+            "ftp://a/b",
+            "héllo wörld",
+        ] {
+            let _ = surt(s);
+        }
+        assert_eq!(surt("ftp://A/B"), "ftp://a/b");
+    }
+
+    #[test]
+    fn line_format_and_timestamp() {
+        let r = RecordRef {
+            record_id: "urn:uuid:x".into(),
+            warc_file: "citecheck-20201102093015-00000.warc.gz".into(),
+            offset: 328,
+            length: 1234,
+            payload_digest: "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ".into(),
+            block_digest: String::new(),
+            warc_date: "2020-11-02T09:30:15.123456Z".into(),
+            target_uri: "https://www.overheidvannu.nl/actueel/x".into(),
+        };
+        let line = cdxj_line(&r, "text/html; charset=UTF-8", Some(200));
+        assert_eq!(
+            line,
+            "nl,overheidvannu)/actueel/x 20201102093015 {\"url\": \"https://www.overheidvannu.nl/actueel/x\", \"mime\": \"text/html\", \"status\": \"200\", \"digest\": \"sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ\", \"length\": \"1234\", \"offset\": \"328\", \"filename\": \"citecheck-20201102093015-00000.warc.gz\"}"
+        );
+    }
+
+    #[test]
+    fn index_warc_lists_responses_revisits_and_texts() {
+        use crate::archive::warc::WarcWriter;
+        use crate::archive::warc::tests::exchange;
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = WarcWriter::create(dir.path(), &[]).unwrap();
+        let moved = exchange(
+            "http://example.nl/oud",
+            "HTTP/1.1 301 Moved Permanently",
+            "",
+            b"",
+        );
+        let page = exchange(
+            "https://www.example.nl/nieuws/?b=2&a=1",
+            "HTTP/1.1 200 OK",
+            "Content-Type: text/html; charset=windows-1252\r\n",
+            b"<p>Hallo</p>",
+        );
+        let r_moved = w.write_exchange(&moved).unwrap();
+        let r_page = w.write_exchange(&page).unwrap();
+        let r_rev = w
+            .write_revisit(&page, &r_page, &r_page.target_uri, &r_page.warc_date)
+            .unwrap();
+        let r_text = w
+            .write_text(
+                "https://www.example.nl/nieuws/?b=2&a=1",
+                "Hallo\n",
+                None,
+                page.date,
+            )
+            .unwrap();
+        let name = w.file_name().to_string();
+        let path = w.finish().unwrap();
+        let lines = index_warc(&path).unwrap();
+        let f = |r: &RecordRef| {
+            format!(
+                "\"length\": \"{}\", \"offset\": \"{}\", \"filename\": \"{name}\"}}",
+                r.length, r.offset
+            )
+        };
+        assert_eq!(
+            lines,
+            [
+                format!(
+                    "nl,example)/oud 20260105100000 {{\"url\": \"http://example.nl/oud\", \"status\": \"301\", \"digest\": \"sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ\", {}",
+                    f(&r_moved)
+                ),
+                format!(
+                    "nl,example)/nieuws?a=1&b=2 20260105100000 {{\"url\": \"https://www.example.nl/nieuws/?b=2&a=1\", \"mime\": \"text/html\", \"status\": \"200\", \"digest\": \"{}\", {}",
+                    r_page.payload_digest,
+                    f(&r_page)
+                ),
+                format!(
+                    "nl,example)/nieuws?a=1&b=2 20260105100000 {{\"url\": \"https://www.example.nl/nieuws/?b=2&a=1\", \"mime\": \"warc/revisit\", \"status\": \"200\", \"digest\": \"{}\", {}",
+                    r_page.payload_digest,
+                    f(&r_rev)
+                ),
+                format!(
+                    "urn:text:https://www.example.nl/nieuws/?b=2&a=1 20260105100000 {{\"url\": \"urn:text:https://www.example.nl/nieuws/?b=2&a=1\", \"mime\": \"text/plain\", \"digest\": \"{}\", {}",
+                    r_text.payload_digest,
+                    f(&r_text)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn write_index_merges_sorts_and_dedups() {
+        let dir = tempfile::tempdir().unwrap();
+        write_index(dir.path(), ["b 1 {}", "a 2 {}"]).unwrap();
+        write_index(
+            dir.path(),
+            vec![
+                "a 2 {}".to_string(),
+                "B 3 {}".to_string(),
+                "a 1 {}".to_string(),
+            ],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
+        assert_eq!(text, "B 3 {}\na 1 {}\na 2 {}\nb 1 {}\n");
+        // No temp files left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

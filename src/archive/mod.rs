@@ -1,0 +1,30 @@
+//! ARCHIVE stage storage: WARC 1.1 files, the CDXJ index, extracted texts and the manifest.
+//!
+//! Takes complete HTTP exchanges and extracted article texts from the fetch/extract stages and
+//! keeps them in the archive folder (archive.md §1):
+//!
+//! ```text
+//! archive/
+//!   citecheck-<YYYYmmddHHMMSS>-<serial>.warc.gz   one per run (".open" while being written)
+//!   text/<slug>-<hash>.txt                        article text, exactly as extracted
+//!   manifest.jsonl                                one JSON line per capture (ManifestEntry)
+//!   index.cdxj                                    optional CDXJ index, bytewise sorted
+//! ```
+//!
+//! All of it is synchronous `std::fs` code meant to run on one dedicated writer thread.
+//! - [`warc`]: the WARC writer/reader and crash recovery of `.open` files.
+//! - [`cdxj`]: SURT keys and CDXJ index lines.
+//! - [`store`]: the folder as a whole: texts, manifest, recovery on open.
+//! - [`session`]: one run's writer thread, from captures to records, texts and manifest lines.
+
+pub mod cdxj;
+pub mod session;
+pub mod store;
+pub mod warc;
+
+pub use cdxj::{cdxj_line, index_warc, surt, write_index};
+pub use store::{ArchiveStore, ManifestEntry, TextFile, url_key};
+pub use warc::{
+    Exchange, RecordRef, Recovery, TornTail, WarcContents, WarcRecord, WarcWriter, read_record_at,
+    read_records, recover_open_file, sha1_digest, warc_date,
+};

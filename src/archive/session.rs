@@ -1,0 +1,238 @@
+//! One run's archive writer: owns the run's WARC file and the archive folder, and turns each
+//! captured URL (every exchange, the extracted text) into records, a text file, a manifest
+//! line and CDXJ lines. It is synchronous and lives on one thread ([`spawn_writer`]); the
+//! fetch tasks send it complete captures over a bounded channel and wait for the answer.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
+
+use super::cdxj::{cdxj_line, mime_of, write_index};
+use super::store::{ArchiveStore, ManifestEntry};
+use super::warc::{RecordRef, WarcWriter, sha1_digest, warc_date};
+use crate::http::Exchange;
+
+/// Version tag of the text extraction; a change means stored texts may be re-extracted.
+pub const EXTRACTOR_VERSION: &str = concat!("citecheck-extract/", env!("CARGO_PKG_VERSION"));
+
+/// Everything learned about one cited URL that the archive keeps.
+#[derive(Debug)]
+pub struct Capture {
+    /// The URL as cited.
+    pub cited_url: String,
+    /// `live` or `wayback`.
+    pub origin: &'static str,
+    /// Every exchange, in order.
+    pub exchanges: Vec<Exchange>,
+    /// The final response among them.
+    pub last: Option<usize>,
+    /// The last logical URL.
+    pub final_url: String,
+    /// The extracted article text, when the page is the cited page.
+    pub text: Option<String>,
+    /// Page title.
+    pub title: Option<String>,
+    /// Publication date.
+    pub published: Option<String>,
+    /// For a web-archive snapshot: its date.
+    pub memento_datetime: Option<String>,
+}
+
+/// What the archive answers for a capture.
+#[derive(Debug, Clone, Default)]
+pub struct Archived {
+    /// Path of the text file, relative to the archive folder.
+    pub text_path: Option<String>,
+    /// Whether the text differs from the previous capture's (`None` for a first capture).
+    pub text_changed: Option<bool>,
+}
+
+/// The archive of one run.
+pub struct ArchiveSession {
+    store: ArchiveStore,
+    warc: WarcWriter,
+    cdxj: Vec<String>,
+}
+
+impl ArchiveSession {
+    /// Opens the folder (repairing what a crashed run left) and starts this run's WARC file.
+    pub fn open(dir: &Path, user_agent: &str) -> io::Result<ArchiveSession> {
+        let store = ArchiveStore::open(dir)?;
+        for warning in store.warnings() {
+            tracing::warn!("archive: {warning}");
+        }
+        let software = format!("citecheck/{}", env!("CARGO_PKG_VERSION"));
+        let warc = WarcWriter::create(
+            dir,
+            &[
+                ("software", software.as_str()),
+                ("format", "WARC File Format 1.1"),
+                ("http-header-user-agent", user_agent),
+                (
+                    "description",
+                    "pages cited by a document, captured by citecheck",
+                ),
+            ],
+        )?;
+        Ok(ArchiveSession {
+            store,
+            warc,
+            cdxj: Vec::new(),
+        })
+    }
+
+    /// The folder's store (latest captures, texts).
+    pub fn store(&self) -> &ArchiveStore {
+        &self.store
+    }
+
+    /// Writes one capture: each exchange (the final one as a `revisit` when its payload equals
+    /// the previous capture's), the text as a resource record and a file, then the manifest
+    /// line, last, so a manifest line never points at something not on disk.
+    pub fn record(&mut self, capture: Capture) -> io::Result<Archived> {
+        let previous = self
+            .store
+            .latest(&capture.cited_url)
+            .map(|e| self.store.original(e).clone());
+        let mut final_ref: Option<(RecordRef, Option<String>)> = None;
+        let mut request_urls = Vec::new();
+        for (i, exchange) in capture.exchanges.iter().enumerate() {
+            request_urls.push(exchange.wire.request_url.clone());
+            let mime = mime_of(
+                exchange
+                    .headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            );
+            let is_final = Some(i) == capture.last;
+            let same_payload = previous.as_ref().filter(|p| {
+                is_final
+                    && p.revisit_of.is_none()
+                    && p.payload_digest == sha1_digest(&exchange.wire.body)
+            });
+            let (reference, revisit_of) = match same_payload {
+                Some(prev) => {
+                    let target = prev.record_ref();
+                    let uri = target.target_uri.clone();
+                    let date = target.warc_date.clone();
+                    let r = self
+                        .warc
+                        .write_revisit(&exchange.wire, &target, &uri, &date)?;
+                    self.cdxj
+                        .push(cdxj_line(&r, "warc/revisit", Some(exchange.status)));
+                    (r, Some(prev.record_id.clone()))
+                }
+                None => {
+                    let r = self.warc.write_exchange(&exchange.wire)?;
+                    self.cdxj.push(cdxj_line(&r, &mime, Some(exchange.status)));
+                    (r, None)
+                }
+            };
+            if is_final {
+                final_ref = Some((reference, revisit_of));
+            }
+        }
+        let Some((reference, revisit_of)) = final_ref else {
+            return Ok(Archived::default());
+        };
+        let last = capture.last.and_then(|i| capture.exchanges.get(i));
+        let date = last
+            .map(|e| e.wire.date)
+            .unwrap_or_else(jiff::Timestamp::now);
+        let mut entry = ManifestEntry {
+            cited_url: capture.cited_url.clone(),
+            final_url: capture.final_url.clone(),
+            source: capture.origin.to_string(),
+            request_urls,
+            fetched_at: warc_date(date),
+            http_status: last.map_or(0, |e| e.status),
+            body_sha256: last.map(|e| hex_sha256(&e.wire.body)).unwrap_or_default(),
+            payload_digest: reference.payload_digest.clone(),
+            warc_file: reference.warc_file.clone(),
+            offset: reference.offset,
+            length: reference.length,
+            record_id: reference.record_id.clone(),
+            revisit_of,
+            text_record_id: None,
+            text_path: None,
+            text_sha256: None,
+            text_changed: None,
+            title: capture.title.clone(),
+            published: capture.published.clone(),
+            memento_datetime: capture.memento_datetime.clone(),
+            truncated: last.is_some_and(|e| e.wire.truncated),
+            extractor: EXTRACTOR_VERSION.to_string(),
+        };
+        let mut archived = Archived::default();
+        if let Some(text) = &capture.text {
+            let text_ref =
+                self.warc
+                    .write_text(&capture.cited_url, text, Some(&reference.record_id), date)?;
+            self.cdxj.push(cdxj_line(&text_ref, "text/plain", None));
+            let file = self.store.write_text(&capture.cited_url, text)?;
+            entry.text_changed = self.store.text_changed(&capture.cited_url, &file.sha256);
+            entry.text_record_id = Some(text_ref.record_id);
+            entry.text_path = Some(file.rel_path.clone());
+            entry.text_sha256 = Some(file.sha256);
+            archived.text_path = Some(file.rel_path);
+            archived.text_changed = entry.text_changed;
+        }
+        self.store.append_manifest(&entry)?;
+        Ok(archived)
+    }
+
+    /// Closes the WARC file and merges this run's lines into `index.cdxj`.
+    pub fn finish(self) -> io::Result<PathBuf> {
+        let dir = self.store.dir().to_path_buf();
+        let path = self.warc.finish()?;
+        write_index(&dir, self.cdxj)?;
+        Ok(path)
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A request to the writer thread.
+type Job = (Capture, oneshot::Sender<io::Result<Archived>>);
+
+/// The handle fetch tasks use to archive captures.
+#[derive(Clone)]
+pub struct ArchiveHandle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl ArchiveHandle {
+    /// Archives a capture on the writer thread and waits for it to be on disk.
+    pub async fn record(&self, capture: Capture) -> io::Result<Archived> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send((capture, tx))
+            .await
+            .map_err(|_| io::Error::other("the archive writer has stopped"))?;
+        rx.await
+            .map_err(|_| io::Error::other("the archive writer has stopped"))?
+    }
+}
+
+/// Starts the writer thread. Drop every handle, then join the thread to finish the WARC.
+pub fn spawn_writer(
+    session: ArchiveSession,
+) -> (ArchiveHandle, std::thread::JoinHandle<io::Result<PathBuf>>) {
+    let (tx, mut rx) = mpsc::channel::<Job>(16);
+    let thread = std::thread::spawn(move || {
+        let mut session = session;
+        while let Some((capture, reply)) = rx.blocking_recv() {
+            let _ = reply.send(session.record(capture));
+        }
+        session.finish()
+    });
+    (ArchiveHandle { jobs: tx }, thread)
+}

@@ -1,0 +1,1283 @@
+//! WARC 1.1 writing and reading (archive.md §2).
+//!
+//! [`WarcWriter`] takes complete HTTP exchanges ([`Exchange`]) and extracted article texts and
+//! appends them to `<dir>/citecheck-<YYYYmmddHHMMSS>-<serial>.warc.gz.open`, one gzip member per
+//! record, returning a [`RecordRef`] (file, offset and compressed length, digests) for the
+//! manifest and the CDXJ index. [`WarcWriter::finish`] renames the file to `.warc.gz`.
+//!
+//! [`read_records`] / [`read_record_at`] read such files back member by member (so offsets are
+//! known) and report a torn final member instead of failing; [`recover_open_file`] truncates a
+//! `.open` file left by a crashed run to its last complete member and renames it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use data_encoding::BASE32;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha1::{Digest, Sha1};
+
+/// The `WARC-Profile` of a revisit record whose payload equals an earlier capture's.
+pub const REVISIT_PROFILE: &str =
+    "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
+
+/// Suffix of a WARC file that is still being written (or was left by a crash).
+pub const OPEN_SUFFIX: &str = ".open";
+
+/// One HTTP exchange as it went over the wire (one redirect hop = one exchange).
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// The URL actually requested (after `--remap`); becomes `WARC-Target-URI`.
+    pub request_url: String,
+    /// `GET /p?q HTTP/1.1\r\nHost: ..\r\n<headers>\r\n\r\n`, as rebuilt by the fetcher.
+    pub request_head: Vec<u8>,
+    /// `HTTP/1.1 200 OK\r\n<headers>\r\n\r\n`; `Transfer-Encoding` already renamed to
+    /// `X-Orig-Transfer-Encoding` and `Content-Length` set to the stored body length.
+    pub response_head: Vec<u8>,
+    /// Entity body as received: Content-Encoding kept, chunking removed.
+    pub body: Vec<u8>,
+    /// The body was cut at a size cap: the record gets `WARC-Truncated: length`.
+    pub truncated: bool,
+    /// Peer address, for `WARC-IP-Address`.
+    pub peer_ip: Option<std::net::IpAddr>,
+    /// When the exchange began (`WARC-Date` of both records).
+    pub date: jiff::Timestamp,
+}
+
+/// Where a written record sits and what it hashes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordRef {
+    /// `urn:uuid:…` without the angle brackets the header puts around it.
+    pub record_id: String,
+    /// File name only (the final `.warc.gz` name, never `.open`).
+    pub warc_file: String,
+    /// Byte offset of the record's gzip member in the file.
+    pub offset: u64,
+    /// Length of the compressed gzip member.
+    pub length: u64,
+    /// `WARC-Payload-Digest` (`sha1:<BASE32>`).
+    pub payload_digest: String,
+    /// `WARC-Block-Digest` (`sha1:<BASE32>`).
+    pub block_digest: String,
+    /// `WARC-Date` exactly as written (`2020-11-02T09:30:15.123456Z`).
+    pub warc_date: String,
+    /// `WARC-Target-URI` exactly as written.
+    pub target_uri: String,
+}
+
+/// `sha1:` + uppercase RFC 4648 Base32 of the SHA-1 of `bytes` (32 characters, no padding).
+pub fn sha1_digest(bytes: &[u8]) -> String {
+    format!("sha1:{}", BASE32.encode(Sha1::digest(bytes).as_slice()))
+}
+
+/// Formats a timestamp as a `WARC-Date`: UTC, microseconds, `Z`.
+pub fn warc_date(ts: jiff::Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Writes one WARC file, one gzip member per record. Not thread-safe by design: one writer
+/// thread owns it.
+#[derive(Debug)]
+pub struct WarcWriter {
+    file: File,
+    open_path: PathBuf,
+    final_path: PathBuf,
+    file_name: String,
+    offset: u64,
+    warcinfo_id: String,
+}
+
+impl WarcWriter {
+    /// Creates `<dir>/citecheck-<YYYYmmddHHMMSS>-<serial 00000>.warc.gz.open` (the first serial
+    /// whose `.warc.gz` and `.open` names are both free) and writes the `warcinfo` record.
+    /// `info` holds the warcinfo block's fields, e.g. `("software", "citecheck/0.1.0")`,
+    /// `("http-header-user-agent", …)`; `format: WARC File Format 1.1` is added if absent.
+    pub fn create(dir: &Path, info: &[(&str, &str)]) -> io::Result<WarcWriter> {
+        std::fs::create_dir_all(dir)?;
+        let stamp = jiff::Timestamp::now().strftime("%Y%m%d%H%M%S").to_string();
+        let mut serial = 0u32;
+        let (file, open_path, final_path, file_name) = loop {
+            let file_name = format!("citecheck-{stamp}-{serial:05}.warc.gz");
+            let final_path = dir.join(&file_name);
+            let open_path = dir.join(format!("{file_name}{OPEN_SUFFIX}"));
+            if !final_path.exists() {
+                match OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&open_path)
+                {
+                    Ok(file) => break (file, open_path, final_path, file_name),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            serial += 1;
+            if serial > 99_999 {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("no free WARC file name for {stamp} in {}", dir.display()),
+                ));
+            }
+        };
+        let mut writer = WarcWriter {
+            file,
+            open_path,
+            final_path,
+            file_name,
+            offset: 0,
+            warcinfo_id: new_record_id(),
+        };
+        let mut block = String::new();
+        for (name, value) in info {
+            block.push_str(&format!("{}: {}\r\n", field_text(name), field_text(value)));
+        }
+        if !info
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("format"))
+        {
+            block.push_str("format: WARC File Format 1.1\r\n");
+        }
+        let block = block.into_bytes();
+        let mut rec = Record::new(
+            "warcinfo",
+            writer.warcinfo_id.clone(),
+            jiff::Timestamp::now(),
+        );
+        rec.push("WARC-Filename", writer.file_name.clone());
+        rec.push("Content-Type", "application/warc-fields".to_string());
+        rec.push("WARC-Block-Digest", sha1_digest(&block));
+        let member = rec.gzip(&block)?;
+        writer.append(&[member])?;
+        Ok(writer)
+    }
+
+    /// Writes the response record and then the request record of one exchange (the request
+    /// carries `WARC-Concurrent-To: <response id>`) as two gzip members in one append, and
+    /// returns the response's [`RecordRef`].
+    pub fn write_exchange(&mut self, ex: &Exchange) -> io::Result<RecordRef> {
+        check_head(&ex.response_head, "response")?;
+        let response_id = new_record_id();
+        let mut block = Vec::with_capacity(ex.response_head.len() + ex.body.len());
+        block.extend_from_slice(&ex.response_head);
+        block.extend_from_slice(&ex.body);
+        let payload_digest = sha1_digest(&ex.body);
+        let block_digest = sha1_digest(&block);
+        let mut rec = self.http_record("response", response_id.clone(), ex);
+        rec.push("Content-Type", "application/http;msgtype=response".into());
+        rec.push("WARC-Payload-Digest", payload_digest.clone());
+        rec.push("WARC-Block-Digest", block_digest.clone());
+        if ex.truncated {
+            rec.push("WARC-Truncated", "length".into());
+        }
+        let response = rec.gzip(&block)?;
+        let request = self.request_member(ex, &response_id)?;
+        let offset = self.offset;
+        let length = response.len() as u64;
+        self.append(&[response, request])?;
+        Ok(self.record_ref(
+            response_id,
+            offset,
+            length,
+            payload_digest,
+            block_digest,
+            ex,
+        ))
+    }
+
+    /// Writes a `revisit` record (identical-payload-digest profile; block = the response head
+    /// only) and then the request record, for a capture whose body equals the one of
+    /// `refers_to` (a response written earlier, perhaps in another file). `refers_to_uri` and
+    /// `refers_to_date` are that record's `WARC-Target-URI` and `WARC-Date`. Fails with
+    /// `InvalidInput` when the body's digest differs from `refers_to.payload_digest`.
+    /// Returns the revisit's [`RecordRef`].
+    pub fn write_revisit(
+        &mut self,
+        ex: &Exchange,
+        refers_to: &RecordRef,
+        refers_to_uri: &str,
+        refers_to_date: &str,
+    ) -> io::Result<RecordRef> {
+        check_head(&ex.response_head, "response")?;
+        let payload_digest = sha1_digest(&ex.body);
+        if payload_digest != refers_to.payload_digest {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "revisit of {}: payload {payload_digest} differs from {}",
+                    ex.request_url, refers_to.payload_digest
+                ),
+            ));
+        }
+        let revisit_id = new_record_id();
+        let block = &ex.response_head;
+        let block_digest = sha1_digest(block);
+        let mut rec = self.http_record("revisit", revisit_id.clone(), ex);
+        rec.push("Content-Type", "application/http;msgtype=response".into());
+        rec.push("WARC-Profile", REVISIT_PROFILE.into());
+        rec.push(
+            "WARC-Refers-To",
+            format!("<{}>", bare_id(&refers_to.record_id)),
+        );
+        rec.push("WARC-Refers-To-Target-URI", uri_text(refers_to_uri));
+        rec.push("WARC-Refers-To-Date", field_text(refers_to_date));
+        rec.push("WARC-Payload-Digest", payload_digest.clone());
+        rec.push("WARC-Block-Digest", block_digest.clone());
+        let revisit = rec.gzip(block)?;
+        let request = self.request_member(ex, &revisit_id)?;
+        let offset = self.offset;
+        let length = revisit.len() as u64;
+        self.append(&[revisit, request])?;
+        Ok(self.record_ref(revisit_id, offset, length, payload_digest, block_digest, ex))
+    }
+
+    /// Writes the extracted article text as a `resource` record with
+    /// `WARC-Target-URI: urn:text:<cited url>`, `text/plain; charset=utf-8`, and
+    /// `WARC-Refers-To: <response id>` when given (with or without angle brackets).
+    /// `date` should be the capture's `WARC-Date`.
+    pub fn write_text(
+        &mut self,
+        cited_url: &str,
+        text: &str,
+        refers_to: Option<&str>,
+        date: jiff::Timestamp,
+    ) -> io::Result<RecordRef> {
+        let id = new_record_id();
+        let target = uri_text(&format!("urn:text:{cited_url}"));
+        let block = text.as_bytes();
+        let digest = sha1_digest(block);
+        let mut rec = Record::new("resource", id.clone(), date);
+        rec.push("WARC-Target-URI", target.clone());
+        rec.push("WARC-Warcinfo-ID", format!("<{}>", self.warcinfo_id));
+        if let Some(r) = refers_to {
+            rec.push("WARC-Refers-To", format!("<{}>", bare_id(r)));
+        }
+        if !block.is_empty() {
+            rec.push("Content-Type", "text/plain; charset=utf-8".into());
+        }
+        // For a resource record the payload is the whole block.
+        rec.push("WARC-Payload-Digest", digest.clone());
+        rec.push("WARC-Block-Digest", digest.clone());
+        let member = rec.gzip(block)?;
+        let offset = self.offset;
+        let length = member.len() as u64;
+        self.append(&[member])?;
+        Ok(RecordRef {
+            record_id: id,
+            warc_file: self.file_name.clone(),
+            offset,
+            length,
+            payload_digest: digest.clone(),
+            block_digest: digest,
+            warc_date: warc_date(date),
+            target_uri: target,
+        })
+    }
+
+    /// The final file name (`….warc.gz`, without `.open`), as recorded in [`RecordRef`]s.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// Bytes written so far (compressed), so the owner can start a new file near ~1 GB.
+    pub fn bytes_written(&self) -> u64 {
+        self.offset
+    }
+
+    /// Flushes and fsyncs the file, renames `.open` → `.warc.gz`, and returns the final path.
+    pub fn finish(mut self) -> io::Result<PathBuf> {
+        self.file.flush()?;
+        self.file.sync_all()?;
+        std::fs::rename(&self.open_path, &self.final_path)?;
+        sync_dir(&self.final_path);
+        Ok(self.final_path)
+    }
+
+    /// Appends whole members with one write, then flushes and fsyncs the data so that a
+    /// manifest line written afterwards never points past what is on disk.
+    fn append(&mut self, members: &[Vec<u8>]) -> io::Result<()> {
+        let buf: Vec<u8> = members.concat();
+        self.file.write_all(&buf)?;
+        self.file.flush()?;
+        self.file.sync_data()?;
+        self.offset += buf.len() as u64;
+        Ok(())
+    }
+
+    fn http_record(&self, warc_type: &str, id: String, ex: &Exchange) -> Record {
+        let mut rec = Record::new(warc_type, id, ex.date);
+        rec.push("WARC-Target-URI", uri_text(&ex.request_url));
+        rec.push("WARC-Warcinfo-ID", format!("<{}>", self.warcinfo_id));
+        if let Some(ip) = ex.peer_ip {
+            rec.push("WARC-IP-Address", ip.to_string());
+        }
+        rec
+    }
+
+    fn request_member(&self, ex: &Exchange, concurrent_to: &str) -> io::Result<Vec<u8>> {
+        check_head(&ex.request_head, "request")?;
+        let block = &ex.request_head;
+        let mut rec = self.http_record("request", new_record_id(), ex);
+        rec.push("WARC-Concurrent-To", format!("<{concurrent_to}>"));
+        rec.push("Content-Type", "application/http;msgtype=request".into());
+        // A GET has no body: the payload is what follows the head, i.e. nothing.
+        rec.push("WARC-Payload-Digest", sha1_digest(http_payload(block)));
+        rec.push("WARC-Block-Digest", sha1_digest(block));
+        rec.gzip(block)
+    }
+
+    fn record_ref(
+        &self,
+        record_id: String,
+        offset: u64,
+        length: u64,
+        payload_digest: String,
+        block_digest: String,
+        ex: &Exchange,
+    ) -> RecordRef {
+        RecordRef {
+            record_id,
+            warc_file: self.file_name.clone(),
+            offset,
+            length,
+            payload_digest,
+            block_digest,
+            warc_date: warc_date(ex.date),
+            target_uri: uri_text(&ex.request_url),
+        }
+    }
+}
+
+/// A record's header fields in writing order; `Content-Length` is added by [`Record::gzip`].
+struct Record {
+    fields: Vec<(&'static str, String)>,
+}
+
+impl Record {
+    fn new(warc_type: &str, id: String, date: jiff::Timestamp) -> Record {
+        Record {
+            fields: vec![
+                ("WARC-Type", warc_type.to_string()),
+                ("WARC-Record-ID", format!("<{id}>")),
+                ("WARC-Date", warc_date(date)),
+            ],
+        }
+    }
+
+    fn push(&mut self, name: &'static str, value: String) {
+        self.fields.push((name, value));
+    }
+
+    /// Serialises the record (framing per WARC 1.1 §4) and compresses it as one gzip member.
+    fn gzip(&self, block: &[u8]) -> io::Result<Vec<u8>> {
+        let mut raw = Vec::with_capacity(block.len() + 512);
+        raw.extend_from_slice(b"WARC/1.1\r\n");
+        for (name, value) in &self.fields {
+            raw.extend_from_slice(name.as_bytes());
+            raw.extend_from_slice(b": ");
+            raw.extend_from_slice(value.as_bytes());
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw.extend_from_slice(format!("Content-Length: {}\r\n\r\n", block.len()).as_bytes());
+        raw.extend_from_slice(block);
+        raw.extend_from_slice(b"\r\n\r\n");
+        let mut gz = GzEncoder::new(
+            Vec::with_capacity(raw.len() / 3 + 64),
+            Compression::default(),
+        );
+        gz.write_all(&raw)?;
+        gz.finish()
+    }
+}
+
+fn new_record_id() -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+}
+
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}
+
+/// A header value with control characters percent-encoded, so a hostile value can never
+/// break the framing (no CR/LF, no folding).
+fn field_text(value: &str) -> String {
+    escape_chars(value, |c| c.is_control())
+}
+
+/// A URI header value: like [`field_text`], and spaces encoded too (a URI has none).
+fn uri_text(value: &str) -> String {
+    escape_chars(value.trim(), |c| c.is_control() || c == ' ')
+}
+
+fn escape_chars(value: &str, escape: impl Fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if escape(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn check_head(head: &[u8], what: &str) -> io::Result<()> {
+    if head.ends_with(b"\r\n\r\n") {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("HTTP {what} head must end with CRLF CRLF"),
+        ))
+    }
+}
+
+/// The bytes after the first blank line of an HTTP message (the entity body).
+pub fn http_payload(block: &[u8]) -> &[u8] {
+    match find(block, b"\r\n\r\n") {
+        Some(i) => &block[i + 4..],
+        None => &[],
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn sync_dir(path: &Path) {
+    // Best effort: makes the rename durable on Linux; not supported everywhere.
+    if let Some(dir) = path.parent()
+        && let Ok(d) = File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// One record read back from a WARC file.
+#[derive(Clone, Debug)]
+pub struct WarcRecord {
+    /// Header fields in file order (`WARC-Concurrent-To` may repeat).
+    pub headers: Vec<(String, String)>,
+    /// The block: exactly `Content-Length` bytes.
+    pub block: Vec<u8>,
+    /// Offset of the gzip member holding the record.
+    pub offset: u64,
+    /// Compressed length of that member.
+    pub length: u64,
+}
+
+impl WarcRecord {
+    /// The first value of a header field (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `WARC-Type`, or "" when missing.
+    pub fn warc_type(&self) -> &str {
+        self.header("WARC-Type").unwrap_or("")
+    }
+
+    /// `WARC-Record-ID` without angle brackets.
+    pub fn record_id(&self) -> Option<&str> {
+        self.header("WARC-Record-ID").map(bare_id)
+    }
+}
+
+/// Where and why reading stopped before the end of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TornTail {
+    /// Offset of the first member that could not be read: the end of the good prefix.
+    pub offset: u64,
+    /// Bytes from `offset` to the end of the file.
+    pub bytes: u64,
+    /// What went wrong (truncated gzip, bad record framing, …).
+    pub reason: String,
+}
+
+/// The readable records of a WARC file, and the damaged tail if there is one.
+#[derive(Clone, Debug)]
+pub struct WarcContents {
+    /// Records in file order.
+    pub records: Vec<WarcRecord>,
+    /// `Some` when the file ends in a member that cannot be read (e.g. a crash mid-write).
+    pub torn_tail: Option<TornTail>,
+}
+
+/// Reads every record of a gzip-per-record WARC file, member by member. A member that does
+/// not decode or does not hold well-framed records ends the read: it and everything after
+/// it are reported in `torn_tail` (not an error). Errors are only for I/O failures.
+pub fn read_records(path: &Path) -> io::Result<WarcContents> {
+    let file = File::open(path)?;
+    let file_len = file.metadata()?.len();
+    let mut reader = CountingReader {
+        inner: BufReader::with_capacity(1 << 16, file),
+        pos: 0,
+    };
+    let mut records = Vec::new();
+    let mut torn_tail = None;
+    loop {
+        let start = reader.pos;
+        if reader.fill_buf()?.is_empty() {
+            break;
+        }
+        match read_member(&mut reader, start) {
+            Ok(mut recs) => records.append(&mut recs),
+            Err(reason) => {
+                torn_tail = Some(TornTail {
+                    offset: start,
+                    bytes: file_len.saturating_sub(start),
+                    reason,
+                });
+                break;
+            }
+        }
+    }
+    Ok(WarcContents { records, torn_tail })
+}
+
+/// Reads the record(s) of the single gzip member at `offset`/`length` (as in a
+/// [`RecordRef`] or the manifest) and returns the first one.
+pub fn read_record_at(path: &Path, offset: u64, length: u64) -> io::Result<WarcRecord> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut member = Vec::new();
+    file.take(length).read_to_end(&mut member)?;
+    if member.len() as u64 != length {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("{}: member at {offset} is cut short", path.display()),
+        ));
+    }
+    let mut reader = CountingReader {
+        inner: &member[..],
+        pos: offset,
+    };
+    let recs = read_member(&mut reader, offset)
+        .map_err(|reason| io::Error::new(io::ErrorKind::InvalidData, reason))?;
+    recs.into_iter()
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "empty gzip member".to_string()))
+}
+
+/// Decodes one gzip member from `reader` (leaving it just past the member) and parses the
+/// records in it. Errors are described as text: they mean "damaged", not an I/O failure.
+fn read_member<R: BufRead>(
+    reader: &mut CountingReader<R>,
+    start: u64,
+) -> Result<Vec<WarcRecord>, String> {
+    let mut raw = Vec::new();
+    // bufread::GzDecoder consumes exactly one member (header, deflate data, trailer) from
+    // the BufRead, so the counter then stands at the next member.
+    let mut dec = flate2::bufread::GzDecoder::new(&mut *reader);
+    dec.read_to_end(&mut raw)
+        .map_err(|e| format!("gzip member at {start}: {e}"))?;
+    drop(dec);
+    let length = reader.pos - start;
+    let mut rest: &[u8] = &raw;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (headers, block, used) =
+            parse_record(rest).map_err(|e| format!("record at {start}: {e}"))?;
+        out.push(WarcRecord {
+            headers,
+            block,
+            offset: start,
+            length,
+        });
+        rest = &rest[used..];
+    }
+    if out.is_empty() {
+        return Err(format!("gzip member at {start} is empty"));
+    }
+    Ok(out)
+}
+
+type Parsed = (Vec<(String, String)>, Vec<u8>, usize);
+
+/// Parses one record at the start of `buf`; returns headers, block and bytes used.
+fn parse_record(buf: &[u8]) -> Result<Parsed, String> {
+    if !buf.starts_with(b"WARC/") {
+        return Err("does not start with WARC/".into());
+    }
+    let head_end = find(buf, b"\r\n\r\n").ok_or("header block not terminated")?;
+    let head = String::from_utf8_lossy(&buf[..head_end]);
+    let mut lines = head.split("\r\n");
+    lines.next(); // version line
+    let mut headers = Vec::new();
+    for line in lines {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("header line without colon: {line:?}"))?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
+        .ok_or("no Content-Length")?
+        .1
+        .parse()
+        .map_err(|_| "bad Content-Length")?;
+    let block_start = head_end + 4;
+    let block_end = block_start
+        .checked_add(len)
+        .filter(|&e| e <= buf.len())
+        .ok_or("block shorter than Content-Length")?;
+    if buf.get(block_end..block_end + 4) != Some(b"\r\n\r\n".as_slice()) {
+        return Err("record not followed by CRLF CRLF".into());
+    }
+    Ok((headers, buf[block_start..block_end].to_vec(), block_end + 4))
+}
+
+/// A BufRead that counts consumed bytes, so member offsets are known.
+struct CountingReader<R> {
+    inner: R,
+    pos: u64,
+}
+
+impl<R: BufRead> Read for CountingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for CountingReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.pos += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery
+
+/// What [`recover_open_file`] did with a `.warc.gz.open` file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recovery {
+    /// The `.open` file that was found.
+    pub open_path: PathBuf,
+    /// The `.warc.gz` it became; `None` when it held no complete record and was removed.
+    pub final_path: Option<PathBuf>,
+    /// Complete records kept.
+    pub records_kept: usize,
+    /// Bytes kept (the good prefix).
+    pub bytes_kept: u64,
+    /// Bytes cut off the end (a torn member); 0 when the file was whole.
+    pub bytes_dropped: u64,
+    /// Why the tail was cut, when it was.
+    pub reason: Option<String>,
+}
+
+/// Truncates a `.warc.gz.open` left by a crashed run to its last complete member and renames
+/// it to `.warc.gz` (a file with no complete record is removed). Refuses (`AlreadyExists`)
+/// when the `.warc.gz` name is taken, and (`InvalidInput`) for a path not ending in `.open`.
+pub fn recover_open_file(path: &Path) -> io::Result<Recovery> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let final_name = name.strip_suffix(OPEN_SUFFIX).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} does not end in {OPEN_SUFFIX}", path.display()),
+        )
+    })?;
+    let final_path = path.with_file_name(final_name);
+    if final_path.exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} already exists", final_path.display()),
+        ));
+    }
+    let contents = read_records(path)?;
+    let file_len = std::fs::metadata(path)?.len();
+    let (bytes_kept, reason) = match &contents.torn_tail {
+        Some(t) => (t.offset, Some(t.reason.clone())),
+        None => (file_len, None),
+    };
+    let mut recovery = Recovery {
+        open_path: path.to_path_buf(),
+        final_path: None,
+        records_kept: contents.records.len(),
+        bytes_kept,
+        bytes_dropped: file_len - bytes_kept,
+        reason,
+    };
+    if bytes_kept == 0 {
+        std::fs::remove_file(path)?;
+        return Ok(recovery);
+    }
+    if bytes_kept < file_len {
+        let f = OpenOptions::new().write(true).open(path)?;
+        f.set_len(bytes_kept)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(path, &final_path)?;
+    sync_dir(&final_path);
+    recovery.final_path = Some(final_path);
+    Ok(recovery)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    pub(crate) fn ts(s: &str) -> jiff::Timestamp {
+        s.parse().unwrap()
+    }
+
+    pub(crate) fn exchange(url: &str, status_line: &str, extra: &str, body: &[u8]) -> Exchange {
+        let u = url::Url::parse(url).unwrap();
+        let mut path = u.path().to_string();
+        if let Some(q) = u.query() {
+            path = format!("{path}?{q}");
+        }
+        Exchange {
+            request_url: url.to_string(),
+            request_head: format!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: citecheck/0.1\r\nAccept: */*\r\n\r\n",
+                u.host_str().unwrap()
+            )
+            .into_bytes(),
+            response_head: format!(
+                "{status_line}\r\n{extra}content-length: {}\r\n\r\n",
+                body.len()
+            )
+            .into_bytes(),
+            body: body.to_vec(),
+            truncated: false,
+            peer_ip: Some("192.0.2.7".parse().unwrap()),
+            date: ts("2026-01-05T10:00:00.123456789Z"),
+        }
+    }
+
+    #[test]
+    fn digest_test_vectors() {
+        assert_eq!(sha1_digest(b""), "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ");
+        assert_eq!(sha1_digest(b"abc"), "sha1:VGMT4NSHA2AWVOR6EVYXQUGCNSONBWE5");
+        assert_eq!(
+            sha1_digest("Gemeenten werken samen".as_bytes()),
+            "sha1:E6ZLRHGTWHOF63LXVJHH3EXJCFYGUK3Q"
+        );
+        assert_eq!(sha1_digest(b"x").len(), 5 + 32);
+    }
+
+    #[test]
+    fn warc_date_format() {
+        assert_eq!(
+            warc_date(ts("2020-11-02T09:30:15.123456789Z")),
+            "2020-11-02T09:30:15.123456Z"
+        );
+        assert_eq!(
+            warc_date(ts("2020-11-02T09:30:15Z")),
+            "2020-11-02T09:30:15.000000Z"
+        );
+    }
+
+    fn is_uuid_v4_urn(id: &str) -> bool {
+        id.strip_prefix("urn:uuid:")
+            .and_then(|u| uuid::Uuid::parse_str(u).ok())
+            .is_some_and(|u| u.get_version_num() == 4)
+    }
+
+    /// Every record's framing and digests, checked independently of the writer.
+    fn check_record(rec: &WarcRecord) {
+        let id = rec.header("WARC-Record-ID").unwrap();
+        assert!(id.starts_with('<') && id.ends_with('>'), "{id}");
+        assert!(is_uuid_v4_urn(rec.record_id().unwrap()), "{id}");
+        let date = rec.header("WARC-Date").unwrap();
+        assert_eq!(date.len(), 27, "{date}");
+        assert!(date.ends_with('Z'));
+        assert_eq!(
+            rec.header("Content-Length")
+                .unwrap()
+                .parse::<usize>()
+                .unwrap(),
+            rec.block.len()
+        );
+        assert_eq!(
+            rec.header("WARC-Block-Digest").unwrap(),
+            sha1_digest(&rec.block)
+        );
+        assert_eq!(rec.header("Content-Type").is_some(), !rec.block.is_empty());
+        let payload = match rec.warc_type() {
+            "response" | "request" => Some(sha1_digest(http_payload(&rec.block))),
+            "resource" => Some(sha1_digest(&rec.block)),
+            _ => None,
+        };
+        if let Some(p) = payload {
+            assert_eq!(
+                rec.header("WARC-Payload-Digest").unwrap(),
+                p,
+                "{}",
+                rec.warc_type()
+            );
+        }
+        // Only WARC-Concurrent-To may repeat.
+        let mut seen = HashMap::new();
+        for (n, _) in &rec.headers {
+            *seen.entry(n.to_ascii_lowercase()).or_insert(0) += 1;
+        }
+        for (n, c) in seen {
+            assert!(c == 1 || n == "warc-concurrent-to", "{n} repeated");
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = WarcWriter::create(
+            dir.path(),
+            &[
+                ("software", "citecheck/0.1.0"),
+                ("http-header-user-agent", "citecheck/0.1"),
+            ],
+        )
+        .unwrap();
+        let name = w.file_name().to_string();
+        assert!(
+            name.starts_with("citecheck-") && name.ends_with("-00000.warc.gz"),
+            "{name}"
+        );
+        assert!(dir.path().join(format!("{name}.open")).exists());
+
+        let html = "<html><head><title>Samen</title></head><body><p>Gemeenten werken samen.</p></body></html>";
+        let redirect = exchange(
+            "http://example.nl/oud",
+            "HTTP/1.1 301 Moved Permanently",
+            "location: https://example.nl/nieuws?id=1\r\n",
+            b"",
+        );
+        let page = exchange(
+            "https://example.nl/nieuws?id=1",
+            "HTTP/1.1 200 OK",
+            "content-type: text/html; charset=utf-8\r\n",
+            html.as_bytes(),
+        );
+        // A body that came chunked from the origin: the fetcher de-chunked it and renamed the
+        // header; the stored payload must be the de-chunked body.
+        let chunked_body = "Deel één.\nDeel twee.\n".repeat(50);
+        let mut chunked = exchange(
+            "https://example.nl/chunked",
+            "HTTP/1.1 200 OK",
+            "content-type: text/plain\r\nx-orig-transfer-encoding: chunked\r\n",
+            chunked_body.as_bytes(),
+        );
+        chunked.truncated = true;
+        chunked.peer_ip = None;
+
+        let r_redirect = w.write_exchange(&redirect).unwrap();
+        let r_page = w.write_exchange(&page).unwrap();
+        let r_chunked = w.write_exchange(&chunked).unwrap();
+        let mut again = page.clone();
+        again.date = ts("2026-01-06T08:00:00Z");
+        let r_revisit = w
+            .write_revisit(&again, &r_page, &r_page.target_uri, &r_page.warc_date)
+            .unwrap();
+        let text = "Gemeenten werken samen.\n";
+        let r_text = w
+            .write_text(
+                "https://example.nl/nieuws?id=1",
+                text,
+                Some(&r_page.record_id),
+                page.date,
+            )
+            .unwrap();
+        let empty_text = w
+            .write_text("https://example.nl/leeg", "", None, page.date)
+            .unwrap();
+        assert_eq!(w.bytes_written(), empty_text.offset + empty_text.length);
+        let path = w.finish().unwrap();
+        assert_eq!(path, dir.path().join(&name));
+        assert!(!dir.path().join(format!("{name}.open")).exists());
+
+        let contents = read_records(&path).unwrap();
+        assert!(contents.torn_tail.is_none());
+        let recs = &contents.records;
+        let types: Vec<&str> = recs.iter().map(|r| r.warc_type()).collect();
+        assert_eq!(
+            types,
+            [
+                "warcinfo", "response", "request", "response", "request", "response", "request",
+                "revisit", "request", "resource", "resource"
+            ]
+        );
+        for rec in recs {
+            check_record(rec);
+        }
+
+        // warcinfo
+        let info = &recs[0];
+        assert_eq!(info.header("WARC-Filename"), Some(name.as_str()));
+        assert_eq!(info.header("Content-Type"), Some("application/warc-fields"));
+        assert!(info.header("WARC-Target-URI").is_none());
+        let block = String::from_utf8(info.block.clone()).unwrap();
+        assert_eq!(
+            block,
+            "software: citecheck/0.1.0\r\nhttp-header-user-agent: citecheck/0.1\r\nformat: WARC File Format 1.1\r\n"
+        );
+        let info_id = format!("<{}>", info.record_id().unwrap());
+        for rec in &recs[1..] {
+            assert_eq!(rec.header("WARC-Warcinfo-ID"), Some(info_id.as_str()));
+            assert!(rec.header("WARC-Filename").is_none());
+        }
+
+        // Offsets and lengths: members are contiguous and cover the file.
+        let file_len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(recs[0].offset, 0);
+        for pair in recs.windows(2) {
+            assert_eq!(pair[0].offset + pair[0].length, pair[1].offset);
+        }
+        let last = recs.last().unwrap();
+        assert_eq!(last.offset + last.length, file_len);
+        // Each member on its own is one complete gzip stream holding exactly its record.
+        let raw = std::fs::read(&path).unwrap();
+        for rec in recs {
+            let member = &raw[rec.offset as usize..(rec.offset + rec.length) as usize];
+            let mut d = flate2::read::GzDecoder::new(member);
+            let mut out = Vec::new();
+            d.read_to_end(&mut out).unwrap();
+            assert!(out.starts_with(b"WARC/1.1\r\n"));
+            assert!(out.ends_with(b"\r\n\r\n"));
+        }
+
+        // Request/response pairing and the returned refs.
+        let by_id: HashMap<&str, &WarcRecord> =
+            recs.iter().map(|r| (r.record_id().unwrap(), r)).collect();
+        for (r, ex) in [
+            (&r_redirect, &redirect),
+            (&r_page, &page),
+            (&r_chunked, &chunked),
+        ] {
+            let resp = by_id[r.record_id.as_str()];
+            assert_eq!(resp.warc_type(), "response");
+            assert_eq!((resp.offset, resp.length), (r.offset, r.length));
+            assert_eq!(r.warc_file, name);
+            assert_eq!(
+                resp.header("WARC-Target-URI"),
+                Some(ex.request_url.as_str())
+            );
+            assert_eq!(
+                resp.header("WARC-Payload-Digest"),
+                Some(sha1_digest(&ex.body).as_str())
+            );
+            assert_eq!(r.payload_digest, sha1_digest(&ex.body));
+            assert_eq!(r.block_digest, sha1_digest(&resp.block));
+            assert_eq!(
+                resp.header("Content-Type"),
+                Some("application/http;msgtype=response")
+            );
+            assert_eq!(&resp.block[ex.response_head.len()..], ex.body.as_slice());
+            let from_disk = read_record_at(&path, r.offset, r.length).unwrap();
+            assert_eq!(from_disk.record_id(), Some(r.record_id.as_str()));
+            assert_eq!(from_disk.block, resp.block);
+            // Exactly one request points at it, with the same date and target.
+            let reqs: Vec<&WarcRecord> = recs
+                .iter()
+                .filter(|q| q.header("WARC-Concurrent-To") == Some(&format!("<{}>", r.record_id)))
+                .collect();
+            assert_eq!(reqs.len(), 1);
+            let req = reqs[0];
+            assert_eq!(req.warc_type(), "request");
+            assert_eq!(req.block, ex.request_head);
+            assert_eq!(req.header("WARC-Date"), resp.header("WARC-Date"));
+            assert_eq!(
+                req.header("WARC-Target-URI"),
+                resp.header("WARC-Target-URI")
+            );
+            assert_eq!(
+                req.header("WARC-Payload-Digest"),
+                Some("sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ")
+            );
+            assert_eq!(
+                req.header("Content-Type"),
+                Some("application/http;msgtype=request")
+            );
+            assert_eq!(
+                req.header("WARC-IP-Address"),
+                resp.header("WARC-IP-Address")
+            );
+        }
+        let page_rec = by_id[r_page.record_id.as_str()];
+        assert_eq!(page_rec.header("WARC-IP-Address"), Some("192.0.2.7"));
+        assert_eq!(
+            page_rec.header("WARC-Date"),
+            Some("2026-01-05T10:00:00.123456Z")
+        );
+        assert!(page_rec.header("WARC-Truncated").is_none());
+        let chunked_rec = by_id[r_chunked.record_id.as_str()];
+        assert!(chunked_rec.header("WARC-IP-Address").is_none());
+        assert_eq!(chunked_rec.header("WARC-Truncated"), Some("length"));
+        assert_eq!(http_payload(&chunked_rec.block), chunked_body.as_bytes());
+        let head = String::from_utf8_lossy(&chunked_rec.block[..chunked.response_head.len()])
+            .to_lowercase();
+        assert!(!head.contains("\r\ntransfer-encoding"));
+        assert!(head.contains(&format!("content-length: {}\r\n", chunked_body.len())));
+
+        // Revisit: headers only, refers to the first capture.
+        let rv = by_id[r_revisit.record_id.as_str()];
+        assert_eq!(rv.block, page.response_head);
+        assert_eq!(rv.header("WARC-Profile"), Some(REVISIT_PROFILE));
+        assert_eq!(
+            rv.header("WARC-Refers-To"),
+            Some(format!("<{}>", r_page.record_id).as_str())
+        );
+        assert_eq!(
+            rv.header("WARC-Refers-To-Target-URI"),
+            Some("https://example.nl/nieuws?id=1")
+        );
+        assert_eq!(
+            rv.header("WARC-Refers-To-Date"),
+            Some("2026-01-05T10:00:00.123456Z")
+        );
+        assert_eq!(rv.header("WARC-Date"), Some("2026-01-06T08:00:00.000000Z"));
+        assert_eq!(
+            rv.header("WARC-Payload-Digest"),
+            Some(r_page.payload_digest.as_str())
+        );
+        assert_eq!(r_revisit.payload_digest, r_page.payload_digest);
+
+        // Text resource.
+        let tr = by_id[r_text.record_id.as_str()];
+        assert_eq!(tr.warc_type(), "resource");
+        assert_eq!(
+            tr.header("WARC-Target-URI"),
+            Some("urn:text:https://example.nl/nieuws?id=1")
+        );
+        assert_eq!(tr.header("Content-Type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            tr.header("WARC-Refers-To"),
+            Some(format!("<{}>", r_page.record_id).as_str())
+        );
+        assert_eq!(tr.header("WARC-Date"), page_rec.header("WARC-Date"));
+        assert_eq!(tr.block, text.as_bytes());
+        let er = by_id[empty_text.record_id.as_str()];
+        assert!(er.block.is_empty());
+        assert!(er.header("WARC-Refers-To").is_none());
+        assert_eq!(
+            er.header("WARC-Block-Digest"),
+            Some("sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ")
+        );
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = WarcWriter::create(dir.path(), &[]).unwrap();
+        let page = exchange("https://example.nl/a", "HTTP/1.1 200 OK", "", b"een");
+        let r = w.write_exchange(&page).unwrap();
+        let other = exchange("https://example.nl/a", "HTTP/1.1 200 OK", "", b"twee");
+        let err = w
+            .write_revisit(&other, &r, "https://example.nl/a", &r.warc_date)
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let mut bad = page.clone();
+        bad.response_head = b"HTTP/1.1 200 OK\r\n".to_vec();
+        assert_eq!(
+            w.write_exchange(&bad).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        let len_before = w.bytes_written();
+        let mut bad = page.clone();
+        bad.request_head = b"GET / HTTP/1.1\r\n".to_vec();
+        assert_eq!(
+            w.write_exchange(&bad).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        // Nothing half-written.
+        assert_eq!(w.bytes_written(), len_before);
+        let path = w.finish().unwrap();
+        assert_eq!(read_records(&path).unwrap().records.len(), 3);
+    }
+
+    #[test]
+    fn header_values_cannot_break_framing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w =
+            WarcWriter::create(dir.path(), &[("software", "x\r\nWARC-Type: evil")]).unwrap();
+        let mut ex = exchange("https://example.nl/a", "HTTP/1.1 200 OK", "", b"x");
+        ex.request_url = "https://example.nl/a b\r\nWARC-Type: evil".into();
+        w.write_exchange(&ex).unwrap();
+        w.write_text("https://example.nl/\nX-Evil: 1", "t", None, ex.date)
+            .unwrap();
+        let path = w.finish().unwrap();
+        let recs = read_records(&path).unwrap().records;
+        assert_eq!(recs.len(), 4);
+        for rec in &recs {
+            check_record(rec);
+            assert_eq!(
+                rec.headers.iter().filter(|(n, _)| n == "WARC-Type").count(),
+                1
+            );
+            assert!(rec.header("X-Evil").is_none());
+        }
+        assert_eq!(
+            recs[1].header("WARC-Target-URI"),
+            Some("https://example.nl/a%20b%0D%0AWARC-Type:%20evil")
+        );
+    }
+
+    #[test]
+    fn serial_increments_for_same_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = WarcWriter::create(dir.path(), &[]).unwrap();
+        let b = WarcWriter::create(dir.path(), &[]).unwrap();
+        assert_ne!(a.file_name(), b.file_name());
+        let (pa, pb) = (a.finish().unwrap(), b.finish().unwrap());
+        assert!(pa.exists() && pb.exists());
+    }
+
+    /// Writes a few records without finishing: the `.open` file a crash leaves.
+    fn crashed_file(dir: &Path) -> (PathBuf, Vec<RecordRef>) {
+        let mut w = WarcWriter::create(dir, &[("software", "citecheck/0.1.0")]).unwrap();
+        let mut refs = Vec::new();
+        for i in 0..3 {
+            let body = format!("<p>Pagina {i}: het kabinet en de gemeenten.</p>").repeat(40);
+            let ex = exchange(
+                &format!("https://example.nl/p{i}"),
+                "HTTP/1.1 200 OK",
+                "content-type: text/html\r\n",
+                body.as_bytes(),
+            );
+            refs.push(w.write_exchange(&ex).unwrap());
+        }
+        let open = dir.join(format!("{}{OPEN_SUFFIX}", w.file_name()));
+        drop(w); // no finish: as after a crash
+        (open, refs)
+    }
+
+    #[test]
+    fn torn_final_member_is_detected_and_recovered() {
+        let dir = tempfile::tempdir().unwrap();
+        let (open, refs) = crashed_file(dir.path());
+        let whole = std::fs::metadata(&open).unwrap().len();
+        // The last member written is the request of the third exchange, right after its
+        // response; cut the file in the middle of it.
+        let last_resp = refs.last().unwrap();
+        let req_start = last_resp.offset + last_resp.length;
+        let cut = req_start + (whole - req_start) / 2;
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(cut).unwrap();
+        drop(f);
+
+        let contents = read_records(&open).unwrap();
+        assert_eq!(contents.records.len(), 1 + 2 + 2 + 1);
+        let torn = contents.torn_tail.unwrap();
+        assert_eq!(torn.offset, req_start);
+        assert_eq!(torn.bytes, cut - req_start);
+        assert!(!torn.reason.is_empty());
+
+        let rec = recover_open_file(&open).unwrap();
+        let final_path = rec.final_path.clone().unwrap();
+        assert_eq!(rec.records_kept, 6);
+        assert_eq!(rec.bytes_kept, req_start);
+        assert_eq!(rec.bytes_dropped, cut - req_start);
+        assert!(!open.exists());
+        assert_eq!(final_path.extension().unwrap(), "gz");
+        assert_eq!(std::fs::metadata(&final_path).unwrap().len(), req_start);
+        let again = read_records(&final_path).unwrap();
+        assert!(again.torn_tail.is_none());
+        assert_eq!(again.records.len(), 6);
+        for r in &again.records {
+            check_record(r);
+        }
+        // The refs handed out before the crash still resolve.
+        for r in &refs {
+            let rec = read_record_at(&final_path, r.offset, r.length).unwrap();
+            assert_eq!(rec.record_id(), Some(r.record_id.as_str()));
+        }
+    }
+
+    #[test]
+    fn torn_gzip_header_and_garbage_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let (open, _) = crashed_file(dir.path());
+        let whole = std::fs::metadata(&open).unwrap().len();
+        // Only the first 5 bytes of a gzip header made it.
+        let mut f = OpenOptions::new().append(true).open(&open).unwrap();
+        f.write_all(&[0x1f, 0x8b, 8, 0, 0]).unwrap();
+        drop(f);
+        let c = read_records(&open).unwrap();
+        assert_eq!(c.records.len(), 7);
+        assert_eq!(c.torn_tail.unwrap().offset, whole);
+        let r = recover_open_file(&open).unwrap();
+        assert_eq!(r.bytes_dropped, 5);
+        assert!(
+            read_records(&r.final_path.unwrap())
+                .unwrap()
+                .torn_tail
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn clean_open_file_is_renamed_and_empty_one_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (open, _) = crashed_file(dir.path());
+        let r = recover_open_file(&open).unwrap();
+        assert_eq!((r.records_kept, r.bytes_dropped), (7, 0));
+        assert!(r.reason.is_none());
+        let empty = dir
+            .path()
+            .join("citecheck-20260101000000-00000.warc.gz.open");
+        std::fs::write(&empty, b"").unwrap();
+        let r = recover_open_file(&empty).unwrap();
+        assert!(r.final_path.is_none());
+        assert!(!empty.exists());
+        assert!(recover_open_file(&dir.path().join("x.warc.gz")).is_err());
+    }
+
+    #[test]
+    fn store_open_recovers_crashed_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (open, _) = crashed_file(dir.path());
+        let len = std::fs::metadata(&open).unwrap().len();
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(len - 10).unwrap();
+        drop(f);
+        let store = crate::archive::store::ArchiveStore::open(dir.path()).unwrap();
+        assert_eq!(store.recoveries().len(), 1);
+        assert_eq!(store.warnings().len(), 1);
+        assert!(!open.exists());
+        let fin = store.recoveries()[0].final_path.clone().unwrap();
+        assert!(read_records(&fin).unwrap().torn_tail.is_none());
+    }
+
+    #[test]
+    fn reader_never_panics_on_junk() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("junk.warc.gz");
+        for junk in [
+            &b""[..],
+            b"\x1f\x8b",
+            b"not gzip at all",
+            b"WARC/1.1\r\n\r\n",
+        ] {
+            std::fs::write(&p, junk).unwrap();
+            let c = read_records(&p).unwrap();
+            assert!(c.records.is_empty());
+            assert_eq!(c.torn_tail.is_some(), !junk.is_empty());
+        }
+        // A well-formed gzip member whose content is not a WARC record.
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(b"WARC/1.1\r\nContent-Length: 99\r\n\r\nshort\r\n\r\n")
+            .unwrap();
+        std::fs::write(&p, gz.finish().unwrap()).unwrap();
+        let c = read_records(&p).unwrap();
+        assert!(c.torn_tail.unwrap().reason.contains("Content-Length"));
+    }
+}

@@ -88,6 +88,9 @@ pub struct LinkRecord {
     /// Position in the sources file (0-based).
     #[serde(skip)]
     pub index: usize,
+    /// Line of the row in the sources file (for annotations).
+    #[serde(skip)]
+    pub line: usize,
     /// The source's id.
     pub id: String,
     /// The URL as cited.
@@ -142,6 +145,7 @@ pub struct Page {
 pub fn invalid_record(source: &Source, reason: &str, message: &str) -> LinkRecord {
     LinkRecord {
         index: source.index,
+        line: source.line,
         id: source.id.clone(),
         url: source.url.clone(),
         status: Some(LinkStatus::Invalid),
@@ -155,6 +159,7 @@ pub fn invalid_record(source: &Source, reason: &str, message: &str) -> LinkRecor
 pub fn duplicate_record(source: &Source, original: &LinkRecord) -> LinkRecord {
     LinkRecord {
         index: source.index,
+        line: source.line,
         id: source.id.clone(),
         url: source.url.clone(),
         status: Some(LinkStatus::Duplicate),
@@ -180,6 +185,7 @@ pub fn judge(
 ) -> (LinkRecord, Option<Page>) {
     let mut record = LinkRecord {
         index: source.index,
+        line: source.line,
         id: source.id.clone(),
         url: source.url.clone(),
         final_url: outcome.final_url.clone(),

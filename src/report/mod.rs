@@ -3,6 +3,7 @@
 //! render into a `Vec<u8>`.
 
 pub mod links;
+pub mod quotes;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -4,6 +4,7 @@
 //! ([`LinkStatus`]), never an error.
 
 pub mod challenge;
+pub mod probe;
 pub mod soft404;
 
 use serde::Serialize;

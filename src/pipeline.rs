@@ -26,9 +26,12 @@ use crate::error::{Error, Result};
 use crate::http::body::{decode_content, decode_text};
 use crate::http::{FetchOutcome, Fetcher, build_client};
 use crate::input::url::{duplicate_key, parse_cited};
-use crate::input::{Source, SourceReader};
+use crate::input::{Quote, Source, SourceReader, read_quotes};
+use crate::locate::speaker::speaker_for;
+use crate::locate::{Corpus, Finding, Verdict};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
+use crate::report::quotes::QuoteRow;
 
 /// How a command ended, for the exit code.
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,6 +84,8 @@ pub struct SourceText {
     pub text: Option<String>,
     /// Where the text came from when not the live page (a web-archive snapshot).
     pub via: Option<String>,
+    /// The archived text file (relative to the archive folder).
+    pub text_path: Option<String>,
 }
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
@@ -166,21 +171,184 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
         }
         let via = entry
             .filter(|e| e.source == "wayback")
-            .map(|e| e.final_url.clone());
+            .map(|e| e.final_url.replacen("id_/", "/", 1));
         texts.push(SourceText {
             index: source.index,
             url: source.url,
             key,
             text,
             via,
+            text_path: entry.and_then(|e| e.text_path.clone()),
         });
     }
     Ok(texts)
 }
 
-/// Placeholder until the quote stage lands.
-async fn locate_quotes(_config: &Config, _sources: &[SourceText]) -> Result<Outcome> {
-    Ok(Outcome::default())
+/// The quote stage: every row of the quotes file located in the texts, written to
+/// report.csv in input order.
+async fn locate_quotes(config: &Config, sources: &[SourceText]) -> Result<Outcome> {
+    if config.mode == Mode::Run && !config.quotes.exists() {
+        tracing::warn!(
+            "{}: not found; no quotes to locate, report.csv not written",
+            config.quotes.display()
+        );
+        return Ok(Outcome::default());
+    }
+    let (quotes, problems) = read_quotes(&config.quotes)?;
+    for problem in &problems {
+        tracing::warn!("{problem}");
+    }
+    let bar = crate::progress::stage_bar("locate", Some(quotes.len() as u64));
+    let sources = sources.to_vec();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut texts: Vec<Option<&str>> = sources.iter().map(|s| s.text.as_deref()).collect();
+        let mut by_key: HashMap<&str, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.key.as_str(), i))
+            .collect();
+        // A claimed source that is not among the cited URLs was never fetched: it counts as a
+        // source that could not be had.
+        let mut extra: Vec<String> = Vec::new();
+        for quote in &quotes {
+            if let Some(claimed) = quote.source.as_deref().and_then(|s| parse_cited(s).ok()) {
+                let key = duplicate_key(&claimed);
+                if !by_key.contains_key(key.as_str()) && !extra.contains(&key) {
+                    extra.push(key);
+                }
+            }
+        }
+        texts.extend(extra.iter().map(|_| None));
+        for (i, key) in extra.iter().enumerate() {
+            by_key.insert(key.as_str(), sources.len() + i);
+        }
+        let corpus = Corpus::build(&texts);
+        quotes
+            .iter()
+            .map(|quote| {
+                let claimed = quote
+                    .source
+                    .as_deref()
+                    .and_then(|s| parse_cited(s).ok())
+                    .and_then(|u| by_key.get(duplicate_key(&u).as_str()).copied());
+                let finding = corpus.locate(&quote.text, claimed);
+                bar.inc(1);
+                quote_row(
+                    quote,
+                    &finding,
+                    &sources,
+                    corpus.text(finding.source.unwrap_or(usize::MAX)),
+                )
+            })
+            .collect::<Vec<QuoteRow>>()
+    })
+    .await
+    .map_err(|e| Error::Write {
+        path: config.report.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let out = open_output(&config.report)?;
+    crate::report::quotes::write_csv(out, &rows).map_err(|e| csv_error(&config.report, e))?;
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for verdict in [
+        Verdict::Verified,
+        Verdict::Approximate,
+        Verdict::Misattributed,
+        Verdict::SourceUnavailable,
+        Verdict::NotFound,
+    ] {
+        let n = rows
+            .iter()
+            .filter(|r| r.verdict == verdict.as_str())
+            .count();
+        if n > 0 {
+            counts.push((verdict.as_str(), n));
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+    eprintln!(
+        "{} quotes: {}",
+        rows.len(),
+        if summary.is_empty() {
+            "none".into()
+        } else {
+            summary.join(", ")
+        }
+    );
+    let findings = counts.iter().any(|(v, _)| config.fail_on.fails(v));
+    Ok(Outcome { findings })
+}
+
+/// One report.csv row from a finding.
+fn quote_row(
+    quote: &Quote,
+    finding: &Finding,
+    sources: &[SourceText],
+    text: Option<&str>,
+) -> QuoteRow {
+    let source = finding.source.and_then(|i| sources.get(i));
+    let name = |i: &usize| sources.get(*i).map(|s| s.url.clone());
+    let found = matches!(
+        finding.verdict,
+        Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
+    );
+    let speaker = match (found, text) {
+        (true, Some(text)) => speaker_for(text, finding.start, finding.end),
+        _ => None,
+    };
+    QuoteRow {
+        id: quote.id.clone(),
+        theme: quote.theme.clone(),
+        quote: quote.text.clone(),
+        verdict: finding.verdict.as_str().to_string(),
+        source_url: source
+            .filter(|_| found)
+            .map(|s| s.url.clone())
+            .unwrap_or_default(),
+        score: found.then_some(finding.score),
+        start: found.then_some(finding.start),
+        end: found.then_some(finding.end),
+        matched_text: if found {
+            finding.matched_text.clone()
+        } else {
+            String::new()
+        },
+        context: if found {
+            finding.context.clone()
+        } else {
+            String::new()
+        },
+        speaker: speaker.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+        speaker_role: speaker.and_then(|s| s.role).unwrap_or_default(),
+        note: finding.note.clone(),
+        via: source
+            .filter(|_| found)
+            .and_then(|s| s.via.clone())
+            .unwrap_or_default(),
+        differences: finding.differences.clone(),
+        omitted: finding.omitted.clone(),
+        also_found_in: finding
+            .also_found_in
+            .iter()
+            .filter_map(name)
+            .collect::<Vec<_>>()
+            .join(" "),
+        best_score: (!found && finding.best_score > 0.0).then_some(finding.best_score),
+        best_source: if found {
+            String::new()
+        } else {
+            finding
+                .best_source
+                .as_ref()
+                .and_then(name)
+                .unwrap_or_default()
+        },
+        text_path: source
+            .filter(|_| found)
+            .and_then(|s| s.text_path.clone())
+            .unwrap_or_default(),
+        line: quote.line,
+    }
 }
 
 /// What the check stage hands on per sources row.
@@ -213,6 +381,7 @@ struct CheckContext {
 /// A dead link's copy from the web archive.
 struct Rescued {
     archived_url: String,
+    text_path: Option<String>,
     title: Option<String>,
     text: Option<String>,
     note: Option<String>,
@@ -250,9 +419,10 @@ impl CheckContext {
             _ => None,
         };
         let mut text = article.as_ref().map(|a| a.text.clone());
+        let mut text_path = None;
         if let Some(archive) = &self.archive {
             let capture = capture_of(&source, &outcome, &record, article);
-            self.keep(archive, capture, &mut record).await;
+            text_path = self.keep(archive, capture, &mut record).await;
         }
         let mut via = None;
         if self.rescue && record.status.is_some_and(LinkStatus::wants_rescue) {
@@ -269,6 +439,7 @@ impl CheckContext {
                 if rescued.text.is_some() {
                     text = rescued.text;
                     via = Some(rescued.archived_url);
+                    text_path = rescued.text_path;
                 }
             }
         }
@@ -278,6 +449,7 @@ impl CheckContext {
             url: source.url.clone(),
             text,
             via,
+            text_path,
         });
         Checked {
             record,
@@ -286,19 +458,28 @@ impl CheckContext {
     }
 
     /// Archives a capture; a failure is said in the row, the run goes on.
-    async fn keep(&self, archive: &ArchiveHandle, capture: Capture, record: &mut LinkRecord) {
+    /// Returns the path of the text file written, if any.
+    async fn keep(
+        &self,
+        archive: &ArchiveHandle,
+        capture: Capture,
+        record: &mut LinkRecord,
+    ) -> Option<String> {
         let is_main = capture.origin == "live" && capture.last.is_some();
         match archive.record(capture).await {
-            Ok(archived) if is_main => {
-                record.changed = archived
-                    .text_changed
-                    .map(|c| c.to_string())
-                    .unwrap_or_default();
+            Ok(archived) => {
+                if is_main {
+                    record.changed = archived
+                        .text_changed
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
+                }
+                archived.text_path
             }
-            Ok(_) => {}
             Err(e) => {
                 tracing::error!("archive: {}: {e}", record.url);
                 append_error(record, &format!("not archived: {e}"));
+                None
             }
         }
     }
@@ -394,6 +575,7 @@ impl CheckContext {
         };
         let mut rescued = Rescued {
             archived_url: snapshot.archived_url.clone(),
+            text_path: None,
             title: None,
             text: None,
             note: None,
@@ -438,7 +620,7 @@ impl CheckContext {
             capture.last = None;
         }
         let mut scratch = judged;
-        self.keep(archive, capture, &mut scratch).await;
+        rescued.text_path = self.keep(archive, capture, &mut scratch).await;
         Some(rescued)
     }
 }
@@ -447,6 +629,7 @@ impl Rescued {
     fn failed(note: String) -> Rescued {
         Rescued {
             archived_url: String::new(),
+            text_path: None,
             title: None,
             text: None,
             note: Some(note),

@@ -613,3 +613,111 @@ fn dead_links_are_rescued_from_the_web_archive_and_soft_404s_are_found() {
     );
     keep_warcs(&dir.path().join("archive"), "rescue");
 }
+
+/// The expected outcome per seed quote, from `tests/fixtures/site/quotes-expected.tsv`.
+fn expected_quotes() -> Vec<HashMap<String, String>> {
+    let path = common::fixtures().join("site/quotes-expected.tsv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .quoting(false)
+        .from_path(path)
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn run_locates_the_seed_quotes_and_verify_reproduces_it_offline() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // One quote is on no page: exit code 1.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report = read_csv(&dir.path().join("report.csv"));
+    assert_eq!(report.len(), 12);
+    let archive = dir.path().join("archive");
+    for (row, expected) in report.iter().zip(expected_quotes()) {
+        let id = &row["id"];
+        assert_eq!(id, &expected["id"]);
+        assert_eq!(row["verdict"], expected["verdict"], "{id}: {row:?}");
+        if expected["verdict"] == "not_found" {
+            assert_eq!(row["source_url"], "");
+            continue;
+        }
+        assert_eq!(
+            row["source_url"],
+            format!("{SITE}{}", expected["path"]).replace("%E2%80%98", "%E2%80%98"),
+            "{id}"
+        );
+        assert_eq!(row["speaker"], expected["speaker"], "{id}: {row:?}");
+        // Offsets are character offsets into the archived text: Python's text[start:end].
+        let text = std::fs::read_to_string(archive.join(&row["text_path"])).unwrap();
+        let start: usize = row["start"].parse().unwrap();
+        let end: usize = row["end"].parse().unwrap();
+        let span: String = text.chars().skip(start).take(end - start).collect();
+        assert_eq!(span, row["matched_text"], "{id}");
+        let score: f64 = row["score"].parse().unwrap();
+        if expected["verdict"] == "verified" {
+            assert_eq!(score, 1.0, "{id}");
+        } else {
+            assert!((0.8..1.0).contains(&score), "{id}: {score}");
+            assert!(!row["differences"].is_empty(), "{id}");
+        }
+    }
+    insta::assert_snapshot!(
+        "seed_report_csv",
+        masked(&dir.path().join("report.csv"), &site, &["text_path"], &[])
+    );
+    keep_warcs(&archive, "seed-quotes");
+
+    // verify: the archive alone, no request at all, the same verdicts and spans.
+    let before = site.total_hits();
+    std::fs::rename(
+        dir.path().join("report.csv"),
+        dir.path().join("report-online.csv"),
+    )
+    .unwrap();
+    let output = citecheck(dir.path())
+        .arg("verify")
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(site.total_hits(), before, "verify made requests");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("report.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("report-online.csv")).unwrap()
+    );
+    let output = citecheck(dir.path())
+        .args(["run", "--offline", "--report", "offline.csv"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(site.total_hits(), before, "run --offline made requests");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("offline.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("report-online.csv")).unwrap()
+    );
+}

@@ -99,6 +99,10 @@ pub struct RunArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Check only the part K of N of the sources (1-based), split by a hash of the host so
+    /// that one host's politeness is kept in one shard (see docs/scaling.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Options of `ingest`.

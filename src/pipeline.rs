@@ -796,6 +796,7 @@ async fn check_links(
 
     // Rows are read lazily: `buffer_unordered` pulls the next one when a slot frees up.
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let shard = config.shard;
     let jobs = std::iter::from_fn(move || {
         loop {
             match reader.next_source() {
@@ -809,6 +810,11 @@ async fn check_links(
                     continue;
                 }
                 Ok(Some(Ok(source))) => {
+                    if let (Some(shard), Ok(url)) = (shard, parse_cited(&source.url))
+                        && !shard.holds(url.host_str().unwrap_or(""))
+                    {
+                        continue;
+                    }
                     let job = match parse_cited(&source.url) {
                         Err(invalid) => Job::Ready(check::invalid_record(
                             &source,

@@ -98,14 +98,21 @@ pub struct Shard {
 impl Shard {
     /// Parses `K/N` with 1 <= K <= N.
     pub fn parse(value: &str) -> Result<Shard> {
-        let bad = || Error::Usage(format!("--shard '{value}': expected K/N with 1 <= K <= N, e.g. 2/8"));
+        let bad = || {
+            Error::Usage(format!(
+                "--shard '{value}': expected K/N with 1 <= K <= N, e.g. 2/8"
+            ))
+        };
         let (k, n) = value.split_once('/').ok_or_else(bad)?;
         let k: u64 = k.trim().parse().map_err(|_| bad())?;
         let n: u64 = n.trim().parse().map_err(|_| bad())?;
         if n == 0 || k == 0 || k > n {
             return Err(bad());
         }
-        Ok(Shard { index: k - 1, count: n })
+        Ok(Shard {
+            index: k - 1,
+            count: n,
+        })
     }
 
     /// Whether a URL with this host belongs to this shard. The hash is FNV-1a of the host
@@ -312,9 +319,20 @@ mod tests {
 
     #[test]
     fn shards_split_by_host_and_cover_everything() {
-        assert!(Shard::parse("0/3").is_err() && Shard::parse("4/3").is_err() && Shard::parse("x").is_err());
-        let shards: Vec<Shard> = (1..=3).map(|k| Shard::parse(&format!("{k}/3")).unwrap()).collect();
-        for host in ["www.overheidvannu.nl", "rijksoverheid.nl", "a.b.c", "127.0.0.1"] {
+        assert!(
+            Shard::parse("0/3").is_err()
+                && Shard::parse("4/3").is_err()
+                && Shard::parse("x").is_err()
+        );
+        let shards: Vec<Shard> = (1..=3)
+            .map(|k| Shard::parse(&format!("{k}/3")).unwrap())
+            .collect();
+        for host in [
+            "www.overheidvannu.nl",
+            "rijksoverheid.nl",
+            "a.b.c",
+            "127.0.0.1",
+        ] {
             assert_eq!(shards.iter().filter(|s| s.holds(host)).count(), 1, "{host}");
         }
         let s = shards[0];

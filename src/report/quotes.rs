@@ -139,6 +139,8 @@ mod tests {
         assert!(text.starts_with(
             "id,theme,quote,verdict,source_url,score,start,end,matched_text,context,speaker,"
         ));
-        assert!(text.contains("Q1,,\"‘Wij zijn, zegt hij, \"\"klaar\"\"’\",approximate,,0.993,10,42,"));
+        assert!(
+            text.contains("Q1,,\"‘Wij zijn, zegt hij, \"\"klaar\"\"’\",approximate,,0.993,10,42,")
+        );
     }
 }

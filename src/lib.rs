@@ -26,6 +26,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod input;
+pub mod locate;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

@@ -13,6 +13,10 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(citecheck::progress::LogWriter)
         .with_target(false)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .without_time()
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

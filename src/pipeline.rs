@@ -16,15 +16,22 @@ use futures::stream;
 
 use crate::archive::session::{ArchiveHandle, ArchiveSession, Capture, spawn_writer};
 use crate::archive::store::ArchiveStore;
+use crate::archive::wayback;
+use crate::check::probe::{ProbeCache, ProbeResult};
 use crate::check::{self, LinkRecord, LinkStatus, Page};
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, IngestArgs, RunArgs, TextArgs};
+use crate::config::MAX_DECODED_BODY;
 use crate::config::{CHECK_MODE_BODY, Config, Mode};
 use crate::error::{Error, Result};
+use crate::http::body::{decode_content, decode_text};
 use crate::http::{FetchOutcome, Fetcher, build_client};
 use crate::input::url::{duplicate_key, parse_cited};
-use crate::input::{Source, SourceReader};
+use crate::input::{Quote, Source, SourceReader, read_quotes};
+use crate::locate::speaker::{interviewee, speaker_for};
+use crate::locate::{Corpus, Finding, Verdict};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
+use crate::report::quotes::QuoteRow;
 
 /// How a command ended, for the exit code.
 #[derive(Debug, Clone, Copy, Default)]
@@ -59,7 +66,8 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             let config = Config::from_args(Mode::Verify, &args)?;
             run(&config).await
         }
-        Command::Ingest(_) | Command::Text(_) => Err(Error::Usage("not yet available".into())),
+        Command::Ingest(args) => ingest(&args),
+        Command::Text(args) => text(&args).await,
     }
 }
 
@@ -76,6 +84,8 @@ pub struct SourceText {
     pub text: Option<String>,
     /// Where the text came from when not the live page (a web-archive snapshot).
     pub via: Option<String>,
+    /// The archived text file (relative to the archive folder).
+    pub text_path: Option<String>,
 }
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
@@ -161,21 +171,185 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
         }
         let via = entry
             .filter(|e| e.source == "wayback")
-            .map(|e| e.final_url.clone());
+            .map(|e| e.final_url.replacen("id_/", "/", 1));
         texts.push(SourceText {
             index: source.index,
             url: source.url,
             key,
             text,
             via,
+            text_path: entry.and_then(|e| e.text_path.clone()),
         });
     }
     Ok(texts)
 }
 
-/// Placeholder until the quote stage lands.
-async fn locate_quotes(_config: &Config, _sources: &[SourceText]) -> Result<Outcome> {
-    Ok(Outcome::default())
+/// The quote stage: every row of the quotes file located in the texts, written to
+/// report.csv in input order.
+async fn locate_quotes(config: &Config, sources: &[SourceText]) -> Result<Outcome> {
+    if config.mode == Mode::Run && !config.quotes.exists() {
+        tracing::warn!(
+            "{}: not found; no quotes to locate, report.csv not written",
+            config.quotes.display()
+        );
+        return Ok(Outcome::default());
+    }
+    let (quotes, problems) = read_quotes(&config.quotes)?;
+    for problem in &problems {
+        tracing::warn!("{problem}");
+    }
+    let bar = crate::progress::stage_bar("locate", Some(quotes.len() as u64));
+    let sources = sources.to_vec();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut texts: Vec<Option<&str>> = sources.iter().map(|s| s.text.as_deref()).collect();
+        let mut by_key: HashMap<&str, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.key.as_str(), i))
+            .collect();
+        // A claimed source that is not among the cited URLs was never fetched: it counts as a
+        // source that could not be had.
+        let mut extra: Vec<String> = Vec::new();
+        for quote in &quotes {
+            if let Some(claimed) = quote.source.as_deref().and_then(|s| parse_cited(s).ok()) {
+                let key = duplicate_key(&claimed);
+                if !by_key.contains_key(key.as_str()) && !extra.contains(&key) {
+                    extra.push(key);
+                }
+            }
+        }
+        texts.extend(extra.iter().map(|_| None));
+        for (i, key) in extra.iter().enumerate() {
+            by_key.insert(key.as_str(), sources.len() + i);
+        }
+        let corpus = Corpus::build(&texts);
+        quotes
+            .iter()
+            .map(|quote| {
+                let claimed = quote
+                    .source
+                    .as_deref()
+                    .and_then(|s| parse_cited(s).ok())
+                    .and_then(|u| by_key.get(duplicate_key(&u).as_str()).copied());
+                let finding = corpus.locate(&quote.text, claimed);
+                bar.inc(1);
+                quote_row(
+                    quote,
+                    &finding,
+                    &sources,
+                    corpus.text(finding.source.unwrap_or(usize::MAX)),
+                )
+            })
+            .collect::<Vec<QuoteRow>>()
+    })
+    .await
+    .map_err(|e| Error::Write {
+        path: config.report.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let out = open_output(&config.report)?;
+    crate::report::quotes::write_csv(out, &rows).map_err(|e| csv_error(&config.report, e))?;
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for verdict in [
+        Verdict::Verified,
+        Verdict::Approximate,
+        Verdict::Misattributed,
+        Verdict::SourceUnavailable,
+        Verdict::NotFound,
+    ] {
+        let n = rows
+            .iter()
+            .filter(|r| r.verdict == verdict.as_str())
+            .count();
+        if n > 0 {
+            counts.push((verdict.as_str(), n));
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+    eprintln!(
+        "{} quotes: {}",
+        rows.len(),
+        if summary.is_empty() {
+            "none".into()
+        } else {
+            summary.join(", ")
+        }
+    );
+    let findings = counts.iter().any(|(v, _)| config.fail_on.fails(v));
+    Ok(Outcome { findings })
+}
+
+/// One report.csv row from a finding.
+fn quote_row(
+    quote: &Quote,
+    finding: &Finding,
+    sources: &[SourceText],
+    text: Option<&str>,
+) -> QuoteRow {
+    let source = finding.source.and_then(|i| sources.get(i));
+    let name = |i: &usize| sources.get(*i).map(|s| s.url.clone());
+    let found = matches!(
+        finding.verdict,
+        Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
+    );
+    let speaker = match (found, text) {
+        (true, Some(text)) => speaker_for(text, finding.start, finding.end)
+            .or_else(|| interviewee(text, finding.start)),
+        _ => None,
+    };
+    QuoteRow {
+        id: quote.id.clone(),
+        theme: quote.theme.clone(),
+        quote: quote.text.clone(),
+        verdict: finding.verdict.as_str().to_string(),
+        source_url: source
+            .filter(|_| found)
+            .map(|s| s.url.clone())
+            .unwrap_or_default(),
+        score: found.then_some(finding.score),
+        start: found.then_some(finding.start),
+        end: found.then_some(finding.end),
+        matched_text: if found {
+            finding.matched_text.clone()
+        } else {
+            String::new()
+        },
+        context: if found {
+            finding.context.clone()
+        } else {
+            String::new()
+        },
+        speaker: speaker.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+        speaker_role: speaker.and_then(|s| s.role).unwrap_or_default(),
+        note: finding.note.clone(),
+        via: source
+            .filter(|_| found)
+            .and_then(|s| s.via.clone())
+            .unwrap_or_default(),
+        differences: finding.differences.clone(),
+        omitted: finding.omitted.clone(),
+        also_found_in: finding
+            .also_found_in
+            .iter()
+            .filter_map(name)
+            .collect::<Vec<_>>()
+            .join(" "),
+        best_score: (!found && finding.best_score > 0.0).then_some(finding.best_score),
+        best_source: if found {
+            String::new()
+        } else {
+            finding
+                .best_source
+                .as_ref()
+                .and_then(name)
+                .unwrap_or_default()
+        },
+        text_path: source
+            .filter(|_| found)
+            .and_then(|s| s.text_path.clone())
+            .unwrap_or_default(),
+        line: quote.line,
+    }
 }
 
 /// What the check stage hands on per sources row.
@@ -201,59 +375,289 @@ struct CheckContext {
     fetcher: Fetcher,
     archive: Option<ArchiveHandle>,
     cap_is_users: bool,
+    rescue: bool,
+    probes: ProbeCache,
+}
+
+/// A dead link's copy from the web archive.
+struct Rescued {
+    archived_url: String,
+    text_path: Option<String>,
+    title: Option<String>,
+    text: Option<String>,
+    note: Option<String>,
 }
 
 impl CheckContext {
-    /// Fetches, judges and (in `run`) extracts and archives one cited URL.
+    /// Fetches, judges and (in `run`) extracts and archives one cited URL; for a dead link,
+    /// asks the web archive for a copy.
     async fn check_one(&self, source: Source, url: url::Url) -> Checked {
         let outcome = self.fetcher.fetch(&url).await;
-        let (mut record, page) = check::judge(
+        let (mut record, mut page) = check::judge(
             &source,
             &url,
             &outcome,
             self.cap_is_users,
             self.fetcher.body_limit(),
         );
-        let Some(archive) = &self.archive else {
-            return Checked {
-                record,
-                source_text: None,
-            };
-        };
-        let article = match page {
-            Some(page) => extract_page(page, record.final_url.clone()).await,
-            None => None,
-        };
-        let text = article.as_ref().map(|a| a.text.clone());
-        let capture = capture_of(&source, &outcome, &record, article);
-        match archive.record(capture).await {
-            Ok(archived) => {
-                record.changed = archived
-                    .text_changed
-                    .map(|c| c.to_string())
-                    .unwrap_or_default();
-            }
-            Err(e) => {
-                tracing::error!("archive: {}: {e}", source.url);
-                let note = format!("not archived: {e}");
-                record.error = if record.error.is_empty() {
-                    note
-                } else {
-                    format!("{}; {note}", record.error)
-                };
+        if let Some(html) = page.as_ref().filter(|p| p.is_html).map(|p| p.text.as_str())
+            && self
+                .answers_everything(&url, &record, outcome.hops.len(), html)
+                .await
+        {
+            {
+                record.status = Some(LinkStatus::Soft404);
+                record.reason = "probe_match".into();
+                record.error =
+                    "soft 404: a made-up path in the same folder answers with the same page".into();
+                page = None;
             }
         }
-        let source_text = SourceText {
+        let article = match page {
+            Some(page) if self.archive.is_some() => {
+                extract_page(page, record.final_url.clone()).await
+            }
+            _ => None,
+        };
+        let mut text = article.as_ref().map(|a| a.text.clone());
+        let mut text_path = None;
+        if let Some(archive) = &self.archive {
+            let capture = capture_of(&source, &outcome, &record, article);
+            text_path = self.keep(archive, capture, &mut record).await;
+        }
+        let mut via = None;
+        if self.rescue && record.status.is_some_and(LinkStatus::wants_rescue) {
+            let rescued = self.rescue(&source, &url).await;
+            if let Some(rescued) = rescued {
+                record.archived_url = rescued.archived_url.clone();
+                // A dead page's own title is the error page's; the snapshot's is the article's.
+                if let Some(title) = rescued.title.filter(|_| rescued.text.is_some()) {
+                    record.title = title;
+                }
+                if let Some(note) = rescued.note {
+                    append_error(&mut record, &note);
+                }
+                if rescued.text.is_some() {
+                    text = rescued.text;
+                    via = Some(rescued.archived_url);
+                    text_path = rescued.text_path;
+                }
+            }
+        }
+        let source_text = self.archive.as_ref().map(|_| SourceText {
             index: source.index,
             key: duplicate_key(&url),
-            url: source.url,
+            url: source.url.clone(),
             text,
-            via: None,
-        };
+            via,
+            text_path,
+        });
         Checked {
             record,
-            source_text: Some(source_text),
+            source_text,
         }
+    }
+
+    /// Archives a capture; a failure is said in the row, the run goes on.
+    /// Returns the path of the text file written, if any.
+    async fn keep(
+        &self,
+        archive: &ArchiveHandle,
+        capture: Capture,
+        record: &mut LinkRecord,
+    ) -> Option<String> {
+        let is_main = capture.origin == "live" && capture.last.is_some();
+        match archive.record(capture).await {
+            Ok(archived) => {
+                if is_main {
+                    record.changed = archived
+                        .text_changed
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
+                }
+                archived.text_path
+            }
+            Err(e) => {
+                tracing::error!("archive: {}: {e}", record.url);
+                append_error(record, &format!("not archived: {e}"));
+                None
+            }
+        }
+    }
+
+    /// The random-URL probe: does this folder answer every path with this page?
+    async fn answers_everything(
+        &self,
+        url: &url::Url,
+        record: &LinkRecord,
+        hops: usize,
+        html: &str,
+    ) -> bool {
+        let Some(probe_url) = check::probe::probe_url(url) else {
+            return false;
+        };
+        let cell = self.probes.cell(&check::probe::folder_key(url));
+        let result = cell
+            .get_or_init(|| async {
+                let outcome = self.fetcher.fetch(&probe_url).await;
+                if let Some(archive) = &self.archive {
+                    let capture = Capture {
+                        last: None,
+                        ..capture_of_exchanges(&probe_url, &outcome)
+                    };
+                    let _ = archive.record(capture).await;
+                }
+                match outcome.last_exchange() {
+                    Some(ex) if (200..300).contains(&ex.status) => {
+                        let body = decode_content(
+                            ex.header("content-encoding"),
+                            &ex.wire.body,
+                            MAX_DECODED_BODY,
+                        )
+                        .unwrap_or_default();
+                        let (text, _) = decode_text(&body, ex.header("content-type"));
+                        ProbeResult::AnswersEverything {
+                            final_url: outcome.final_url.clone(),
+                            hops: outcome.hops.len(),
+                            shingles: check::probe::shingles(&text),
+                        }
+                    }
+                    Some(ex) if (400..500).contains(&ex.status) => ProbeResult::Honest,
+                    _ => ProbeResult::Unknown,
+                }
+            })
+            .await;
+        let final_url = record.final_url.clone();
+        check::probe::is_probe_match(result, &final_url, hops, &check::probe::shingles(html))
+    }
+
+    /// Asks the web archive for the snapshot closest to the citation; in `run`, fetches and
+    /// archives its original bytes and extracts its text.
+    async fn rescue(&self, source: &Source, url: &url::Url) -> Option<Rescued> {
+        let timestamp = wayback::citation_timestamp(url);
+        let api = wayback::availability_url(&source.url, timestamp.as_deref());
+        let lookup = self.fetcher.fetch(&api).await;
+        if let Some(archive) = &self.archive {
+            let capture = Capture {
+                last: None,
+                ..capture_of_exchanges(&api, &lookup)
+            };
+            let _ = archive.record(capture).await;
+        }
+        let snapshot = match lookup.last_exchange() {
+            Some(ex) if ex.status == 200 => {
+                let body = decode_content(
+                    ex.header("content-encoding"),
+                    &ex.wire.body,
+                    MAX_DECODED_BODY,
+                )
+                .unwrap_or_default();
+                match wayback::parse_availability(&body, &source.url) {
+                    Ok(Some(snapshot)) => snapshot,
+                    Ok(None) => return None,
+                    Err(e) => return Some(Rescued::failed(format!("web archive: {e}"))),
+                }
+            }
+            Some(ex) => {
+                return Some(Rescued::failed(format!(
+                    "web archive look-up: HTTP {}",
+                    ex.status
+                )));
+            }
+            None => {
+                let why = lookup
+                    .failure
+                    .as_ref()
+                    .map_or("no answer".to_string(), ToString::to_string);
+                return Some(Rescued::failed(format!(
+                    "web archive look-up failed: {why}"
+                )));
+            }
+        };
+        let mut rescued = Rescued {
+            archived_url: snapshot.archived_url.clone(),
+            text_path: None,
+            title: None,
+            text: None,
+            note: None,
+        };
+        let Some(archive) = &self.archive else {
+            return Some(rescued);
+        };
+        let raw = url::Url::parse(&snapshot.raw_url).ok()?;
+        let outcome = self.fetcher.fetch(&raw).await;
+        let (judged, page) = check::judge(
+            source,
+            &raw,
+            &outcome,
+            self.cap_is_users,
+            self.fetcher.body_limit(),
+        );
+        rescued.title = Some(judged.title.clone()).filter(|t| !t.is_empty());
+        let article = match (judged.status, page) {
+            (Some(status), Some(page)) if status.is_live() => {
+                extract_page(page, source.url.clone()).await
+            }
+            (status, _) => {
+                rescued.archived_url.clear();
+                rescued.note = Some(format!(
+                    "web archive snapshot {} not usable ({}{})",
+                    snapshot.archived_url,
+                    status.map_or("no answer", LinkStatus::as_str),
+                    if judged.error.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", judged.error)
+                    }
+                ));
+                None
+            }
+        };
+        rescued.text = article.as_ref().map(|a| a.text.clone());
+        let mut capture = capture_of(source, &outcome, &judged, article);
+        capture.origin = "wayback";
+        capture.memento_datetime = snapshot.memento_datetime();
+        if capture.text.is_none() {
+            capture.last = None;
+        }
+        let mut scratch = judged;
+        rescued.text_path = self.keep(archive, capture, &mut scratch).await;
+        Some(rescued)
+    }
+}
+
+impl Rescued {
+    fn failed(note: String) -> Rescued {
+        Rescued {
+            archived_url: String::new(),
+            text_path: None,
+            title: None,
+            text: None,
+            note: Some(note),
+        }
+    }
+}
+
+fn append_error(record: &mut LinkRecord, note: &str) {
+    if record.error.is_empty() {
+        record.error = note.to_string();
+    } else {
+        record.error = format!("{}; {note}", record.error);
+    }
+}
+
+/// A capture of exchanges that are evidence but no cited page (probes, archive look-ups).
+fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
+    Capture {
+        cited_url: url.to_string(),
+        origin: "lookup",
+        exchanges: outcome.exchanges.clone(),
+        last: outcome.last,
+        final_url: outcome.final_url.clone(),
+        text: None,
+        title: None,
+        published: None,
+        memento_datetime: None,
     }
 }
 
@@ -323,6 +727,8 @@ async fn check_links(
         fetcher: Fetcher::new(client, config, body_limit),
         archive,
         cap_is_users: body_limit == config.max_body,
+        rescue: config.rescue,
+        probes: ProbeCache::default(),
     };
     let out = open_output(&config.links)?;
     let mut writer = LinkCsvWriter::new(out).map_err(|e| csv_error(&config.links, e))?;
@@ -447,5 +853,160 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     Error::Write {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// `ingest`: a document's cited URLs and quotations to `sources.csv` and `quotes.csv`.
+/// Both files are written only when the document could be read, each atomically.
+fn ingest(args: &IngestArgs) -> Result<Outcome> {
+    let bytes = std::fs::read(&args.document).map_err(|source| Error::Read {
+        path: args.document.clone(),
+        source,
+    })?;
+    let document = crate::input::document::ingest_document(&bytes).map_err(|e| Error::Input {
+        path: args.document.clone(),
+        reason: e.to_string(),
+    })?;
+    let name = args.document.display();
+    for warning in &document.warnings {
+        tracing::warn!("{name}: {warning}");
+    }
+    for skipped in &document.skipped {
+        tracing::info!("{name}: skipped {skipped}");
+    }
+    let mut sources = csv::Writer::from_writer(Vec::new());
+    let mut quotes = csv::Writer::from_writer(Vec::new());
+    let rendered: csv::Result<()> = (|| {
+        sources.write_record(["id", "url", "line"])?;
+        for (i, url) in document.urls.iter().enumerate() {
+            sources.write_record([format!("S{}", i + 1), url.url.clone(), url.line.to_string()])?;
+        }
+        quotes.write_record(["id", "theme", "quote", "line"])?;
+        for (i, quote) in document.quotes.iter().enumerate() {
+            let theme = quote.theme.clone().unwrap_or_default();
+            quotes.write_record([
+                format!("Q{}", i + 1),
+                theme,
+                quote.text.clone(),
+                quote.line.to_string(),
+            ])?;
+        }
+        Ok(())
+    })();
+    rendered.map_err(|e| csv_error(&args.sources_out, e))?;
+    let sources = sources.into_inner().map_err(|e| Error::Write {
+        path: args.sources_out.clone(),
+        source: e.into_error(),
+    })?;
+    let quotes = quotes.into_inner().map_err(|e| Error::Write {
+        path: args.quotes_out.clone(),
+        source: e.into_error(),
+    })?;
+    write_atomically(&args.sources_out, &sources)?;
+    write_atomically(&args.quotes_out, &quotes)?;
+    eprintln!(
+        "{name}: {}; wrote {} and {}",
+        document.summary(),
+        args.sources_out.display(),
+        args.quotes_out.display()
+    );
+    Ok(Outcome::default())
+}
+
+/// Writes a whole file through a temporary file in the same folder, then renames it, so a
+/// reader never sees half a file; `-` writes to stdout.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let fail = |source: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        return out.write_all(bytes).and_then(|_| out.flush()).map_err(fail);
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// `text`: the main article text of one page (a file, a URL, or stdin).
+async fn text(args: &TextArgs) -> Result<Outcome> {
+    let input = args.input.as_str();
+    let (bytes, content_type, url) = if input == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|source| {
+            Error::Read {
+                path: "-".into(),
+                source,
+            }
+        })?;
+        (bytes, None, std::env::var("BENCH_URL").ok())
+    } else if input.starts_with("http://") || input.starts_with("https://") {
+        fetch_one(args, input).await?
+    } else {
+        let bytes = std::fs::read(input).map_err(|source| Error::Read {
+            path: input.into(),
+            source,
+        })?;
+        (bytes, None, None)
+    };
+    let (html, _) = decode_text(&bytes, content_type.as_deref());
+    let article = crate::extract::extract_article(&html, url.as_deref());
+    let out = if args.json {
+        let mut json = serde_json::to_string_pretty(&article).map_err(|e| Error::Write {
+            path: "-".into(),
+            source: e.into(),
+        })?;
+        json.push('\n');
+        json
+    } else {
+        format!("{}\n", article.text)
+    };
+    write_atomically(Path::new("-"), out.as_bytes())?;
+    Ok(Outcome::default())
+}
+
+/// Fetches one page for `text URL`, with the same client, remap and caps as a run.
+async fn fetch_one(
+    args: &TextArgs,
+    input: &str,
+) -> Result<(Vec<u8>, Option<String>, Option<String>)> {
+    let run_args = RunArgs {
+        timeout: args.timeout,
+        remap: args.remap.clone(),
+        concurrency: 1,
+        per_host: 1,
+        retries: crate::config::DEFAULT_RETRIES,
+        max_body: crate::config::DEFAULT_MAX_BODY,
+        fail_on: "default".into(),
+        ..RunArgs::default()
+    };
+    let config = Config::from_args(Mode::Check, &run_args)?;
+    let url = parse_cited(input).map_err(|e| Error::Usage(format!("{input}: {}", e.message)))?;
+    let fetcher = Fetcher::new(build_client(config.timeout)?, &config, config.max_body);
+    let outcome = fetcher.fetch(&url).await;
+    let source = Source {
+        index: 0,
+        id: "1".into(),
+        url: input.into(),
+        line: 0,
+    };
+    let (record, page) = check::judge(&source, &url, &outcome, true, config.max_body);
+    match page {
+        Some(page) => Ok((
+            page.text.into_bytes(),
+            Some("text/html; charset=utf-8".into()),
+            Some(record.final_url),
+        )),
+        None => Err(Error::Input {
+            path: input.into(),
+            reason: format!("{}: {}", record.status_str(), record.error),
+        }),
     }
 }

@@ -112,7 +112,7 @@ fn check_gives_every_status_and_a_stable_links_csv() {
             "--host-interval",
             "0",
         ])
-        .args(["--remap", &site.remap()])
+        .args(site.remap_args())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -210,6 +210,10 @@ fn bundled_seed_run_offline_reports_unreachable_and_duplicate() {
         .arg(format!(
             r"^https://www\.overheidvannu\.nl/ http://127.0.0.1:{closed}/"
         ))
+        .arg("--remap")
+        .arg(format!(
+            r"^https://(web\.)?archive\.org/ http://127.0.0.1:{closed}/"
+        ))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -236,7 +240,8 @@ fn malformed_sources_rows_are_located_and_skipped() {
     )
     .unwrap();
     let output = citecheck(dir.path())
-        .args(["check", "--retries", "0", "--remap", &site.remap()])
+        .args(["check", "--retries", "0"])
+        .args(site.remap_args())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -264,7 +269,8 @@ fn size_cap_and_exit_codes() {
     )
     .unwrap();
     let output = citecheck(dir.path())
-        .args(["check", "--max-body", "100000", "--remap", &site.remap()])
+        .args(["check", "--max-body", "100000"])
+        .args(site.remap_args())
         .output()
         .unwrap();
     // blocked is reported but does not fail the run by default.
@@ -283,7 +289,8 @@ fn size_cap_and_exit_codes() {
     );
     assert_eq!(links[0]["title"], "Heel groot");
     let output = citecheck(dir.path())
-        .args(["check", "--fail-on", "blocked", "--remap", &site.remap()])
+        .args(["check", "--fail-on", "blocked"])
+        .args(site.remap_args())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -311,7 +318,8 @@ fn persistent_429_is_blocked_after_honouring_retry_after() {
     .unwrap();
     let started = std::time::Instant::now();
     let output = citecheck(dir.path())
-        .args(["check", "--retries", "2", "--remap", &site.remap()])
+        .args(["check", "--retries", "2"])
+        .args(site.remap_args())
         .output()
         .unwrap();
     let elapsed = started.elapsed();
@@ -355,7 +363,8 @@ fn run_archives_every_exchange_text_and_manifest() {
     let dir = tempfile::tempdir().unwrap();
     seed_sources(dir.path());
     let output = citecheck(dir.path())
-        .args(["run", "--host-interval", "0", "--remap", &site.remap()])
+        .args(["run", "--host-interval", "0"])
+        .args(site.remap_args())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -397,19 +406,28 @@ fn run_archives_every_exchange_text_and_manifest() {
     assert!(contents.torn_tail.is_none());
     let types: Vec<&str> = contents.records.iter().map(|r| r.warc_type()).collect();
     assert_eq!(types[0], "warcinfo");
-    assert_eq!(types.iter().filter(|t| **t == "response").count(), 11);
-    assert_eq!(types.iter().filter(|t| **t == "request").count(), 11);
+    // 11 pages, and one soft-404 probe per dated folder (each answered 404).
+    let statuses: Vec<&str> = contents
+        .records
+        .iter()
+        .filter(|r| r.warc_type() == "response")
+        .map(|r| std::str::from_utf8(&r.block[9..12]).unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "200").count(), 11);
+    assert_eq!(statuses.iter().filter(|s| **s == "404").count(), 10);
+    assert_eq!(types.iter().filter(|t| **t == "request").count(), 21);
     assert_eq!(types.iter().filter(|t| **t == "resource").count(), 11);
     for record in &contents.records {
         let digest = record.header("WARC-Block-Digest").unwrap();
         assert_eq!(digest, citecheck::archive::sha1_digest(&record.block));
     }
     let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
-    assert_eq!(index.lines().count(), 22);
+    assert_eq!(index.lines().count(), 32);
 
     // A second run: unchanged pages become revisits, and links.csv says nothing changed.
     let output = citecheck(dir.path())
-        .args(["run", "--host-interval", "0", "--remap", &site.remap()])
+        .args(["run", "--host-interval", "0"])
+        .args(site.remap_args())
         .output()
         .unwrap();
     assert!(output.status.code().is_some());
@@ -432,5 +450,274 @@ fn run_archives_every_exchange_text_and_manifest() {
             .filter(|r| r.warc_type() == "revisit")
             .count(),
         11
+    );
+}
+
+/// Quote text with white space collapsed and outer quote marks removed.
+fn normalised_quote(q: &str) -> String {
+    let marks: &[char] = &['‘', '’', '“', '”', '„', '\'', '"', '«', '»'];
+    q.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(marks)
+        .to_string()
+}
+
+#[test]
+fn ingest_of_the_seed_gives_the_committed_sources_and_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = citecheck(dir.path())
+        .arg("ingest")
+        .arg(root.join("docs/interbestuurlijk-samenwerken.txt"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("12 URLs (11 unique), 12 quotations"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 36 'Het blijft mensenwerk'"),
+        "the ambiguous headings are named: {stderr}"
+    );
+    let ingested = read_csv(&dir.path().join("quotes.csv"));
+    let committed = read_csv(&root.join("quotes.csv"));
+    assert_eq!(ingested.len(), 12);
+    for (a, b) in ingested.iter().zip(&committed) {
+        assert_eq!(normalised_quote(&a["quote"]), normalised_quote(&b["quote"]));
+        assert_eq!(a["theme"], b["theme"]);
+    }
+    let urls: Vec<String> = read_csv(&dir.path().join("sources.csv"))
+        .into_iter()
+        .map(|r| r["url"].clone())
+        .collect();
+    let committed: Vec<String> = read_csv(&root.join("sources.csv"))
+        .into_iter()
+        .map(|r| r["url"].clone())
+        .collect();
+    assert_eq!(urls, committed);
+}
+
+#[test]
+fn ingest_of_a_binary_file_fails_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("deck.pdf"), b"%PDF-1.7\n\x00\x01\x02binary").unwrap();
+    let output = citecheck(dir.path())
+        .args(["ingest", "deck.pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("deck.pdf"));
+    assert!(!dir.path().join("sources.csv").exists());
+    assert!(!dir.path().join("quotes.csv").exists());
+}
+
+#[test]
+fn dead_links_are_rescued_from_the_web_archive_and_soft_404s_are_found() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        (
+            "dead_with_copy",
+            format!("{SITE}/actueel/artikelen/2020/03/04/verdwenen-met-kopie"),
+        ),
+        (
+            "dead_without_copy",
+            format!("{SITE}/actueel/artikelen/2020/03/04/verdwenen-zonder-kopie"),
+        ),
+        (
+            "copy_is_not_found",
+            format!("{SITE}/actueel/artikelen/2020/03/04/archief-ook-weg"),
+        ),
+        (
+            "archive_hangs",
+            format!("{SITE}/actueel/artikelen/2020/03/04/archief-traag"),
+        ),
+        ("catchall_gone", format!("{SITE}/catchall/verdwenen")),
+        ("catchall_real", format!("{SITE}/catchall/echt-artikel")),
+        ("honest_article", format!("{SITE}/ok")),
+    ];
+    let mut sources = String::from("id,url\n");
+    for (id, url) in &rows {
+        sources.push_str(&format!("{id},{url}\n"));
+    }
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    std::fs::write(dir.path().join("quotes.csv"), "id,quote\nQ1,x\n").unwrap();
+    let output = citecheck(dir.path())
+        .args([
+            "run",
+            "--timeout",
+            "2",
+            "--retries",
+            "0",
+            "--host-interval",
+            "0",
+        ])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let links = read_csv(&dir.path().join("links.csv"));
+    let row = |id: &str| links.iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!(row("dead_with_copy")["status"], "broken", "{stderr}");
+    assert_eq!(
+        row("dead_with_copy")["archived_url"],
+        "https://web.archive.org/web/20201102093015/https://www.overheidvannu.nl/actueel/artikelen/2020/03/04/verdwenen-met-kopie"
+    );
+    assert_eq!(
+        row("dead_with_copy")["title"],
+        "Zuiderveen luistert naar inwoners | Overheid van Nu"
+    );
+    assert_eq!(row("dead_without_copy")["archived_url"], "");
+    assert_eq!(row("copy_is_not_found")["archived_url"], "");
+    assert!(
+        row("copy_is_not_found")["error"].contains("not usable (soft_404"),
+        "{:?}",
+        row("copy_is_not_found")
+    );
+    assert_eq!(row("archive_hangs")["status"], "broken");
+    assert!(
+        row("archive_hangs")["error"].contains("web archive look-up failed"),
+        "{:?}",
+        row("archive_hangs")
+    );
+    assert_eq!(row("catchall_gone")["status"], "soft_404");
+    assert_eq!(row("catchall_gone")["reason"], "probe_match");
+    assert_eq!(row("catchall_real")["status"], "ok");
+    assert_eq!(row("honest_article")["status"], "ok");
+    // One probe per folder: /catchall/ once, /actueel/.../ not at all (its pages are dead).
+    // The availability API was asked for the timestamp in the cited URL.
+    let q = "/wayback-host/wayback/available?url=https%3A%2F%2Fwww.overheidvannu.nl%2Factueel%2Fartikelen%2F2020%2F03%2F04%2Fverdwenen-met-kopie&timestamp=20200304";
+    assert_eq!(site.hits(q), 1);
+
+    // The snapshot was archived with its text, as the cited URL's latest capture.
+    let manifest = std::fs::read_to_string(dir.path().join("archive/manifest.jsonl")).unwrap();
+    let wayback: Vec<serde_json::Value> = manifest
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["source"] == "wayback")
+        .collect();
+    assert_eq!(wayback.len(), 1, "{manifest}");
+    assert_eq!(wayback[0]["memento_datetime"], "2020-11-02T09:30:15Z");
+    let text = std::fs::read_to_string(
+        dir.path()
+            .join("archive")
+            .join(wayback[0]["text_path"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert!(
+        text.contains("Wie goed luistert, hoort ook wat er niet gezegd wordt"),
+        "{text}"
+    );
+    keep_warcs(&dir.path().join("archive"), "rescue");
+}
+
+/// The expected outcome per seed quote, from `tests/fixtures/site/quotes-expected.tsv`.
+fn expected_quotes() -> Vec<HashMap<String, String>> {
+    let path = common::fixtures().join("site/quotes-expected.tsv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .quoting(false)
+        .from_path(path)
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn run_locates_the_seed_quotes_and_verify_reproduces_it_offline() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // One quote is on no page: exit code 1.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report = read_csv(&dir.path().join("report.csv"));
+    assert_eq!(report.len(), 12);
+    let archive = dir.path().join("archive");
+    for (row, expected) in report.iter().zip(expected_quotes()) {
+        let id = &row["id"];
+        assert_eq!(id, &expected["id"]);
+        assert_eq!(row["verdict"], expected["verdict"], "{id}: {row:?}");
+        if expected["verdict"] == "not_found" {
+            assert_eq!(row["source_url"], "");
+            continue;
+        }
+        assert_eq!(
+            row["source_url"],
+            format!("{SITE}{}", expected["path"]).replace("%E2%80%98", "%E2%80%98"),
+            "{id}"
+        );
+        assert_eq!(row["speaker"], expected["speaker"], "{id}: {row:?}");
+        // Offsets are character offsets into the archived text: Python's text[start:end].
+        let text = std::fs::read_to_string(archive.join(&row["text_path"])).unwrap();
+        let start: usize = row["start"].parse().unwrap();
+        let end: usize = row["end"].parse().unwrap();
+        let span: String = text.chars().skip(start).take(end - start).collect();
+        assert_eq!(span, row["matched_text"], "{id}");
+        let score: f64 = row["score"].parse().unwrap();
+        if expected["verdict"] == "verified" {
+            assert_eq!(score, 1.0, "{id}");
+        } else {
+            assert!((0.8..1.0).contains(&score), "{id}: {score}");
+            assert!(!row["differences"].is_empty(), "{id}");
+        }
+    }
+    insta::assert_snapshot!(
+        "seed_report_csv",
+        masked(&dir.path().join("report.csv"), &site, &["text_path"], &[])
+    );
+    keep_warcs(&archive, "seed-quotes");
+
+    // verify: the archive alone, no request at all, the same verdicts and spans.
+    let before = site.total_hits();
+    std::fs::rename(
+        dir.path().join("report.csv"),
+        dir.path().join("report-online.csv"),
+    )
+    .unwrap();
+    let output = citecheck(dir.path())
+        .arg("verify")
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(site.total_hits(), before, "verify made requests");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("report.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("report-online.csv")).unwrap()
+    );
+    let output = citecheck(dir.path())
+        .args(["run", "--offline", "--report", "offline.csv"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(site.total_hits(), before, "run --offline made requests");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("offline.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("report-online.csv")).unwrap()
     );
 }

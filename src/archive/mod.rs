@@ -15,12 +15,14 @@
 //! - [`warc`]: the WARC writer/reader and crash recovery of `.open` files.
 //! - [`cdxj`]: SURT keys and CDXJ index lines.
 //! - [`store`]: the folder as a whole: texts, manifest, recovery on open.
+//! - [`wayback`]: the Internet Archive availability API and snapshot URLs.
 //! - [`session`]: one run's writer thread, from captures to records, texts and manifest lines.
 
 pub mod cdxj;
 pub mod session;
 pub mod store;
 pub mod warc;
+pub mod wayback;
 
 pub use cdxj::{cdxj_line, index_warc, surt, write_index};
 pub use store::{ArchiveStore, ManifestEntry, TextFile, url_key};

@@ -6,6 +6,7 @@
 pub mod accept;
 pub mod cache;
 pub mod challenge;
+pub mod probe;
 pub mod soft404;
 
 use serde::Serialize;

@@ -113,6 +113,22 @@ pub enum Failure {
     RetryAfterTooLong(Duration),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Transport(e) => write!(f, "{e}"),
+            Self::RedirectLoop(url) => write!(f, "redirect loop via {url}"),
+            Self::TooManyRedirects => write!(f, "more than {MAX_REDIRECTS} redirects"),
+            Self::BadRedirect(location) => {
+                write!(f, "redirect to '{location}', which cannot be followed")
+            }
+            Self::NoLocation => f.write_str("redirect without a Location header"),
+            Self::Remap(message) => f.write_str(message),
+            Self::RetryAfterTooLong(wait) => write!(f, "asked to retry after {} s", wait.as_secs()),
+        }
+    }
+}
+
 /// One request in the redirect chain: its status and the URL as the reports show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hop {

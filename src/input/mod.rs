@@ -3,6 +3,7 @@
 //! reported with file and line and skipped, never fatal.
 
 pub mod csv_rows;
+pub mod document;
 pub mod quotes;
 pub mod sources;
 pub mod url;

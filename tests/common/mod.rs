@@ -120,6 +120,17 @@ impl FixtureSite {
         )
     }
 
+    /// `--remap` arguments for both the cited site and the web archive: no test may reach
+    /// any other address.
+    pub fn remap_args(&self) -> [String; 4] {
+        [
+            "--remap".into(),
+            self.remap(),
+            "--remap".into(),
+            self.remap_archive(),
+        ]
+    }
+
     /// Requests seen for a path (with query).
     pub fn hits(&self, path: &str) -> usize {
         self.shared
@@ -200,6 +211,29 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
             "<p>Gemeenten en provincies zoeken elkaar vaker op. &lsquo;Het begint met een kop koffie,&rsquo; zegt projectleider Anne Verbeek.</p>",
         )
     };
+    if let Some(response) = wayback_route(&path).await {
+        return response;
+    }
+    if let Some(rest) = path.strip_prefix("/catchall/") {
+        // A host that answers 200 to every path, with one real article among them.
+        return if rest == "echt-artikel" {
+            html(
+                StatusCode::OK,
+                article_page(
+                    "Wijkteams leren van elkaar",
+                    "<p>In vier gemeenten delen wijkteams hun ervaringen met buurtbudgetten. &lsquo;We kijken eerst wat er al is,&rsquo; zegt coördinator Sanne Mulder.</p><p>De teams spreken elkaar elk kwartaal.</p>",
+                ),
+            )
+        } else {
+            html(
+                StatusCode::OK,
+                article_page(
+                    "Welkom bij Overheid van Nu",
+                    "<p>Op dit platform vindt u verhalen over vernieuwing bij de overheid.</p><p>Bekijk de nieuwste artikelen of zoek op thema.</p>",
+                ),
+            )
+        };
+    }
     match path.as_str() {
         "/ok" | "/" => html(StatusCode::OK, ok_body()),
         "/moved" => redirect(StatusCode::MOVED_PERMANENTLY, "/ok"),
@@ -264,4 +298,46 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
             .into_response(),
         _ => html(StatusCode::NOT_FOUND, article_page("Pagina niet gevonden", "<p>Helaas.</p>")),
     }
+}
+
+/// An article that is gone from the live site but kept by the (fake) web archive.
+pub const RESCUED_ARTICLE: &str = "<p>De gemeente Zuiderveen liet inwoners meebeslissen over de begroting.</p>\
+<p>&lsquo;Wie goed luistert, hoort ook wat er niet gezegd wordt,&rsquo; zegt directeur Karin Smit. Zij leidde het project twee jaar.</p>\
+<p>Het experiment krijgt in 2021 een vervolg.</p>";
+
+/// The fake web archive, reached through `--remap` (see [`FixtureSite::remap_archive`]):
+/// the availability API and `id_` snapshots.
+async fn wayback_route(path: &str) -> Option<Response> {
+    if let Some(query) = path.strip_prefix("/wayback-host/wayback/available?") {
+        let cited = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "url")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        if cited.contains("archief-traag") {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        let body = if cited.contains("met-kopie") || cited.contains("archief-ook-weg") {
+            format!(
+                r#"{{"url": "{cited}", "archived_snapshots": {{"closest": {{"status": "200", "available": true, "url": "http://web.archive.org/web/20201102093015/{cited}", "timestamp": "20201102093015"}}}}}}"#
+            )
+        } else {
+            format!(r#"{{"url": "{cited}", "archived_snapshots": {{}}}}"#)
+        };
+        return Some(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
+    let rest = path.strip_prefix("/wayback-host/web/20201102093015id_/")?;
+    Some(if rest.contains("archief-ook-weg") {
+        html(
+            StatusCode::OK,
+            article_page(
+                "Pagina niet gevonden",
+                "<p>Deze pagina bestaat niet meer.</p>",
+            ),
+        )
+    } else {
+        html(
+            StatusCode::OK,
+            article_page("Zuiderveen luistert naar inwoners", RESCUED_ARTICLE),
+        )
+    })
 }

@@ -1,0 +1,1306 @@
+//! `citecheck ingest DOCUMENT`: read a document's plain text (exported from a slide deck or
+//! a PDF) and find what it cites.
+//!
+//! Takes the raw bytes of the document and returns a [`Document`]: its cited http(s) URLs
+//! in document order (duplicates kept), its quotations with the theme (heading) each one
+//! stands under, the warnings a reader should check (guesses made about the layout) and
+//! what was skipped and why. Writing `sources.csv`/`quotes.csv` is the caller's job.
+//!
+//! The layout rules, in the order they apply:
+//! - Input must be UTF-8 text (a UTF-8 BOM, CRLF and a UTF-16 BOM are accepted); binary or
+//!   non-UTF-8 input is an [`IngestError`] that names the byte offset and line.
+//! - URLs are taken first, line by line (a URL broken over two lines is rejoined when the
+//!   break is unambiguous); lines holding only URLs take no further part.
+//! - Page numbers (lines that are only a number) are dropped; PDF bullet glyphs (`ü`, `§`,
+//!   `•`, `▪`, `–`, …) start a new item; blank lines end a block.
+//! - A block's lines are joined with single spaces; a hyphen at a line end is dropped only
+//!   when it splits a word (`samen-`/`werking`), so `wet- en regelgeving` stays.
+//! - Quotations come from [`crate::locate::quotemarks`]; a block whose quotation is still
+//!   open at its end continues into the next block when that one carries on the sentence
+//!   (a quote over a page break); a bullet item that ends in a closing mark with no opener
+//!   is a quotation whose opener was lost.
+//! - Short single lines without final punctuation are headings: the theme of the
+//!   quotations under them. Several headings in a row share the quotations that follow in
+//!   order, evenly, with a warning.
+
+use crate::locate::quotemarks::{self, Quotation};
+
+/// Bullet glyphs that PDF and slide exports leave at the start of a line (Wingdings `ü`
+/// and `§`, `Ø` for an arrow, and the usual Unicode bullets and dashes).
+const BULLET_GLYPHS: &[char] = &[
+    'ü', '§', '•', '▪', '–', '—', '-', '*', '●', '◦', '○', '■', '□', '▫', '➢', '➤', '►', '▶', '✓',
+    '✔', 'Ø', '·', '∙', '‣', '⁃',
+];
+
+/// Words that may follow a line-end hyphen without joining to it: `wet- en regelgeving`,
+/// `in- of uitstroom`.
+const COORDINATORS: &[&str] = &[
+    "en", "of", "tot", "als", "noch", "dan", "maar", "and", "or", "to", "nor",
+];
+
+/// A heading has at most this many words …
+const HEADING_MAX_WORDS: usize = 9;
+/// … and at most this many characters.
+const HEADING_MAX_CHARS: usize = 80;
+/// A quotation inside running text needs at least this many words; shorter ones are
+/// scare quotes (`het zogenaamde ‘maatwerk’`), not citations.
+const MIN_EMBEDDED_QUOTE_WORDS: usize = 3;
+/// Share of control characters above which a file is taken for binary.
+const MAX_CONTROL_SHARE: f64 = 0.05;
+
+/// Why a document could not be read at all.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The file is empty.
+    #[error("the document is empty")]
+    Empty,
+    /// A known binary container rather than exported text.
+    #[error("the document is {format}, not plain text; export it as UTF-8 text first")]
+    NotPlainText {
+        /// What the file looks like (`a PDF file`, …).
+        format: &'static str,
+    },
+    /// A NUL byte: binary data.
+    #[error("the document is binary, not text: NUL byte at byte offset {offset} (line {line})")]
+    Binary {
+        /// Byte offset of the first NUL byte.
+        offset: usize,
+        /// 1-based line of that byte.
+        line: usize,
+    },
+    /// Too many control characters to be text.
+    #[error(
+        "the document is binary, not text: {control} of {total} characters are control \
+         characters (the first at byte offset {offset}, line {line})"
+    )]
+    MostlyControl {
+        /// Number of control characters (other than tab, line feed, carriage return, form feed).
+        control: usize,
+        /// Number of characters.
+        total: usize,
+        /// Byte offset of the first one.
+        offset: usize,
+        /// 1-based line of the first one.
+        line: usize,
+    },
+    /// Not valid UTF-8.
+    #[error(
+        "the document is not UTF-8: invalid byte 0x{byte:02X} at byte offset {offset} \
+         (line {line}, column {column}); re-export it as UTF-8"
+    )]
+    NotUtf8 {
+        /// The first invalid byte.
+        byte: u8,
+        /// Its byte offset in the file.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based column, in characters.
+        column: usize,
+    },
+}
+
+/// What a document cites.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Document {
+    /// Cited http(s) URLs in document order, duplicates kept.
+    pub urls: Vec<CitedUrl>,
+    /// Quotations in document order.
+    pub quotes: Vec<DocQuote>,
+    /// Guesses a reader should check (ambiguous headings, rejoined URLs, lost marks).
+    pub warnings: Vec<String>,
+    /// Text that was left out, and why (page numbers, prose, short scare quotes, …).
+    pub skipped: Vec<String>,
+}
+
+/// One cited URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitedUrl {
+    /// The URL as written (percent-encoding kept), trailing punctuation removed.
+    pub url: String,
+    /// 1-based line of the document where it starts.
+    pub line: usize,
+}
+
+/// One quotation of the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocQuote {
+    /// The quoted words without the outer quote marks, lines joined with single spaces;
+    /// nested quotations keep their marks.
+    pub text: String,
+    /// The heading it stands under, if any.
+    pub theme: Option<String>,
+    /// 1-based line where it starts.
+    pub line: usize,
+}
+
+impl Document {
+    /// A one-line account: counts of URLs (unique), quotations, themes, warnings, skips.
+    pub fn summary(&self) -> String {
+        let mut unique: Vec<&str> = self.urls.iter().map(|u| u.url.as_str()).collect();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut themes: Vec<&str> = self
+            .quotes
+            .iter()
+            .filter_map(|q| q.theme.as_deref())
+            .collect();
+        themes.sort_unstable();
+        themes.dedup();
+        format!(
+            "{} URLs ({} unique), {} quotations under {} themes, {} warnings, {} items skipped",
+            self.urls.len(),
+            unique.len(),
+            self.quotes.len(),
+            themes.len(),
+            self.warnings.len(),
+            self.skipped.len()
+        )
+    }
+}
+
+/// Read a document's bytes and find its URLs, quotations and themes.
+pub fn ingest_document(bytes: &[u8]) -> Result<Document, IngestError> {
+    let text = decode(bytes)?;
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut doc = Document::default();
+
+    let url_lines = find_urls(&lines, &mut doc);
+    let blocks = split_blocks(&lines, &url_lines, &mut doc);
+    let events = read_blocks(blocks, &mut doc);
+    assign_themes(events, &mut doc);
+    Ok(doc)
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding
+
+/// Bytes to text, or an error that says where the trouble is.
+fn decode(bytes: &[u8]) -> Result<String, IngestError> {
+    if bytes.is_empty() {
+        return Err(IngestError::Empty);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Err(IngestError::NotPlainText {
+            format: "a PDF file",
+        });
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(IngestError::NotPlainText {
+            format: "a ZIP container (.docx, .pptx, .odt)",
+        });
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(IngestError::NotPlainText {
+            format: "an OLE file (.doc, .ppt)",
+        });
+    }
+    // A UTF-16 BOM is unambiguous ("Unicode" text from Windows), so decode it.
+    if let Some(utf16) = decode_utf16_with_bom(bytes) {
+        return Ok(utf16);
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bom = bytes.len() - body.len();
+    if let Some(nul) = body.iter().position(|&b| b == 0) {
+        return Err(IngestError::Binary {
+            offset: bom + nul,
+            line: line_of(body, nul),
+        });
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line_start = body[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            // The prefix up to `at` is valid UTF-8 by definition of `valid_up_to`.
+            let column =
+                std::str::from_utf8(&body[line_start..at]).map_or(1, |s| s.chars().count() + 1);
+            return Err(IngestError::NotUtf8 {
+                byte: body[at],
+                offset: bom + at,
+                line: line_of(body, at),
+                column,
+            });
+        }
+    };
+    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c');
+    let total = text.chars().count();
+    let control = text.chars().filter(|&c| is_control(c)).count();
+    if control > 0 && control as f64 > MAX_CONTROL_SHARE * total as f64 {
+        let offset = text.find(is_control).unwrap_or(0);
+        return Err(IngestError::MostlyControl {
+            control,
+            total,
+            offset: bom + offset,
+            line: line_of(body, offset),
+        });
+    }
+    Ok(text.to_string())
+}
+
+/// UTF-16 text with a byte-order mark, decoded (lossily: a lone surrogate becomes U+FFFD).
+fn decode_utf16_with_bom(bytes: &[u8]) -> Option<String> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+/// 1-based line of byte `offset`.
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+// ---------------------------------------------------------------------------------------
+// URLs
+
+/// What [`find_urls`] learned about each line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlLine {
+    /// No URL on this line.
+    None,
+    /// The line holds only URLs (and perhaps a short label): not part of the text.
+    OnlyUrls,
+    /// The line holds a URL inside other text.
+    Mixed,
+}
+
+/// Characters that may appear in a URL as written in a document.
+fn is_url_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
+}
+
+/// Punctuation after which a URL broken at a line end is clearly unfinished.
+fn ends_mid_url(url: &str) -> bool {
+    url.ends_with(['-', '_', '%', '=', '&', '?', '#', '+', '~', '.'])
+}
+
+/// Find every http(s) URL, in order; return what each line held.
+fn find_urls(lines: &[&str], doc: &mut Document) -> Vec<UrlLine> {
+    let mut kinds = vec![UrlLine::None; lines.len()];
+    // Byte offset on each line where scanning starts (after a consumed continuation).
+    let mut resume = vec![0usize; lines.len()];
+    let longest = lines
+        .iter()
+        .map(|l| l.trim_end().chars().count())
+        .max()
+        .unwrap_or(0);
+    for i in 0..lines.len() {
+        let line = lines[i].trim_end();
+        let mut pos = resume[i].min(line.len());
+        let mut rest_words = 0usize;
+        let mut found = false;
+        while let Some((start, raw_end)) = next_url(line, pos) {
+            rest_words += line
+                .get(pos..start)
+                .map_or(0, |s| s.split_whitespace().count());
+            found = true;
+            let mut raw = line[start..raw_end].to_string();
+            // Rejoin a URL broken at the end of this line.
+            if raw_end == line.len()
+                && let Some(next) = lines.get(i + 1)
+            {
+                match continuation(&raw, line, next, longest) {
+                    Continuation::Join(len) => {
+                        raw.push_str(&next[..len]);
+                        resume[i + 1] = len;
+                        doc.warnings.push(format!(
+                            "line {}: URL continues on line {}; joined as {}",
+                            i + 1,
+                            i + 2,
+                            trim_url(&raw)
+                        ));
+                        if next[len..].trim().is_empty() {
+                            kinds[i + 1] = UrlLine::OnlyUrls;
+                        } else {
+                            kinds[i + 1] = UrlLine::Mixed;
+                        }
+                    }
+                    Continuation::Maybe => doc.warnings.push(format!(
+                        "line {}: URL ends at the line end and line {} might continue it; \
+                         not joined",
+                        i + 1,
+                        i + 2
+                    )),
+                    Continuation::No => {}
+                }
+            }
+            doc.urls.push(CitedUrl {
+                url: trim_url(&raw).to_string(),
+                line: i + 1,
+            });
+            pos = raw_end;
+        }
+        if found {
+            rest_words += line.get(pos..).map_or(0, |s| s.split_whitespace().count());
+            // `Bron: https://…` is a source line; a URL inside a sentence is text.
+            kinds[i] = if rest_words <= 2 {
+                UrlLine::OnlyUrls
+            } else {
+                UrlLine::Mixed
+            };
+        } else if kinds[i] == UrlLine::None
+            && let Some(w) = line
+                .split_whitespace()
+                .find(|w| w.to_ascii_lowercase().starts_with("www."))
+        {
+            doc.skipped.push(format!(
+                "line {}: '{}' has no http(s):// scheme; not taken as a URL",
+                i + 1,
+                w
+            ));
+        }
+    }
+    kinds
+}
+
+/// The next `http://`/`https://` URL at or after byte `from`: (start, end before trimming).
+fn next_url(line: &str, from: usize) -> Option<(usize, usize)> {
+    let lower = line.to_ascii_lowercase();
+    let mut search = from;
+    while let Some(rel) = lower.get(search..)?.find("http") {
+        let start = search + rel;
+        let tail = &lower[start..];
+        let scheme = if tail.starts_with("https://") {
+            8
+        } else if tail.starts_with("http://") {
+            7
+        } else {
+            search = start + 4;
+            continue;
+        };
+        let glued = line[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+        if glued {
+            search = start + scheme;
+            continue;
+        }
+        let end = line[start..]
+            .char_indices()
+            .find(|&(_, c)| !is_url_char(c))
+            .map_or(line.len(), |(k, _)| start + k);
+        if end > start + scheme {
+            return Some((start, end));
+        }
+        search = start + scheme;
+    }
+    None
+}
+
+/// Strip what follows a URL in prose: trailing punctuation, and closing brackets that
+/// have no opener inside the URL (`(zie https://x.nl/a_(b))` keeps `a_(b)`).
+fn trim_url(raw: &str) -> &str {
+    let mut url = raw;
+    loop {
+        let Some(last) = url.chars().next_back() else {
+            return url;
+        };
+        let unbalanced =
+            |open: char, close: char| url.matches(close).count() > url.matches(open).count();
+        let strip = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' => true,
+            ')' => unbalanced('(', ')'),
+            ']' => unbalanced('[', ']'),
+            _ => false,
+        };
+        if !strip {
+            return url;
+        }
+        url = &url[..url.len() - last.len_utf8()];
+    }
+}
+
+/// Whether the next line continues a URL that ended at a line end.
+enum Continuation {
+    /// Join this many bytes of the next line.
+    Join(usize),
+    /// It might; warn, do not join.
+    Maybe,
+    /// It does not.
+    No,
+}
+
+fn continuation(raw: &str, line: &str, next: &str, longest: usize) -> Continuation {
+    if next.starts_with(char::is_whitespace) || next.trim().is_empty() {
+        return Continuation::No;
+    }
+    let token_len = next.find(char::is_whitespace).unwrap_or(next.len());
+    let token = &next[..token_len];
+    if token.to_ascii_lowercase().starts_with("http") || !token.chars().all(is_url_char) {
+        return Continuation::No;
+    }
+    let alone = next.trim_end().len() == token_len;
+    let urlish = token.contains(['/', '-', '_', '%', '=', '&', '?', '#'])
+        || (token.contains('.') && !token.ends_with('.'));
+    let mid = ends_mid_url(raw);
+    let at_margin = line.chars().count() + 2 >= longest.max(40) * 9 / 10;
+    if (mid && (urlish || alone)) || (alone && urlish && at_margin) {
+        Continuation::Join(token_len)
+    } else if alone && (urlish || raw.ends_with('/')) {
+        Continuation::Maybe
+    } else {
+        Continuation::No
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Blocks
+
+/// A run of text lines: one bullet item, or one paragraph.
+#[derive(Debug, Clone)]
+struct Block {
+    /// (1-based line number, trimmed text without bullet glyph).
+    lines: Vec<(usize, String)>,
+    /// Started with a bullet glyph.
+    bullet: bool,
+    /// A page or slide number line (kept as a block to name it in warnings).
+    page_number: bool,
+}
+
+/// A line that is only a page number: `12`, `- 12 -`, `12/40`, `pagina 12`.
+fn is_page_number(line: &str) -> bool {
+    let t = line
+        .trim()
+        .trim_matches(|c: char| c == '-' || c == '–' || c.is_whitespace());
+    if t.is_empty() {
+        return false;
+    }
+    let t = t
+        .strip_prefix("pagina")
+        .or_else(|| t.strip_prefix("Pagina"))
+        .or_else(|| t.strip_prefix("blz."))
+        .or_else(|| t.strip_prefix("p."))
+        .unwrap_or(t)
+        .trim();
+    let mut parts = t.splitn(2, '/');
+    let ok = |s: Option<&str>| {
+        s.is_some_and(|s| {
+            !s.trim().is_empty()
+                && s.trim().len() <= 4
+                && s.trim().chars().all(|c| c.is_ascii_digit())
+        })
+    };
+    let first = parts.next();
+    match parts.next() {
+        None => ok(first),
+        second => ok(first) && ok(second),
+    }
+}
+
+/// The text after a bullet glyph, if the line starts with one.
+fn strip_bullet(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let mut chars = t.chars();
+    let first = chars.next()?;
+    let after = chars.as_str();
+    (BULLET_GLYPHS.contains(&first) && after.starts_with(char::is_whitespace))
+        .then(|| after.trim_start())
+}
+
+/// Group the non-URL lines into blocks; drop page numbers (noting them).
+fn split_blocks(lines: &[&str], url_lines: &[UrlLine], doc: &mut Document) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut current: Option<Block> = None;
+    let mut glyphs = 0usize;
+    for (i, raw) in lines.iter().enumerate() {
+        let no = i + 1;
+        let trimmed = raw.trim();
+        if url_lines[i] == UrlLine::OnlyUrls || trimmed.is_empty() {
+            blocks.extend(current.take());
+            continue;
+        }
+        if is_page_number(trimmed) {
+            doc.skipped.push(format!(
+                "line {no}: page or slide number '{trimmed}' removed"
+            ));
+            blocks.extend(current.take());
+            blocks.push(Block {
+                lines: vec![(no, trimmed.to_string())],
+                bullet: false,
+                page_number: true,
+            });
+            continue;
+        }
+        if let Some(rest) = strip_bullet(trimmed) {
+            glyphs += 1;
+            blocks.extend(current.take());
+            current = Some(Block {
+                lines: vec![(no, rest.to_string())],
+                bullet: true,
+                page_number: false,
+            });
+            continue;
+        }
+        match current.as_mut() {
+            Some(b) => b.lines.push((no, trimmed.to_string())),
+            None => {
+                current = Some(Block {
+                    lines: vec![(no, trimmed.to_string())],
+                    bullet: false,
+                    page_number: false,
+                })
+            }
+        }
+    }
+    blocks.extend(current.take());
+    if glyphs > 0 {
+        doc.skipped
+            .push(format!("{glyphs} bullet glyphs removed at line starts"));
+    }
+    blocks
+}
+
+/// A block's lines joined with single spaces, and where each line starts in the result.
+fn join_lines(lines: &[(usize, String)]) -> (String, Vec<(usize, usize)>) {
+    let mut out = String::new();
+    let mut starts = Vec::new();
+    for (no, line) in lines {
+        let line = line.trim();
+        if out.is_empty() {
+            starts.push((0, *no));
+            out.push_str(line);
+            continue;
+        }
+        if out.ends_with('\u{ad}') {
+            // A soft hyphen at a line end always splits a word.
+            out.pop();
+        } else if hyphen_splits_word(&out, line) {
+            out.pop();
+        } else if !(out.ends_with('-') && glued_after_hyphen(&out, line)) {
+            out.push(' ');
+        }
+        starts.push((out.len(), *no));
+        out.push_str(line);
+    }
+    (out, starts)
+}
+
+/// `samen-` + `werking`: a letter, a hyphen at the line end, and a lower-case word that is
+/// not a coordinator (`wet-` + `en regelgeving` keeps its hyphen and space).
+fn hyphen_splits_word(before: &str, next_line: &str) -> bool {
+    let mut back = before.chars().rev();
+    if back.next() != Some('-') || !back.next().is_some_and(char::is_alphabetic) {
+        return false;
+    }
+    let word: String = next_line
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect();
+    word.chars().next().is_some_and(char::is_lowercase) && !COORDINATORS.contains(&word.as_str())
+}
+
+/// `Noord-` + `Holland`: a hyphenated compound broken after its hyphen; keep the hyphen
+/// and add no space.
+fn glued_after_hyphen(before: &str, next_line: &str) -> bool {
+    let mut back = before.chars().rev();
+    back.next();
+    back.next().is_some_and(char::is_alphabetic)
+        && next_line
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+// ---------------------------------------------------------------------------------------
+// Quotations and headings
+
+/// What a block turned out to be, in document order.
+#[derive(Debug, Clone)]
+enum Event {
+    /// A heading: (line, text without glued slide number).
+    Heading(usize, String),
+    /// A quotation (index into `doc.quotes`).
+    Quote(usize),
+    /// A page number between headings, kept to name it in warnings.
+    Number(usize, String),
+}
+
+/// Is this block a heading? Returns its text without a glued slide number.
+fn heading_text(block: &Block, doc: &mut Document) -> Option<String> {
+    if block.bullet || block.lines.len() != 1 {
+        return None;
+    }
+    let (no, line) = &block.lines[0];
+    let line = line.trim();
+    if line.chars().count() > HEADING_MAX_CHARS
+        || line.split_whitespace().count() > HEADING_MAX_WORDS
+        || line.ends_with(['.', ',', ';', ':', '!', '?']) && !line.ends_with("...")
+    {
+        return None;
+    }
+    let scan = quotemarks::scan(line);
+    if !scan.quotations.is_empty() || !scan.stray_closers.is_empty() {
+        return None;
+    }
+    // `4Werk in de geest van…`, `1. Ken elkaars belangen`, `2) Durf te leren`.
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let rest = &line[digits..];
+    let text = if digits > 0 && digits <= 2 {
+        let rest = rest.strip_prefix(['.', ')']).unwrap_or(rest);
+        let text = rest.trim_start();
+        if rest.starts_with(char::is_uppercase) {
+            doc.skipped.push(format!(
+                "line {no}: slide number '{}' glued to the heading removed",
+                &line[..digits]
+            ));
+        }
+        text
+    } else {
+        line
+    };
+    text.starts_with(char::is_uppercase)
+        .then(|| text.to_string())
+}
+
+/// Read quotations and headings out of the blocks.
+fn read_blocks(blocks: Vec<Block>, doc: &mut Document) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        let mut block = blocks[i].clone();
+        i += 1;
+        if block.page_number {
+            events.push(Event::Number(block.lines[0].0, block.lines[0].1.clone()));
+            continue;
+        }
+        if let Some(h) = heading_text(&block, doc) {
+            events.push(Event::Heading(block.lines[0].0, h));
+            continue;
+        }
+        let (mut text, mut starts) = join_lines(&block.lines);
+        let mut scan = quotemarks::scan(&text);
+        // A quotation still open at the block's end continues into the next block when
+        // that one carries on the sentence (a page break inside a quote); page numbers in
+        // between are skipped.
+        while open_at_end(&scan.quotations, &text) {
+            let mut j = i;
+            while blocks.get(j).is_some_and(|b| b.page_number) {
+                j += 1;
+            }
+            let Some(next) = blocks.get(j).filter(|b| !b.bullet && continues_quote(b)) else {
+                break;
+            };
+            let end_line = block.lines.last().map_or(0, |l| l.0);
+            doc.warnings.push(format!(
+                "line {}: a quotation runs over a break; joined with line {}",
+                end_line, next.lines[0].0
+            ));
+            block.lines.extend(next.lines.iter().cloned());
+            i = j + 1;
+            (text, starts) = join_lines(&block.lines);
+            scan = quotemarks::scan(&text);
+        }
+        let found = quotes_in_block(&block, &text, &starts, &scan, doc);
+        if found.is_empty() {
+            let first = block.lines[0].0;
+            let last = block.lines.last().map_or(first, |l| l.0);
+            let lines = if first == last {
+                format!("line {first}")
+            } else {
+                format!("lines {first}-{last}")
+            };
+            doc.skipped.push(format!(
+                "{lines}: text outside quotation marks: '{}'",
+                shorten(&text, 60)
+            ));
+        }
+        for q in found {
+            events.push(Event::Quote(doc.quotes.len()));
+            doc.quotes.push(q);
+        }
+    }
+    events
+}
+
+/// Does the outermost quotation of this block run to its end unclosed?
+fn open_at_end(quotes: &[Quotation], text: &str) -> bool {
+    quotes
+        .iter()
+        .any(|q| q.depth == 0 && q.close.is_none() && q.content.end >= text.trim_end().len())
+}
+
+/// Does this block carry on a sentence (starts in lower case, or ends in a closer that no
+/// opener in it matches)?
+fn continues_quote(next: &Block) -> bool {
+    let (text, _) = join_lines(&next.lines);
+    let lower = text.chars().next().is_some_and(char::is_lowercase);
+    lower || !quotemarks::scan(&text).stray_closers.is_empty()
+}
+
+/// The line number where byte `pos` of a joined block lies.
+fn line_at(starts: &[(usize, usize)], pos: usize) -> usize {
+    starts
+        .iter()
+        .take_while(|(off, _)| *off <= pos)
+        .last()
+        .map_or(0, |&(_, no)| no)
+}
+
+/// White space collapsed, footnote markers (`[1]`, superscript digits) removed.
+fn clean_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '[' {
+            let inner: String = rest[1..].chars().take_while(char::is_ascii_digit).collect();
+            if !inner.is_empty() && inner.len() <= 3 && rest[1 + inner.len()..].starts_with(']') {
+                rest = &rest[inner.len() + 2..];
+                continue;
+            }
+        }
+        if !"¹²³⁰⁴⁵⁶⁷⁸⁹".contains(c) {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Is everything after byte `pos` only white space and footnote markers?
+fn only_footnotes_after(text: &str, pos: usize) -> bool {
+    text.get(pos..).is_some_and(|s| {
+        clean_quote(s)
+            .trim_matches(|c: char| c == '.' || c == ',')
+            .is_empty()
+    })
+}
+
+/// The quotations of one block.
+fn quotes_in_block(
+    block: &Block,
+    text: &str,
+    starts: &[(usize, usize)],
+    scan: &quotemarks::QuoteScan,
+    doc: &mut Document,
+) -> Vec<DocQuote> {
+    let mut out = Vec::new();
+    let first_line = block.lines[0].0;
+    for q in scan.quotations.iter().filter(|q| q.depth == 0) {
+        let line = line_at(starts, q.open.start);
+        let body = clean_quote(&text[q.content.clone()]);
+        let whole_block = q.open.start == 0 && only_footnotes_after(text, q.outer().end);
+        if q.close.is_none() {
+            if !(block.bullet || q.open.start == 0) {
+                doc.skipped.push(format!(
+                    "line {line}: opening mark without a closing mark inside running text: '{}'",
+                    shorten(&body, 60)
+                ));
+                continue;
+            }
+            doc.warnings.push(format!(
+                "line {line}: quotation has no closing mark; taken to the end of its paragraph"
+            ));
+        }
+        let words = body.split_whitespace().count();
+        if words == 0 {
+            continue;
+        }
+        if words < MIN_EMBEDDED_QUOTE_WORDS && !whole_block {
+            doc.skipped.push(format!(
+                "line {line}: '{body}' is too short to be a citation ({words} words in running text)"
+            ));
+            continue;
+        }
+        out.push(DocQuote {
+            text: body,
+            theme: None,
+            line,
+        });
+    }
+    // A bullet item (or a paragraph) that ends in a closing mark with no opener is a
+    // quotation whose opener was lost in the export.
+    if let Some(closer) = scan.stray_closers.last()
+        && only_footnotes_after(text, closer.end)
+        && (block.bullet || out.is_empty())
+    {
+        let from = scan
+            .quotations
+            .iter()
+            .filter(|q| q.depth == 0 && q.outer().end <= closer.start)
+            .map(|q| q.outer().end)
+            .max()
+            .unwrap_or(0);
+        let body = clean_quote(&text[from..closer.start]);
+        if !body.is_empty() {
+            let line = line_at(starts, from).max(first_line);
+            doc.warnings.push(format!(
+                "line {line}: closing mark without an opening mark; quotation taken from the \
+                 start of the {}",
+                if block.bullet {
+                    "bullet item"
+                } else {
+                    "paragraph"
+                }
+            ));
+            out.push(DocQuote {
+                text: body,
+                theme: None,
+                line,
+            });
+        }
+    }
+    out
+}
+
+/// At most `max` characters of `s`, with `…` when cut.
+fn shorten(s: &str, max: usize) -> String {
+    let mut out: String = s.chars().take(max).collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// Give each quotation the heading above it. Several headings in a row share the
+/// quotations that follow evenly, in order (a best guess, with a warning).
+fn assign_themes(events: Vec<Event>, doc: &mut Document) {
+    let mut current: Option<String> = None;
+    let mut k = 0;
+    while k < events.len() {
+        // Collect a run of headings (and numbers between them).
+        let mut headings: Vec<(usize, String)> = Vec::new();
+        let mut numbers: Vec<(usize, String)> = Vec::new();
+        while let Some(e) = events.get(k) {
+            match e {
+                Event::Heading(n, t) => headings.push((*n, t.clone())),
+                Event::Number(n, t) => numbers.push((*n, t.clone())),
+                Event::Quote(_) => break,
+            }
+            k += 1;
+        }
+        let mut quotes = Vec::new();
+        while let Some(Event::Quote(q)) = events.get(k) {
+            quotes.push(*q);
+            k += 1;
+        }
+        if headings.is_empty() {
+            // Only a page number since the last quotation: the theme carries on.
+            for q in quotes {
+                if let Some(dq) = doc.quotes.get_mut(q) {
+                    dq.theme.clone_from(&current);
+                }
+            }
+            continue;
+        }
+        current = headings.last().map(|(_, t)| t.clone());
+        let per = quotes.len().div_ceil(headings.len()).max(1);
+        let base = quotes.len() / headings.len();
+        let extra = quotes.len() % headings.len();
+        let mut q_iter = quotes.iter();
+        for (h_idx, (_, title)) in headings.iter().enumerate() {
+            let take = if headings.len() == 1 {
+                quotes.len()
+            } else {
+                base + usize::from(h_idx < extra)
+            };
+            for q in q_iter.by_ref().take(take) {
+                if let Some(dq) = doc.quotes.get_mut(*q) {
+                    dq.theme = Some(title.clone());
+                }
+            }
+        }
+        if headings.len() > 1 && !quotes.is_empty() {
+            let names: Vec<String> = headings
+                .iter()
+                .map(|(n, t)| format!("line {n} '{t}'"))
+                .chain(numbers.iter().map(|(n, t)| format!("line {n} '{t}'")))
+                .collect();
+            doc.warnings.push(format!(
+                "{} headings in a row ({}) above {} quotations: ambiguous layout; guessed \
+                 about {} quotation(s) per heading, in order; check the themes",
+                headings.len(),
+                names.join(", "),
+                quotes.len(),
+                per
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &[u8] = include_bytes!("testdata/interbestuurlijk-samenwerken.txt");
+
+    fn norm(s: &str) -> String {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_matches(|c: char| "‘’“”„'\"«»".contains(c))
+            .to_string()
+    }
+
+    #[test]
+    fn seed_gives_its_twelve_quotations_with_themes() {
+        let doc = ingest_document(SEED).unwrap();
+        // Hand-checked: each seed quotation's lines joined with single spaces.
+        let expected: [(&str, &str, usize); 12] = [
+            (
+                "Het is belangrijk om van elkaar te weten welke belangen je hebt om wél of juist niet samen te werken.",
+                "Ken elkaars belangen",
+                11,
+            ),
+            (
+                "Het helpt gemeenten niet als de Tweede Kamer steeds weer aanslaat op casuïstiek, en daarmee allerlei processen doorkruist.",
+                "Ken elkaars belangen",
+                15,
+            ),
+            (
+                "Als bestuurders en ambtenaren denken we vaak dat alleen de overheid het algemeen belang kan dienen. Maar dat is zo’n pertinente misvatting.",
+                "Ken elkaars belangen",
+                19,
+            ),
+            (
+                "Als je denkt in mogelijkheden en kansen, kun je heel ver komen.",
+                "Werk in de geest van…",
+                26,
+            ),
+            (
+                "Wij zijn zo gewend om in wet- en regelgeving te denken, in ‘kan niet, lukt niet’. Maar je moet flexibel kunnen zijn. Als overheid alles bepalen, is niet meer van onze tijd.",
+                "Werk in de geest van…",
+                28,
+            ),
+            (
+                "Zorg dat je de bestaande wet- en regelgeving goed kent; dan kun je ook beter werken in de geest van de wet. En heb je meestal geen nieuwe regelgeving nodig om maatwerk te leveren.",
+                "Werk in de geest van…",
+                32,
+            ),
+            (
+                "Er bestaat een fundamentele spanning tussen de primair rationeel opererende overheid, en de primair emotioneel handelende burgers.",
+                "Het blijft mensenwerk",
+                44,
+            ),
+            (
+                "Ik vind dat we geweldig samenwerken, binnen een stelsel dat samenwerking vrijwel onmogelijk maakt.",
+                "Het blijft mensenwerk",
+                49,
+            ),
+            (
+                "Blijkbaar is de behoefte aan rust, overzicht en efficiëntie, belangrijker dan het eindproduct voor de klant. Dat zou wel een heel trieste conclusie zijn.",
+                "Het blijft mensenwerk",
+                53,
+            ),
+            (
+                "Zorg dat je leren tot een integraal onderdeel van opgavegericht werken maakt.",
+                "Durf te leren",
+                58,
+            ),
+            (
+                "Als overheid hebben wij altijd geredeneerd vanuit beleidskaders met weinig speelruimte. Nu de deur openzetten voor innovatieve ideeën is dan ook een heel omslagpunt.",
+                "Durf te leren",
+                61,
+            ),
+            (
+                "Door nu te experimenteren en erachter te komen wat wel en niet werkt, hopen we straks goede keuzes te kunnen maken, die op veel draagvlak mogen rekenen.",
+                "Durf te leren",
+                65,
+            ),
+        ];
+        assert_eq!(doc.quotes.len(), 12, "{:#?}", doc.quotes);
+        for (q, (text, theme, line)) in doc.quotes.iter().zip(expected) {
+            assert_eq!(norm(&q.text), text);
+            assert_eq!(q.theme.as_deref(), Some(theme), "{text}");
+            assert_eq!(q.line, line, "{text}");
+        }
+        // The guess over the heading run is flagged, naming its lines.
+        let w = doc
+            .warnings
+            .iter()
+            .find(|w| w.contains("headings in a row"))
+            .unwrap();
+        for part in ["line 36", "line 38", "line 40 '3'", "line 42 '2'"] {
+            assert!(w.contains(part), "{w}");
+        }
+        // Two quotations had lost their opener.
+        assert_eq!(
+            doc.warnings
+                .iter()
+                .filter(|w| w.contains("without an opening mark"))
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn seed_gives_its_twelve_urls() {
+        let doc = ingest_document(SEED).unwrap();
+        assert_eq!(doc.urls.len(), 12);
+        let lines: Vec<usize> = doc.urls.iter().map(|u| u.line).collect();
+        assert_eq!(lines, (69..=80).collect::<Vec<_>>());
+        let mut unique: Vec<&str> = doc.urls.iter().map(|u| u.url.as_str()).collect();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 11);
+        assert_eq!(doc.urls[1].url, doc.urls[7].url);
+        assert_eq!(
+            doc.urls[6].url,
+            "https://www.overheidvannu.nl/actueel/artikelen/2020/11/28/%E2%80%98gewetensvol-en-down-to-earth-maar-nauwelijks-leervermogen%E2%80%99-%E2%80%93-gabriel-van-den-brink-over-de-hedendaagse-ambtenaar"
+        );
+        assert_eq!(
+            doc.urls[0].url,
+            "https://www.overheidvannu.nl/actueel/artikelen/2020/11/02/condities-voor-goede-samenwerking.-volgens-socioloog-vincent-buskens"
+        );
+        assert!(
+            doc.summary()
+                .starts_with("12 URLs (11 unique), 12 quotations under 4 themes")
+        );
+    }
+
+    #[test]
+    fn seed_skips_title_and_numbers() {
+        let doc = ingest_document(SEED).unwrap();
+        let skipped = doc.skipped.join("\n");
+        assert!(
+            skipped.contains("line 40: page or slide number '3'"),
+            "{skipped}"
+        );
+        assert!(
+            skipped.contains("line 42: page or slide number '2'"),
+            "{skipped}"
+        );
+        assert!(
+            skipped.contains("lines 2-3: text outside quotation marks"),
+            "{skipped}"
+        );
+        assert!(skipped.contains("line 24: slide number '4'"), "{skipped}");
+        assert!(skipped.contains("line 36: slide number '1'"), "{skipped}");
+    }
+
+    #[test]
+    fn report_layout_with_straight_quotes_page_break_and_footnotes() {
+        let doc = ingest_document(include_bytes!("testdata/rapport-straight-quotes.txt")).unwrap();
+        let got: Vec<(String, Option<&str>, usize)> = doc
+            .quotes
+            .iter()
+            .map(|q| (q.text.clone(), q.theme.as_deref(), q.line))
+            .collect();
+        let want: Vec<(String, Option<&str>, usize)> = vec![
+            ("De samenwerking tussen gemeente en provincie is de afgelopen jaren sterk verbeterd, maar de wet- en regelgeving blijft een obstakel.".into(), Some("Samenwerking in de regio"), 5),
+            ("We moeten van elkaar leren en durven loslaten.".into(), Some("Samenwerking in de regio"), 9),
+            ("Wie de ‘kleine kernen’ vergeet, verliest het vertrouwen van de inwoners.".into(), Some("Samenwerking in de regio"), 11),
+            ("Zonder samenwerking tussen Rijk, provincie en gemeenten komt er van de energietransitie niets terecht; dat weet iedereen, ook in Den Haag.".into(), Some("Rijk en regio"), 18),
+            ("Wij kiezen bewust voor een aanpak die in Noord-Holland al werkt.".into(), Some("Rijk en regio"), 25),
+            ("Nous travaillons ensemble.".into(), Some("Rijk en regio"), 28),
+        ];
+        assert_eq!(got, want, "{:#?}", doc);
+        let skipped = doc.skipped.join("\n");
+        assert!(skipped.contains("'maatwerk' is too short"), "{skipped}");
+        assert!(skipped.contains("page or slide number '7'"), "{skipped}");
+        assert!(doc.warnings.iter().any(|w| w.contains("runs over a break")));
+    }
+
+    #[test]
+    fn urls_split_over_lines_and_in_prose() {
+        let doc = ingest_document(include_bytes!("testdata/bronnen-urls.txt")).unwrap();
+        let urls: Vec<(&str, usize)> = doc.urls.iter().map(|u| (u.url.as_str(), u.line)).collect();
+        assert_eq!(
+            urls,
+            vec![
+                (
+                    "https://www.rijksoverheid.nl/documenten/rapporten/2021/03/15/samenwerken-in-de-regio",
+                    3
+                ),
+                ("https://nl.wikipedia.org/wiki/Thorbecke_(politicus)", 5),
+                ("http://example.org/a?b=1&c=%20x", 6),
+                (
+                    "https://www.vng.nl/artikelen/interbestuurlijke-samenwerking-in-de-praktijk-een-handreiking-voor-gemeenten",
+                    8
+                ),
+                (
+                    "https://www.overheidvannu.nl/actueel/artikelen/2020/10/27/van-uitzondering-naar-standaard-de-opmars-van-maatwerk-in-friesland",
+                    10
+                ),
+                (
+                    "https://www.rijksoverheid.nl/documenten/rapporten/2021/03/15/samenwerken-in-de-regio",
+                    13
+                ),
+                ("https://example.com/pad/", 15),
+            ]
+        );
+        assert_eq!(
+            doc.warnings
+                .iter()
+                .filter(|w| w.contains("joined as"))
+                .count(),
+            2
+        );
+        assert!(doc.warnings.iter().any(|w| {
+            w.contains("line 15: URL ends at the line end and line 16 might continue it")
+        }));
+        assert!(
+            doc.skipped
+                .iter()
+                .any(|s| s.contains("'www.binnenlandsbestuur.nl' has no http(s)"))
+        );
+        assert!(doc.quotes.is_empty());
+    }
+
+    #[test]
+    fn text_without_quotations() {
+        let doc = ingest_document(include_bytes!("testdata/zonder-citaten.txt")).unwrap();
+        assert!(doc.quotes.is_empty());
+        assert_eq!(doc.urls.len(), 1);
+        assert!(
+            doc.skipped
+                .iter()
+                .any(|s| s.contains("text outside quotation marks"))
+        );
+    }
+
+    #[test]
+    fn crlf_bom_and_double_quotes() {
+        let doc = ingest_document(include_bytes!("testdata/crlf-bom.txt")).unwrap();
+        let got: Vec<(&str, Option<&str>, usize)> = doc
+            .quotes
+            .iter()
+            .map(|q| (q.text.as_str(), q.theme.as_deref(), q.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "Een goede buur is beter dan een verre vriend.",
+                    Some("Buren"),
+                    3
+                ),
+                (
+                    "Samen komen we verder dan alleen, ook als het ‘schuurt’.",
+                    Some("Buren"),
+                    5
+                ),
+                ("Il faut oser apprendre.", Some("Leren"), 9),
+            ]
+        );
+        assert_eq!(doc.urls.len(), 1);
+        assert_eq!(doc.urls[0].line, 11);
+    }
+
+    #[test]
+    fn binary_file_is_an_error() {
+        let err = ingest_document(include_bytes!("testdata/binary.bin")).unwrap_err();
+        assert_eq!(err, IngestError::Binary { offset: 4, line: 1 });
+        assert!(err.to_string().contains("byte offset 4"));
+        let ctl = ingest_document(b"\x01\x02\x03\x04abc\x05\x06").unwrap_err();
+        assert!(matches!(
+            ctl,
+            IngestError::MostlyControl {
+                control: 6,
+                total: 9,
+                offset: 0,
+                line: 1
+            }
+        ));
+        let pdf = ingest_document(b"%PDF-1.7\n...").unwrap_err();
+        assert!(pdf.to_string().contains("PDF"));
+    }
+
+    #[test]
+    fn non_utf8_file_is_an_error_naming_the_place() {
+        let err = ingest_document(include_bytes!("testdata/latin1.txt")).unwrap_err();
+        assert_eq!(
+            err,
+            IngestError::NotUtf8 {
+                byte: 0xEB,
+                offset: 40,
+                line: 3,
+                column: 11
+            }
+        );
+        assert!(err.to_string().contains("line 3, column 11"));
+    }
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "‘Dit is een citaat van drie.’\n".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        let doc = ingest_document(&bytes).unwrap();
+        assert_eq!(doc.quotes.len(), 1);
+        assert_eq!(doc.quotes[0].text, "Dit is een citaat van drie.");
+        assert_eq!(ingest_document(b"").unwrap_err(), IngestError::Empty);
+    }
+
+    #[test]
+    fn hyphen_joins_only_split_words() {
+        let lines = vec![
+            (1, "de samen-".to_string()),
+            (2, "werking en de wet-".to_string()),
+            (3, "en regelgeving in Noord-".to_string()),
+            (4, "Holland".to_string()),
+        ];
+        let (text, starts) = join_lines(&lines);
+        assert_eq!(
+            text,
+            "de samenwerking en de wet- en regelgeving in Noord-Holland"
+        );
+        assert_eq!(line_at(&starts, text.find("Holland").unwrap_or(0)), 4);
+    }
+
+    #[test]
+    fn url_trimming() {
+        assert_eq!(trim_url("https://x.nl/a."), "https://x.nl/a");
+        assert_eq!(trim_url("https://x.nl/a_(b))."), "https://x.nl/a_(b)");
+        assert_eq!(trim_url("https://x.nl/a),"), "https://x.nl/a");
+        assert_eq!(
+            trim_url("https://x.nl/?q=1&r=%E2%80%98"),
+            "https://x.nl/?q=1&r=%E2%80%98"
+        );
+    }
+
+    #[test]
+    fn page_numbers() {
+        for yes in ["3", " 12 ", "- 4 -", "12/40", "pagina 7", "Pagina 12"] {
+            assert!(is_page_number(yes), "{yes}");
+        }
+        for no in ["3 redenen", "2020-2021", "Q4", "a"] {
+            assert!(!is_page_number(no), "{no}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = ingest_document(&bytes);
+        }
+
+        #[test]
+        fn quotes_are_clean_on_text(t in "[a-zA-Z0-9 ’‘“”'\"ü•§\n:/.h-]{0,200}") {
+            if let Ok(doc) = ingest_document(t.as_bytes()) {
+                for q in &doc.quotes {
+                    proptest::prop_assert!(!q.text.is_empty());
+                    proptest::prop_assert!(q.line >= 1);
+                    proptest::prop_assert_eq!(q.text.split_whitespace().collect::<Vec<_>>().join(" "), q.text.clone());
+                }
+                for u in &doc.urls {
+                    proptest::prop_assert!(u.url.starts_with("http"));
+                }
+            }
+        }
+    }
+}

@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use regex::Regex;
 
+use crate::check::accept::AcceptStatus;
+use crate::check::cache::{CacheSettings, parse_max_age};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
+use crate::report::publish::Publish;
 
 /// Seconds per request attempt.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 20.0;
@@ -82,6 +85,12 @@ pub struct Config {
     pub user_agent: String,
     /// Draw a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// `--format`/`--output`, and whether stdout carries data.
+    pub publish: Publish,
+    /// `--cache`/`--cache-max-age`.
+    pub cache: Option<CacheSettings>,
+    /// `--accept`: the HTTP statuses that count as live (default: any 2xx).
+    pub accept: Option<AcceptStatus>,
 }
 
 /// The User-Agent sent when none is given.
@@ -128,6 +137,28 @@ impl Config {
             fail_on: FailOn::parse(&args.fail_on)?,
             user_agent: args.user_agent.clone().unwrap_or_else(default_user_agent),
             progress: !args.no_progress,
+            publish: Publish::for_command(
+                mode,
+                args.offline,
+                args.format,
+                args.output.clone(),
+                &args.links,
+                &args.report,
+            )
+            .map_err(Error::Usage)?,
+            cache: match &args.cache {
+                Some(path) => Some(CacheSettings {
+                    path: path.clone(),
+                    max_age: parse_max_age(&args.cache_max_age).map_err(Error::Usage)?,
+                }),
+                None => None,
+            },
+            accept: args
+                .accept
+                .as_deref()
+                .map(AcceptStatus::parse)
+                .transpose()
+                .map_err(Error::Usage)?,
         })
     }
 }

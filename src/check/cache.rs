@@ -34,6 +34,15 @@ use crate::input::url::{duplicate_key, parse_cited};
 /// `--cache-max-age` when not given.
 pub const DEFAULT_CACHE_MAX_AGE: &str = "1d";
 
+/// `--cache FILE` with `--cache-max-age`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSettings {
+    /// The cache file.
+    pub path: PathBuf,
+    /// How long an entry stays good.
+    pub max_age: Duration,
+}
+
 /// Parses `90s`, `30m`, `12h`, `7d`, `2w` (a bare number is seconds).
 pub fn parse_max_age(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -169,7 +178,6 @@ pub struct LinkCache {
     entries: HashMap<String, CacheEntry>,
     /// Keys whose entry may be reused in this run (fresh when read).
     fresh: std::collections::HashSet<String>,
-    reused: usize,
 }
 
 impl LinkCache {
@@ -186,7 +194,6 @@ impl LinkCache {
             now,
             entries: HashMap::new(),
             fresh: Default::default(),
-            reused: 0,
         };
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -220,14 +227,12 @@ impl LinkCache {
     }
 
     /// The reused row for a cited URL, when the cache holds a fresh live result for it.
-    pub fn reuse(&mut self, source: &Source, url: &url::Url) -> Option<LinkRecord> {
+    pub fn reuse(&self, source: &Source, url: &url::Url) -> Option<LinkRecord> {
         let key = duplicate_key(url);
         if !self.fresh.contains(&key) {
             return None;
         }
-        let record = self.entries.get(&key)?.record_for(source)?;
-        self.reused += 1;
-        Some(record)
+        self.entries.get(&key)?.record_for(source)
     }
 
     /// Takes note of a row of this run: a fresh live result is stored, a failure removes the
@@ -252,11 +257,6 @@ impl LinkCache {
                 self.entries.remove(&key);
             }
         }
-    }
-
-    /// How many rows were reused.
-    pub fn reused(&self) -> usize {
-        self.reused
     }
 
     /// The file's lines, sorted by URL so that the file diffs well.
@@ -370,7 +370,6 @@ mod tests {
         assert!(row.cached);
         assert_eq!(row.status, Some(LinkStatus::Ok));
         assert_eq!(row.title, "Samen werken");
-        assert_eq!(cache.reused(), 1);
         let b = parse_cited("https://www.x.nl/b").unwrap();
         assert!(cache.reuse(&source(0, "https://www.x.nl/b"), &b).is_none());
 
@@ -378,7 +377,7 @@ mod tests {
         cache.observe(&row);
         cache.save().unwrap();
         let t2: Timestamp = "2025-05-01T12:00:01Z".parse().unwrap();
-        let mut cache = LinkCache::load(&path, Duration::from_secs(3600), t2).unwrap();
+        let cache = LinkCache::load(&path, Duration::from_secs(3600), t2).unwrap();
         assert!(
             cache
                 .reuse(&source(0, "https://www.x.nl/a"), &url)
@@ -420,7 +419,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let mut cache = LinkCache::load(&path, Duration::from_secs(3600), t0).unwrap();
+        let cache = LinkCache::load(&path, Duration::from_secs(3600), t0).unwrap();
         let url = parse_cited("https://www.x.nl/a").unwrap();
         assert!(
             cache

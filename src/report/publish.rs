@@ -9,8 +9,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::Mode;
+use crate::check::LinkRecord;
+use crate::config::{Config, Mode};
 use crate::error::{Error, Result};
+use crate::report::quotes::QuoteRow;
 use crate::report::summary::RunReport;
 use crate::report::{github, json, junit, markdown, open_output};
 
@@ -186,6 +188,28 @@ pub fn publish(report: &RunReport, settings: &Publish, ci: &CiEnv) -> Result<()>
             .map_err(|e| write_error(path, e))?;
     }
     Ok(())
+}
+
+/// The pipeline's hook: the rows of a finished `run`, `check` or `verify` (`None` for a stage
+/// that did not run), published as `config` and the environment ask.
+pub fn publish_run(
+    config: &Config,
+    links: Option<Vec<LinkRecord>>,
+    quotes: Option<Vec<QuoteRow>>,
+) -> Result<()> {
+    let report = RunReport {
+        command: match config.mode {
+            Mode::Run => "run",
+            Mode::Check => "check",
+            Mode::Verify => "verify",
+        },
+        links,
+        quotes,
+        fail_on: config.fail_on.clone(),
+        sources_file: config.sources.display().to_string(),
+        quotes_file: config.quotes.display().to_string(),
+    };
+    publish(&report, &config.publish, &CiEnv::from_env())
 }
 
 #[cfg(test)]

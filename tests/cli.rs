@@ -548,7 +548,17 @@ fn dead_links_are_rescued_from_the_web_archive_and_soft_404s_are_found() {
         sources.push_str(&format!("{id},{url}\n"));
     }
     std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
-    std::fs::write(dir.path().join("quotes.csv"), "id,quote\nQ1,x\n").unwrap();
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        format!(
+            "id,quote,source\n\
+R1,\"‘Wie goed luistert, hoort ook wat er niet gezegd wordt.’\",{SITE}/actueel/artikelen/2020/03/04/verdwenen-met-kopie\n\
+R2,\"‘Een zin die op geen enkele pagina staat, ook niet in het archief.’\",{SITE}/actueel/artikelen/2020/03/04/verdwenen-zonder-kopie\n\
+R3,\"‘We kijken eerst wat er al is.’\",{SITE}/ok\n\
+R4,\"‘We kijken eerst wat er al is.’\",{SITE}/actueel/artikelen/2020/03/04/verdwenen-zonder-kopie\n"
+        ),
+    )
+    .unwrap();
     let output = citecheck(dir.path())
         .args([
             "run",
@@ -616,6 +626,29 @@ fn dead_links_are_rescued_from_the_web_archive_and_soft_404s_are_found() {
         "{text}"
     );
     keep_warcs(&dir.path().join("archive"), "rescue");
+
+    // Quotes: found in the snapshot of a dead page; claimed from a page that could not be had;
+    // claimed from a live page that lacks it while another holds it.
+    let report = read_csv(&dir.path().join("report.csv"));
+    let quote = |id: &str| report.iter().find(|r| r["id"] == id).unwrap().clone();
+    let r1 = quote("R1");
+    assert_eq!(r1["verdict"], "verified", "{r1:?}");
+    assert_eq!(
+        r1["source_url"],
+        format!("{SITE}/actueel/artikelen/2020/03/04/verdwenen-met-kopie")
+    );
+    assert_eq!(r1["via"], row("dead_with_copy")["archived_url"]);
+    assert_eq!(r1["speaker"], "Karin Smit");
+    assert_eq!(quote("R2")["verdict"], "source_unavailable");
+    let r3 = quote("R3");
+    assert_eq!(r3["verdict"], "misattributed", "{r3:?}");
+    assert_eq!(r3["source_url"], format!("{SITE}/catchall/echt-artikel"));
+    let r4 = quote("R4");
+    assert_eq!(
+        r4["verdict"], "verified",
+        "claimed source dead, found elsewhere: {r4:?}"
+    );
+    assert!(!r4["note"].is_empty(), "{r4:?}");
 }
 
 /// The expected outcome per seed quote, from `tests/fixtures/site/quotes-expected.tsv`.
@@ -724,6 +757,96 @@ fn run_locates_the_seed_quotes_and_verify_reproduces_it_offline() {
         std::fs::read_to_string(dir.path().join("offline.csv")).unwrap(),
         std::fs::read_to_string(dir.path().join("report-online.csv")).unwrap()
     );
+}
+
+#[test]
+fn a_run_killed_part_way_leaves_an_archive_the_next_run_repairs() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = String::from("url\n");
+    for i in 0..400 {
+        sources.push_str(&format!("{SITE}/slow/{i}\n"));
+    }
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let archive = dir.path().join("archive");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
+        .current_dir(dir.path())
+        .env("NO_PROXY", "*")
+        .args([
+            "run",
+            "--no-rescue",
+            "--host-interval",
+            "0",
+            "--concurrency",
+            "4",
+        ])
+        .args(site.remap_args())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let manifest = archive.join("manifest.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&manifest).map_or(0, |m| m.lines().count()) < 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let open: Vec<_> = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".warc.gz.open"))
+        .collect();
+    assert_eq!(open.len(), 1, "the killed run's WARC is still open");
+
+    // The next run repairs the archive before writing its own file.
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("url\n{SITE}/slow/1\n"),
+    )
+    .unwrap();
+    let output = citecheck(dir.path())
+        .args(["run", "--no-rescue"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some());
+    let mut warcs = 0;
+    for entry in std::fs::read_dir(&archive).unwrap() {
+        let path = entry.unwrap().path();
+        assert!(
+            !path.to_string_lossy().ends_with(".open"),
+            "{} left open",
+            path.display()
+        );
+        if path.to_string_lossy().ends_with(".warc.gz") {
+            let contents = citecheck::archive::read_records(&path).unwrap();
+            assert!(
+                contents.torn_tail.is_none(),
+                "{}: {:?}",
+                path.display(),
+                contents.torn_tail
+            );
+            warcs += 1;
+        }
+    }
+    assert_eq!(warcs, 2);
+    // Every manifest line parses, and each points at a record that is really there.
+    for line in std::fs::read_to_string(&manifest).unwrap().lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = archive.join(entry["warc_file"].as_str().unwrap());
+        let record = citecheck::archive::read_record_at(
+            &file,
+            entry["offset"].as_u64().unwrap(),
+            entry["length"].as_u64().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(record.record_id(), entry["record_id"].as_str());
+    }
+    keep_warcs(&archive, "killed");
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────

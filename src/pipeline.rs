@@ -156,16 +156,7 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
             continue;
         }
         let entry = store.latest(&source.url);
-        let text =
-            entry
-                .and_then(|e| e.text_path.as_deref())
-                .and_then(|p| match store.read_text(p) {
-                    Ok(text) => Some(text),
-                    Err(e) => {
-                        tracing::warn!("archive: cannot read {p}: {e}");
-                        None
-                    }
-                });
+        let text = entry.and_then(|e| stored_text(&store, e));
         if entry.is_none() {
             tracing::warn!(
                 "{}:{}: {} is not in the archive",
@@ -187,6 +178,75 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
         });
     }
     Ok(texts)
+}
+
+/// The archived text of a capture, checked against the manifest's hash. A text that is
+/// missing or differs (a crash took it back, or someone edited it) is extracted again from
+/// the page in the WARC file and rewritten, so offsets always refer to the file on disk.
+fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
+    let rel = entry.text_path.as_deref()?;
+    match store.read_text(rel) {
+        Ok(text)
+            if entry
+                .text_sha256
+                .as_deref()
+                .is_none_or(|h| h == sha256_hex(text.as_bytes())) =>
+        {
+            return Some(text);
+        }
+        Ok(_) => tracing::warn!(
+            "archive: {rel} does not match its manifest hash; extracting it again from the WARC"
+        ),
+        Err(e) => {
+            tracing::warn!("archive: cannot read {rel} ({e}); extracting it again from the WARC")
+        }
+    }
+    let text = text_from_warc(store, entry)?;
+    if let Err(e) = store.write_text(&entry.cited_url, &text) {
+        tracing::warn!("archive: cannot rewrite {rel}: {e}");
+    }
+    Some(text)
+}
+
+/// Extracts a capture's article text from the response stored in the WARC file.
+fn text_from_warc(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
+    let original = store.original(entry);
+    let path = store.dir().join(&original.warc_file);
+    let record = crate::archive::read_record_at(&path, original.offset, original.length).ok()?;
+    let split = memchr::memmem::find(&record.block, b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&record.block[..split]);
+    let body = &record.block[split + 4..];
+    let header = |name: &str| {
+        head.lines().skip(1).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    };
+    let bytes = decode_content(
+        header("content-encoding").as_deref(),
+        body,
+        MAX_DECODED_BODY,
+    )
+    .ok()?;
+    let content_type = header("content-type");
+    let (html, _) = decode_text(&bytes, content_type.as_deref());
+    if content_type
+        .as_deref()
+        .is_some_and(|c| c.starts_with("text/plain"))
+    {
+        return Some(html);
+    }
+    Some(crate::extract::extract_article(&html, Some(&entry.cited_url)).text)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The quote stage: every row of the quotes file located in the texts, written to

@@ -723,8 +723,11 @@ fn run_locates_the_seed_quotes_and_verify_reproduces_it_offline() {
     );
     keep_warcs(&archive, "seed-quotes");
 
-    // verify: the archive alone, no request at all, the same verdicts and spans.
+    // verify: the archive alone, no request at all, the same verdicts and spans; a text file
+    // lost or altered since is extracted again from the WARC.
     let before = site.total_hits();
+    std::fs::remove_file(archive.join(&report[0]["text_path"])).unwrap();
+    std::fs::write(archive.join(&report[1]["text_path"]), "iets heel anders").unwrap();
     std::fs::rename(
         dir.path().join("report.csv"),
         dir.path().join("report-online.csv"),

@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use regex::Regex;
 
+use crate::check::accept::AcceptStatus;
+use crate::check::cache::{CacheSettings, parse_max_age};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
+use crate::report::publish::Publish;
 
 /// Seconds per request attempt.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 20.0;
@@ -84,6 +87,12 @@ pub struct Config {
     pub progress: bool,
     /// This process's part of the sources: (k, n), 0-based k.
     pub shard: Option<Shard>,
+    /// `--format`/`--output`, and whether stdout carries data.
+    pub publish: Publish,
+    /// `--cache`/`--cache-max-age`.
+    pub cache: Option<CacheSettings>,
+    /// `--accept`: the HTTP statuses that count as live (default: any 2xx).
+    pub accept: Option<AcceptStatus>,
 }
 
 /// One part of a sharded run (`--shard K/N`).
@@ -174,6 +183,28 @@ impl Config {
             user_agent: args.user_agent.clone().unwrap_or_else(default_user_agent),
             progress: !args.no_progress,
             shard: args.shard.as_deref().map(Shard::parse).transpose()?,
+            publish: Publish::for_command(
+                mode,
+                args.offline,
+                args.format,
+                args.output.clone(),
+                &args.links,
+                &args.report,
+            )
+            .map_err(Error::Usage)?,
+            cache: match &args.cache {
+                Some(path) => Some(CacheSettings {
+                    path: path.clone(),
+                    max_age: parse_max_age(&args.cache_max_age).map_err(Error::Usage)?,
+                }),
+                None => None,
+            },
+            accept: args
+                .accept
+                .as_deref()
+                .map(AcceptStatus::parse)
+                .transpose()
+                .map_err(Error::Usage)?,
         })
     }
 }

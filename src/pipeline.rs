@@ -17,6 +17,8 @@ use futures::stream;
 use crate::archive::session::{ArchiveHandle, ArchiveSession, Capture, spawn_writer};
 use crate::archive::store::ArchiveStore;
 use crate::archive::wayback;
+use crate::check::accept::AcceptStatus;
+use crate::check::cache::LinkCache;
 use crate::check::probe::{ProbeCache, ProbeResult};
 use crate::check::{self, LinkRecord, LinkStatus, Page};
 use crate::cli::{Cli, Command, IngestArgs, RunArgs, TextArgs};
@@ -59,7 +61,8 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => {
             let config = Config::from_args(Mode::Check, &args)?;
             crate::progress::enable(config.progress);
-            let (outcome, _) = check_links(&config, None).await?;
+            let (outcome, _, links) = check_links(&config, None).await?;
+            crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
         Command::Verify(args) => {
@@ -90,8 +93,8 @@ pub struct SourceText {
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
 async fn run(config: &Config) -> Result<Outcome> {
-    let (link_outcome, sources) = if config.offline {
-        (Outcome::default(), archived_texts(config)?)
+    let (link_outcome, sources, links) = if config.offline {
+        (Outcome::default(), archived_texts(config)?, None)
     } else {
         let session =
             ArchiveSession::open(&config.archive, &config.user_agent).map_err(|source| {
@@ -111,9 +114,11 @@ async fn run(config: &Config) -> Result<Outcome> {
             source,
         })?;
         tracing::info!("archived to {}", path.display());
-        result?
+        let (outcome, texts, links) = result?;
+        (outcome, texts, Some(links))
     };
-    let quote_outcome = locate_quotes(config, &sources).await?;
+    let (quote_outcome, quotes) = locate_quotes(config, &sources).await?;
+    crate::report::publish::publish_run(config, links, quotes)?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
     })
@@ -245,14 +250,17 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The quote stage: every row of the quotes file located in the texts, written to
-/// report.csv in input order.
-async fn locate_quotes(config: &Config, sources: &[SourceText]) -> Result<Outcome> {
+/// report.csv in input order. Returns the rows too (`None` when there is no quotes file).
+async fn locate_quotes(
+    config: &Config,
+    sources: &[SourceText],
+) -> Result<(Outcome, Option<Vec<QuoteRow>>)> {
     if config.mode == Mode::Run && !config.quotes.exists() {
         tracing::warn!(
             "{}: not found; no quotes to locate, report.csv not written",
             config.quotes.display()
         );
-        return Ok(Outcome::default());
+        return Ok((Outcome::default(), None));
     }
     let (quotes, problems) = read_quotes(&config.quotes)?;
     for problem in &problems {
@@ -336,7 +344,7 @@ async fn locate_quotes(config: &Config, sources: &[SourceText]) -> Result<Outcom
         }
     );
     let findings = counts.iter().any(|(v, _)| config.fail_on.fails(v));
-    Ok(Outcome { findings })
+    Ok((Outcome { findings }, Some(rows)))
 }
 
 /// One report.csv row from a finding.
@@ -437,6 +445,7 @@ struct CheckContext {
     cap_is_users: bool,
     rescue: bool,
     probes: ProbeCache,
+    accept: Option<AcceptStatus>,
 }
 
 /// A dead link's copy from the web archive.
@@ -460,6 +469,11 @@ impl CheckContext {
             self.cap_is_users,
             self.fetcher.body_limit(),
         );
+        // --accept: re-judged by the final HTTP status (check/accept.rs).
+        if let Some(accept) = &self.accept {
+            accept.apply(&mut record);
+            page = page.filter(|_| record.status.is_some_and(LinkStatus::is_live));
+        }
         if let Some(html) = page.as_ref().filter(|p| p.is_html).map(|p| p.text.as_str())
             && self
                 .answers_everything(&url, &record, outcome.hops.len(), html)
@@ -771,12 +785,27 @@ fn capture_of(
 
 /// `check` (and the first stage of `run`): every row of the sources file to a links.csv
 /// row, written in input order as results come in. In `run`, each page is also extracted and
-/// archived, and the texts are returned for the quote stage.
+/// archived, and the texts are returned for the quote stage. The rows are returned too, in
+/// input order, for the combined renderings.
 async fn check_links(
     config: &Config,
     archive: Option<ArchiveHandle>,
-) -> Result<(Outcome, Vec<SourceText>)> {
+) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     let mut reader = SourceReader::open(&config.sources)?;
+    // --cache: `check` reuses fresh ok/redirected rows; `run` must fetch every page for the
+    // archive, so it only refreshes the file (check/cache.rs).
+    let mut cache = match &config.cache {
+        Some(settings) => Some(
+            LinkCache::load(&settings.path, settings.max_age, jiff::Timestamp::now()).map_err(
+                |source| Error::Read {
+                    path: settings.path.clone(),
+                    source,
+                },
+            )?,
+        ),
+        None => None,
+    };
+    let reusable = cache.as_ref().filter(|_| config.mode == Mode::Check);
     let client = build_client(config.timeout)?;
     let body_limit = if config.mode == Mode::Check {
         config.max_body.min(CHECK_MODE_BODY)
@@ -789,6 +818,7 @@ async fn check_links(
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
         probes: ProbeCache::default(),
+        accept: config.accept.clone(),
     };
     let out = open_output(&config.links)?;
     let mut writer = LinkCsvWriter::new(out).map_err(|e| csv_error(&config.links, e))?;
@@ -825,7 +855,10 @@ async fn check_links(
                             Some(&first) => Job::Duplicate(source, first),
                             None => {
                                 seen.insert(duplicate_key(&url), source.index);
-                                Job::Fetch(source, url)
+                                match reusable.and_then(|c| c.reuse(&source, &url)) {
+                                    Some(record) => Job::Ready(record),
+                                    None => Job::Fetch(source, url),
+                                }
                             }
                         },
                     };
@@ -854,12 +887,14 @@ async fn check_links(
     let mut waiting_dups: HashMap<usize, Vec<Source>> = HashMap::new();
     let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
     let mut texts = Vec::new();
+    let mut records = Vec::new();
     let mut emit =
         |writer: &mut LinkCsvWriter<Box<dyn Write + Send>>, record: LinkRecord| -> Result<()> {
             if let Some(status) = record.status {
                 *counts.entry(status).or_default() += 1;
             }
             bar.inc(1);
+            records.push(record.clone());
             writer.push(record).map_err(|e| csv_error(&config.links, e))
         };
     while let Some(done) = results.next().await {
@@ -893,6 +928,15 @@ async fn check_links(
     }
     writer.finish().map_err(|e| csv_error(&config.links, e))?;
     bar.finish_and_clear();
+    drop(results);
+    records.sort_by_key(|r| r.index);
+    if let (Some(cache), Some(settings)) = (cache.as_mut(), &config.cache) {
+        records.iter().for_each(|r| cache.observe(r));
+        cache.save().map_err(|source| Error::Write {
+            path: settings.path.clone(),
+            source,
+        })?;
+    }
     let total: usize = counts.values().sum();
     let summary: Vec<String> = LinkStatus::ALL
         .iter()
@@ -908,7 +952,7 @@ async fn check_links(
     );
     let findings = counts.keys().any(|s| config.fail_on.fails(s.as_str()));
     texts.sort_by_key(|t: &SourceText| t.index);
-    Ok((Outcome { findings }, texts))
+    Ok((Outcome { findings }, texts, records))
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {

@@ -2,8 +2,14 @@
 //! a re-ordering buffer), to a file or to stdout (`-`). Writers take any `io::Write`, so tests
 //! render into a `Vec<u8>`.
 
+pub mod github;
+pub mod json;
+pub mod junit;
 pub mod links;
+pub mod markdown;
+pub mod publish;
 pub mod quotes;
+pub mod summary;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

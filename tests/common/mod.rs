@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod json_schema;
+pub mod xml;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

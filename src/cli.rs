@@ -101,6 +101,10 @@ pub struct RunArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Do not probe a made-up path in each cited folder to find hosts that answer every
+    /// path with 200 (one extra request per host and folder).
+    #[arg(long)]
+    pub no_probe: bool,
     /// Check only the part K of N of the sources (1-based), split by a hash of the host so
     /// that one host's politeness is kept in one shard (see docs/scaling.md).
     #[arg(long, value_name = "K/N")]

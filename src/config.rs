@@ -79,6 +79,8 @@ pub struct Config {
     pub offline: bool,
     /// Ask the web archive for copies of dead links.
     pub rescue: bool,
+    /// Probe each cited folder for a host that answers every path.
+    pub probe: bool,
     /// What makes the exit code 1.
     pub fail_on: FailOn,
     /// Sent with every request.
@@ -179,6 +181,7 @@ impl Config {
             max_body: args.max_body,
             offline: args.offline || mode == Mode::Verify,
             rescue: !args.no_rescue,
+            probe: !args.no_probe,
             fail_on: FailOn::parse(&args.fail_on)?,
             user_agent: args.user_agent.clone().unwrap_or_else(default_user_agent),
             progress: !args.no_progress,

@@ -444,6 +444,7 @@ struct CheckContext {
     archive: Option<ArchiveHandle>,
     cap_is_users: bool,
     rescue: bool,
+    probe: bool,
     probes: ProbeCache,
     accept: Option<AcceptStatus>,
 }
@@ -462,19 +463,41 @@ impl CheckContext {
     /// asks the web archive for a copy.
     async fn check_one(&self, source: Source, url: url::Url) -> Checked {
         let outcome = self.fetcher.fetch(&url).await;
-        let (mut record, mut page) = check::judge(
-            &source,
-            &url,
-            &outcome,
-            self.cap_is_users,
-            self.fetcher.body_limit(),
-        );
+        // Decoding and judging a page is CPU work: off the thread that polls every fetch.
+        let (cap_is_users, body_limit) = (self.cap_is_users, self.fetcher.body_limit());
+        let kept_source = source.clone();
+        let judged = tokio::task::spawn_blocking(move || {
+            let judged = check::judge(&source, &url, &outcome, cap_is_users, body_limit);
+            (source, url, outcome, judged)
+        })
+        .await;
+        let (source, url, outcome, (mut record, mut page)) = match judged {
+            Ok(judged) => judged,
+            Err(e) => {
+                // A bug must not end the run: this row says so, the others go on.
+                tracing::error!(
+                    "{}: internal error while judging the page: {e}",
+                    kept_source.url
+                );
+                let mut record = check::invalid_record(&kept_source, "internal_error", "");
+                record.status = Some(LinkStatus::Broken);
+                record.error =
+                    format!("internal error while judging the page ({e}); please report it");
+                return Checked {
+                    record,
+                    source_text: None,
+                };
+            }
+        };
         // --accept: re-judged by the final HTTP status (check/accept.rs).
         if let Some(accept) = &self.accept {
             accept.apply(&mut record);
             page = page.filter(|_| record.status.is_some_and(LinkStatus::is_live));
         }
-        if let Some(html) = page.as_ref().filter(|p| p.is_html).map(|p| p.text.as_str())
+        if let Some(html) = page
+            .as_ref()
+            .filter(|p| p.is_html && self.probe)
+            .map(|p| p.text.as_str())
             && self
                 .answers_everything(&url, &record, outcome.hops.len(), html)
                 .await
@@ -817,6 +840,7 @@ async fn check_links(
         archive,
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
+        probe: config.probe,
         probes: ProbeCache::default(),
         accept: config.accept.clone(),
     };
@@ -883,7 +907,7 @@ async fn check_links(
         })
         .buffer_unordered(config.concurrency.saturating_mul(4).max(1));
 
-    let mut originals: HashMap<usize, LinkRecord> = HashMap::new();
+    let mut originals: HashMap<usize, check::Original> = HashMap::new();
     let mut waiting_dups: HashMap<usize, Vec<Source>> = HashMap::new();
     let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
     let mut texts = Vec::new();
@@ -909,14 +933,7 @@ async fn check_links(
                     source_text,
                 } = *checked;
                 let index = record.index;
-                let brief = LinkRecord {
-                    id: record.id.clone(),
-                    http_status: record.http_status,
-                    final_url: record.final_url.clone(),
-                    redirects: record.redirects,
-                    title: record.title.clone(),
-                    ..LinkRecord::default()
-                };
+                let brief = check::Original::from(&record);
                 emit(&mut writer, record)?;
                 for source in waiting_dups.remove(&index).unwrap_or_default() {
                     emit(&mut writer, check::duplicate_record(&source, &brief))?;

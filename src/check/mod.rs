@@ -160,8 +160,31 @@ pub fn invalid_record(source: &Source, reason: &str, message: &str) -> LinkRecor
     }
 }
 
+/// What a later duplicate row copies from the row it repeats: kept for every row of a run,
+/// so it is small (boxed strings, no empty columns).
+#[derive(Debug, Clone)]
+pub struct Original {
+    id: Box<str>,
+    http_status: Option<u16>,
+    final_url: Box<str>,
+    redirects: usize,
+    title: Box<str>,
+}
+
+impl From<&LinkRecord> for Original {
+    fn from(r: &LinkRecord) -> Self {
+        Original {
+            id: r.id.as_str().into(),
+            http_status: r.http_status,
+            final_url: r.final_url.as_str().into(),
+            redirects: r.redirects,
+            title: r.title.as_str().into(),
+        }
+    }
+}
+
 /// A row for a repeated URL: the original's answer, marked `duplicate`.
-pub fn duplicate_record(source: &Source, original: &LinkRecord) -> LinkRecord {
+pub fn duplicate_record(source: &Source, original: &Original) -> LinkRecord {
     LinkRecord {
         index: source.index,
         line: source.line,
@@ -169,10 +192,10 @@ pub fn duplicate_record(source: &Source, original: &LinkRecord) -> LinkRecord {
         url: source.url.clone(),
         status: Some(LinkStatus::Duplicate),
         http_status: original.http_status,
-        final_url: original.final_url.clone(),
+        final_url: original.final_url.to_string(),
         redirects: original.redirects,
-        title: original.title.clone(),
-        duplicate_of: original.id.clone(),
+        title: original.title.to_string(),
+        duplicate_of: original.id.to_string(),
         error: format!("same URL as row {} (not fetched again)", original.id),
         ..LinkRecord::default()
     }

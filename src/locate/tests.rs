@@ -326,6 +326,9 @@ proptest! {
     fn any_word_run_is_verified(from in 0usize..60, len in 4usize..25) {
         let words: Vec<&str> = ARTICLE_A.split_whitespace().collect();
         let from = from % (words.len() - len);
+        // A run that ends on the first half of `wet- en` ("… om in wet-") is no quote anyone
+        // writes: the dash rule joins it with the next word in the source.
+        prop_assume!(!words[from + len - 1].ends_with('-'));
         let quote = words[from..from + len].join(" ").replace(['‘', '’', '„', '”'], "'").to_uppercase();
         let c = Corpus::build(&[Some(ARTICLE_B), Some(ARTICLE_A)]);
         let f = c.locate(&quote, Some(1));

@@ -4,6 +4,8 @@
 
 pub mod links;
 pub mod quotes;
+pub mod html;
+pub mod rerender;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

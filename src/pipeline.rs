@@ -27,7 +27,7 @@ use crate::http::body::{decode_content, decode_text};
 use crate::http::{FetchOutcome, Fetcher, build_client};
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::input::{Quote, Source, SourceReader, read_quotes};
-use crate::locate::speaker::speaker_for;
+use crate::locate::speaker::{interviewee, speaker_for};
 use crate::locate::{Corpus, Finding, Verdict};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
@@ -293,7 +293,8 @@ fn quote_row(
         Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
     );
     let speaker = match (found, text) {
-        (true, Some(text)) => speaker_for(text, finding.start, finding.end),
+        (true, Some(text)) => speaker_for(text, finding.start, finding.end)
+            .or_else(|| interviewee(text, finding.start)),
         _ => None,
     };
     QuoteRow {

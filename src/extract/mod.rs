@@ -1,47 +1,121 @@
-//! TEMPORARY until the extractor lands: title and visible text.
+//! Article text extraction: the main text and metadata of one HTML page.
+//!
+//! Takes a page's HTML (already decoded to a `&str`) and optionally its URL; returns an
+//! [`Article`] with the headline, publication date, author and the clean body text
+//! (paragraphs separated by blank lines), with navigation, teasers, share and cookie blocks
+//! and other boilerplate left out. [`page_title`] is the cheap `<title>` lookup used by link
+//! checking.
+//!
+//! How: the page is parsed once with `scraper` (html5ever), copied into a flat pre-order
+//! node list ([`dom`]), boilerplate is marked from tags and class/id words ([`signals`]),
+//! per-node text and link lengths are computed once, Readability-style paragraph scores pick
+//! the article subtree ([`content`]), and that subtree is rendered to text ([`text`]). Parsing
+//! and extraction happen inside one synchronous call because `scraper::Html` is not `Send`.
+
+mod content;
+mod dom;
+mod metadata;
+mod prestrip;
+mod signals;
+mod text;
 
 use serde::Serialize;
 
 /// What the extractor found in one HTML page.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Article {
-    /// Title.
+    /// Headline: `og:title`, `<h1>` or `<title>`, without a site suffix (`… | Site`).
     pub title: Option<String>,
-    /// Publication date.
+    /// Publication date as `YYYY-MM-DD` when one was found.
     pub published: Option<String>,
-    /// Author.
+    /// Author name when the page names one.
     pub author: Option<String>,
-    /// Body text.
+    /// Main article body only, clean, paragraphs separated by `"\n\n"`.
     pub text: String,
 }
 
-/// Extracts the article.
-pub fn extract_article(html: &str, _url: Option<&str>) -> Article {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse("p, h2, h3, blockquote").expect("static selector");
-    let text = doc
-        .select(&sel)
-        .map(|e| {
-            e.text()
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n\n");
+/// Extracts the article body and metadata from one HTML page; `url` (the page's address)
+/// helps find the date. Never panics on any input.
+pub fn extract_article(html: &str, url: Option<&str>) -> Article {
+    let stripped = prestrip::strip(html);
+    let doc = scraper::Html::parse_document(&stripped.html);
+    let dom = dom::Dom::build(&doc);
+    let analysis = content::analyse(&dom);
+    let selection = content::select(&dom, &analysis);
+    let blocks = text::render(&dom, &selection.roots, &selection.skip);
+
+    let h1 = metadata::first_h1(&dom, &analysis.dropped);
+    let title = metadata::title(&dom, h1.as_ref().map(|(_, t)| t.clone()));
+    let date_from = h1
+        .as_ref()
+        .map(|(i, _)| *i)
+        .or_else(|| selection.roots.first().copied())
+        .unwrap_or(0);
+    let published = metadata::published(&dom, &stripped.json_ld, date_from, url);
+    let author = metadata::author(&dom, &stripped.json_ld);
+
+    let text = join_blocks(&blocks, title.as_deref());
     Article {
-        title: page_title(html),
+        title,
+        published,
+        author,
         text,
-        ..Article::default()
     }
 }
 
-/// The page's title.
-pub fn page_title(html: &str) -> Option<String> {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse("title").ok()?;
-    let t: String = doc.select(&sel).next()?.text().collect();
-    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!t.is_empty()).then_some(t)
+/// Joins the kept blocks: list items and table rows one per line, other blocks separated by
+/// a blank line. The headline itself is not part of the body.
+fn join_blocks(blocks: &[text::Block], title: Option<&str>) -> String {
+    let mut out = String::new();
+    let mut prev: Option<dom::Tag> = None;
+    for b in blocks {
+        if b.tag == dom::Tag::H1 {
+            continue;
+        }
+        if let Some(t) = title
+            && b.tag.is_heading()
+            && b.text == t
+        {
+            continue;
+        }
+        if !out.is_empty() {
+            let tight = matches!(
+                (prev, b.tag),
+                (Some(dom::Tag::Li), dom::Tag::Li) | (Some(dom::Tag::Tr), dom::Tag::Tr)
+            );
+            out.push_str(if tight { "\n" } else { "\n\n" });
+        }
+        out.push_str(&b.text);
+        prev = Some(b.tag);
+    }
+    out
 }
+
+/// The page's `<title>` (entities decoded, whitespace collapsed), falling back to
+/// `og:title`; cheap enough for link checking (only the `<head>` is parsed when it ends
+/// before the body).
+pub fn page_title(html: &str) -> Option<String> {
+    let stripped = prestrip::strip(head_prefix(html));
+    let doc = scraper::Html::parse_document(&stripped.html);
+    let dom = dom::Dom::build(&doc);
+    metadata::title_tag(&dom).or_else(|| metadata::og_title(&dom))
+}
+
+/// The document up to the end of `<head>` when there is one, else the whole document.
+fn head_prefix(html: &str) -> &str {
+    let bytes = html.as_bytes();
+    let needle = b"</head";
+    let found = bytes
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle));
+    match found {
+        // `</head` is ASCII, so the cut is on a char boundary.
+        Some(pos) => html.get(..pos).unwrap_or(html),
+        None => html,
+    }
+}
+
+#[cfg(test)]
+mod shingle_f1;
+#[cfg(test)]
+mod tests;

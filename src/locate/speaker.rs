@@ -66,6 +66,49 @@ pub fn speaker_for(text: &str, start: usize, end: usize) -> Option<Speaker> {
     ctx.speaker_at(b_start..b_end, MAX_PREVIOUS_QUOTES)
 }
 
+/// The interviewee of a Q&A article, for an answer that carries no attribution of its own:
+/// the article has at least two short question paragraphs, the match at character `start`
+/// is not in one of them, and the lead (first paragraph) names a person with at least a
+/// given name and a surname. That person, in the fullest form the article gives, speaks.
+pub fn interviewee(text: &str, start: usize) -> Option<Speaker> {
+    let at = char_to_byte(text, start)?;
+    let paragraphs: Vec<(usize, &str)> = {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for p in text.split("\n\n") {
+            out.push((offset, p));
+            offset += p.len() + 2;
+        }
+        out
+    };
+    let is_question = |p: &str| {
+        let p = p.trim();
+        p.ends_with('?') && p.chars().count() < 300
+    };
+    if paragraphs.iter().filter(|(_, p)| is_question(p)).count() < 2 {
+        return None;
+    }
+    let (_, here) = paragraphs.iter().rev().find(|(offset, _)| *offset <= at)?;
+    if is_question(here) {
+        return None;
+    }
+    let (_, lead) = paragraphs.iter().find(|(_, p)| !p.trim().is_empty())?;
+    let lead_end = lead.len();
+    let quotes = quotemarks::quotations(text);
+    let toks = tokenize(text);
+    let article = Article::new(text, &toks, &quotes);
+    let mention = article
+        .mentions
+        .iter()
+        .find(|m| m.start < lead_end && !m.in_quote && m.tokens.len() >= 2)?;
+    let (name, m) = article.fullest(&mention.tokens, mention.start)?;
+    Some(Speaker {
+        name: name.join(" "),
+        role: article.role_of(m),
+        rule: "interview",
+    })
+}
+
 /// How many earlier quotations of the same paragraph may lend their speaker
 /// (`‘…’, vertelt Voortman. ‘…’ Ze lacht. ‘…’`).
 const MAX_PREVIOUS_QUOTES: usize = 4;
@@ -973,6 +1016,22 @@ mod tests {
             role: role.map(str::to_string),
             rule,
         })
+    }
+
+    #[test]
+    fn interview_answers_are_spoken_by_the_person_in_the_lead() {
+        let text = "Socioloog Marieke van der Laan onderzocht tien jaar lang wijkteams. Een gesprek.\n\nWat viel u op?\n\nDat teams vooral praten over regels. Dat kost ze veel tijd.\n\nEn nu?\n\nMinder vergaderen.";
+        let (start, _) = span(text, "Dat teams vooral praten over regels");
+        let who = interviewee(text, start).unwrap();
+        assert_eq!(who.name, "Marieke van der Laan");
+        assert_eq!(who.rule, "interview");
+        let (q, _) = span(text, "Wat viel u op?");
+        assert!(
+            interviewee(text, q).is_none(),
+            "a question is the interviewer's"
+        );
+        let plain = "Jan de Vries opende de brug.\n\nDat teams vooral praten over regels.";
+        assert!(interviewee(plain, 30).is_none(), "no Q&A, no interviewee");
     }
 
     #[test]

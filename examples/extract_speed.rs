@@ -1,0 +1,77 @@
+//! Times `extract_article` over all benchmark pages held in memory.
+//!
+//! `cargo run --release --example extract_speed [DATA_DIR] [ROUNDS]`: loads every
+//! `html/*.html.gz` (decompressed once, up front), runs the extractor over all pages a few
+//! rounds and prints the median round as pages per second.
+
+use std::io::Read;
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let data = args
+        .next()
+        .unwrap_or_else(|| "../shared/bench/article-extraction".to_string());
+    let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!(
+        "{data}/ground-truth.json"
+    ))?)
+    .map_err(std::io::Error::other)?;
+    let mut pages: Vec<(String, Option<String>)> = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(format!("{data}/html"))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let Some(id) = name.strip_suffix(".html.gz") else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_end(&mut bytes)?;
+        let url = truth[id]["url"].as_str().map(str::to_string);
+        pages.push((String::from_utf8_lossy(&bytes).into_owned(), url));
+    }
+    let mb: f64 = pages.iter().map(|(p, _)| p.len() as f64).sum::<f64>() / 1e6;
+    let mut times = Vec::new();
+    let mut chars = 0usize;
+    for _ in 0..rounds {
+        let t = std::time::Instant::now();
+        chars = 0;
+        for (html, url) in &pages {
+            let a = citecheck::extract::extract_article(html, url.as_deref());
+            chars += a.text.len();
+        }
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    // The parse alone, for reference: what is left is the extraction proper.
+    let mut parse_times = Vec::new();
+    for _ in 0..rounds {
+        let t = std::time::Instant::now();
+        for (html, _) in &pages {
+            let doc = scraper::Html::parse_document(html);
+            std::hint::black_box(&doc);
+        }
+        parse_times.push(t.elapsed().as_secs_f64());
+    }
+    parse_times.sort_by(f64::total_cmp);
+    let parse_median = parse_times[parse_times.len() / 2];
+    println!(
+        "html5ever parse alone: {:.1} pages/s, {:.2} ms/page",
+        pages.len() as f64 / parse_median,
+        1000.0 * parse_median / pages.len() as f64
+    );
+    println!(
+        "extract_article: {} pages ({mb:.1} MB) in {median:.3} s (median of {rounds}): {:.1} pages/s, {:.2} ms/page; {chars} text bytes",
+        pages.len(),
+        pages.len() as f64 / median,
+        1000.0 * median / pages.len() as f64
+    );
+    Ok(())
+}

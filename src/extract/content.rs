@@ -1,0 +1,403 @@
+//! Finds the main article content of a page in the flat DOM.
+//!
+//! Takes the [`Dom`] and returns a [`Selection`]: the subtree roots that hold the article
+//! body (in document order) and a per-node skip mask for the boilerplate inside them. Per-node
+//! text and link lengths are computed once, bottom-up, so every decision is O(1) per node and
+//! the whole pass is linear in the page size.
+
+use super::dom::{Dom, Tag};
+use super::signals::{self, Signal};
+
+/// Per-node facts computed once per page.
+pub(super) struct Analysis {
+    /// Boilerplate by itself (tag or attributes), before inheritance.
+    pub boiler: Vec<bool>,
+    /// Boilerplate by itself or through an ancestor.
+    pub dropped: Vec<bool>,
+    /// Non-whitespace characters of non-dropped text in the subtree.
+    pub chars: Vec<u32>,
+    /// Of those, characters inside links.
+    pub link_chars: Vec<u32>,
+    /// Characters of text whose nearest block ancestor is this node ("own paragraph text").
+    pub inline_chars: Vec<u32>,
+    /// Link characters of that own text.
+    pub inline_links: Vec<u32>,
+    /// Commas in that own text.
+    pub inline_commas: Vec<u32>,
+    /// Characters of "good paragraph" text in the subtree (blocks with enough own text and few
+    /// links).
+    pub good: Vec<u32>,
+    /// Each element's attribute signals.
+    pub signal: Vec<Signal>,
+}
+
+/// What to render.
+pub(super) struct Selection {
+    /// Roots of the subtrees holding the article body, in document order.
+    pub roots: Vec<usize>,
+    /// Nodes (with their subtrees) to leave out while rendering.
+    pub skip: Vec<bool>,
+}
+
+/// Minimum own text for a block to count as a paragraph.
+const PARAGRAPH_MIN: u32 = 25;
+
+fn count_text(s: &str) -> (u32, u32) {
+    let mut chars = 0u32;
+    let mut commas = 0u32;
+    for c in s.chars() {
+        if !c.is_whitespace() && !super::text::is_invisible(c) {
+            chars += 1;
+            if c == ',' || c == '，' || c == '、' {
+                commas += 1;
+            }
+        }
+    }
+    (chars, commas)
+}
+
+/// Computes the per-node facts.
+pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
+    let n = dom.nodes.len();
+    let mut signal = vec![Signal::default(); n];
+    let mut boiler = vec![false; n];
+    let mut scratch = signals::Scratch::default();
+    // A `<footer>` inside a `<blockquote>` names the quote's source: content, not page chrome.
+    let mut in_quote = vec![false; n];
+    for (i, node) in dom.nodes.iter().enumerate() {
+        if i > 0 {
+            in_quote[i] = node.tag == Tag::Blockquote || in_quote[node.parent];
+        }
+        if node.tag == Tag::Text {
+            continue;
+        }
+        let s = signals::read(node, &mut scratch);
+        signal[i] = s;
+        boiler[i] = match node.tag {
+            Tag::Nav | Tag::Aside | Tag::Menu | Tag::Dialog => true,
+            Tag::Footer => !in_quote[i],
+            Tag::Figcaption | Tag::Caption => true,
+            _ => false,
+        } || s.hidden
+            || (s.strong_negative && !s.article_body)
+            || (s.weak_negative && !s.positive && !in_quote[i]);
+    }
+    // A class word can be wrong about a wrapper (`content-with-sidebar`, `page has-comments`,
+    // `<form id="aspnetForm">` around the page): measure the good paragraph text with only
+    // hidden elements removed, and keep any element that holds half of it.
+    let hidden: Vec<bool> = signal.iter().map(|s| s.hidden).collect();
+    let first = measure(dom, &hidden);
+    let total_good = first.good.first().copied().unwrap_or(0);
+    let total_chars = first.chars.first().copied().unwrap_or(0);
+    for i in 1..n {
+        if !boiler[i] || hidden[i] {
+            continue;
+        }
+        if first.good[i] as u64 * 2 >= total_good as u64 && first.good[i] > 0 {
+            boiler[i] = false;
+        }
+    }
+    // Forms wrap whole pages on some CMSs; only a small form is boilerplate.
+    for ((node, b), &c) in dom
+        .nodes
+        .iter()
+        .zip(boiler.iter_mut())
+        .zip(&first.chars)
+        .skip(1)
+    {
+        if node.tag == Tag::Form && (c as u64) * 5 < total_chars as u64 {
+            *b = true;
+        }
+    }
+    let m = measure(dom, &boiler);
+    Analysis {
+        boiler,
+        dropped: m.dropped,
+        chars: m.chars,
+        link_chars: m.link_chars,
+        inline_chars: m.inline_chars,
+        inline_links: m.inline_links,
+        inline_commas: m.inline_commas,
+        good: m.good,
+        signal,
+    }
+}
+
+/// Text measures of every node with the subtrees under `boiler` left out.
+struct Measures {
+    dropped: Vec<bool>,
+    chars: Vec<u32>,
+    link_chars: Vec<u32>,
+    inline_chars: Vec<u32>,
+    inline_links: Vec<u32>,
+    inline_commas: Vec<u32>,
+    good: Vec<u32>,
+}
+
+fn measure(dom: &Dom<'_>, boiler: &[bool]) -> Measures {
+    let n = dom.nodes.len();
+    let mut dropped = vec![false; n];
+    let mut block_of = vec![0usize; n];
+    let mut in_link = vec![false; n];
+    for i in 1..n {
+        let node = &dom.nodes[i];
+        let p = node.parent;
+        dropped[i] = boiler[i] || dropped[p];
+        block_of[i] = if node.tag != Tag::Text && node.tag.is_block() {
+            i
+        } else {
+            block_of[p]
+        };
+        in_link[i] = node.tag == Tag::A || in_link[p];
+    }
+    let mut chars = vec![0u32; n];
+    let mut link_chars = vec![0u32; n];
+    let mut inline_chars = vec![0u32; n];
+    let mut inline_links = vec![0u32; n];
+    let mut inline_commas = vec![0u32; n];
+    for i in 1..n {
+        let node = &dom.nodes[i];
+        if node.tag == Tag::Text && !dropped[i] {
+            let (c, commas) = count_text(node.text);
+            let b = block_of[i];
+            inline_chars[b] += c;
+            inline_commas[b] += commas;
+            chars[i] = c;
+            if in_link[i] {
+                inline_links[b] += c;
+                link_chars[i] = c;
+            }
+        }
+    }
+    let mut good = vec![0u32; n];
+    for i in 1..n {
+        if !dropped[i]
+            && inline_chars[i] >= PARAGRAPH_MIN
+            && inline_links[i] * 2 < inline_chars[i]
+            && dom.nodes[i].tag != Tag::Li
+        {
+            good[i] = inline_chars[i] - inline_links[i];
+        }
+    }
+    for i in (1..n).rev() {
+        let p = dom.nodes[i].parent;
+        chars[p] += chars[i];
+        link_chars[p] += link_chars[i];
+        good[p] += good[i];
+    }
+    Measures {
+        dropped,
+        chars,
+        link_chars,
+        inline_chars,
+        inline_links,
+        inline_commas,
+        good,
+    }
+}
+
+/// Readability-style candidate scores: each paragraph gives its parent its score, the
+/// grandparent half, and further ancestors a third per level.
+fn candidate_scores(dom: &Dom<'_>, a: &Analysis) -> Vec<f64> {
+    let n = dom.nodes.len();
+    let mut score = vec![0f64; n];
+    let mut scored = vec![false; n];
+    for i in 1..n {
+        if a.dropped[i] || a.inline_chars[i] < PARAGRAPH_MIN {
+            continue;
+        }
+        let own = a.inline_chars[i] as f64;
+        let links = a.inline_links[i] as f64;
+        let mut s = 1.0 + a.inline_commas[i] as f64 + (own / 100.0).min(3.0);
+        s *= 1.0 - (links / own).min(1.0);
+        // A block element with its own text (a `div` used as a paragraph) scores itself
+        // like a parent would; a `p` passes its score upwards only.
+        let mut level = 0usize;
+        let mut cur = if is_paragraph_tag(dom.nodes[i].tag) {
+            dom.nodes[i].parent
+        } else {
+            i
+        };
+        loop {
+            if !scored[cur] {
+                scored[cur] = true;
+                score[cur] += initial_score(dom, a, cur);
+            }
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f64 * 3.0,
+            };
+            score[cur] += s / divider;
+            level += 1;
+            if cur == 0 || level > 4 {
+                break;
+            }
+            cur = dom.nodes[cur].parent;
+        }
+    }
+    for i in 0..n {
+        if scored[i] {
+            let c = a.chars[i].max(1) as f64;
+            score[i] *= 1.0 - (a.link_chars[i] as f64 / c).min(1.0);
+        }
+    }
+    score
+}
+
+fn is_paragraph_tag(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::P | Tag::Pre | Tag::Li | Tag::Dd | Tag::Dt | Tag::Td | Tag::Th | Tag::Blockquote
+    ) || tag.is_heading()
+}
+
+fn initial_score(dom: &Dom<'_>, a: &Analysis, i: usize) -> f64 {
+    let mut s: f64 = match dom.nodes[i].tag {
+        Tag::Div | Tag::Article | Tag::Main | Tag::Section => 5.0,
+        Tag::Pre | Tag::Td | Tag::Blockquote => 3.0,
+        Tag::Address | Tag::Ol | Tag::Ul | Tag::Dl | Tag::Dd | Tag::Dt | Tag::Li | Tag::Form => {
+            -3.0
+        }
+        t if t.is_heading() || t == Tag::Th => -5.0,
+        _ => 0.0,
+    };
+    let sig = a.signal[i];
+    if sig.positive {
+        s += 25.0;
+    }
+    if sig.article_body {
+        s += 25.0;
+    }
+    if sig.weak_negative || sig.strong_negative {
+        s -= 25.0;
+    }
+    s
+}
+
+/// Chooses the article subtrees and the boilerplate to skip inside them.
+pub(super) fn select(dom: &Dom<'_>, a: &Analysis) -> Selection {
+    let n = dom.nodes.len();
+    let score = candidate_scores(dom, a);
+    let mut top = 0usize;
+    for i in 1..n {
+        if score[i] > score[top] {
+            top = i;
+        }
+    }
+    // Climb while the parent holds clearly more good paragraph text: the top candidate is
+    // often one column of a multi-part article body.
+    let total_good = a.good[0].max(1);
+    let mut root = top;
+    while root != 0 {
+        let p = dom.nodes[root].parent;
+        if a.good[p] as f64 >= a.good[root] as f64 * 1.25 && a.good[root] * 2 < total_good {
+            root = p;
+        } else {
+            break;
+        }
+    }
+    // A lead paragraph often sits beside the body (`<article>` > `div.intro` +
+    // `div.article-body`): when the parent is itself marked as the article, take it whole.
+    // One step only: climbing on through marked wrappers collects comments and widgets.
+    if root != 0 {
+        let p = dom.nodes[root].parent;
+        let marked = dom.nodes[p].tag == Tag::Article || a.signal[p].positive;
+        // The lead comes before the body; good text after it (comments, author boxes,
+        // teasers) means the parent is more than the article.
+        let extra_good = a.good[p].saturating_sub(a.good[root]);
+        let root_end = dom.nodes[root].end;
+        let after: u32 = dom
+            .children(p)
+            .filter(|&c| c >= root_end)
+            .map(|c| a.good[c])
+            .sum();
+        if marked && extra_good > 0 && after == 0 && !a.dropped[p] {
+            root = p;
+        }
+    }
+    let roots = with_similar_siblings(dom, a, root);
+    let mut skip = a.boiler.clone();
+    for &r in &roots {
+        mark_link_lists(dom, a, r, &mut skip);
+    }
+    Selection { roots, skip }
+}
+
+/// Article bodies split into chunks (`<div class="article__body">` repeated between ads or
+/// media): looks up to a few ancestors above `root` for siblings with the same tag and class
+/// that hold good paragraph text, and returns all of them in document order.
+fn with_similar_siblings(dom: &Dom<'_>, a: &Analysis, root: usize) -> Vec<usize> {
+    let mut cur = root;
+    for _ in 0..5 {
+        if cur == 0 {
+            break;
+        }
+        let node = &dom.nodes[cur];
+        let class = node.attr("class").unwrap_or("").trim();
+        let parent = node.parent;
+        // Unclassed wrappers say nothing about being alike.
+        if class.is_empty() {
+            cur = parent;
+            continue;
+        }
+        let mut found = Vec::new();
+        for c in dom.children(parent) {
+            let n = &dom.nodes[c];
+            if c != cur
+                && n.tag == node.tag
+                && n.attr("class").unwrap_or("").trim() == class
+                && a.good[c] > 0
+                && !a.dropped[c]
+                && !starts_new_article(dom, c)
+            {
+                found.push(c);
+            }
+        }
+        if !found.is_empty() {
+            found.push(cur);
+            found.sort_unstable();
+            // Only when the chunk we found is a real share of the article, not a lone
+            // paragraph wrapper among hundreds.
+            let good_here: u64 = found.iter().map(|&c| a.good[c] as u64).sum();
+            if good_here as f64 >= a.good[root] as f64 * 1.1 {
+                return found;
+            }
+            return vec![root];
+        }
+        cur = parent;
+    }
+    vec![root]
+}
+
+/// Whether a subtree holds its own headline or is an `<article>`: a separate story (an
+/// endless-scroll page or a teaser list), not a continuation of the current one.
+fn starts_new_article(dom: &Dom<'_>, idx: usize) -> bool {
+    let end = dom.nodes[idx].end;
+    dom.nodes[idx..end]
+        .iter()
+        .any(|n| n.tag == Tag::H1 || n.tag == Tag::Article)
+}
+
+/// Skips link-dominated containers (lists of related links, tag clouds) inside the chosen
+/// subtree.
+fn mark_link_lists(dom: &Dom<'_>, a: &Analysis, root: usize, skip: &mut [bool]) {
+    let end = dom.nodes[root].end;
+    for (i, node) in dom.nodes.iter().enumerate().take(end).skip(root + 1) {
+        let tag = node.tag;
+        if !matches!(
+            tag,
+            Tag::Ul | Tag::Ol | Tag::Div | Tag::Section | Tag::Table | Tag::Dl | Tag::P | Tag::Li
+        ) {
+            continue;
+        }
+        let c = a.chars[i];
+        if c == 0 {
+            continue;
+        }
+        let ld = a.link_chars[i] as f64 / c as f64;
+        if ld > 0.6 && a.good[i] < 100 {
+            skip[i] = true;
+        }
+    }
+}

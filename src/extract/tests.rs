@@ -1,0 +1,325 @@
+//! Unit tests of the extractor: text cleaning, boilerplate removal, content choice,
+//! metadata, and a regression check on five real benchmark pages.
+
+use super::shingle_f1;
+use super::*;
+
+/// A page with a Dutch government news template around `body` (the old
+/// `div.article.content` layout: breadcrumb, h1, meta line, intro, body, share, related).
+fn gov_page(body: &str) -> String {
+    format!(
+        r##"<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">
+<title>Gemeenten krijgen meer ruimte voor wijkaanpak | Nieuwsbericht | Rijksoverheid.nl</title></head>
+<body>
+<div id="cookiebar" class="cookie-notice"><p>Wij gebruiken cookies om deze website goed te laten werken. Accepteert u dat, dan kunt u alles zien.</p><a href="#">Akkoord</a></div>
+<header class="site-header"><a href="/">Rijksoverheid</a><nav><ul><li><a href="/onderwerpen">Onderwerpen</a></li><li><a href="/ministeries">Ministeries</a></li></ul></nav></header>
+<div class="breadcrumb"><a href="/">Home</a> &gt; <a href="/nieuws">Nieuws</a></div>
+<div class="wrapper">
+<div class="article content">
+<h1>Gemeenten krijgen meer ruimte voor wijkaanpak</h1>
+<p class="article-meta">Nieuwsbericht | 02-11-2020 | 14:30</p>
+<p class="intro">Gemeenten krijgen de komende jaren meer ruimte om samen met bewoners te werken aan hun wijken, zo heeft het kabinet besloten.</p>
+{body}
+<div class="share"><p>Deel dit bericht via e-mail, LinkedIn of Facebook en laat anderen het ook lezen.</p></div>
+</div>
+<div class="related-news"><h2>Gerelateerd nieuws</h2>
+<ul><li><a href="/a"><h3>Minister bezoekt Rotterdam-Zuid</h3></a><p>‘Dit is de wijk van de toekomst, daar ben ik van overtuigd,’ zei de minister tijdens het bezoek.</p></li></ul></div>
+</div>
+<footer><p>Dit is een website van de rijksoverheid. Copyright en privacy gelden voor alle bezoekers.</p></footer>
+</body></html>"##
+    )
+}
+
+const GOV_BODY: &str = r#"<p>De minister van Binnenlandse Zaken stuurde vandaag een brief aan de Tweede Kamer over de nieuwe aanpak, die samen met de provincies is opgesteld.</p>
+<h2>Samen werken</h2>
+<p>‘We moeten het samen doen, anders lukt het niet,’ zegt de minister. Gemeenten, provincies en het Rijk maken daarom afspraken over geld en taken.</p>
+<blockquote><p>Interbestuurlijk samenwerken is geen doel op zich, maar een middel om de opgaven in de wijk op te lossen.</p><footer>— Voorzitter van de VNG</footer></blockquote>
+<ul><li>Meer geld voor de wijkaanpak in vijftien gemeenten.</li><li>Een vast aanspreekpunt bij het Rijk voor elke regio.</li></ul>
+<p>De eerste afspraken worden begin volgend jaar gemaakt, waarna de Kamer opnieuw wordt geïnformeerd.</p>"#;
+
+#[test]
+fn gov_template_keeps_body_and_drops_chrome() {
+    let a = extract_article(&gov_page(GOV_BODY), None);
+    assert_eq!(
+        a.text,
+        "Gemeenten krijgen de komende jaren meer ruimte om samen met bewoners te werken aan hun wijken, zo heeft het kabinet besloten.\n\n\
+         De minister van Binnenlandse Zaken stuurde vandaag een brief aan de Tweede Kamer over de nieuwe aanpak, die samen met de provincies is opgesteld.\n\n\
+         Samen werken\n\n\
+         ‘We moeten het samen doen, anders lukt het niet,’ zegt de minister. Gemeenten, provincies en het Rijk maken daarom afspraken over geld en taken.\n\n\
+         Interbestuurlijk samenwerken is geen doel op zich, maar een middel om de opgaven in de wijk op te lossen.\n\n\
+         — Voorzitter van de VNG\n\n\
+         Meer geld voor de wijkaanpak in vijftien gemeenten.\n\
+         Een vast aanspreekpunt bij het Rijk voor elke regio.\n\n\
+         De eerste afspraken worden begin volgend jaar gemaakt, waarna de Kamer opnieuw wordt geïnformeerd."
+    );
+    assert_eq!(
+        a.title.as_deref(),
+        Some("Gemeenten krijgen meer ruimte voor wijkaanpak")
+    );
+    assert_eq!(a.published.as_deref(), Some("2020-11-02"));
+}
+
+#[test]
+fn sidebar_teaser_cookie_bar_and_footer_stay_out() {
+    let a = extract_article(&gov_page(GOV_BODY), None);
+    for absent in [
+        "Dit is de wijk van de toekomst",
+        "cookies",
+        "Gerelateerd",
+        "Copyright",
+        "Deel dit bericht",
+        "Onderwerpen",
+        "Home",
+    ] {
+        assert!(
+            !a.text.contains(absent),
+            "{absent:?} leaked into {:?}",
+            a.text
+        );
+    }
+}
+
+#[test]
+fn quote_in_aside_is_not_article_text() {
+    let html = r#"<html><body><main><article>
+<h1>Nieuwe regels voor subsidies</h1>
+<p>Het kabinet past de regels voor subsidies aan, zodat kleine organisaties sneller geld krijgen voor hun projecten.</p>
+<p>De nieuwe regels gaan in op 1 januari, na een overgangsperiode van drie maanden voor lopende aanvragen.</p>
+</article>
+<aside><h2>Meest gelezen</h2><blockquote><p>‘Dit citaat staat alleen in de zijbalk en hoort niet bij het artikel,’ aldus een woordvoerder.</p></blockquote></aside>
+</main></body></html>"#;
+    let a = extract_article(html, None);
+    assert!(a.text.contains("kleine organisaties sneller geld"));
+    assert!(!a.text.contains("zijbalk"), "{:?}", a.text);
+}
+
+#[test]
+fn inline_tags_join_without_spaces_and_entities_decode() {
+    let html = "<html><body><article><p>Dit is <em>w&eacute;l</em> <strong>be<em>lang</em>rijk</strong>: \
+                caf&eacute;&nbsp;&amp;&nbsp;bar, &#8216;zo&#8217; &lt;tag&gt; en ont&shy;wik&shy;ke\u{200b}ling.</p>\
+                <p>Tweede regel<br>derde regel<br/>  vierde regel, lang genoeg om als alinea te tellen.</p></article></body></html>";
+    let a = extract_article(html, None);
+    assert_eq!(
+        a.text,
+        "Dit is wél belangrijk: café & bar, ‘zo’ <tag> en ontwikkeling.\n\n\
+         Tweede regel\nderde regel\nvierde regel, lang genoeg om als alinea te tellen."
+    );
+}
+
+#[test]
+fn blockquote_keeps_its_footer_and_cite() {
+    let html = r#"<html><body><article>
+<p>De burgemeester reageerde vandaag op het nieuwe plan van het kabinet voor de binnenstad en de wijken eromheen.</p>
+<blockquote><p>Wij zijn blij met deze stap, maar er moet nog veel gebeuren in de wijken.</p><footer class="quote-author">Burgemeester <cite>Jansen</cite></footer></blockquote>
+<p>Het plan wordt volgende maand besproken in de gemeenteraad, samen met de begroting voor volgend jaar.</p>
+</article><footer class="site-footer"><p>Contact en privacyverklaring van deze website.</p></footer></body></html>"#;
+    let a = extract_article(html, None);
+    assert!(
+        a.text
+            .contains("veel gebeuren in de wijken.\n\nBurgemeester Jansen\n\nHet plan"),
+        "{:?}",
+        a.text
+    );
+    assert!(!a.text.contains("privacyverklaring"));
+}
+
+#[test]
+fn cookie_bar_with_long_text_is_dropped() {
+    let html = r#"<html><body>
+<div class="cc-window" role="dialog" id="cookie-consent"><p>Deze website gebruikt cookies, ook van derden, voor statistieken, advertenties en het delen van berichten op sociale media, zodat wij de site kunnen verbeteren.</p></div>
+<div class="container"><div class="post">
+<p>Het nieuwe station opent in het voorjaar, nadat de bouw twee jaar langer duurde dan de gemeente had gehoopt.</p>
+<p>Reizigers kunnen dan overstappen op de tram, die elke vijf minuten rijdt, en op de nieuwe busverbinding naar het ziekenhuis.</p>
+</div></div></body></html>"#;
+    let a = extract_article(html, None);
+    assert!(a.text.starts_with("Het nieuwe station"), "{:?}", a.text);
+    assert!(!a.text.contains("cookies"));
+}
+
+#[test]
+fn picks_the_article_with_the_body_of_two() {
+    let html = r#"<html><body>
+<article class="teaser"><h2><a href="/x">Ander nieuws over de begroting</a></h2><p>Korte samenvatting van een ander bericht.</p></article>
+<article class="full">
+<h1>Begroting 2021 gepresenteerd</h1>
+<p>Op Prinsjesdag presenteerde het kabinet de begroting voor 2021, met extra geld voor zorg, onderwijs en de aanpak van de coronacrisis.</p>
+<p>De minister van Financiën verwacht dat het tekort volgend jaar oploopt, maar noemt de schuld houdbaar, ook op de langere termijn.</p>
+<p>De Tweede Kamer debatteert volgende week over de plannen, waarbij de oppositie vooral kritiek heeft op de lastenverdeling.</p>
+</article></body></html>"#;
+    let a = extract_article(html, None);
+    assert!(a.text.starts_with("Op Prinsjesdag"), "{:?}", a.text);
+    assert!(a.text.ends_with("op de lastenverdeling."));
+    assert!(!a.text.contains("Korte samenvatting"));
+    assert_eq!(a.title.as_deref(), Some("Begroting 2021 gepresenteerd"));
+}
+
+#[test]
+fn works_without_main_or_article() {
+    let html = r#"<html><head><title>Blog - Fietsen langs de kust</title></head><body>
+<div id="top"><a href="/">Home</a> <a href="/blog">Blog</a> <a href="/contact">Contact</a></div>
+<div id="wrap"><div class="col-left">
+<div class="txt"><p>Vorige week fietsten we langs de kust van Zeeland, van Vlissingen tot aan de Brouwersdam, in drie dagen.</p>
+<p>Het weer zat mee, op een flinke bui na op de tweede dag, toen we schuilden in een strandpaviljoen bij Domburg.</p>
+<p>De route is goed aangegeven en overal zijn plekken om te eten, al is het buiten het seizoen soms zoeken.</p></div>
+</div><div class="col-right"><ul><li><a href="/1">Eerder bericht: wandelen op de Veluwe</a></li><li><a href="/2">Eerder bericht: kanoën in Friesland</a></li></ul></div></div>
+</body></html>"#;
+    let a = extract_article(html, None);
+    assert!(a.text.starts_with("Vorige week fietsten"), "{:?}", a.text);
+    assert!(a.text.ends_with("soms zoeken."));
+    assert!(!a.text.contains("Eerder bericht"));
+    assert_eq!(a.title.as_deref(), Some("Fietsen langs de kust"));
+}
+
+#[test]
+fn title_suffix_is_stripped() {
+    assert_eq!(
+        metadata::strip_site("Kabinet investeert in wijken | Nieuwsbericht | Rijksoverheid.nl"),
+        "Kabinet investeert in wijken"
+    );
+    assert_eq!(
+        metadata::strip_site("NOS - Storm raast over het land"),
+        "Storm raast over het land"
+    );
+    assert_eq!(
+        metadata::strip_site("Zonder achtervoegsel"),
+        "Zonder achtervoegsel"
+    );
+    // og:title wins over <title>, with its own suffix removed too.
+    let html = r#"<html><head><title>Iets anders | Site</title>
+<meta property="og:title" content="Nieuwe &amp; betere regels – Nieuwsbericht"></head><body></body></html>"#;
+    assert_eq!(
+        extract_article(html, None).title.as_deref(),
+        Some("Nieuwe & betere regels")
+    );
+}
+
+#[test]
+fn date_forms() {
+    let page = |head: &str, body: &str| {
+        format!(
+            "<html><head>{head}</head><body><article><h1>Kop</h1>{body}<p>Genoeg tekst om als alinea mee te tellen in het artikel hier.</p></article></body></html>"
+        )
+    };
+    let date = |html: &str, url: Option<&str>| extract_article(html, url).published;
+    assert_eq!(
+        date(
+            &page(
+                r#"<meta property="article:published_time" content="2020-11-02T09:30:00+01:00">"#,
+                ""
+            ),
+            None
+        )
+        .as_deref(),
+        Some("2020-11-02")
+    );
+    assert_eq!(
+        date(
+            &page("", r#"<time datetime="2020-10-05">5 oktober</time>"#),
+            None
+        )
+        .as_deref(),
+        Some("2020-10-05")
+    );
+    assert_eq!(
+        date(&page("", "<p>Nieuwsbericht | 02-11-2020</p>"), None).as_deref(),
+        Some("2020-11-02")
+    );
+    assert_eq!(
+        date(&page("", "<p>Gepubliceerd op 3 november 2020</p>"), None).as_deref(),
+        Some("2020-11-03")
+    );
+    assert_eq!(
+        date(&page("", ""), Some("https://example.org/2019/11/19/iets/")).as_deref(),
+        Some("2019-11-19")
+    );
+    assert_eq!(date(&page("", ""), Some("https://example.org/a")), None);
+    assert_eq!(metadata::visible_date("op 32-01-2020 of 2020-13-01"), None);
+}
+
+#[test]
+fn author_from_meta_and_byline() {
+    let html = r#"<html><head><meta name="author" content="Anne de Vries"></head><body><article><p>Tekst die lang genoeg is om een alinea te vormen in dit artikel.</p></article></body></html>"#;
+    assert_eq!(
+        extract_article(html, None).author.as_deref(),
+        Some("Anne de Vries")
+    );
+    let html = r#"<html><body><article><p class="byline">Door Piet Bakker</p><p>Tekst die lang genoeg is om een alinea te vormen in dit artikel.</p></article></body></html>"#;
+    assert_eq!(
+        extract_article(html, None).author.as_deref(),
+        Some("Piet Bakker")
+    );
+}
+
+#[test]
+fn page_title_decodes_and_falls_back() {
+    assert_eq!(
+        page_title("<html><head><title>\n  Caf&eacute;s  &amp;\tterrassen </title></head><body><title>x</title></body>")
+            .as_deref(),
+        Some("Cafés & terrassen")
+    );
+    assert_eq!(
+        page_title(r#"<head><meta property="og:title" content="Alleen OG"></head>"#).as_deref(),
+        Some("Alleen OG")
+    );
+    assert_eq!(page_title("<p>geen titel</p>"), None);
+}
+
+#[test]
+fn odd_input_does_not_panic() {
+    for html in [
+        "",
+        "<",
+        "<script",
+        "<!--",
+        "<p>é</p><scr",
+        "\u{feff}<html><body><p>ë",
+        "<table><tr><td>a<td>b</table>",
+        "<div><p>open",
+    ] {
+        let a = extract_article(html, Some("not a url"));
+        assert!(a.title.is_none() && a.published.is_none(), "{a:?}");
+        let _ = page_title(html);
+    }
+    let a = extract_article("<p>é</p>", None);
+    assert_eq!(a.text, "é");
+}
+
+/// Regression floor on five real pages from the public benchmark (see testdata/README.md).
+#[test]
+fn benchmark_pages_stay_above_floor() {
+    use std::io::Read;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/extract/testdata");
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("ground-truth.json")).expect("ground truth"),
+    )
+    .expect("json");
+    let truth = truth.as_object().expect("object");
+    assert_eq!(truth.len(), 5);
+    let mut counts = Vec::new();
+    for (id, item) in truth {
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(dir.join(format!("{id}.html.gz"))).expect("page"),
+        )
+        .read_to_end(&mut bytes)
+        .expect("gzip");
+        let html = String::from_utf8_lossy(&bytes);
+        let a = extract_article(&html, item["url"].as_str());
+        let c = shingle_f1::page_counts(item["articleBody"].as_str().unwrap_or(""), &a.text);
+        let (_, _, f1) = shingle_f1::aggregate(&[c]);
+        assert!(f1 >= 0.93, "page {id}: F1 {f1:.3}");
+        counts.push(c);
+    }
+    let (_, _, f1) = shingle_f1::aggregate(&counts);
+    assert!(f1 >= 0.97, "mean F1 {f1:.3}");
+}
+
+#[test]
+fn shingle_f1_matches_hand_counts() {
+    // 5 tokens → shingles [a b c d], [b c d e]; prediction shares the first only.
+    let (tp, fp, fn_) = shingle_f1::page_counts("a b c d e", "a b c d x");
+    assert_eq!((tp, fp, fn_), (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0));
+    let (p, r, f) = shingle_f1::aggregate(&[(1.0, 0.0, 0.0), (0.5, 0.5, 0.0)]);
+    assert_eq!((p, r), (0.75, 1.0));
+    assert!((f - 2.0 * 0.75 / 1.75).abs() < 1e-12);
+}

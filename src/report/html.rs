@@ -77,15 +77,46 @@ pub enum DiffPiece {
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
+}
+
+/// Escapes archived text and keeps its lines: a line break becomes `<br>`, a blank line a
+/// short gap (an empty line at full height makes passages long on a phone).
+fn escape_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let mut newlines = 0;
+    let flush = |out: &mut String, newlines: &mut usize| {
+        match *newlines {
+            0 => {}
+            1 => out.push_str("<br>"),
+            _ => out.push_str("<span class=\"pbr\"></span>"),
+        }
+        *newlines = 0;
+    };
+    for c in s.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            '\n' => newlines += 1,
+            '\r' => {}
+            c => {
+                flush(&mut out, &mut newlines);
+                push_escaped(&mut out, c);
+            }
         }
     }
+    flush(&mut out, &mut newlines);
     out
 }
 
@@ -120,15 +151,11 @@ pub fn passage(text: &str, start: usize, end: usize, radius: usize) -> Option<Pa
     let cut_before = from > 0;
     let cut_after = to < text.len();
     // A cut mid-word reads as a typo: start after the first blank, end before the last one.
-    if cut_before {
-        if let Some((i, c)) = before.char_indices().find(|(_, c)| c.is_whitespace()) {
-            before = &before[i + c.len_utf8()..];
-        }
+    if cut_before && let Some((i, c)) = before.char_indices().find(|(_, c)| c.is_whitespace()) {
+        before = &before[i + c.len_utf8()..];
     }
-    if cut_after {
-        if let Some((i, _)) = after.char_indices().rev().find(|(_, c)| c.is_whitespace()) {
-            after = &after[..i];
-        }
+    if cut_after && let Some((i, _)) = after.char_indices().rev().find(|(_, c)| c.is_whitespace()) {
+        after = &after[..i];
     }
     Some(Passage {
         before: before.trim_start().to_string(),
@@ -345,9 +372,10 @@ blockquote.said{margin:.2rem 0 .5rem;font-size:1.1rem;line-height:1.45;font-fami
 .who,.src,.note,.also{margin:.25rem 0;font-size:.92rem}
 .src .url,.url{color:var(--muted);font-size:.85rem;overflow-wrap:anywhere}
 .lbl{color:var(--muted);font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;font-weight:600;margin-right:.3rem}
-.passage{margin:.6rem 0 .2rem;background:#fafaf7;border:1px solid var(--line);border-radius:4px;padding:.6rem .8rem;white-space:pre-wrap;overflow-wrap:anywhere;font-family:Georgia,"Times New Roman",serif;font-size:.95rem;color:#3a3d44}
-.passage mark{background:var(--mark);color:var(--ink);padding:0 .1rem;border-radius:2px;box-shadow:0 0 0 1px #f0cf55}
+.passage{margin:.6rem 0 .2rem;background:#fafaf7;border:1px solid var(--line);border-radius:4px;padding:.6rem .8rem;overflow-wrap:anywhere;font-family:Georgia,"Times New Roman",serif;font-size:.95rem;color:#3a3d44}
+.passage mark{background:var(--mark);color:var(--ink);padding:0 .1rem;border-radius:2px;box-shadow:0 0 0 1px #f0cf55;-webkit-box-decoration-break:clone;box-decoration-break:clone}
 .cut{color:var(--muted)}
+.pbr{display:block;height:.6em}
 .diff{margin:.5rem 0 .2rem;font-size:.95rem;line-height:1.7}
 .diff del{background:var(--bad-bg);color:var(--bad);text-decoration:line-through;padding:0 .15rem;border-radius:2px}
 .diff ins{background:var(--ok-bg);color:var(--ok);text-decoration:none;border-bottom:2px solid #3aa35f;padding:0 .15rem;border-radius:2px}
@@ -358,6 +386,10 @@ table.links{width:100%;border-collapse:collapse;background:var(--paper);border:1
 table.links th,table.links td{text-align:left;vertical-align:top;padding:.5rem .6rem;border-bottom:1px solid var(--line)}
 table.links th{background:var(--grey-bg);font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
 table.links td.num{font-variant-numeric:tabular-nums}
+table.links td.page{width:30%}
+table.links td.err{min-width:10rem}
+table.links td.hops{width:22%;font-size:.82rem}
+table.links td.page a,table.links td.hops a{word-break:break-all}
 table.links ol{margin:0;padding-left:1.1rem}
 table.links .err{color:var(--bad)}
 footer{color:var(--muted);font-size:.8rem;padding:2rem 0}
@@ -372,6 +404,8 @@ footer{color:var(--muted);font-size:.8rem;padding:2rem 0}
  table.links tr{border-bottom:2px solid var(--line);padding:.4rem 0}
  table.links td{border:0;padding:.15rem .6rem}
  table.links td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted);font-size:.8rem}
+ table.links td:empty{display:none}
+ table.links td.page,table.links td.hops,table.links td.err{width:100%;min-width:0}
 }
 @media print{
  body{background:#fff;font-size:11pt}
@@ -413,7 +447,14 @@ impl FilterGroup<'_> {
     }
 
     fn pills(&self, title: &str, out: &mut String) {
-        let _ = write!(out, "<div class=\"frow\"><span class=\"fname\">{title}</span>");
+        // Only `all`, with nothing in it: no row to filter.
+        if self.pills.iter().all(|(_, _, n)| *n == 0) {
+            return;
+        }
+        let _ = write!(
+            out,
+            "<div class=\"frow\"><span class=\"fname\">{title}</span>"
+        );
         for (value, label, count) in &self.pills {
             let class = match value.as_str() {
                 "all" | "attention" => String::new(),
@@ -533,9 +574,9 @@ pub fn render(input: &ReportInput) -> String {
     if !input.checked_at.is_empty() {
         let _ = write!(out, " Links checked {}.", escape(&input.checked_at));
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "</p><p class=\"meta\">{} · {}</p></div></header>\n",
+        "</p><p class=\"meta\">{} · {}</p></div></header>",
         count_line(&verdicts, input.quotes.len(), "quote"),
         count_line(&statuses, input.links.len(), "link"),
     );
@@ -684,7 +725,10 @@ fn quote_card(
             .get(row.source_url.as_str())
             .map(|l| l.archived_url.as_str())
             .filter(|a| !a.is_empty());
-        if let Some(copy) = Some(row.via.as_str()).filter(|v| !v.is_empty()).or(archived) {
+        if let Some(copy) = Some(row.via.as_str())
+            .filter(|v| !v.is_empty())
+            .or(archived)
+        {
             out.push_str(" · ");
             out.push_str(&link(copy, "archived copy"));
         }
@@ -746,9 +790,9 @@ fn passage_block(out: &mut String, row: &QuoteRow, texts: &HashMap<String, Strin
                 } else {
                     ""
                 },
-                escape(&p.before),
-                escape(&p.matched),
-                escape(&p.after),
+                escape_lines(&p.before),
+                escape_lines(&p.matched),
+                escape_lines(&p.after),
                 if p.cut_after {
                     "<span class=\"cut\"> …</span>"
                 } else {
@@ -812,7 +856,7 @@ fn link_row(out: &mut String, row: &LinkRecord) {
     let kind = token(status);
     let _ = write!(
         out,
-        "<tr class=\"link k-{kind}\"><td data-label=\"Id\">{id}</td><td data-label=\"Page\">",
+        "<tr class=\"link k-{kind}\"><td data-label=\"Id\">{id}</td><td class=\"page\" data-label=\"Page\">",
         id = escape(&row.id)
     );
     if !row.title.is_empty() {
@@ -820,7 +864,11 @@ fn link_row(out: &mut String, row: &LinkRecord) {
     }
     out.push_str(&link(&row.url, &row.url));
     if !row.final_url.is_empty() && row.final_url != row.url {
-        let _ = write!(out, "<br><span class=\"lbl\">to</span>{}", link(&row.final_url, &row.final_url));
+        let _ = write!(
+            out,
+            "<br><span class=\"lbl\">to</span>{}",
+            link(&row.final_url, &row.final_url)
+        );
     }
     let _ = write!(
         out,
@@ -832,7 +880,7 @@ fn link_row(out: &mut String, row: &LinkRecord) {
     }
     let _ = write!(
         out,
-        "</td><td class=\"num\" data-label=\"HTTP\">{}</td><td data-label=\"Redirects\">",
+        "</td><td class=\"num\" data-label=\"HTTP\">{}</td><td class=\"hops\" data-label=\"Redirects\">",
         row.http_status.map(|c| c.to_string()).unwrap_or_default()
     );
     if !row.redirect_chain.is_empty() {
@@ -899,7 +947,10 @@ mod tests {
             safe_href("https://www.example.nl/a b?q=\"x\"").as_deref(),
             Some("https://www.example.nl/a%20b?q=%22x%22")
         );
-        assert_eq!(safe_href("HTTP://Example.NL").as_deref(), Some("http://example.nl/"));
+        assert_eq!(
+            safe_href("HTTP://Example.NL").as_deref(),
+            Some("http://example.nl/")
+        );
         assert_eq!(safe_href("javascript:alert(1)"), None);
         assert_eq!(safe_href(" data:text/html,<b>x</b>"), None);
         assert_eq!(safe_href("/relative/path"), None);
@@ -958,7 +1009,10 @@ mod tests {
         let n = text.chars().count();
         let p = passage(text, n - 4, n, 300).unwrap();
         assert_eq!((p.matched.as_str(), p.after.as_str()), ("eind", ""));
-        assert_eq!(p.before, "Begin hier. Midden van de tekst. Helemaal aan het ");
+        assert_eq!(
+            p.before,
+            "Begin hier. Midden van de tekst. Helemaal aan het "
+        );
         // An empty span at the very end still fits; one past the end does not.
         assert!(passage(text, n, n, 300).is_some());
         assert_eq!(passage(text, n, n + 1, 300), None);
@@ -981,9 +1035,29 @@ mod tests {
         assert_eq!(p.matched, matched);
         assert_eq!(p.before, "Café Zuidoostbeëmster: ‘€ 5 miljoen’ 🙂 — ");
         assert_eq!(p.after, ", zegt zij.");
-        let html = render(&input_with(text, quote("verified", matched, matched, start)));
+        let html = render(&input_with(
+            text,
+            quote("verified", matched, matched, start),
+        ));
         assert!(html.contains("🙂 — <mark>wij gaan samenwerken</mark>, zegt zij."));
         assert!(!html.contains("archive changed"));
+    }
+
+    #[test]
+    fn lines_and_paragraphs_of_the_archived_text_are_kept() {
+        assert_eq!(
+            escape_lines("Kop\n\nEen <zin>.\r\nNog een.\n"),
+            "Kop<span class=\"pbr\"></span>Een &lt;zin&gt;.<br>Nog een.<br>"
+        );
+        let text = "Tussenkop\n\nZij zegt: ‘samen’.";
+        let start = text.chars().position(|c| c == '‘').unwrap() + 1;
+        let html = render(&input_with(
+            text,
+            quote("verified", "samen", "samen", start),
+        ));
+        assert!(
+            html.contains("Tussenkop<span class=\"pbr\"></span>Zij zegt: ‘<mark>samen</mark>’.")
+        );
     }
 
     #[test]

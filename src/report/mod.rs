@@ -2,9 +2,9 @@
 //! a re-ordering buffer), to a file or to stdout (`-`). Writers take any `io::Write`, so tests
 //! render into a `Vec<u8>`.
 
+pub mod html;
 pub mod links;
 pub mod quotes;
-pub mod html;
 pub mod rerender;
 
 use std::fs::File;

@@ -32,11 +32,12 @@ pub struct HtmlJob {
     pub html: PathBuf,
 }
 
-/// The current time for the summary: `2025-05-01 10:12:03 UTC`.
+/// How times read in the summary: `2025-05-01 10:12:03 UTC`.
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
+
+/// The current time for the summary.
 pub fn now_utc() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%d %H:%M:%S UTC")
-        .to_string()
+    jiff::Timestamp::now().strftime(TIME_FORMAT).to_string()
 }
 
 /// A CSV file's rows as a header-indexed table.
@@ -171,8 +172,8 @@ pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
 /// input, and its paths must not reach outside the archive.
 pub fn archive_file(archive: &Path, rel: &str) -> Option<PathBuf> {
     let rel = Path::new(rel);
-    let plain = !rel.as_os_str().is_empty()
-        && rel.components().all(|c| matches!(c, Component::Normal(_)));
+    let plain =
+        !rel.as_os_str().is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
     plain.then(|| archive.join(rel))
 }
 
@@ -185,7 +186,10 @@ pub fn load_texts(archive: &Path, rows: &[QuoteRow]) -> HashMap<String, String> 
             continue;
         }
         let Some(path) = archive_file(archive, &row.text_path) else {
-            tracing::warn!("report: text_path {:?} is not inside the archive", row.text_path);
+            tracing::warn!(
+                "report: text_path {:?} is not inside the archive",
+                row.text_path
+            );
             continue;
         };
         let read = std::fs::metadata(&path).and_then(|m| {
@@ -222,11 +226,10 @@ pub fn render_job(job: &HtmlJob, generated_at: &str) -> Result<String> {
     let texts = load_texts(&job.archive, &quotes);
     let checked_at = links
         .iter()
-        .map(|l| l.fetched_at.as_str())
-        .filter(|t| !t.is_empty())
+        .filter_map(|l| l.fetched_at.parse::<jiff::Timestamp>().ok())
         .min()
-        .unwrap_or("")
-        .to_string();
+        .map(|t| t.strftime(TIME_FORMAT).to_string())
+        .unwrap_or_default();
     Ok(render(&ReportInput {
         generated_at: generated_at.to_string(),
         checked_at,

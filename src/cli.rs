@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::check::cache::DEFAULT_CACHE_MAX_AGE;
 use crate::config::{
     DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY, DEFAULT_PER_HOST,
     DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS,
 };
+use crate::report::publish::OutputFormat;
 
 /// citecheck: do the pages a document cites still stand, and do they still say what it quotes?
 ///
@@ -101,6 +103,38 @@ pub struct RunArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Check only the part K of N of the sources (1-based), split by a hash of the host so
+    /// that one host's politeness is kept in one shard (see docs/scaling.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
+    // --- CI integration and output formats (report/publish.rs, check/cache.rs, check/accept.rs)
+    /// Also render the whole run (links, quotes and a summary) as json, markdown or junit, on
+    /// stdout or in --output. csv adds nothing: links.csv and report.csv are always written.
+    /// Under GITHUB_ACTIONS=true, problems are also printed as ::error/::warning annotations
+    /// (on stderr when stdout carries data), and the Markdown summary is appended to
+    /// $GITHUB_STEP_SUMMARY when that is set.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "csv")]
+    pub format: OutputFormat,
+    /// Where --format writes (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Remember links found ok or redirected in this file (JSON Lines, one URL a line) and,
+    /// in `check`, do not fetch them again within --cache-max-age (links.csv says
+    /// `cached = true`). Failures are never cached. `run` refreshes the file but always fetches.
+    #[arg(long, value_name = "FILE")]
+    pub cache: Option<PathBuf>,
+    /// How long a cached result stays good: 90s, 30m, 12h, 7d, 2w.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_CACHE_MAX_AGE)]
+    pub cache_max_age: String,
+    /// HTTP statuses that count as a live page, e.g. 200..=299,403 for hosts that answer
+    /// robots with 403. The list replaces the default (any 2xx): a status in it makes the link
+    /// ok (or redirected), a 2xx outside it broken. Redirect loops, timeouts and connection
+    /// failures are never accepted.
+    #[arg(long, value_name = "CODES")]
+    pub accept: Option<String>,
+
+    // --- The editor's report (report/html.rs, report/rerender.rs)
     /// Also write the editor's report: one self-contained HTML page (after the CSVs).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,

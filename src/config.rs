@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use regex::Regex;
 
+use crate::check::accept::AcceptStatus;
+use crate::check::cache::{CacheSettings, parse_max_age};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
+use crate::report::publish::Publish;
 
 /// Seconds per request attempt.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 20.0;
@@ -82,6 +85,57 @@ pub struct Config {
     pub user_agent: String,
     /// Draw a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// This process's part of the sources: (k, n), 0-based k.
+    pub shard: Option<Shard>,
+    /// `--format`/`--output`, and whether stdout carries data.
+    pub publish: Publish,
+    /// `--cache`/`--cache-max-age`.
+    pub cache: Option<CacheSettings>,
+    /// `--accept`: the HTTP statuses that count as live (default: any 2xx).
+    pub accept: Option<AcceptStatus>,
+}
+
+/// One part of a sharded run (`--shard K/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index of this shard.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `K/N` with 1 <= K <= N.
+    pub fn parse(value: &str) -> Result<Shard> {
+        let bad = || {
+            Error::Usage(format!(
+                "--shard '{value}': expected K/N with 1 <= K <= N, e.g. 2/8"
+            ))
+        };
+        let (k, n) = value.split_once('/').ok_or_else(bad)?;
+        let k: u64 = k.trim().parse().map_err(|_| bad())?;
+        let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        if n == 0 || k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard {
+            index: k - 1,
+            count: n,
+        })
+    }
+
+    /// Whether a URL with this host belongs to this shard. The hash is FNV-1a of the host
+    /// without `www.`, stable across machines and versions, so every process of a sharded
+    /// run agrees, and one host's requests stay in one process (its politeness holds).
+    pub fn holds(&self, host: &str) -> bool {
+        let host = host.trim_start_matches("www.").to_ascii_lowercase();
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in host.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash % self.count == self.index
+    }
 }
 
 /// The User-Agent sent when none is given.
@@ -128,6 +182,29 @@ impl Config {
             fail_on: FailOn::parse(&args.fail_on)?,
             user_agent: args.user_agent.clone().unwrap_or_else(default_user_agent),
             progress: !args.no_progress,
+            shard: args.shard.as_deref().map(Shard::parse).transpose()?,
+            publish: Publish::for_command(
+                mode,
+                args.offline,
+                args.format,
+                args.output.clone(),
+                &args.links,
+                &args.report,
+            )
+            .map_err(Error::Usage)?,
+            cache: match &args.cache {
+                Some(path) => Some(CacheSettings {
+                    path: path.clone(),
+                    max_age: parse_max_age(&args.cache_max_age).map_err(Error::Usage)?,
+                }),
+                None => None,
+            },
+            accept: args
+                .accept
+                .as_deref()
+                .map(AcceptStatus::parse)
+                .transpose()
+                .map_err(Error::Usage)?,
         })
     }
 }
@@ -269,6 +346,28 @@ mod tests {
     fn remap_without_space_is_a_usage_error() {
         assert!(Remap::parse(&["^https://x".to_string()]).is_err());
         assert!(Remap::parse(&["(unclosed x".to_string()]).is_err());
+    }
+
+    #[test]
+    fn shards_split_by_host_and_cover_everything() {
+        assert!(
+            Shard::parse("0/3").is_err()
+                && Shard::parse("4/3").is_err()
+                && Shard::parse("x").is_err()
+        );
+        let shards: Vec<Shard> = (1..=3)
+            .map(|k| Shard::parse(&format!("{k}/3")).unwrap())
+            .collect();
+        for host in [
+            "www.overheidvannu.nl",
+            "rijksoverheid.nl",
+            "a.b.c",
+            "127.0.0.1",
+        ] {
+            assert_eq!(shards.iter().filter(|s| s.holds(host)).count(), 1, "{host}");
+        }
+        let s = shards[0];
+        assert_eq!(s.holds("www.x.nl"), s.holds("x.nl"));
     }
 
     #[test]

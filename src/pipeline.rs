@@ -17,6 +17,8 @@ use futures::stream;
 use crate::archive::session::{ArchiveHandle, ArchiveSession, Capture, spawn_writer};
 use crate::archive::store::ArchiveStore;
 use crate::archive::wayback;
+use crate::check::accept::AcceptStatus;
+use crate::check::cache::LinkCache;
 use crate::check::probe::{ProbeCache, ProbeResult};
 use crate::check::{self, LinkRecord, LinkStatus, Page};
 use crate::cli::{Cli, Command, IngestArgs, RunArgs, TextArgs};
@@ -66,7 +68,8 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => {
             let config = Config::from_args(Mode::Check, &args)?;
             crate::progress::enable(config.progress);
-            let (outcome, _) = check_links(&config, None).await?;
+            let (outcome, _, links) = check_links(&config, None).await?;
+            crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
         Command::Verify(args) => {
@@ -104,8 +107,8 @@ pub struct SourceText {
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
 async fn run(config: &Config) -> Result<Outcome> {
-    let (link_outcome, sources) = if config.offline {
-        (Outcome::default(), archived_texts(config)?)
+    let (link_outcome, sources, links) = if config.offline {
+        (Outcome::default(), archived_texts(config)?, None)
     } else {
         let session =
             ArchiveSession::open(&config.archive, &config.user_agent).map_err(|source| {
@@ -125,9 +128,11 @@ async fn run(config: &Config) -> Result<Outcome> {
             source,
         })?;
         tracing::info!("archived to {}", path.display());
-        result?
+        let (outcome, texts, links) = result?;
+        (outcome, texts, Some(links))
     };
-    let quote_outcome = locate_quotes(config, &sources).await?;
+    let (quote_outcome, quotes) = locate_quotes(config, &sources).await?;
+    crate::report::publish::publish_run(config, links, quotes)?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
     })
@@ -165,16 +170,7 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
             continue;
         }
         let entry = store.latest(&source.url);
-        let text =
-            entry
-                .and_then(|e| e.text_path.as_deref())
-                .and_then(|p| match store.read_text(p) {
-                    Ok(text) => Some(text),
-                    Err(e) => {
-                        tracing::warn!("archive: cannot read {p}: {e}");
-                        None
-                    }
-                });
+        let text = entry.and_then(|e| stored_text(&store, e));
         if entry.is_none() {
             tracing::warn!(
                 "{}:{}: {} is not in the archive",
@@ -198,15 +194,87 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
     Ok(texts)
 }
 
+/// The archived text of a capture, checked against the manifest's hash. A text that is
+/// missing or differs (a crash took it back, or someone edited it) is extracted again from
+/// the page in the WARC file and rewritten, so offsets always refer to the file on disk.
+fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
+    let rel = entry.text_path.as_deref()?;
+    match store.read_text(rel) {
+        Ok(text)
+            if entry
+                .text_sha256
+                .as_deref()
+                .is_none_or(|h| h == sha256_hex(text.as_bytes())) =>
+        {
+            return Some(text);
+        }
+        Ok(_) => tracing::warn!(
+            "archive: {rel} does not match its manifest hash; extracting it again from the WARC"
+        ),
+        Err(e) => {
+            tracing::warn!("archive: cannot read {rel} ({e}); extracting it again from the WARC")
+        }
+    }
+    let text = text_from_warc(store, entry)?;
+    if let Err(e) = store.write_text(&entry.cited_url, &text) {
+        tracing::warn!("archive: cannot rewrite {rel}: {e}");
+    }
+    Some(text)
+}
+
+/// Extracts a capture's article text from the response stored in the WARC file.
+fn text_from_warc(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
+    let original = store.original(entry);
+    let path = store.dir().join(&original.warc_file);
+    let record = crate::archive::read_record_at(&path, original.offset, original.length).ok()?;
+    let split = memchr::memmem::find(&record.block, b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&record.block[..split]);
+    let body = &record.block[split + 4..];
+    let header = |name: &str| {
+        head.lines().skip(1).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    };
+    let bytes = decode_content(
+        header("content-encoding").as_deref(),
+        body,
+        MAX_DECODED_BODY,
+    )
+    .ok()?;
+    let content_type = header("content-type");
+    let (html, _) = decode_text(&bytes, content_type.as_deref());
+    if content_type
+        .as_deref()
+        .is_some_and(|c| c.starts_with("text/plain"))
+    {
+        return Some(html);
+    }
+    Some(crate::extract::extract_article(&html, Some(&entry.cited_url)).text)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The quote stage: every row of the quotes file located in the texts, written to
-/// report.csv in input order.
-async fn locate_quotes(config: &Config, sources: &[SourceText]) -> Result<Outcome> {
+/// report.csv in input order. Returns the rows too (`None` when there is no quotes file).
+async fn locate_quotes(
+    config: &Config,
+    sources: &[SourceText],
+) -> Result<(Outcome, Option<Vec<QuoteRow>>)> {
     if config.mode == Mode::Run && !config.quotes.exists() {
         tracing::warn!(
             "{}: not found; no quotes to locate, report.csv not written",
             config.quotes.display()
         );
-        return Ok(Outcome::default());
+        return Ok((Outcome::default(), None));
     }
     let (quotes, problems) = read_quotes(&config.quotes)?;
     for problem in &problems {
@@ -290,7 +358,7 @@ async fn locate_quotes(config: &Config, sources: &[SourceText]) -> Result<Outcom
         }
     );
     let findings = counts.iter().any(|(v, _)| config.fail_on.fails(v));
-    Ok(Outcome { findings })
+    Ok((Outcome { findings }, Some(rows)))
 }
 
 /// One report.csv row from a finding.
@@ -391,6 +459,7 @@ struct CheckContext {
     cap_is_users: bool,
     rescue: bool,
     probes: ProbeCache,
+    accept: Option<AcceptStatus>,
 }
 
 /// A dead link's copy from the web archive.
@@ -414,6 +483,11 @@ impl CheckContext {
             self.cap_is_users,
             self.fetcher.body_limit(),
         );
+        // --accept: re-judged by the final HTTP status (check/accept.rs).
+        if let Some(accept) = &self.accept {
+            accept.apply(&mut record);
+            page = page.filter(|_| record.status.is_some_and(LinkStatus::is_live));
+        }
         if let Some(html) = page.as_ref().filter(|p| p.is_html).map(|p| p.text.as_str())
             && self
                 .answers_everything(&url, &record, outcome.hops.len(), html)
@@ -725,12 +799,27 @@ fn capture_of(
 
 /// `check` (and the first stage of `run`): every row of the sources file to a links.csv
 /// row, written in input order as results come in. In `run`, each page is also extracted and
-/// archived, and the texts are returned for the quote stage.
+/// archived, and the texts are returned for the quote stage. The rows are returned too, in
+/// input order, for the combined renderings.
 async fn check_links(
     config: &Config,
     archive: Option<ArchiveHandle>,
-) -> Result<(Outcome, Vec<SourceText>)> {
+) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     let mut reader = SourceReader::open(&config.sources)?;
+    // --cache: `check` reuses fresh ok/redirected rows; `run` must fetch every page for the
+    // archive, so it only refreshes the file (check/cache.rs).
+    let mut cache = match &config.cache {
+        Some(settings) => Some(
+            LinkCache::load(&settings.path, settings.max_age, jiff::Timestamp::now()).map_err(
+                |source| Error::Read {
+                    path: settings.path.clone(),
+                    source,
+                },
+            )?,
+        ),
+        None => None,
+    };
+    let reusable = cache.as_ref().filter(|_| config.mode == Mode::Check);
     let client = build_client(config.timeout)?;
     let body_limit = if config.mode == Mode::Check {
         config.max_body.min(CHECK_MODE_BODY)
@@ -743,6 +832,7 @@ async fn check_links(
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
         probes: ProbeCache::default(),
+        accept: config.accept.clone(),
     };
     let out = open_output(&config.links)?;
     let mut writer = LinkCsvWriter::new(out).map_err(|e| csv_error(&config.links, e))?;
@@ -750,6 +840,7 @@ async fn check_links(
 
     // Rows are read lazily: `buffer_unordered` pulls the next one when a slot frees up.
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let shard = config.shard;
     let jobs = std::iter::from_fn(move || {
         loop {
             match reader.next_source() {
@@ -763,6 +854,11 @@ async fn check_links(
                     continue;
                 }
                 Ok(Some(Ok(source))) => {
+                    if let (Some(shard), Ok(url)) = (shard, parse_cited(&source.url))
+                        && !shard.holds(url.host_str().unwrap_or(""))
+                    {
+                        continue;
+                    }
                     let job = match parse_cited(&source.url) {
                         Err(invalid) => Job::Ready(check::invalid_record(
                             &source,
@@ -773,7 +869,10 @@ async fn check_links(
                             Some(&first) => Job::Duplicate(source, first),
                             None => {
                                 seen.insert(duplicate_key(&url), source.index);
-                                Job::Fetch(source, url)
+                                match reusable.and_then(|c| c.reuse(&source, &url)) {
+                                    Some(record) => Job::Ready(record),
+                                    None => Job::Fetch(source, url),
+                                }
                             }
                         },
                     };
@@ -802,12 +901,14 @@ async fn check_links(
     let mut waiting_dups: HashMap<usize, Vec<Source>> = HashMap::new();
     let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
     let mut texts = Vec::new();
+    let mut records = Vec::new();
     let mut emit =
         |writer: &mut LinkCsvWriter<Box<dyn Write + Send>>, record: LinkRecord| -> Result<()> {
             if let Some(status) = record.status {
                 *counts.entry(status).or_default() += 1;
             }
             bar.inc(1);
+            records.push(record.clone());
             writer.push(record).map_err(|e| csv_error(&config.links, e))
         };
     while let Some(done) = results.next().await {
@@ -841,6 +942,15 @@ async fn check_links(
     }
     writer.finish().map_err(|e| csv_error(&config.links, e))?;
     bar.finish_and_clear();
+    drop(results);
+    records.sort_by_key(|r| r.index);
+    if let (Some(cache), Some(settings)) = (cache.as_mut(), &config.cache) {
+        records.iter().for_each(|r| cache.observe(r));
+        cache.save().map_err(|source| Error::Write {
+            path: settings.path.clone(),
+            source,
+        })?;
+    }
     let total: usize = counts.values().sum();
     let summary: Vec<String> = LinkStatus::ALL
         .iter()
@@ -856,7 +966,7 @@ async fn check_links(
     );
     let findings = counts.keys().any(|s| config.fail_on.fails(s.as_str()));
     texts.sort_by_key(|t: &SourceText| t.index);
-    Ok((Outcome { findings }, texts))
+    Ok((Outcome { findings }, texts, records))
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {

@@ -88,10 +88,19 @@ impl ArchiveSession {
         &self.store
     }
 
-    /// Writes one capture: each exchange (the final one as a `revisit` when its payload equals
-    /// the previous capture's), the text as a resource record and a file, then the manifest
-    /// line, last, so a manifest line never points at something not on disk.
+    /// Writes one capture and commits it at once (see [`ArchiveSession::stage`] and
+    /// [`ArchiveSession::commit`], which the writer thread uses to batch).
     pub fn record(&mut self, capture: Capture) -> io::Result<Archived> {
+        let (entry, archived) = self.stage(capture)?;
+        self.commit(entry.into_iter().collect())?;
+        Ok(archived)
+    }
+
+    /// Writes one capture's records: each exchange (the final one as a `revisit` when its
+    /// payload equals the previous capture's), the text as a resource record and a file.
+    /// Returns the manifest line to [`commit`](ArchiveSession::commit) once the records are
+    /// on disk.
+    pub fn stage(&mut self, capture: Capture) -> io::Result<(Option<ManifestEntry>, Archived)> {
         let previous = self
             .store
             .latest(&capture.cited_url)
@@ -136,7 +145,7 @@ impl ArchiveSession {
             }
         }
         let Some((reference, revisit_of)) = final_ref else {
-            return Ok(Archived::default());
+            return Ok((None, Archived::default()));
         };
         let last = capture.last.and_then(|i| capture.exchanges.get(i));
         let date = last
@@ -180,8 +189,14 @@ impl ArchiveSession {
             archived.text_path = Some(file.rel_path);
             archived.text_changed = entry.text_changed;
         }
-        self.store.append_manifest(&entry)?;
-        Ok(archived)
+        Ok((Some(entry), archived))
+    }
+
+    /// Makes staged captures durable: one fsync of the WARC file, then their manifest lines
+    /// in one write and one fsync. A manifest line never points at a record not on disk.
+    pub fn commit(&mut self, entries: Vec<ManifestEntry>) -> io::Result<()> {
+        self.warc.sync()?;
+        self.store.append_manifest_batch(&entries)
     }
 
     /// Closes the WARC file and merges this run's lines into `index.cdxj`.
@@ -199,6 +214,9 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Captures committed together at most.
+const MAX_BATCH: usize = 64;
 
 /// A request to the writer thread.
 type Job = (Capture, oneshot::Sender<io::Result<Archived>>);
@@ -229,8 +247,35 @@ pub fn spawn_writer(
     let (tx, mut rx) = mpsc::channel::<Job>(16);
     let thread = std::thread::spawn(move || {
         let mut session = session;
-        while let Some((capture, reply)) = rx.blocking_recv() {
-            let _ = reply.send(session.record(capture));
+        // Group commit: take whatever captures are waiting (up to a batch), write their
+        // records, then make them durable with one fsync each for the WARC and the manifest.
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let mut staged = Vec::with_capacity(batch.len());
+            let mut entries = Vec::new();
+            for (capture, reply) in batch {
+                match session.stage(capture) {
+                    Ok((entry, archived)) => {
+                        entries.extend(entry);
+                        staged.push((reply, Ok(archived)));
+                    }
+                    Err(e) => staged.push((reply, Err(e))),
+                }
+            }
+            let committed = session.commit(entries);
+            for (reply, result) in staged {
+                let result = match (&committed, result) {
+                    (Err(e), Ok(_)) => Err(io::Error::new(e.kind(), e.to_string())),
+                    (_, result) => result,
+                };
+                let _ = reply.send(result);
+            }
         }
         session.finish()
     });

@@ -293,15 +293,21 @@ impl WarcWriter {
         Ok(self.final_path)
     }
 
-    /// Appends whole members with one write, then flushes and fsyncs the data so that a
-    /// manifest line written afterwards never points past what is on disk.
+    /// Appends whole members with one write. Not yet durable: call [`WarcWriter::sync`]
+    /// before writing manifest lines that point at these records (group commit: one fsync
+    /// per batch of captures, not per record).
     fn append(&mut self, members: &[Vec<u8>]) -> io::Result<()> {
         let buf: Vec<u8> = members.concat();
         self.file.write_all(&buf)?;
-        self.file.flush()?;
-        self.file.sync_data()?;
         self.offset += buf.len() as u64;
         Ok(())
+    }
+
+    /// Flushes and fsyncs what was appended, so manifest lines written afterwards never point
+    /// past what is on disk.
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        self.file.sync_data()
     }
 
     fn http_record(&self, warc_type: &str, id: String, ex: &Exchange) -> Record {

@@ -3,6 +3,8 @@
 //! unreachable, timeout, blocked, broken, soft 404, redirected, ok. A failed link is a value
 //! ([`LinkStatus`]), never an error.
 
+pub mod accept;
+pub mod cache;
 pub mod challenge;
 pub mod probe;
 pub mod soft404;
@@ -124,6 +126,8 @@ pub struct LinkRecord {
     pub duplicate_of: String,
     /// Whether the archived text changed since the previous capture (`run` only).
     pub changed: String,
+    /// Whether the row was reused from `--cache` instead of fetched.
+    pub cached: bool,
 }
 
 impl LinkRecord {

@@ -130,11 +130,14 @@ fn site_suffix_stripped(norm: &str) -> &str {
     norm.split('|').next().unwrap_or(norm).trim()
 }
 
+/// Whether `phrase` stands in `haystack` as whole words (`|` counts as a separator).
 fn contains_words(haystack: &str, phrase: &str) -> bool {
-    let hay = format!(" {} ", haystack.replace('|', " "));
-    hay.contains(&format!(" {phrase} "))
-        || (phrase.contains("niet beschikbaar")
-            && hay.contains(&format!(" {} ", phrase.replace("niet", "niet meer"))))
+    let bytes = haystack.as_bytes();
+    haystack.match_indices(phrase).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + phrase.len()).copied();
+        matches!(before, None | Some(b' ' | b'|')) && matches!(after, None | Some(b' ' | b'|'))
+    })
 }
 
 #[cfg(test)]

@@ -77,9 +77,12 @@ pub fn context(text: &str, start: usize, end: usize) -> String {
     {
         return String::new();
     }
-    // A sentence bound further away than `MAX_SIDE` would be clipped anyway.
-    let lo = back_chars(text, start, MAX_SIDE + 1);
-    let hi = fwd_chars(text, end, MAX_SIDE + 1);
+    // A sentence bound further away than `MAX_SIDE` would be clipped anyway, and context
+    // never crosses a paragraph break (a heading above is not part of the sentence).
+    let para_lo = text[..start].rfind("\n\n").map_or(0, |i| i + 2);
+    let para_hi = text[end..].find("\n\n").map_or(text.len(), |i| end + i);
+    let lo = back_chars(text, start, MAX_SIDE + 1).max(para_lo.min(start));
+    let hi = fwd_chars(text, end, MAX_SIDE + 1).min(para_hi.max(end));
     let slice = &text[lo..hi];
     // Sentence starts (absolute offsets), minus those after an abbreviation.
     let mut starts: Vec<usize> = Vec::new();
@@ -120,6 +123,17 @@ mod tests {
         let s = text.find("wij werken").unwrap();
         let c = context(text, s, s + "wij werken".len());
         assert_eq!(c, "Volgens o.a. dhr. Jansen is het zo dat wij werken.");
+    }
+
+    #[test]
+    fn context_stays_in_its_paragraph() {
+        let text = "Leren als onderdeel van het werk\n\nVolgens Femke Dijkstra is het eenvoudig: ‘Zorg dat je leren integreert.’\n\nVolgende alinea";
+        let s = text.find("Zorg").unwrap();
+        let c = context(text, s, s + "Zorg dat je leren integreert".len());
+        assert_eq!(
+            c,
+            "Volgens Femke Dijkstra is het eenvoudig: ‘Zorg dat je leren integreert.’"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub const LINK_COLUMNS: &[&str] = &[
     "fetched_at",
     "duplicate_of",
     "changed",
+    "cached",
 ];
 
 /// Writes link rows in input order while they arrive in any order: a row is held only until
@@ -90,6 +91,7 @@ fn write_row<W: Write>(csv: &mut csv::Writer<W>, r: &LinkRecord) -> csv::Result<
         &r.fetched_at,
         &r.duplicate_of,
         &r.changed,
+        if r.cached { "true" } else { "false" },
     ])
 }
 

@@ -2,10 +2,16 @@
 //! a re-ordering buffer), to a file or to stdout (`-`). Writers take any `io::Write`, so tests
 //! render into a `Vec<u8>`.
 
+pub mod github;
 pub mod html;
+pub mod json;
+pub mod junit;
 pub mod links;
+pub mod markdown;
+pub mod publish;
 pub mod quotes;
 pub mod rerender;
+pub mod summary;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod json_schema;
+pub mod xml;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -213,6 +216,15 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
     };
     if let Some(response) = wayback_route(&path).await {
         return response;
+    }
+    if let Some(n) = path.strip_prefix("/slow/") {
+        // Many distinct, slowish pages: for runs that are killed part-way.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let body = format!(
+            "<p>Artikel {n} over samenwerking tussen gemeente en provincie.</p><p>{}</p>",
+            "Een alinea met tekst over de wijk en haar bewoners. ".repeat(40)
+        );
+        return html(StatusCode::OK, article_page(&format!("Artikel {n}"), &body));
     }
     if let Some(rest) = path.strip_prefix("/catchall/") {
         // A host that answers 200 to every path, with one real article among them.

@@ -1,0 +1,286 @@
+//! `--format json`: the whole run as ONE JSON document,
+//! `{"summary": {...}, "links": [...], "quotes": [...]}`, described by
+//! `docs/report.schema.json`.
+//!
+//! Takes a [`RunReport`]; returns the document. Rows carry exactly the CSV columns of
+//! links.csv and report.csv, in the same order and under the same names, typed: numbers
+//! are numbers, `changed`/`cached` are booleans, and an empty cell is `null`. Scores are
+//! rounded to three decimals, as in the CSV.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::Value;
+
+use crate::report::links::LINK_COLUMNS;
+use crate::report::quotes::QUOTE_COLUMNS;
+use crate::report::summary::{RunReport, Summary};
+
+/// Columns holding `true`/`false`.
+const BOOLEAN_COLUMNS: &[&str] = &["changed", "cached"];
+/// Columns holding scores in [0, 1].
+const SCORE_COLUMNS: &[&str] = &["score", "best_score"];
+
+/// A JSON object whose keys keep the order they were given in.
+#[derive(Debug, Clone, PartialEq)]
+struct Ordered(Vec<(&'static str, Value)>);
+
+impl Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryJson {
+    command: &'static str,
+    passed: bool,
+    failures: usize,
+    warnings: usize,
+    cached: usize,
+    fail_on: Vec<&'static str>,
+    links: Option<Ordered>,
+    quotes: Option<Ordered>,
+}
+
+#[derive(Serialize)]
+struct Document {
+    summary: SummaryJson,
+    links: Vec<Ordered>,
+    quotes: Vec<Ordered>,
+}
+
+fn counts(counts: &[(&'static str, usize)]) -> Ordered {
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let mut pairs = vec![("total", Value::from(total))];
+    pairs.extend(counts.iter().map(|(name, n)| (*name, Value::from(*n))));
+    Ordered(pairs)
+}
+
+fn summary_json(s: Summary) -> SummaryJson {
+    SummaryJson {
+        command: s.command,
+        passed: s.passed(),
+        failures: s.failures,
+        warnings: s.warnings,
+        cached: s.cached,
+        fail_on: s.fail_on,
+        links: s.links.as_deref().map(counts),
+        quotes: s.quotes.as_deref().map(counts),
+    }
+}
+
+/// A row as a JSON object with the given columns, typed (see the module doc).
+fn row<T: Serialize>(record: &T, columns: &[&'static str]) -> Ordered {
+    let mut map = match serde_json::to_value(record) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    Ordered(
+        columns
+            .iter()
+            .map(|column| {
+                let value = match map.remove(*column).unwrap_or(Value::Null) {
+                    Value::String(s) if s.is_empty() => Value::Null,
+                    Value::String(s) if BOOLEAN_COLUMNS.contains(column) => match s.as_str() {
+                        "true" => Value::Bool(true),
+                        "false" => Value::Bool(false),
+                        _ => Value::String(s),
+                    },
+                    Value::Number(n) if SCORE_COLUMNS.contains(column) => n
+                        .as_f64()
+                        .map(|f| Value::from((f * 1000.0).round() / 1000.0))
+                        .unwrap_or(Value::Number(n)),
+                    other => other,
+                };
+                (*column, value)
+            })
+            .collect(),
+    )
+}
+
+/// Writes the document (pretty-printed, with a final newline).
+pub fn write_json<W: Write>(mut out: W, report: &RunReport) -> std::io::Result<()> {
+    let document = Document {
+        summary: summary_json(report.summary()),
+        links: report
+            .link_rows()
+            .iter()
+            .map(|r| row(r, LINK_COLUMNS))
+            .collect(),
+        quotes: report
+            .quote_rows()
+            .iter()
+            .map(|r| row(r, QUOTE_COLUMNS))
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut out, &document)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Shared with the integration tests: one checker for both.
+#[cfg(test)]
+#[path = "../../tests/common/json_schema.rs"]
+mod json_schema;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::summary::tests::sample;
+
+    use super::json_schema;
+
+    fn render(report: &RunReport) -> Value {
+        let mut out = Vec::new();
+        write_json(&mut out, report).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    fn schema() -> Value {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json"),
+        )
+        .unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn rows_have_the_csv_columns_typed() {
+        let doc = render(&sample());
+        let links = doc["links"].as_array().unwrap();
+        assert_eq!(links.len(), 5);
+        let keys: Vec<&str> = links[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected: Vec<&str> = LINK_COLUMNS.to_vec();
+        expected.sort_unstable();
+        // serde_json's map sorts keys when read back; the order on the wire is checked below.
+        assert_eq!(keys, expected);
+        assert_eq!(links[0]["status"], "ok");
+        assert_eq!(links[0]["http_status"], 200);
+        assert_eq!(links[0]["redirects"], 0);
+        assert_eq!(links[0]["cached"], true);
+        assert_eq!(links[1]["cached"], false);
+        assert_eq!(links[0]["archived_url"], Value::Null);
+        assert_eq!(links[0]["changed"], Value::Null);
+        assert_eq!(links[4]["http_status"], Value::Null);
+        assert_eq!(links[3]["duplicate_of"], "S1");
+        let quotes = doc["quotes"].as_array().unwrap();
+        assert_eq!(quotes[1]["score"], 0.935);
+        assert_eq!(quotes[1]["start"], 10);
+        assert_eq!(quotes[2]["score"], Value::Null);
+        assert_eq!(quotes[2]["source_url"], Value::Null);
+        assert_eq!(
+            quotes[0]["quote"],
+            "Het begint met een kop koffie, zegt ze: ‘echt waar’"
+        );
+    }
+
+    #[test]
+    fn keys_keep_the_csv_order_and_summary_comes_first() {
+        let mut out = Vec::new();
+        write_json(&mut out, &sample()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("{\n  \"summary\": {\n    \"command\": \"run\""),
+            "{text}"
+        );
+        let first_row = &text[text.find("\"links\": [").unwrap()..];
+        let mut last = 0;
+        for column in LINK_COLUMNS {
+            let at = first_row.find(&format!("\"{column}\":")).unwrap();
+            assert!(at > last || last == 0, "{column} out of order");
+            last = at;
+        }
+    }
+
+    #[test]
+    fn summary_counts() {
+        let doc = render(&sample());
+        let s = &doc["summary"];
+        assert_eq!(s["passed"], false);
+        assert_eq!(s["failures"], 3);
+        assert_eq!(s["warnings"], 2);
+        assert_eq!(s["cached"], 1);
+        assert_eq!(s["links"]["total"], 5);
+        assert_eq!(s["links"]["broken"], 1);
+        assert_eq!(s["links"]["soft_404"], 0);
+        assert_eq!(s["quotes"]["total"], 3);
+        assert_eq!(s["quotes"]["not_found"], 1);
+        assert!(
+            s["fail_on"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("not_found"))
+        );
+    }
+
+    #[test]
+    fn documents_match_the_schema() {
+        let schema = schema();
+        let report = sample();
+        json_schema::validate(&schema, &render(&report)).unwrap();
+        // `check`: no quotes located; `verify`: no links checked.
+        let mut check = report.clone();
+        check.command = "check";
+        check.quotes = None;
+        let doc = render(&check);
+        assert_eq!(doc["summary"]["quotes"], Value::Null);
+        json_schema::validate(&schema, &doc).unwrap();
+        let mut verify = report;
+        verify.command = "verify";
+        verify.links = None;
+        json_schema::validate(&schema, &render(&verify)).unwrap();
+    }
+
+    #[test]
+    fn the_schema_lists_exactly_the_csv_columns() {
+        let schema = schema();
+        for (def, columns) in [("link", LINK_COLUMNS), ("quote", QUOTE_COLUMNS)] {
+            let props = schema["$defs"][def]["properties"].as_object().unwrap();
+            let mut got: Vec<&str> = props.keys().map(String::as_str).collect();
+            let mut want = columns.to_vec();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "$defs/{def}");
+            let required: Vec<&str> = schema["$defs"][def]["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(
+                required.len(),
+                columns.len(),
+                "$defs/{def}: every column is required"
+            );
+        }
+    }
+
+    #[test]
+    fn the_schema_rejects_what_it_should() {
+        let schema = schema();
+        let good = render(&sample());
+        let mut bad = good.clone();
+        bad["links"][0]["status"] = Value::from("gebroken");
+        assert!(json_schema::validate(&schema, &bad).is_err());
+        let mut bad = good.clone();
+        bad["links"][0]["http_status"] = Value::from("200");
+        assert!(json_schema::validate(&schema, &bad).is_err());
+        let mut bad = good.clone();
+        bad["quotes"][0].as_object_mut().unwrap().remove("verdict");
+        assert!(json_schema::validate(&schema, &bad).is_err());
+        let mut bad = good;
+        bad["summary"]["extra"] = Value::from(1);
+        assert!(json_schema::validate(&schema, &bad).is_err());
+    }
+}

@@ -42,6 +42,8 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Print the main article text of one HTML page (a file, a URL, or - for stdin).
     Text(TextArgs),
+    /// Render report.html again from links.csv, report.csv and the archive (no network).
+    Report(ReportArgs),
 }
 
 /// Options shared by `run`, `check` and `verify`.
@@ -135,6 +137,11 @@ pub struct RunArgs {
     /// failures are never accepted.
     #[arg(long, value_name = "CODES")]
     pub accept: Option<String>,
+
+    // --- The editor's report (report/html.rs, report/rerender.rs)
+    /// Also write the editor's report: one self-contained HTML page (after the CSVs).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Options of `ingest`.
@@ -165,4 +172,21 @@ pub struct TextArgs {
     /// Rewrite the URL before fetching (as in `run`).
     #[arg(long, value_name = "'REGEX REPLACEMENT'")]
     pub remap: Vec<String>,
+}
+
+/// Options of `report` (the HTML page made again from files).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The links.csv of a run.
+    #[arg(long, value_name = "FILE", default_value = "links.csv")]
+    pub links: PathBuf,
+    /// The report.csv of a run.
+    #[arg(long, value_name = "FILE", default_value = "report.csv")]
+    pub report: PathBuf,
+    /// The archive folder whose texts the report's offsets refer to.
+    #[arg(long, value_name = "DIR", default_value = "archive")]
+    pub archive: PathBuf,
+    /// Where the page goes (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "report.html")]
+    pub html: PathBuf,
 }

@@ -52,7 +52,14 @@ impl Outcome {
 /// Runs the command the user asked for.
 pub async fn execute(cli: Cli) -> Result<Outcome> {
     let command = cli.command.unwrap_or(Command::Run(cli.run));
-    match command {
+    // `--html`: the editor's page is made from the CSVs once they are written.
+    let html_after = match &command {
+        Command::Run(args) => Some((Mode::Run, args.clone())),
+        Command::Check(args) => Some((Mode::Check, args.clone())),
+        Command::Verify(args) => Some((Mode::Verify, args.clone())),
+        _ => None,
+    };
+    let outcome = match command {
         Command::Run(args) => {
             let config = Config::from_args(Mode::Run, &args)?;
             crate::progress::enable(config.progress);
@@ -71,7 +78,14 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         }
         Command::Ingest(args) => ingest(&args),
         Command::Text(args) => text(&args).await,
+        Command::Report(args) => {
+            crate::report::rerender::report_command(&args).map(|()| Outcome::default())
+        }
+    }?;
+    if let Some((mode, args)) = html_after {
+        crate::report::rerender::write_after_run(mode, &args)?;
     }
+    Ok(outcome)
 }
 
 /// A cited page as the quote stage sees it.

@@ -1385,3 +1385,101 @@ fn cache_skips_fresh_ok_links_and_refetches_failures() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+// ───────────────────────── The editor's report (report.html) ─────────────────────────
+
+/// Where the fixture report is kept for `scripts/check_report_html.sh` (run by `.ci/run`).
+fn keep_report_html(html: &Path) -> std::path::PathBuf {
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-report");
+    std::fs::create_dir_all(&keep).unwrap();
+    let kept = keep.join("report.html");
+    std::fs::copy(html, &kept).unwrap();
+    kept
+}
+
+/// The part of the page made from the rows (the summary names the files and the time).
+fn page_body(html: &str) -> &str {
+    let start = html.find("<main").unwrap();
+    let end = html.find("</main>").unwrap();
+    &html[start..end]
+}
+
+#[test]
+fn run_writes_report_html_and_report_renders_it_again_offline() {
+    use citecheck::report::html::escape;
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    // The quotes file is input too: its markup must show as text.
+    let mut quotes = std::fs::read_to_string(dir.path().join("quotes.csv")).unwrap();
+    quotes.push_str("Q99,<b>Thema</b>,\"<script>alert('x')</script> nergens te vinden\"\n");
+    std::fs::write(dir.path().join("quotes.csv"), quotes).unwrap();
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0", "--html", "out/report.html"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    let report = read_csv(&dir.path().join("report.csv"));
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(report.len(), 13);
+
+    // One highlighted span per located quote: the archived text at the row's offsets.
+    let located: Vec<_> = report
+        .iter()
+        .filter(|r| !r["matched_text"].is_empty())
+        .collect();
+    assert!(located.len() >= 10, "{}", located.len());
+    assert_eq!(html.matches("<mark>").count(), located.len());
+    for row in &located {
+        let marked = format!("<mark>{}</mark>", escape(&row["matched_text"]));
+        assert!(html.contains(&marked), "{}: {marked}", row["id"]);
+    }
+    // A badge per quote and per link, of its verdict or status.
+    for row in &report {
+        let badge = format!("<span class=\"badge k-{}\">", row["verdict"]);
+        assert!(html.contains(&badge), "{badge}");
+    }
+    assert_eq!(
+        html.matches("<span class=\"badge k-").count(),
+        report.len() + links.len()
+    );
+    // Approximate matches come with a word diff.
+    if report.iter().any(|r| r["verdict"] == "approximate") {
+        assert!(html.contains("<div class=\"diff\">"));
+    }
+    // Nothing from the inputs runs, and no asset is fetched from anywhere.
+    assert!(!html.contains("<script"), "a script element in the page");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; nergens te vinden"));
+    assert!(html.contains("&lt;b&gt;Thema&lt;/b&gt;"));
+    assert!(!html.contains("src="));
+    assert!(!html.contains("<link"));
+    assert!(html.contains("from sources <code>sources.csv</code>, quotes <code>quotes.csv</code>"));
+
+    // `citecheck report`: the same rows again from the files, without a request.
+    let before = site.total_hits();
+    let output = citecheck(dir.path())
+        .args(["report", "--html", "again.html"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(site.total_hits(), before, "report made requests");
+    let again = std::fs::read_to_string(dir.path().join("again.html")).unwrap();
+    assert_eq!(page_body(&again), page_body(&html));
+    assert!(again.contains("from links <code>links.csv</code>, report <code>report.csv</code>"));
+
+    // Nothing to render is a usage problem, not an empty page.
+    let empty = tempfile::tempdir().unwrap();
+    let output = citecheck(empty.path()).arg("report").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!empty.path().join("report.html").exists());
+
+    keep_report_html(&dir.path().join("out/report.html"));
+}

@@ -3,12 +3,14 @@
 //! render into a `Vec<u8>`.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod links;
 pub mod markdown;
 pub mod publish;
 pub mod quotes;
+pub mod rerender;
 pub mod summary;
 
 use std::fs::File;

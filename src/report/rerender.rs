@@ -1,0 +1,460 @@
+//! `report.html` from files: reads `links.csv` and `report.csv` back (by column name, so
+//! extra or reordered columns do no harm), loads the archived texts the quote rows point at,
+//! and writes the page of [`crate::report::html::render`]. Serves `citecheck report` and the
+//! `--html` option of `run`/`check`/`verify`; it never touches the network.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use crate::check::{LinkRecord, LinkStatus};
+use crate::cli::{ReportArgs, RunArgs};
+use crate::config::Mode;
+use crate::error::{Error, Result};
+use crate::report::html::{ReportInput, render};
+use crate::report::quotes::QuoteRow;
+
+/// Largest archived text read for a passage; a bigger file is no article text.
+const MAX_TEXT_BYTES: u64 = 20 * 1024 * 1024;
+
+/// What one page is rendered from.
+#[derive(Debug, Clone, Default)]
+pub struct HtmlJob {
+    /// `links.csv`, if there is one to show.
+    pub links: Option<PathBuf>,
+    /// `report.csv`, if there is one to show.
+    pub report: Option<PathBuf>,
+    /// The archive folder the quote rows' `text_path` is relative to.
+    pub archive: PathBuf,
+    /// The input files named in the summary, as (role, name).
+    pub files: Vec<(String, String)>,
+    /// Where the page goes (`-` for stdout).
+    pub html: PathBuf,
+}
+
+/// How times read in the summary: `2025-05-01 10:12:03 UTC`.
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
+
+/// The current time for the summary.
+pub fn now_utc() -> String {
+    jiff::Timestamp::now().strftime(TIME_FORMAT).to_string()
+}
+
+/// A CSV file's rows as a header-indexed table.
+struct Table {
+    columns: HashMap<String, usize>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Table {
+    fn read(path: &Path, required: &[&str]) -> Result<Table> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .map_err(|e| read_error(path, e))?;
+        let headers = reader.headers().map_err(|e| read_error(path, e))?.clone();
+        let columns: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_string(), i))
+            .collect();
+        if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                reason: format!("no `{missing}` column"),
+            });
+        }
+        let mut rows = Vec::new();
+        for (n, record) in reader.records().enumerate() {
+            match record {
+                Ok(record) => rows.push(record),
+                // A torn row is reported and skipped, as for the input files.
+                Err(e) => tracing::warn!("{}:{}: {e}; row skipped", path.display(), n + 2),
+            }
+        }
+        Ok(Table { columns, rows })
+    }
+
+    fn get<'r>(&self, row: &'r csv::StringRecord, column: &str) -> &'r str {
+        self.columns
+            .get(column)
+            .and_then(|&i| row.get(i))
+            .unwrap_or("")
+    }
+}
+
+fn read_error(path: &Path, e: csv::Error) -> Error {
+    let reason = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => Error::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => Error::Input {
+            path: path.to_path_buf(),
+            reason,
+        },
+    }
+}
+
+/// The rows of a `links.csv`.
+pub fn read_links(path: &Path) -> Result<Vec<LinkRecord>> {
+    let table = Table::read(path, &["url", "status"])?;
+    Ok(table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let get = |c: &str| table.get(row, c).to_string();
+            let status = table.get(row, "status");
+            LinkRecord {
+                index,
+                id: get("id"),
+                url: get("url"),
+                status: LinkStatus::ALL.into_iter().find(|s| s.as_str() == status),
+                http_status: table.get(row, "http_status").parse().ok(),
+                final_url: get("final_url"),
+                redirects: table.get(row, "redirects").parse().unwrap_or(0),
+                archived_url: get("archived_url"),
+                title: get("title"),
+                error: get("error"),
+                reason: get("reason"),
+                redirect_chain: get("redirect_chain"),
+                attempts: table.get(row, "attempts").parse().unwrap_or(0),
+                content_type: get("content_type"),
+                fetched_at: get("fetched_at"),
+                duplicate_of: get("duplicate_of"),
+                changed: get("changed"),
+                ..LinkRecord::default()
+            }
+        })
+        .collect())
+}
+
+/// The rows of a `report.csv`.
+pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
+    let table = Table::read(path, &["quote", "verdict"])?;
+    Ok(table
+        .rows
+        .iter()
+        .map(|row| {
+            let get = |c: &str| table.get(row, c).to_string();
+            let num = |c: &str| table.get(row, c).parse::<usize>().ok();
+            let score = |c: &str| table.get(row, c).parse::<f64>().ok();
+            QuoteRow {
+                id: get("id"),
+                theme: get("theme"),
+                quote: get("quote"),
+                verdict: get("verdict"),
+                source_url: get("source_url"),
+                score: score("score"),
+                start: num("start"),
+                end: num("end"),
+                matched_text: get("matched_text"),
+                context: get("context"),
+                speaker: get("speaker"),
+                speaker_role: get("speaker_role"),
+                note: get("note"),
+                via: get("via"),
+                differences: get("differences"),
+                omitted: get("omitted"),
+                also_found_in: get("also_found_in"),
+                best_score: score("best_score"),
+                best_source: get("best_source"),
+                text_path: get("text_path"),
+                line: 0,
+            }
+        })
+        .collect())
+}
+
+/// `rel` under `archive`, only for a plain relative path (no `..`, no root): the report is
+/// input, and its paths must not reach outside the archive.
+pub fn archive_file(archive: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    let plain =
+        !rel.as_os_str().is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
+    plain.then(|| archive.join(rel))
+}
+
+/// The archived texts the rows point at, by `text_path`; a missing or unreadable file is
+/// warned about and left out (the page then shows the `context` column).
+pub fn load_texts(archive: &Path, rows: &[QuoteRow]) -> HashMap<String, String> {
+    let mut texts = HashMap::new();
+    for row in rows {
+        if row.text_path.is_empty() || texts.contains_key(&row.text_path) {
+            continue;
+        }
+        let Some(path) = archive_file(archive, &row.text_path) else {
+            tracing::warn!(
+                "report: text_path {:?} is not inside the archive",
+                row.text_path
+            );
+            continue;
+        };
+        let read = std::fs::metadata(&path).and_then(|m| {
+            if m.len() > MAX_TEXT_BYTES {
+                Err(std::io::Error::other("too large for an article text"))
+            } else {
+                std::fs::read(&path)
+            }
+        });
+        match read {
+            // Texts are written as UTF-8; a damaged byte must not cost the whole passage.
+            Ok(bytes) => {
+                texts.insert(
+                    row.text_path.clone(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                );
+            }
+            Err(e) => tracing::warn!("report: cannot read {}: {e}", path.display()),
+        }
+    }
+    texts
+}
+
+/// Renders the page for `job` with the time `generated_at`.
+pub fn render_job(job: &HtmlJob, generated_at: &str) -> Result<String> {
+    let links = match &job.links {
+        Some(path) => read_links(path)?,
+        None => Vec::new(),
+    };
+    let quotes = match &job.report {
+        Some(path) => read_quote_rows(path)?,
+        None => Vec::new(),
+    };
+    let texts = load_texts(&job.archive, &quotes);
+    let checked_at = links
+        .iter()
+        .filter_map(|l| l.fetched_at.parse::<jiff::Timestamp>().ok())
+        .min()
+        .map(|t| t.strftime(TIME_FORMAT).to_string())
+        .unwrap_or_default();
+    Ok(render(&ReportInput {
+        generated_at: generated_at.to_string(),
+        checked_at,
+        files: job.files.clone(),
+        links,
+        quotes,
+        texts,
+    }))
+}
+
+/// Writes the page: to stdout for `-`, else through a temporary file beside the target so
+/// that a reader never sees half a page.
+pub fn write_html(path: &Path, html: &str) -> Result<()> {
+    let write_error = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(html.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(write_error);
+    }
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(write_error)?;
+            dir
+        }
+        None => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+    file.write_all(html.as_bytes()).map_err(write_error)?;
+    file.persist(path).map_err(|e| write_error(e.error))?;
+    Ok(())
+}
+
+/// A CSV the page can be made from: a file that exists (`-` went to stdout and is gone).
+fn readable(path: &Path, what: &str) -> Option<PathBuf> {
+    if path.as_os_str() == "-" {
+        tracing::warn!("--html: {what} went to stdout; the page leaves it out");
+        return None;
+    }
+    path.is_file().then(|| path.to_path_buf())
+}
+
+fn file_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The `--html` hook of `run`, `check` and `verify`: after the CSVs are written, the page is
+/// made from them. `check` shows links only; a `run` without a quotes file shows no quotes
+/// (report.csv, if any, is then from another run).
+pub fn write_after_run(mode: Mode, args: &RunArgs) -> Result<()> {
+    let Some(html) = &args.html else {
+        return Ok(());
+    };
+    let with_quotes = match mode {
+        Mode::Check => false,
+        Mode::Run => args.quotes.is_file(),
+        Mode::Verify => true,
+    };
+    let mut files = vec![("sources".to_string(), file_name(&args.sources))];
+    if with_quotes {
+        files.push(("quotes".to_string(), file_name(&args.quotes)));
+    }
+    let job = HtmlJob {
+        links: readable(&args.links, "links.csv"),
+        report: with_quotes
+            .then(|| readable(&args.report, "report.csv"))
+            .flatten(),
+        archive: args.archive.clone(),
+        files,
+        html: html.clone(),
+    };
+    let page = render_job(&job, &now_utc())?;
+    write_html(&job.html, &page)
+}
+
+/// `citecheck report`: the page again from the CSVs and the archive.
+pub fn report_command(args: &ReportArgs) -> Result<()> {
+    let links = args.links.is_file().then(|| args.links.clone());
+    let report = args.report.is_file().then(|| args.report.clone());
+    if links.is_none() && report.is_none() {
+        return Err(Error::Input {
+            path: args.report.clone(),
+            reason: format!(
+                "not found, nor {}: nothing to render (run `citecheck run` first)",
+                args.links.display()
+            ),
+        });
+    }
+    for (path, found) in [(&args.links, &links), (&args.report, &report)] {
+        if found.is_none() {
+            tracing::warn!("{}: not found; the page leaves it out", path.display());
+        }
+    }
+    let mut files = Vec::new();
+    if let Some(path) = &links {
+        files.push(("links".to_string(), file_name(path)));
+    }
+    if let Some(path) = &report {
+        files.push(("report".to_string(), file_name(path)));
+    }
+    files.push(("archive".to_string(), file_name(&args.archive)));
+    let job = HtmlJob {
+        links,
+        report,
+        archive: args.archive.clone(),
+        files,
+        html: args.html.clone(),
+    };
+    let page = render_job(&job, &now_utc())?;
+    write_html(&job.html, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::links::LinkCsvWriter;
+    use crate::report::quotes::write_csv;
+
+    #[test]
+    fn csvs_written_by_the_run_read_back_into_the_same_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let links_path = dir.path().join("links.csv");
+        let mut writer = LinkCsvWriter::new(std::fs::File::create(&links_path).unwrap()).unwrap();
+        writer
+            .push(LinkRecord {
+                index: 0,
+                id: "S1".into(),
+                url: "https://www.example.nl/a".into(),
+                status: Some(LinkStatus::Soft404),
+                http_status: Some(200),
+                redirects: 2,
+                title: "Pagina, \"niet\" gevonden".into(),
+                redirect_chain: "301 https://www.example.nl/a -> 200 https://www.example.nl/"
+                    .into(),
+                fetched_at: "2025-05-01T10:00:00Z".into(),
+                ..LinkRecord::default()
+            })
+            .unwrap();
+        writer.finish().unwrap();
+        let links = read_links(&links_path).unwrap();
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].status, Some(LinkStatus::Soft404));
+        assert_eq!(links[0].http_status, Some(200));
+        assert_eq!(links[0].redirects, 2);
+        assert_eq!(links[0].title, "Pagina, \"niet\" gevonden");
+        assert_eq!(links[0].fetched_at, "2025-05-01T10:00:00Z");
+
+        let report_path = dir.path().join("report.csv");
+        let row = QuoteRow {
+            id: "Q1".into(),
+            quote: "‘Samen, ja’".into(),
+            verdict: "approximate".into(),
+            score: Some(0.95),
+            start: Some(3),
+            end: Some(12),
+            text_path: "text/a.txt".into(),
+            ..QuoteRow::default()
+        };
+        write_csv(std::fs::File::create(&report_path).unwrap(), &[row]).unwrap();
+        let rows = read_quote_rows(&report_path).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].quote, "‘Samen, ja’");
+        assert_eq!((rows[0].start, rows[0].end), (Some(3), Some(12)));
+        assert_eq!(rows[0].score, Some(0.95));
+        assert_eq!(rows[0].best_score, None);
+    }
+
+    #[test]
+    fn a_csv_without_the_needed_columns_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "id,url\nS1,https://a.nl/\n").unwrap();
+        let err = read_links(&path).unwrap_err();
+        assert!(err.to_string().contains("no `status` column"), "{err}");
+    }
+
+    #[test]
+    fn text_paths_stay_inside_the_archive() {
+        let archive = Path::new("/srv/archive");
+        assert_eq!(
+            archive_file(archive, "text/ab.txt"),
+            Some(PathBuf::from("/srv/archive/text/ab.txt"))
+        );
+        assert_eq!(archive_file(archive, "../etc/passwd"), None);
+        assert_eq!(archive_file(archive, "/etc/passwd"), None);
+        assert_eq!(archive_file(archive, "text/../../x"), None);
+        assert_eq!(archive_file(archive, ""), None);
+    }
+
+    #[test]
+    fn the_page_is_made_from_files_and_passages_come_from_the_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("archive");
+        std::fs::create_dir_all(archive.join("text")).unwrap();
+        let text = "Één zin vooraf. ‘Wij werken samen,’ zegt de wethouder.";
+        std::fs::write(archive.join("text/a.txt"), text).unwrap();
+        let matched = "Wij werken samen";
+        let start = text.chars().position(|c| c == 'W').unwrap();
+        let report = dir.path().join("report.csv");
+        write_csv(
+            std::fs::File::create(&report).unwrap(),
+            &[QuoteRow {
+                quote: matched.into(),
+                verdict: "verified".into(),
+                start: Some(start),
+                end: Some(start + matched.chars().count()),
+                matched_text: matched.into(),
+                text_path: "text/a.txt".into(),
+                ..QuoteRow::default()
+            }],
+        )
+        .unwrap();
+        let job = HtmlJob {
+            report: Some(report),
+            archive,
+            html: dir.path().join("out/report.html"),
+            ..HtmlJob::default()
+        };
+        let page = render_job(&job, "2025-05-01 10:00:00 UTC").unwrap();
+        assert!(page.contains("Één zin vooraf. ‘<mark>Wij werken samen</mark>,’ zegt"));
+        write_html(&job.html, &page).unwrap();
+        assert_eq!(std::fs::read_to_string(&job.html).unwrap(), page);
+    }
+}

@@ -479,30 +479,8 @@ impl CheckContext {
         let outcome = self.fetcher.fetch(&url).await;
         // Decoding and judging a page is CPU work: off the thread that polls every fetch.
         let (cap_is_users, body_limit) = (self.cap_is_users, self.fetcher.body_limit());
-        let kept_source = source.clone();
-        let judged = tokio::task::spawn_blocking(move || {
-            let judged = check::judge(&source, &url, &outcome, cap_is_users, body_limit);
-            (source, url, outcome, judged)
-        })
-        .await;
-        let (source, url, outcome, (mut record, mut page)) = match judged {
-            Ok(judged) => judged,
-            Err(e) => {
-                // A bug must not end the run: this row says so, the others go on.
-                tracing::error!(
-                    "{}: internal error while judging the page: {e}",
-                    kept_source.url
-                );
-                let mut record = check::invalid_record(&kept_source, "internal_error", "");
-                record.status = Some(LinkStatus::Broken);
-                record.error =
-                    format!("internal error while judging the page ({e}); please report it");
-                return Checked {
-                    record,
-                    source_text: None,
-                };
-            }
-        };
+        let (mut record, mut page) =
+            check::judge(&source, &url, &outcome, cap_is_users, body_limit);
         // --accept: re-judged by the final HTTP status (check/accept.rs).
         if let Some(accept) = &self.accept {
             accept.apply(&mut record);
@@ -926,13 +904,18 @@ async fn check_links(
     let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
     let mut texts = Vec::new();
     let mut records = Vec::new();
+    // Rows are kept only for what needs them all at the end: --format, CI annotations, the
+    // cache (which the job reader borrows until the stream ends).
+    let keep_rows = crate::report::publish::wants_rows(&config.publish) || config.cache.is_some();
     let mut emit =
         |writer: &mut LinkCsvWriter<Box<dyn Write + Send>>, record: LinkRecord| -> Result<()> {
             if let Some(status) = record.status {
                 *counts.entry(status).or_default() += 1;
             }
             bar.inc(1);
-            records.push(record.clone());
+            if keep_rows {
+                records.push(record.clone());
+            }
             writer.push(record).map_err(|e| csv_error(&config.links, e))
         };
     while let Some(done) = results.next().await {

@@ -134,6 +134,14 @@ impl CiEnv {
 }
 
 /// The `--format` rendering of a run (`None` for `csv`).
+/// Whether anything will be published beyond the CSV files: only then are a run's rows kept
+/// in memory for it (a 100,000-URL `check` holds none).
+pub fn wants_rows(settings: &Publish) -> bool {
+    let ci = CiEnv::from_env();
+    settings.format != OutputFormat::Csv || ci.github_actions || ci.step_summary.is_some()
+}
+
+/// Renders the run in a format; `None` for csv (the CSV files are the output).
 pub fn render(format: OutputFormat, report: &RunReport) -> Option<Vec<u8>> {
     match format {
         OutputFormat::Csv => None,

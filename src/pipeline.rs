@@ -118,7 +118,9 @@ async fn run(config: &Config) -> Result<Outcome> {
                 }
             })?;
         let (handle, writer) = spawn_writer(session);
+        let started = std::time::Instant::now();
         let result = check_links(config, Some(handle)).await;
+        tracing::info!("stage check+extract+archive: {:.2} s", started.elapsed().as_secs_f64());
         let finished = writer.join().map_err(|_| Error::Write {
             path: config.archive.clone(),
             source: std::io::Error::other("the archive writer panicked"),
@@ -131,7 +133,9 @@ async fn run(config: &Config) -> Result<Outcome> {
         let (outcome, texts, links) = result?;
         (outcome, texts, Some(links))
     };
+    let started = std::time::Instant::now();
     let (quote_outcome, quotes) = locate_quotes(config, &sources).await?;
+    tracing::info!("stage locate: {:.2} s", started.elapsed().as_secs_f64());
     crate::report::publish::publish_run(config, links, quotes)?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,

@@ -68,7 +68,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => {
             let config = Config::from_args(Mode::Check, &args)?;
             crate::progress::enable(config.progress);
-            let (outcome, _, links) = check_links(&config, None).await?;
+            let (outcome, _, links) = check_links(&config, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
@@ -110,6 +110,18 @@ async fn run(config: &Config) -> Result<Outcome> {
     let (link_outcome, sources, links) = if config.offline {
         (Outcome::default(), archived_texts(config)?, None)
     } else {
+        // Opened before this run's WARC file exists: opening repairs what a crashed run left,
+        // and must not touch the file this run is writing.
+        let resumed_archive = if config.resume {
+            Some(
+                ArchiveStore::open(&config.archive).map_err(|source| Error::Read {
+                    path: config.archive.clone(),
+                    source,
+                })?,
+            )
+        } else {
+            None
+        };
         let session =
             ArchiveSession::open(&config.archive, &config.user_agent).map_err(|source| {
                 Error::Write {
@@ -119,8 +131,11 @@ async fn run(config: &Config) -> Result<Outcome> {
             })?;
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
-        let result = check_links(config, Some(handle)).await;
-        tracing::info!("stage check+extract+archive: {:.2} s", started.elapsed().as_secs_f64());
+        let result = check_links(config, Some(handle), resumed_archive).await;
+        tracing::info!(
+            "stage check+extract+archive: {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
         let finished = writer.join().map_err(|_| Error::Write {
             path: config.archive.clone(),
             source: std::io::Error::other("the archive writer panicked"),
@@ -449,6 +464,8 @@ enum Job {
     Fetch(Source, url::Url),
     Ready(LinkRecord),
     Duplicate(Source, usize),
+    /// A row an interrupted run already wrote (`--resume`).
+    Resumed(Source, url::Url, Box<LinkRecord>),
 }
 
 enum Done {
@@ -809,8 +826,14 @@ fn capture_of(
 async fn check_links(
     config: &Config,
     archive: Option<ArchiveHandle>,
+    resumed_archive: Option<ArchiveStore>,
 ) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     let mut reader = SourceReader::open(&config.sources)?;
+    let mut resumed = if config.resume {
+        resumable_rows(&config.links)
+    } else {
+        HashMap::new()
+    };
     // --cache: `check` reuses fresh ok/redirected rows; `run` must fetch every page for the
     // archive, so it only refreshes the file (check/cache.rs).
     let mut cache = match &config.cache {
@@ -875,9 +898,15 @@ async fn check_links(
                             Some(&first) => Job::Duplicate(source, first),
                             None => {
                                 seen.insert(duplicate_key(&url), source.index);
-                                match reusable.and_then(|c| c.reuse(&source, &url)) {
-                                    Some(record) => Job::Ready(record),
-                                    None => Job::Fetch(source, url),
+                                let earlier = resumed
+                                    .remove(&source.index)
+                                    .filter(|r| r.url == source.url && r.id == source.id);
+                                match (earlier, reusable.and_then(|c| c.reuse(&source, &url))) {
+                                    (Some(record), _) => {
+                                        Job::Resumed(source, url, Box::new(record))
+                                    }
+                                    (None, Some(record)) => Job::Ready(record),
+                                    (None, None) => Job::Fetch(source, url),
                                 }
                             }
                         },
@@ -888,6 +917,7 @@ async fn check_links(
         }
     });
     let context = &context;
+    let resumed_archive = &resumed_archive;
     let mut results = stream::iter(jobs)
         .map(|job| async move {
             match job {
@@ -896,6 +926,28 @@ async fn check_links(
                     source_text: None,
                 })),
                 Job::Duplicate(source, first) => Done::Duplicate(source, first),
+                Job::Resumed(source, url, record) => {
+                    let mut record = *record;
+                    record.index = source.index;
+                    record.line = source.line;
+                    let source_text = resumed_archive.as_ref().map(|store| {
+                        let entry = store.latest(&source.url);
+                        SourceText {
+                            index: source.index,
+                            key: duplicate_key(&url),
+                            url: source.url.clone(),
+                            text: entry.and_then(|e| stored_text(store, e)),
+                            via: entry
+                                .filter(|e| e.source == "wayback")
+                                .map(|e| e.final_url.replacen("id_/", "/", 1)),
+                            text_path: entry.and_then(|e| e.text_path.clone()),
+                        }
+                    });
+                    Done::Row(Box::new(Checked {
+                        record,
+                        source_text,
+                    }))
+                }
                 Job::Fetch(source, url) => {
                     Done::Row(Box::new(context.check_one(source, url).await))
                 }
@@ -971,6 +1023,38 @@ async fn check_links(
     let findings = counts.keys().any(|s| config.fail_on.fails(s.as_str()));
     texts.sort_by_key(|t: &SourceText| t.index);
     Ok((Outcome { findings }, texts, records))
+}
+
+/// The rows an interrupted run wrote to links.csv, by position: only complete rows of
+/// fetched links (a duplicate or invalid row is cheap to redo), and not the last line when the
+/// file does not end in a newline (the run died while writing it).
+fn resumable_rows(links: &Path) -> HashMap<usize, LinkRecord> {
+    if links.as_os_str() == "-" {
+        return HashMap::new();
+    }
+    let Ok(bytes) = std::fs::read(links) else {
+        return HashMap::new();
+    };
+    let mut rows = match crate::report::rerender::read_links(links) {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!("--resume: {e}; starting afresh");
+            return HashMap::new();
+        }
+    };
+    if !bytes.ends_with(b"\n") {
+        rows.pop();
+    }
+    let kept: HashMap<usize, LinkRecord> = rows
+        .into_iter()
+        .filter(|r| {
+            r.status
+                .is_some_and(|s| !matches!(s, LinkStatus::Duplicate | LinkStatus::Invalid))
+        })
+        .map(|r| (r.index, r))
+        .collect();
+    eprintln!("--resume: {} rows of {} kept", kept.len(), links.display());
+    kept
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {

@@ -1483,3 +1483,121 @@ fn run_writes_report_html_and_report_renders_it_again_offline() {
 
     keep_report_html(&dir.path().join("out/report.html"));
 }
+
+#[test]
+fn resume_keeps_the_rows_an_interrupted_run_wrote() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    let run = |extra: &[&str]| {
+        citecheck(dir.path())
+            .args(["run", "--host-interval", "0", "--no-probe"])
+            .args(extra)
+            .args(site.remap_args())
+            .output()
+            .unwrap()
+    };
+    run(&[]);
+    let full = std::fs::read_to_string(dir.path().join("links.csv")).unwrap();
+    let report = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
+    // As if the run had died while writing row 5: a header, four rows, half a line.
+    let lines: Vec<&str> = full.lines().collect();
+    let cut = format!("{}\n{}", lines[..5].join("\n"), &lines[5][..20]);
+    std::fs::write(dir.path().join("links.csv"), cut).unwrap();
+    let first = read_csv(&dir.path().join("sources.csv"));
+    let path_of = |i: usize| first[i]["url"].trim_start_matches(SITE).to_string();
+    let before: Vec<usize> = (0..6).map(|i| site.hits(&path_of(i))).collect();
+
+    let output = run(&["--resume"]);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--resume: 4 rows"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for i in 0..4 {
+        assert_eq!(
+            site.hits(&path_of(i)),
+            before[i],
+            "row {i} was fetched again"
+        );
+    }
+    assert_eq!(
+        site.hits(&path_of(4)),
+        before[4] + 1,
+        "the torn row is fetched again"
+    );
+    // The same rows (the kept ones to the letter, their check time included), and the same
+    // quote verdicts: the kept rows' texts came from the archive.
+    std::fs::write(dir.path().join("links-full.csv"), &full).unwrap();
+    let before_rows = read_csv(&dir.path().join("links-full.csv"));
+    let after_rows = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(after_rows.len(), before_rows.len());
+    for (i, (a, b)) in after_rows.iter().zip(&before_rows).enumerate() {
+        for column in ["id", "url", "status", "http_status", "final_url", "title"] {
+            assert_eq!(a[column], b[column], "row {i} {column}");
+        }
+        if i < 4 {
+            assert_eq!(a["fetched_at"], b["fetched_at"], "row {i} was kept");
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("report.csv")).unwrap(),
+        report
+    );
+}
+
+#[test]
+fn shards_split_the_sources_by_host_and_cover_them_all() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = [
+        "www.overheidvannu.nl",
+        "gemeente.example",
+        "provincie.example",
+        "waterschap.example",
+        "rijk.example",
+    ];
+    let mut sources = String::from("id,url\n");
+    for (i, host) in hosts.iter().cycle().take(20).enumerate() {
+        sources.push_str(&format!("R{i},https://{host}/ok?n={i}\n"));
+    }
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let remap_all = format!(r"^https://[a-z.]+/ {}/", site.base());
+    let mut seen = Vec::new();
+    for k in 1..=2 {
+        let links = format!("links-{k}.csv");
+        let output = citecheck(dir.path())
+            .args([
+                "check",
+                "--no-rescue",
+                "--no-probe",
+                "--shard",
+                &format!("{k}/2"),
+                "--links",
+                &links,
+                "--remap",
+                &remap_all,
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.code().is_some());
+        let rows = read_csv(&dir.path().join(&links));
+        // One host's rows all land in one shard.
+        for row in &rows {
+            let host = row["url"].split('/').nth(2).unwrap().to_string();
+            assert!(
+                !seen
+                    .iter()
+                    .any(|(h, shard): &(String, usize)| *h == host && *shard != k),
+                "{host} in two shards"
+            );
+            seen.push((host, k));
+        }
+    }
+    assert_eq!(seen.len(), 20);
+    let output = citecheck(dir.path())
+        .args(["check", "--shard", "3/2"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -1514,12 +1514,8 @@ fn resume_keeps_the_rows_an_interrupted_run_wrote() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for i in 0..4 {
-        assert_eq!(
-            site.hits(&path_of(i)),
-            before[i],
-            "row {i} was fetched again"
-        );
+    for (i, hits) in before.iter().enumerate().take(4) {
+        assert_eq!(site.hits(&path_of(i)), *hits, "row {i} was fetched again");
     }
     assert_eq!(
         site.hits(&path_of(4)),

@@ -83,7 +83,10 @@ fn main() -> std::io::Result<()> {
             for part in pages.chunks(pages.len().div_ceil(threads)) {
                 scope.spawn(move || {
                     for (html, url) in part {
-                        std::hint::black_box(citecheck::extract::extract_article(html, url.as_deref()));
+                        std::hint::black_box(citecheck::extract::extract_article(
+                            html,
+                            url.as_deref(),
+                        ));
                     }
                 });
             }

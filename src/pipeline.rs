@@ -974,7 +974,21 @@ async fn check_links(
             }
             writer.push(record).map_err(|e| csv_error(&config.links, e))
         };
-    while let Some(done) = results.next().await {
+    // Ctrl-C: stop taking rows, keep what is done. links.csv keeps the rows finished so far
+    // (in order), the archive writer commits what it has and closes its WARC file, and the
+    // run ends with exit code 2; `--resume` continues from there.
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let done = tokio::select! {
+            done = results.next() => done,
+            _ = &mut ctrl_c => {
+                interrupted = true;
+                None
+            }
+        };
+        let Some(done) = done else { break };
         match done {
             Done::Duplicate(source, first) => match originals.get(&first) {
                 Some(original) => emit(&mut writer, check::duplicate_record(&source, original))?,
@@ -996,9 +1010,18 @@ async fn check_links(
             }
         }
     }
+    if interrupted {
+        writer.drop_held();
+    }
     writer.finish().map_err(|e| csv_error(&config.links, e))?;
     bar.finish_and_clear();
     drop(results);
+    if interrupted {
+        return Err(Error::Interrupted(format!(
+            "{} holds the rows checked so far; `--resume` continues from there",
+            config.links.display()
+        )));
+    }
     records.sort_by_key(|r| r.index);
     if let (Some(cache), Some(settings)) = (cache.as_mut(), &config.cache) {
         records.iter().for_each(|r| cache.observe(r));

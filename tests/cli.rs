@@ -1597,3 +1597,74 @@ fn shards_split_the_sources_by_host_and_cover_them_all() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn ctrl_c_keeps_an_in_order_links_csv_and_a_closed_archive() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = String::from("url\n");
+    for i in 0..300 {
+        sources.push_str(&format!("{SITE}/slow/{i}\n"));
+    }
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
+        .current_dir(dir.path())
+        .env("NO_PROXY", "*")
+        .args([
+            "run",
+            "--no-rescue",
+            "--no-probe",
+            "--host-interval",
+            "0",
+            "--concurrency",
+            "4",
+        ])
+        .args(site.remap_args())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let manifest = dir.path().join("archive/manifest.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&manifest).map_or(0, |m| m.lines().count()) < 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SIGINT, as Ctrl-C sends.
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--resume"));
+    // The WARC file was closed (no .open), links.csv is an in-order prefix of the sources.
+    for entry in std::fs::read_dir(dir.path().join("archive")).unwrap() {
+        assert!(!entry.unwrap().path().to_string_lossy().ends_with(".open"));
+    }
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert!(!links.is_empty() && links.len() < 300, "{}", links.len());
+    for (i, row) in links.iter().enumerate() {
+        assert_eq!(row["url"], format!("{SITE}/slow/{i}"));
+    }
+    // And --resume finishes the job without fetching those rows again.
+    let done = links.len();
+    let output = citecheck(dir.path())
+        .args([
+            "run",
+            "--resume",
+            "--no-rescue",
+            "--no-probe",
+            "--host-interval",
+            "0",
+        ])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some());
+    assert_eq!(read_csv(&dir.path().join("links.csv")).len(), 300);
+    assert_eq!(site.hits("/slow/0"), 1);
+    assert!(done > 0);
+}

@@ -1107,7 +1107,7 @@ fn ingest(args: &IngestArgs) -> Result<Outcome> {
         tracing::warn!("{name}: {warning}");
     }
     for skipped in &document.skipped {
-        tracing::info!("{name}: skipped {skipped}");
+        eprintln!("{name}: skipped {skipped}");
     }
     let mut sources = csv::Writer::from_writer(Vec::new());
     let mut quotes = csv::Writer::from_writer(Vec::new());

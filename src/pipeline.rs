@@ -595,6 +595,15 @@ impl CheckContext {
         }
     }
 
+    /// Archives the exchanges of a probe or a web-archive look-up (evidence, not a page).
+    async fn keep_lookup(&self, url: &url::Url, outcome: &FetchOutcome) {
+        if let Some(archive) = &self.archive
+            && let Err(e) = archive.record(capture_of_exchanges(url, outcome)).await
+        {
+            tracing::warn!("archive: {url}: {e}");
+        }
+    }
+
     /// The random-URL probe: does this folder answer every path with this page?
     async fn answers_everything(
         &self,
@@ -610,22 +619,10 @@ impl CheckContext {
         let result = cell
             .get_or_init(|| async {
                 let outcome = self.fetcher.fetch(&probe_url).await;
-                if let Some(archive) = &self.archive {
-                    let capture = Capture {
-                        last: None,
-                        ..capture_of_exchanges(&probe_url, &outcome)
-                    };
-                    let _ = archive.record(capture).await;
-                }
+                self.keep_lookup(&probe_url, &outcome).await;
                 match outcome.last_exchange() {
                     Some(ex) if (200..300).contains(&ex.status) => {
-                        let body = decode_content(
-                            ex.header("content-encoding"),
-                            &ex.wire.body,
-                            MAX_DECODED_BODY,
-                        )
-                        .unwrap_or_default();
-                        let (text, _) = decode_text(&body, ex.header("content-type"));
+                        let (text, _) = decode_text(&decoded_body(ex), ex.header("content-type"));
                         ProbeResult::AnswersEverything {
                             final_url: outcome.final_url.clone(),
                             hops: outcome.hops.len(),
@@ -647,22 +644,10 @@ impl CheckContext {
         let timestamp = wayback::citation_timestamp(url);
         let api = wayback::availability_url(&source.url, timestamp.as_deref());
         let lookup = self.fetcher.fetch(&api).await;
-        if let Some(archive) = &self.archive {
-            let capture = Capture {
-                last: None,
-                ..capture_of_exchanges(&api, &lookup)
-            };
-            let _ = archive.record(capture).await;
-        }
+        self.keep_lookup(&api, &lookup).await;
         let snapshot = match lookup.last_exchange() {
             Some(ex) if ex.status == 200 => {
-                let body = decode_content(
-                    ex.header("content-encoding"),
-                    &ex.wire.body,
-                    MAX_DECODED_BODY,
-                )
-                .unwrap_or_default();
-                match wayback::parse_availability(&body, &source.url) {
+                match wayback::parse_availability(&decoded_body(ex), &source.url) {
                     Ok(Some(snapshot)) => snapshot,
                     Ok(None) => return None,
                     Err(e) => return Some(Rescued::failed(format!("web archive: {e}"))),
@@ -756,13 +741,24 @@ fn append_error(record: &mut LinkRecord, note: &str) {
     }
 }
 
-/// A capture of exchanges that are evidence but no cited page (probes, archive look-ups).
+/// The body of an exchange with its content encoding undone (empty when it cannot be).
+fn decoded_body(exchange: &crate::http::Exchange) -> Vec<u8> {
+    decode_content(
+        exchange.header("content-encoding"),
+        &exchange.wire.body,
+        MAX_DECODED_BODY,
+    )
+    .unwrap_or_default()
+}
+
+/// A capture of exchanges that are evidence but no cited page (probes, archive look-ups):
+/// WARC records only, no manifest line.
 fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
     Capture {
         cited_url: url.to_string(),
         origin: "lookup",
         exchanges: outcome.exchanges.clone(),
-        last: outcome.last,
+        last: None,
         final_url: outcome.final_url.clone(),
         text: None,
         title: None,

@@ -369,15 +369,17 @@ def bench_env() -> dict[str, str]:
 
 
 def timed(command: list[str], stdin: Path | None = None, timeout: float = 600,
-          log_path: Path | None = None) -> Measure:
-    """Runs `command` under `/usr/bin/time -v`; stdout and stderr go to `log_path`."""
+          log_path: Path | None = None, env: dict[str, str] | None = None) -> Measure:
+    """Runs `command` under `/usr/bin/time -v`; stdout and stderr go to `log_path`.
+    `env` adds variables to `bench_env()` (e.g. `CITECHECK_LOG=info`)."""
     time_out = Path(tempfile.mkstemp(prefix="time-", suffix=".txt")[1])
     try:
         with (open(stdin, "rb") if stdin else open(os.devnull, "rb")) as fin, \
              (open(log_path, "wb") if log_path else open(os.devnull, "wb")) as fout:
             start = time.perf_counter()
             proc = subprocess.run([str(GNU_TIME), "-v", "-o", str(time_out), *command],
-                                  stdin=fin, stdout=fout, stderr=fout, env=bench_env(),
+                                  stdin=fin, stdout=fout, stderr=fout,
+                                  env={**bench_env(), **(env or {})},
                                   timeout=timeout)
             wall = time.perf_counter() - start
         report = time_out.read_text()

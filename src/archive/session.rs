@@ -244,7 +244,7 @@ impl ArchiveHandle {
 pub fn spawn_writer(
     session: ArchiveSession,
 ) -> (ArchiveHandle, std::thread::JoinHandle<io::Result<PathBuf>>) {
-    let (tx, mut rx) = mpsc::channel::<Job>(16);
+    let (tx, mut rx) = mpsc::channel::<Job>(MAX_BATCH);
     let thread = std::thread::spawn(move || {
         let mut session = session;
         // Group commit: take whatever captures are waiting (up to a batch), write their

@@ -103,6 +103,10 @@ pub struct RunArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Continue an interrupted run: rows already in --links (and, in `run`, pages already in
+    /// the archive) are kept as they are, not fetched again.
+    #[arg(long)]
+    pub resume: bool,
     /// Do not probe a made-up path in each cited folder to find hosts that answer every
     /// path with 200 (one extra request per host and folder).
     #[arg(long)]

@@ -81,6 +81,8 @@ pub struct Config {
     pub rescue: bool,
     /// Probe each cited folder for a host that answers every path.
     pub probe: bool,
+    /// Keep the rows an interrupted run already wrote.
+    pub resume: bool,
     /// What makes the exit code 1.
     pub fail_on: FailOn,
     /// Sent with every request.
@@ -182,6 +184,7 @@ impl Config {
             offline: args.offline || mode == Mode::Verify,
             rescue: !args.no_rescue,
             probe: !args.no_probe,
+            resume: args.resume,
             fail_on: FailOn::parse(&args.fail_on)?,
             user_agent: args.user_agent.clone().unwrap_or_else(default_user_agent),
             progress: !args.no_progress,

@@ -68,7 +68,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => {
             let config = Config::from_args(Mode::Check, &args)?;
             crate::progress::enable(config.progress);
-            let (outcome, _, links) = check_links(&config, None).await?;
+            let (outcome, _, links) = check_links(&config, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
@@ -110,6 +110,18 @@ async fn run(config: &Config) -> Result<Outcome> {
     let (link_outcome, sources, links) = if config.offline {
         (Outcome::default(), archived_texts(config)?, None)
     } else {
+        // Opened before this run's WARC file exists: opening repairs what a crashed run left,
+        // and must not touch the file this run is writing.
+        let resumed_archive = if config.resume {
+            Some(
+                ArchiveStore::open(&config.archive).map_err(|source| Error::Read {
+                    path: config.archive.clone(),
+                    source,
+                })?,
+            )
+        } else {
+            None
+        };
         let session =
             ArchiveSession::open(&config.archive, &config.user_agent).map_err(|source| {
                 Error::Write {
@@ -119,8 +131,11 @@ async fn run(config: &Config) -> Result<Outcome> {
             })?;
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
-        let result = check_links(config, Some(handle)).await;
-        tracing::info!("stage check+extract+archive: {:.2} s", started.elapsed().as_secs_f64());
+        let result = check_links(config, Some(handle), resumed_archive).await;
+        tracing::info!(
+            "stage check+extract+archive: {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
         let finished = writer.join().map_err(|_| Error::Write {
             path: config.archive.clone(),
             source: std::io::Error::other("the archive writer panicked"),
@@ -449,6 +464,8 @@ enum Job {
     Fetch(Source, url::Url),
     Ready(LinkRecord),
     Duplicate(Source, usize),
+    /// A row an interrupted run already wrote (`--resume`).
+    Resumed(Source, url::Url, Box<LinkRecord>),
 }
 
 enum Done {
@@ -578,6 +595,15 @@ impl CheckContext {
         }
     }
 
+    /// Archives the exchanges of a probe or a web-archive look-up (evidence, not a page).
+    async fn keep_lookup(&self, url: &url::Url, outcome: &FetchOutcome) {
+        if let Some(archive) = &self.archive
+            && let Err(e) = archive.record(capture_of_exchanges(url, outcome)).await
+        {
+            tracing::warn!("archive: {url}: {e}");
+        }
+    }
+
     /// The random-URL probe: does this folder answer every path with this page?
     async fn answers_everything(
         &self,
@@ -593,22 +619,10 @@ impl CheckContext {
         let result = cell
             .get_or_init(|| async {
                 let outcome = self.fetcher.fetch(&probe_url).await;
-                if let Some(archive) = &self.archive {
-                    let capture = Capture {
-                        last: None,
-                        ..capture_of_exchanges(&probe_url, &outcome)
-                    };
-                    let _ = archive.record(capture).await;
-                }
+                self.keep_lookup(&probe_url, &outcome).await;
                 match outcome.last_exchange() {
                     Some(ex) if (200..300).contains(&ex.status) => {
-                        let body = decode_content(
-                            ex.header("content-encoding"),
-                            &ex.wire.body,
-                            MAX_DECODED_BODY,
-                        )
-                        .unwrap_or_default();
-                        let (text, _) = decode_text(&body, ex.header("content-type"));
+                        let (text, _) = decode_text(&decoded_body(ex), ex.header("content-type"));
                         ProbeResult::AnswersEverything {
                             final_url: outcome.final_url.clone(),
                             hops: outcome.hops.len(),
@@ -630,22 +644,10 @@ impl CheckContext {
         let timestamp = wayback::citation_timestamp(url);
         let api = wayback::availability_url(&source.url, timestamp.as_deref());
         let lookup = self.fetcher.fetch(&api).await;
-        if let Some(archive) = &self.archive {
-            let capture = Capture {
-                last: None,
-                ..capture_of_exchanges(&api, &lookup)
-            };
-            let _ = archive.record(capture).await;
-        }
+        self.keep_lookup(&api, &lookup).await;
         let snapshot = match lookup.last_exchange() {
             Some(ex) if ex.status == 200 => {
-                let body = decode_content(
-                    ex.header("content-encoding"),
-                    &ex.wire.body,
-                    MAX_DECODED_BODY,
-                )
-                .unwrap_or_default();
-                match wayback::parse_availability(&body, &source.url) {
+                match wayback::parse_availability(&decoded_body(ex), &source.url) {
                     Ok(Some(snapshot)) => snapshot,
                     Ok(None) => return None,
                     Err(e) => return Some(Rescued::failed(format!("web archive: {e}"))),
@@ -739,13 +741,24 @@ fn append_error(record: &mut LinkRecord, note: &str) {
     }
 }
 
-/// A capture of exchanges that are evidence but no cited page (probes, archive look-ups).
+/// The body of an exchange with its content encoding undone (empty when it cannot be).
+fn decoded_body(exchange: &crate::http::Exchange) -> Vec<u8> {
+    decode_content(
+        exchange.header("content-encoding"),
+        &exchange.wire.body,
+        MAX_DECODED_BODY,
+    )
+    .unwrap_or_default()
+}
+
+/// A capture of exchanges that are evidence but no cited page (probes, archive look-ups):
+/// WARC records only, no manifest line.
 fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
     Capture {
         cited_url: url.to_string(),
         origin: "lookup",
         exchanges: outcome.exchanges.clone(),
-        last: outcome.last,
+        last: None,
         final_url: outcome.final_url.clone(),
         text: None,
         title: None,
@@ -809,8 +822,14 @@ fn capture_of(
 async fn check_links(
     config: &Config,
     archive: Option<ArchiveHandle>,
+    resumed_archive: Option<ArchiveStore>,
 ) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     let mut reader = SourceReader::open(&config.sources)?;
+    let mut resumed = if config.resume {
+        resumable_rows(&config.links)
+    } else {
+        HashMap::new()
+    };
     // --cache: `check` reuses fresh ok/redirected rows; `run` must fetch every page for the
     // archive, so it only refreshes the file (check/cache.rs).
     let mut cache = match &config.cache {
@@ -875,9 +894,15 @@ async fn check_links(
                             Some(&first) => Job::Duplicate(source, first),
                             None => {
                                 seen.insert(duplicate_key(&url), source.index);
-                                match reusable.and_then(|c| c.reuse(&source, &url)) {
-                                    Some(record) => Job::Ready(record),
-                                    None => Job::Fetch(source, url),
+                                let earlier = resumed
+                                    .remove(&source.index)
+                                    .filter(|r| r.url == source.url && r.id == source.id);
+                                match (earlier, reusable.and_then(|c| c.reuse(&source, &url))) {
+                                    (Some(record), _) => {
+                                        Job::Resumed(source, url, Box::new(record))
+                                    }
+                                    (None, Some(record)) => Job::Ready(record),
+                                    (None, None) => Job::Fetch(source, url),
                                 }
                             }
                         },
@@ -888,6 +913,7 @@ async fn check_links(
         }
     });
     let context = &context;
+    let resumed_archive = &resumed_archive;
     let mut results = stream::iter(jobs)
         .map(|job| async move {
             match job {
@@ -896,6 +922,28 @@ async fn check_links(
                     source_text: None,
                 })),
                 Job::Duplicate(source, first) => Done::Duplicate(source, first),
+                Job::Resumed(source, url, record) => {
+                    let mut record = *record;
+                    record.index = source.index;
+                    record.line = source.line;
+                    let source_text = resumed_archive.as_ref().map(|store| {
+                        let entry = store.latest(&source.url);
+                        SourceText {
+                            index: source.index,
+                            key: duplicate_key(&url),
+                            url: source.url.clone(),
+                            text: entry.and_then(|e| stored_text(store, e)),
+                            via: entry
+                                .filter(|e| e.source == "wayback")
+                                .map(|e| e.final_url.replacen("id_/", "/", 1)),
+                            text_path: entry.and_then(|e| e.text_path.clone()),
+                        }
+                    });
+                    Done::Row(Box::new(Checked {
+                        record,
+                        source_text,
+                    }))
+                }
                 Job::Fetch(source, url) => {
                     Done::Row(Box::new(context.check_one(source, url).await))
                 }
@@ -922,7 +970,21 @@ async fn check_links(
             }
             writer.push(record).map_err(|e| csv_error(&config.links, e))
         };
-    while let Some(done) = results.next().await {
+    // Ctrl-C: stop taking rows, keep what is done. links.csv keeps the rows finished so far
+    // (in order), the archive writer commits what it has and closes its WARC file, and the
+    // run ends with exit code 2; `--resume` continues from there.
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let done = tokio::select! {
+            done = results.next() => done,
+            _ = &mut ctrl_c => {
+                interrupted = true;
+                None
+            }
+        };
+        let Some(done) = done else { break };
         match done {
             Done::Duplicate(source, first) => match originals.get(&first) {
                 Some(original) => emit(&mut writer, check::duplicate_record(&source, original))?,
@@ -944,9 +1006,18 @@ async fn check_links(
             }
         }
     }
+    if interrupted {
+        writer.drop_held();
+    }
     writer.finish().map_err(|e| csv_error(&config.links, e))?;
     bar.finish_and_clear();
     drop(results);
+    if interrupted {
+        return Err(Error::Interrupted(format!(
+            "{} holds the rows checked so far; `--resume` continues from there",
+            config.links.display()
+        )));
+    }
     records.sort_by_key(|r| r.index);
     if let (Some(cache), Some(settings)) = (cache.as_mut(), &config.cache) {
         records.iter().for_each(|r| cache.observe(r));
@@ -971,6 +1042,38 @@ async fn check_links(
     let findings = counts.keys().any(|s| config.fail_on.fails(s.as_str()));
     texts.sort_by_key(|t: &SourceText| t.index);
     Ok((Outcome { findings }, texts, records))
+}
+
+/// The rows an interrupted run wrote to links.csv, by position: only complete rows of
+/// fetched links (a duplicate or invalid row is cheap to redo), and not the last line when the
+/// file does not end in a newline (the run died while writing it).
+fn resumable_rows(links: &Path) -> HashMap<usize, LinkRecord> {
+    if links.as_os_str() == "-" {
+        return HashMap::new();
+    }
+    let Ok(bytes) = std::fs::read(links) else {
+        return HashMap::new();
+    };
+    let mut rows = match crate::report::rerender::read_links(links) {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!("--resume: {e}; starting afresh");
+            return HashMap::new();
+        }
+    };
+    if !bytes.ends_with(b"\n") {
+        rows.pop();
+    }
+    let kept: HashMap<usize, LinkRecord> = rows
+        .into_iter()
+        .filter(|r| {
+            r.status
+                .is_some_and(|s| !matches!(s, LinkStatus::Duplicate | LinkStatus::Invalid))
+        })
+        .map(|r| (r.index, r))
+        .collect();
+    eprintln!("--resume: {} rows of {} kept", kept.len(), links.display());
+    kept
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {
@@ -1000,7 +1103,7 @@ fn ingest(args: &IngestArgs) -> Result<Outcome> {
         tracing::warn!("{name}: {warning}");
     }
     for skipped in &document.skipped {
-        tracing::info!("{name}: skipped {skipped}");
+        eprintln!("{name}: skipped {skipped}");
     }
     let mut sources = csv::Writer::from_writer(Vec::new());
     let mut quotes = csv::Writer::from_writer(Vec::new());

@@ -1483,3 +1483,188 @@ fn run_writes_report_html_and_report_renders_it_again_offline() {
 
     keep_report_html(&dir.path().join("out/report.html"));
 }
+
+#[test]
+fn resume_keeps_the_rows_an_interrupted_run_wrote() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    let run = |extra: &[&str]| {
+        citecheck(dir.path())
+            .args(["run", "--host-interval", "0", "--no-probe"])
+            .args(extra)
+            .args(site.remap_args())
+            .output()
+            .unwrap()
+    };
+    run(&[]);
+    let full = std::fs::read_to_string(dir.path().join("links.csv")).unwrap();
+    let report = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
+    // As if the run had died while writing row 5: a header, four rows, half a line.
+    let lines: Vec<&str> = full.lines().collect();
+    let cut = format!("{}\n{}", lines[..5].join("\n"), &lines[5][..20]);
+    std::fs::write(dir.path().join("links.csv"), cut).unwrap();
+    let first = read_csv(&dir.path().join("sources.csv"));
+    let path_of = |i: usize| first[i]["url"].trim_start_matches(SITE).to_string();
+    let before: Vec<usize> = (0..6).map(|i| site.hits(&path_of(i))).collect();
+
+    let output = run(&["--resume"]);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--resume: 4 rows"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for (i, hits) in before.iter().enumerate().take(4) {
+        assert_eq!(site.hits(&path_of(i)), *hits, "row {i} was fetched again");
+    }
+    assert_eq!(
+        site.hits(&path_of(4)),
+        before[4] + 1,
+        "the torn row is fetched again"
+    );
+    // The same rows (the kept ones to the letter, their check time included), and the same
+    // quote verdicts: the kept rows' texts came from the archive.
+    std::fs::write(dir.path().join("links-full.csv"), &full).unwrap();
+    let before_rows = read_csv(&dir.path().join("links-full.csv"));
+    let after_rows = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(after_rows.len(), before_rows.len());
+    for (i, (a, b)) in after_rows.iter().zip(&before_rows).enumerate() {
+        for column in ["id", "url", "status", "http_status", "final_url", "title"] {
+            assert_eq!(a[column], b[column], "row {i} {column}");
+        }
+        if i < 4 {
+            assert_eq!(a["fetched_at"], b["fetched_at"], "row {i} was kept");
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("report.csv")).unwrap(),
+        report
+    );
+}
+
+#[test]
+fn shards_split_the_sources_by_host_and_cover_them_all() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = [
+        "www.overheidvannu.nl",
+        "gemeente.example",
+        "provincie.example",
+        "waterschap.example",
+        "rijk.example",
+    ];
+    let mut sources = String::from("id,url\n");
+    for (i, host) in hosts.iter().cycle().take(20).enumerate() {
+        sources.push_str(&format!("R{i},https://{host}/ok?n={i}\n"));
+    }
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let remap_all = format!(r"^https://[a-z.]+/ {}/", site.base());
+    let mut seen = Vec::new();
+    for k in 1..=2 {
+        let links = format!("links-{k}.csv");
+        let output = citecheck(dir.path())
+            .args([
+                "check",
+                "--no-rescue",
+                "--no-probe",
+                "--shard",
+                &format!("{k}/2"),
+                "--links",
+                &links,
+                "--remap",
+                &remap_all,
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.code().is_some());
+        let rows = read_csv(&dir.path().join(&links));
+        // One host's rows all land in one shard.
+        for row in &rows {
+            let host = row["url"].split('/').nth(2).unwrap().to_string();
+            assert!(
+                !seen
+                    .iter()
+                    .any(|(h, shard): &(String, usize)| *h == host && *shard != k),
+                "{host} in two shards"
+            );
+            seen.push((host, k));
+        }
+    }
+    assert_eq!(seen.len(), 20);
+    let output = citecheck(dir.path())
+        .args(["check", "--shard", "3/2"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn ctrl_c_keeps_an_in_order_links_csv_and_a_closed_archive() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = String::from("url\n");
+    for i in 0..300 {
+        sources.push_str(&format!("{SITE}/slow/{i}\n"));
+    }
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
+        .current_dir(dir.path())
+        .env("NO_PROXY", "*")
+        .args([
+            "run",
+            "--no-rescue",
+            "--no-probe",
+            "--host-interval",
+            "0",
+            "--concurrency",
+            "4",
+        ])
+        .args(site.remap_args())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let manifest = dir.path().join("archive/manifest.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&manifest).map_or(0, |m| m.lines().count()) < 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SIGINT, as Ctrl-C sends.
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--resume"));
+    // The WARC file was closed (no .open), links.csv is an in-order prefix of the sources.
+    for entry in std::fs::read_dir(dir.path().join("archive")).unwrap() {
+        assert!(!entry.unwrap().path().to_string_lossy().ends_with(".open"));
+    }
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert!(!links.is_empty() && links.len() < 300, "{}", links.len());
+    for (i, row) in links.iter().enumerate() {
+        assert_eq!(row["url"], format!("{SITE}/slow/{i}"));
+    }
+    // And --resume finishes the job without fetching those rows again.
+    let done = links.len();
+    let output = citecheck(dir.path())
+        .args([
+            "run",
+            "--resume",
+            "--no-rescue",
+            "--no-probe",
+            "--host-interval",
+            "0",
+        ])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some());
+    assert_eq!(read_csv(&dir.path().join("links.csv")).len(), 300);
+    assert_eq!(site.hits("/slow/0"), 1);
+    assert!(done > 0);
+}

@@ -62,6 +62,12 @@ impl<W: Write> LinkCsvWriter<W> {
         self.waiting.len()
     }
 
+    /// Drops rows held back behind one that never came (an interrupted run), so the file
+    /// stays an in-order prefix of the sources, as `--resume` expects.
+    pub fn drop_held(&mut self) -> usize {
+        std::mem::take(&mut self.waiting).len()
+    }
+
     /// Writes whatever is left (there should be nothing) and flushes.
     pub fn finish(mut self) -> csv::Result<()> {
         for (_, record) in std::mem::take(&mut self.waiting) {

@@ -68,6 +68,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "best_score": f.best_score,
             "best_source": f.best_source,
             "differences": f.differences,
+            "us": times.last().map_or(0, Duration::as_micros),
         });
         writeln!(out, "{line}")?;
     }

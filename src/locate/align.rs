@@ -11,7 +11,9 @@ use super::myers::Pattern;
 use super::normalize::is_quote_mark;
 
 /// Levenshtein distance between two char sequences: Myers' bit-vectors over the chars
-/// renumbered as bytes (plain DP when there are too many distinct characters).
+/// renumbered as bytes (plain DP when both sides have over 255 distinct characters).
+/// Only equality matters, so the pattern's distinct characters get ids 1..=255 and every
+/// character of the other side that is not among them gets id 0.
 pub fn char_distance(a: &[char], b: &[char]) -> usize {
     if a.is_empty() {
         return b.len();
@@ -19,28 +21,19 @@ pub fn char_distance(a: &[char], b: &[char]) -> usize {
     if b.is_empty() {
         return a.len();
     }
-    // ASCII keeps its value; other characters get ids from 128 on.
-    let mut others: Vec<char> = Vec::new();
-    let mut id = |c: char| -> Option<u8> {
-        if c.is_ascii() {
-            return Some(c as u8);
+    for (p, t) in [(a, b), (b, a)] {
+        let mut alphabet: Vec<char> = p.to_vec();
+        alphabet.sort_unstable();
+        alphabet.dedup();
+        if alphabet.len() > 255 {
+            continue;
         }
-        let i = match others.iter().position(|&o| o == c) {
-            Some(i) => i,
-            None => {
-                others.push(c);
-                others.len() - 1
-            }
-        };
-        u8::try_from(128 + i).ok()
-    };
-    let ids = |s: &[char], id: &mut dyn FnMut(char) -> Option<u8>| -> Option<Vec<u8>> {
-        s.iter().map(|&c| id(c)).collect()
-    };
-    match (ids(a, &mut id), ids(b, &mut id)) {
-        (Some(x), Some(y)) => Pattern::new(&x).global_distance(&y),
-        _ => small_distance(a, b),
+        let id = |c: &char| alphabet.binary_search(c).map_or(0, |i| i as u8 + 1);
+        let pat: Vec<u8> = p.iter().map(id).collect();
+        let txt: Vec<u8> = t.iter().map(id).collect();
+        return Pattern::new(&pat).global_distance(&txt);
     }
+    small_distance(a, b)
 }
 
 /// Plain two-row Levenshtein DP, for short sequences (words).
@@ -321,11 +314,15 @@ mod tests {
         assert_eq!(char_distance(&c("kitten"), &c("sitting")), 3);
         assert_eq!(char_distance(&c("één wél"), &c("een wel")), 3);
         assert_eq!(small_distance(&c("één wél"), &c("een wel")), 3);
-        // More distinct non-ASCII characters than byte ids: the plain DP takes over.
-        let many: Vec<char> = (0x4E00u32..0x4F00).filter_map(char::from_u32).collect();
+        // More distinct characters than byte ids on one side, or on both.
+        let many: Vec<char> = (0x4E00u32..0x4F80).filter_map(char::from_u32).collect();
         let mut other = many.clone();
         other[5] = 'x';
         assert_eq!(char_distance(&many, &other), 1);
+        assert_eq!(char_distance(&many, &c("x一丁")), many.len() - 1);
+        assert_eq!(char_distance(&c("丁x"), &many), many.len() - 1);
+        let mixed: Vec<char> = many.iter().rev().step_by(3).copied().collect();
+        assert_eq!(char_distance(&many, &mixed), small_distance(&many, &mixed));
     }
 
     #[test]

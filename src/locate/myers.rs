@@ -12,7 +12,11 @@
 
 /// Bit-parallel state for one pattern, reusable over many texts.
 pub struct Pattern {
-    /// `peq[c * blocks + b]`: bit `i` set when pattern byte `64 b + i` equals `c`.
+    /// Symbol of each byte value: 0 for bytes not in the pattern, else 1 + its rank among
+    /// the pattern's distinct bytes (keeps `peq` small: a run holds many patterns); the
+    /// byte itself when the pattern holds all 256 values.
+    symbol: [u8; 256],
+    /// `peq[s * blocks + b]`: bit `i` set when pattern byte `64 b + i` has symbol `s`.
     peq: Vec<u64>,
     blocks: usize,
     m: usize,
@@ -23,11 +27,36 @@ impl Pattern {
     pub fn new(pattern: &[u8]) -> Pattern {
         let m = pattern.len();
         let blocks = m.div_ceil(64).max(1);
-        let mut peq = vec![0u64; 256 * blocks];
-        for (i, &c) in pattern.iter().enumerate() {
-            peq[c as usize * blocks + i / 64] |= 1u64 << (i % 64);
+        let mut present = [false; 256];
+        for &c in pattern {
+            present[c as usize] = true;
         }
-        Pattern { peq, blocks, m }
+        let distinct = present.iter().filter(|&&p| p).count();
+        let mut symbol = [0u8; 256];
+        let rows = if distinct < 256 {
+            let mut n = 0u8;
+            for (c, _) in present.iter().enumerate().filter(|p| *p.1) {
+                n += 1;
+                symbol[c] = n;
+            }
+            n as usize + 1
+        } else {
+            // Every byte value occurs: no spare symbol for "absent", one row per byte.
+            for (c, sym) in symbol.iter_mut().enumerate() {
+                *sym = c as u8;
+            }
+            256
+        };
+        let mut peq = vec![0u64; rows * blocks];
+        for (i, &c) in pattern.iter().enumerate() {
+            peq[symbol[c as usize] as usize * blocks + i / 64] |= 1u64 << (i % 64);
+        }
+        Pattern {
+            symbol,
+            peq,
+            blocks,
+            m,
+        }
     }
 
     /// Pattern length in bytes.
@@ -49,7 +78,8 @@ impl Pattern {
         let last_high = 1u64 << ((self.m.max(1) - 1) % 64);
         let mut score = self.m as isize;
         for (j, &c) in text.iter().enumerate() {
-            let eqs = &self.peq[c as usize * blocks..(c as usize + 1) * blocks];
+            let c = self.symbol[c as usize] as usize;
+            let eqs = &self.peq[c * blocks..(c + 1) * blocks];
             // Semi-global: row 0 is all zeros (the match may start anywhere), no carry into
             // block 0. Anchored at the text start: row 0 is `j`, a +1 carry.
             let mut hin = first_hin;
@@ -251,6 +281,16 @@ mod tests {
         let p2 = Pattern::new(b"zat op mat");
         let s2 = locate(&p2, &rev(b"zat op mat"), text).unwrap();
         assert_eq!((s2.d, &text[s2.start..s2.end]), (3, &b"zat op de mat"[..]));
+    }
+
+    #[test]
+    fn every_byte_value_in_the_pattern() {
+        let pat: Vec<u8> = (0..=255u8).collect();
+        let p = Pattern::new(&pat);
+        let mut text = pat.clone();
+        text[7] = 3;
+        assert_eq!(p.global_distance(&text), 1);
+        assert_eq!(p.best_ends(&pat), Some((0, 256, 256)));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Golden cases for [`Corpus::locate`] (matching.md §10), on invented Dutch articles.
 
+use super::normalize::{Fold, normalize};
 use super::*;
 use proptest::prelude::*;
 
@@ -360,4 +361,305 @@ proptest! {
             }
         }
     }
+}
+
+/// Character offset of `needle` in `text`.
+fn char_at(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).expect("needle in text")]
+        .chars()
+        .count()
+}
+
+#[test]
+fn dropped_word_next_to_the_edge_keeps_the_edge_word() {
+    let text = "More than 600,000 Israelis live in settlements in east Jerusalem and the West \
+        Bank, alongside more than three million Palestinians.";
+    let c = Corpus::build(&[Some(text)]);
+    let f = c.locate(
+        "More 600,000 Israelis live in settlements in east Jerusalem and the West Bank, \
+         alongside more than three million Palestinians",
+        Some(0),
+    );
+    assert_eq!(f.verdict, Verdict::Approximate, "{f:?}");
+    assert_eq!((f.start, f.end), (0, 130), "{f:?}");
+    assert_eq!(f.differences, "dropped \"than\"");
+    assert_offsets(&c, &f);
+}
+
+#[test]
+fn span_never_starts_mid_word() {
+    let text = "Publishers wanted something else. The platform is native, programmatic offering \
+        to support local newsrooms that sell their own advertising and keep the revenue in \
+        their own communities across the country. Nothing else changed.";
+    let c = Corpus::build(&[Some(text)]);
+    let f = c.locate(
+        "native, to support local newsrooms that sell their own advertising and keep the \
+         revenue in their own communities across the country",
+        Some(0),
+    );
+    assert_eq!(f.verdict, Verdict::Approximate, "{f:?}");
+    assert_eq!(f.start, char_at(text, "native"), "{f:?}");
+    assert!(f.matched_text.starts_with("native, programmatic"), "{f:?}");
+    assert!(f.matched_text.ends_with("across the country"), "{f:?}");
+    assert_eq!(f.differences, "dropped \"programmatic offering\"");
+    assert_offsets(&c, &f);
+}
+
+#[test]
+fn span_never_starts_on_a_space() {
+    let text = "The show was really great. We received the tickets and pistachio nuts at the \
+        entrance and we enjoyed a free drink at the cafe.";
+    let c = Corpus::build(&[Some(text)]);
+    let f = c.locate(
+        "The show great. We received tickets and pistachio nuts at the entrance and we \
+         enjoyed a free drink at the cafe",
+        Some(0),
+    );
+    assert_eq!(f.verdict, Verdict::Approximate, "{f:?}");
+    assert_eq!((f.start, f.end), (0, 125), "{f:?}");
+    assert_eq!(f.differences, "dropped \"was really\"; dropped \"the\"");
+    assert_offsets(&c, &f);
+}
+
+#[test]
+fn added_word_after_ellipsis_with_adjacent_fragments() {
+    let text = "Het college heeft besloten dat de bibliotheek in het centrum komt. De wethouder \
+        is blij met dat besluit en wil snel beginnen met de bouw.";
+    let c = Corpus::build(&[Some(text)]);
+    let f = c.locate(
+        "Het college heeft besloten dat de bibliotheek in het centrum komt. … ook De \
+         wethouder is blij met dat besluit en wil snel beginnen",
+        Some(0),
+    );
+    assert_eq!(f.verdict, Verdict::Approximate, "{f:?}");
+    assert!(f.score > 0.95 && f.score < 0.99, "{f:?}");
+    assert_eq!(f.start, 0);
+    assert_eq!(f.end, char_at(text, " met de bouw"), "{f:?}");
+    assert_eq!(f.differences, "added \"ook\"");
+    assert_offsets(&c, &f);
+}
+
+#[test]
+fn split_quote_whose_second_part_starts_with_the_verb() {
+    let text = "Besides having more oomph, Nissan,’ said the minister. ‘said that the new’ engine.";
+    let c = Corpus::build(&[Some(text)]);
+    let f = c.locate(
+        "Besides having more oomph, Nissan said that the new",
+        Some(0),
+    );
+    assert_eq!(f.verdict, Verdict::Verified, "{f:?}");
+    assert_eq!((f.start, f.end), (0, char_at(text, "’ engine")), "{f:?}");
+    assert_eq!(f.attribution_gaps.len(), 1, "{f:?}");
+    let (gs, ge) = f.attribution_gaps[0];
+    let gap: String = text.chars().skip(gs).take(ge - gs).collect();
+    assert!(gap.contains("said the minister"), "{gap:?}");
+    assert_offsets(&c, &f);
+}
+
+#[test]
+fn short_last_fragment_with_an_edit_right_after_the_previous_one() {
+    let text = "The crowd was huge and it took a while to get through the aisles as well… we got \
+        seats on the balcony in the end.";
+    let c = Corpus::build(&[Some(text)]);
+    let q = "The crowd was huge and it took a while to get through the aisles as well… we yet \
+        seats on the";
+    let f = c.locate(q, Some(0));
+    assert_eq!(f.verdict, Verdict::Approximate, "{f:?}");
+    assert_eq!(f.start, 0);
+    assert_eq!(f.end, char_at(text, " balcony"), "{f:?}");
+    assert_eq!(f.differences, "changed \"yet\"→\"got\"");
+    let m: usize = q
+        .split('…')
+        .map(|p| normalize(p, Fold::Strict).text.chars().count())
+        .sum();
+    assert!((f.score - (1.0 - 2.0 / m as f64)).abs() < 1e-9, "{f:?}");
+    assert_offsets(&c, &f);
+    // A short fragment that is nowhere near is charged in full and named.
+    let q = "The crowd was huge and it took a while to get through the aisles as well… zq xv kw";
+    let f = c.locate(q, Some(0));
+    assert_eq!(f.differences, "missing \"zq xv kw\"", "{f:?}");
+    let m: usize = q
+        .split('…')
+        .map(|p| normalize(p, Fold::Strict).text.chars().count())
+        .sum();
+    assert!((f.score - (1.0 - 8.0 / m as f64)).abs() < 1e-9, "{f:?}");
+    assert_eq!(f.end, char_at(text, "… we got"), "{f:?}");
+}
+
+/// Sentences for the invented corpora of the streaming tests.
+const SENTENCES: &[&str] = &[
+    "De gemeenteraad vergaderde gisteren urenlang over de toekomst van het zwembad.",
+    "‘Wij willen dat het bad open blijft voor alle inwoners,’ zegt wethouder Anne Jansen. ‘Maar het geld is op.’",
+    "Volgens de provincie is er wél ruimte voor een nieuwe regeling met de buurgemeenten.",
+    "Het college heeft besloten dat de bibliotheek in het centrum komt.",
+    "De wethouder is blij met dat besluit en wil snel beginnen met de bouw.",
+    "More than 600,000 Israelis live in settlements in east Jerusalem and the West Bank.",
+    "The show was really great and we enjoyed a free drink at the cafe afterwards.",
+    "„Als je denkt in mogelijkheden en kansen, kun je heel ver komen,” aldus de directeur.",
+    "Bewoners klagen al jaren over het lawaai van de snelweg langs de wijk.",
+    "Het is belangrijk om van elkaar te weten welke belangen je hebt.",
+    "In het voorjaar komt er een nieuw ant-\nwoord van het ministerie over de subsidie.",
+    "The committee said the report would be published before the end of the year.",
+];
+
+/// A source text from sentence indices.
+fn source_text(ids: &[usize]) -> String {
+    ids.iter()
+        .map(|&i| SENTENCES[i % SENTENCES.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A quote of kind `kind` cut from `text` at word `from` (`len` words), perhaps edited.
+fn quote_from(text: &str, kind: u8, from: usize, len: usize, at: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return "niets hier".into();
+    }
+    let from = from % words.len();
+    let to = (from + len).min(words.len());
+    let mut run: Vec<&str> = words[from..to].to_vec();
+    let at = at % run.len().max(1);
+    match kind {
+        // Exact run (typography of the source kept).
+        0 => {}
+        // A word dropped, changed or added.
+        1 if run.len() > 2 => {
+            run.remove(at);
+        }
+        2 => run[at] = "anders",
+        3 => run.insert(at, "echt"),
+        // Ellipsis: a second run a few words later.
+        4 => {
+            let tail: Vec<&str> = words.iter().skip(to + 3).take(len).copied().collect();
+            return format!("{} … {}", run.join(" "), tail.join(" "));
+        }
+        // Not in any source.
+        5 => return "Deze zin staat nergens in de hele verzameling van artikelen".into(),
+        _ => {}
+    }
+    run.join(" ")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// `QuoteSet::scan` over the sources one at a time (any order) and `finish` give
+    /// exactly the Findings of `Corpus::locate`, and pruning the hits changes nothing.
+    #[test]
+    fn quote_set_equals_corpus(
+        sources in proptest::collection::vec(
+            proptest::option::weighted(0.8, proptest::collection::vec(0usize..12, 1..6)), 1..6),
+        quotes in proptest::collection::vec(
+            (0u8..6, 0usize..8, 0usize..80, 3usize..24, 0usize..24), 1..8),
+        claims in proptest::collection::vec(0usize..10, 8),
+        order_seed in 0usize..1000,
+    ) {
+        let mut texts: Vec<Option<String>> = sources.iter().map(|s| s.as_deref().map(source_text)).collect();
+        // A repetitive source: words and trigrams over the per-source caps.
+        texts.push(Some("de raad zegt nee. ".repeat(70)));
+        let n = texts.len();
+        let quotes: Vec<String> = quotes
+            .iter()
+            .map(|&(kind, src, from, len, at)| match &texts[src % n] {
+                Some(t) => quote_from(t, kind, from, len, at),
+                None => quote_from(SENTENCES[src % SENTENCES.len()], kind, from, len, at),
+            })
+            .chain(["de raad zegt nee".to_string(), "…".to_string()])
+            .collect();
+        let refs: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+        let corpus = Corpus::build(&refs);
+        let qrefs: Vec<&str> = quotes.iter().map(String::as_str).collect();
+        let set = QuoteSet::new(&qrefs);
+        let mut hits: Vec<Vec<SourceHit>> = vec![Vec::new(); quotes.len()];
+        let mut order: Vec<usize> = (0..n).collect();
+        order.rotate_left(order_seed % n);
+        if order_seed % 2 == 1 {
+            order.reverse();
+        }
+        for s in order {
+            if let Some(t) = &texts[s] {
+                for (q, h) in set.scan(s, t) {
+                    prop_assert_eq!(h.source, s);
+                    hits[q].push(h);
+                }
+            }
+        }
+        let available = |i: usize| texts.get(i).is_some_and(Option::is_some);
+        for (qi, q) in quotes.iter().enumerate() {
+            // None, or a source index (available or not).
+            let claimed = (claims[qi % claims.len()] < n + 1).then(|| claims[qi % claims.len()] % n);
+            let expect = corpus.locate(q, claimed);
+            let got = set.finish(qi, hits[qi].clone(), claimed, &available);
+            prop_assert_eq!(&got, &expect, "quote {:?}", q);
+            let mut pruned = hits[qi].clone();
+            prune_hits(&mut pruned);
+            prop_assert_eq!(&set.finish(qi, pruned, claimed, &available), &expect);
+        }
+    }
+}
+
+#[test]
+fn quote_set_covers_every_verdict() {
+    let texts = [Some(ARTICLE_A), Some(ARTICLE_B), None, Some(ARTICLE_C)];
+    let corpus = Corpus::build(&texts);
+    let quotes = [
+        // verified, in claimed A
+        "‘Maar je moet flexibel kunnen zijn.’",
+        // misattributed: claimed A, in B and C
+        "Als je denkt in mogelijkheden en kansen, kun je heel ver komen.",
+        // claimed unavailable, found elsewhere
+        "Als je denkt in mogelijkheden en kansen, kun je heel ver komen.",
+        // source_unavailable
+        "Deze zin staat in geen enkel artikel van de hele verzameling.",
+        // ellipsis
+        "Wij zijn zo gewend (…) Maar je moet flexibel kunnen zijn",
+        // split by an attribution
+        "Maar je moet flexibel kunnen zijn. Als overheid alles bepalen, is niet meer van onze tijd.",
+        // approximate
+        "‘Dat is zo’n pertinente misvatting.’",
+        // not found
+        "Deze zin staat in geen enkel artikel van de hele verzameling.",
+    ];
+    let claims = [
+        Some(0),
+        Some(0),
+        Some(2),
+        Some(2),
+        Some(0),
+        Some(0),
+        Some(0),
+        None,
+    ];
+    let set = QuoteSet::new(&quotes);
+    let mut hits: Vec<Vec<SourceHit>> = vec![Vec::new(); quotes.len()];
+    for s in [3, 1, 0] {
+        for (q, h) in set.scan(s, texts[s].unwrap_or_default()) {
+            hits[q].push(h);
+        }
+    }
+    let available = |i: usize| texts.get(i).is_some_and(Option::is_some);
+    let mut verdicts = Vec::new();
+    for (qi, q) in quotes.iter().enumerate() {
+        let f = set.finish(qi, hits[qi].clone(), claims[qi], &available);
+        assert_eq!(f, corpus.locate(q, claims[qi]), "{q}");
+        verdicts.push(f.verdict);
+    }
+    use Verdict::*;
+    assert_eq!(
+        verdicts,
+        [
+            Verified,
+            Misattributed,
+            Verified,
+            SourceUnavailable,
+            Verified,
+            Verified,
+            Approximate,
+            NotFound
+        ]
+    );
+    assert_eq!(
+        set.finish(99, Vec::new(), None, &available).note,
+        "quote index out of range"
+    );
 }

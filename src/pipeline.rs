@@ -30,7 +30,7 @@ use crate::http::{FetchOutcome, Fetcher, build_client};
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::input::{Quote, Source, SourceReader, read_quotes};
 use crate::locate::speaker::{interviewee, speaker_for};
-use crate::locate::{Corpus, Finding, Verdict};
+use crate::locate::{Finding, QuoteSet, SourceHit, Verdict, prune_hits};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
 use crate::report::quotes::QuoteRow;
@@ -68,7 +68,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => {
             let config = Config::from_args(Mode::Check, &args)?;
             crate::progress::enable(config.progress);
-            let (outcome, _, links) = check_links(&config, None, None).await?;
+            let (outcome, _, links) = check_links(&config, None, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
@@ -97,8 +97,8 @@ pub struct SourceText {
     pub url: String,
     /// Its duplicate key (claimed `source` columns are matched on it).
     pub key: String,
-    /// The archived article text, when it could be had.
-    pub text: Option<String>,
+    /// Whether its article text could be had (it was scanned for the quotes as it passed).
+    pub available: bool,
     /// Where the text came from when not the live page (a web-archive snapshot).
     pub via: Option<String>,
     /// The archived text file (relative to the archive folder).
@@ -107,8 +107,16 @@ pub struct SourceText {
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
 async fn run(config: &Config) -> Result<Outcome> {
+    // The quotes are read first: every text is scanned for them as soon as it is had.
+    let stage = QuoteStage::open(config)?;
     let (link_outcome, sources, links) = if config.offline {
-        (Outcome::default(), archived_texts(config)?, None)
+        let started = std::time::Instant::now();
+        let texts = archived_texts(config, stage.as_deref())?;
+        tracing::info!(
+            "stage read+scan archived texts: {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+        (Outcome::default(), texts, None)
     } else {
         // Opened before this run's WARC file exists: opening repairs what a crashed run left,
         // and must not touch the file this run is writing.
@@ -131,7 +139,7 @@ async fn run(config: &Config) -> Result<Outcome> {
             })?;
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
-        let result = check_links(config, Some(handle), resumed_archive).await;
+        let result = check_links(config, Some(handle), resumed_archive, stage.clone()).await;
         tracing::info!(
             "stage check+extract+archive: {:.2} s",
             started.elapsed().as_secs_f64()
@@ -148,17 +156,24 @@ async fn run(config: &Config) -> Result<Outcome> {
         let (outcome, texts, links) = result?;
         (outcome, texts, Some(links))
     };
-    let started = std::time::Instant::now();
-    let (quote_outcome, quotes) = locate_quotes(config, &sources).await?;
-    tracing::info!("stage locate: {:.2} s", started.elapsed().as_secs_f64());
+    let (quote_outcome, quotes) = match stage {
+        Some(stage) => {
+            let started = std::time::Instant::now();
+            let located = locate_quotes(config, stage, &sources).await?;
+            tracing::info!("stage locate: {:.2} s", started.elapsed().as_secs_f64());
+            located
+        }
+        None => (Outcome::default(), None),
+    };
     crate::report::publish::publish_run(config, links, quotes)?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
     })
 }
 
-/// The latest archived text of every cited URL (for `verify` and `--offline`).
-fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
+/// The latest archived text of every cited URL (for `verify` and `--offline`), each scanned
+/// for the quotes as it is read and then dropped: memory does not grow with the texts.
+fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<SourceText>> {
     if !config
         .archive
         .join(crate::archive::store::MANIFEST_FILE)
@@ -190,6 +205,9 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
         }
         let entry = store.latest(&source.url);
         let text = entry.and_then(|e| stored_text(&store, e));
+        if let (Some(stage), Some(text)) = (quotes, &text) {
+            stage.scan(source.index, text);
+        }
         if entry.is_none() {
             tracing::warn!(
                 "{}:{}: {} is not in the archive",
@@ -205,7 +223,7 @@ fn archived_texts(config: &Config) -> Result<Vec<SourceText>> {
             index: source.index,
             url: source.url,
             key,
-            text,
+            available: text.is_some(),
             via,
             text_path: entry.and_then(|e| e.text_path.clone()),
         });
@@ -283,63 +301,104 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The quote stage: every row of the quotes file located in the texts, written to
-/// report.csv in input order. Returns the rows too (`None` when there is no quotes file).
-async fn locate_quotes(
-    config: &Config,
-    sources: &[SourceText],
-) -> Result<(Outcome, Option<Vec<QuoteRow>>)> {
-    if config.mode == Mode::Run && !config.quotes.exists() {
-        tracing::warn!(
-            "{}: not found; no quotes to locate, report.csv not written",
-            config.quotes.display()
-        );
-        return Ok((Outcome::default(), None));
+/// The quote stage while the sources stream past: the quotes, indexed once, and the best
+/// hits per quote so far. Each source's text is scanned as soon as it is had (extracted,
+/// rescued, or read from the archive) and then dropped, so memory grows with the quotes and
+/// their hits, not with the number of pages (matching.md; bench/pipeline-profile.md).
+pub struct QuoteStage {
+    quotes: Vec<Quote>,
+    set: QuoteSet,
+    hits: std::sync::Mutex<Vec<Vec<SourceHit>>>,
+}
+
+impl QuoteStage {
+    /// Reads the quotes file. In `run`, a missing file means there is no quote to locate.
+    fn open(config: &Config) -> Result<Option<std::sync::Arc<QuoteStage>>> {
+        if config.mode == Mode::Check {
+            return Ok(None);
+        }
+        if config.mode == Mode::Run && !config.quotes.exists() {
+            tracing::warn!(
+                "{}: not found; no quotes to locate, report.csv not written",
+                config.quotes.display()
+            );
+            return Ok(None);
+        }
+        let (quotes, problems) = read_quotes(&config.quotes)?;
+        for problem in &problems {
+            tracing::warn!("{problem}");
+        }
+        let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
+        let set = QuoteSet::new(&texts);
+        let hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
+        Ok(Some(std::sync::Arc::new(QuoteStage { quotes, set, hits })))
     }
-    let (quotes, problems) = read_quotes(&config.quotes)?;
-    for problem in &problems {
-        tracing::warn!("{problem}");
-    }
-    let bar = crate::progress::stage_bar("locate", Some(quotes.len() as u64));
-    let sources = sources.to_vec();
-    let rows = tokio::task::spawn_blocking(move || {
-        let mut texts: Vec<Option<&str>> = sources.iter().map(|s| s.text.as_deref()).collect();
-        let mut by_key: HashMap<&str, usize> = sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.key.as_str(), i))
-            .collect();
-        // A claimed source that is not among the cited URLs was never fetched: it counts as a
-        // source that could not be had.
-        let mut extra: Vec<String> = Vec::new();
-        for quote in &quotes {
-            if let Some(claimed) = quote.source.as_deref().and_then(|s| parse_cited(s).ok()) {
-                let key = duplicate_key(&claimed);
-                if !by_key.contains_key(key.as_str()) && !extra.contains(&key) {
-                    extra.push(key);
-                }
+
+    /// Scans one source's text (`source` = its row in the sources file) and keeps the hits
+    /// that can still matter.
+    pub fn scan(&self, source: usize, text: &str) {
+        let found = self.set.scan(source, text);
+        if found.is_empty() {
+            return;
+        }
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        for (quote, hit) in found {
+            if let Some(list) = hits.get_mut(quote) {
+                list.push(hit);
+                prune_hits(list);
             }
         }
-        texts.extend(extra.iter().map(|_| None));
-        for (i, key) in extra.iter().enumerate() {
-            by_key.insert(key.as_str(), sources.len() + i);
+    }
+}
+
+/// The quote stage's end: every quote's hits turned into its verdict, written to report.csv
+/// in input order.
+async fn locate_quotes(
+    config: &Config,
+    stage: std::sync::Arc<QuoteStage>,
+    sources: &[SourceText],
+) -> Result<(Outcome, Option<Vec<QuoteRow>>)> {
+    let bar = crate::progress::stage_bar("locate", Some(stage.quotes.len() as u64));
+    let sources = sources.to_vec();
+    let archive = config.archive.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let by_index: HashMap<usize, &SourceText> = sources.iter().map(|s| (s.index, s)).collect();
+        let mut by_key: HashMap<String, usize> =
+            sources.iter().map(|s| (s.key.clone(), s.index)).collect();
+        // A claimed source that is not among the cited URLs was never fetched: it counts as a
+        // source that could not be had (ids past every row of the sources file).
+        let mut next_extra = usize::MAX / 2;
+        for quote in &stage.quotes {
+            if let Some(claimed) = quote.source.as_deref().and_then(|s| parse_cited(s).ok()) {
+                by_key.entry(duplicate_key(&claimed)).or_insert_with(|| {
+                    next_extra += 1;
+                    next_extra
+                });
+            }
         }
-        let corpus = Corpus::build(&texts);
-        quotes
+        let available = |i: usize| by_index.get(&i).is_some_and(|s| s.available);
+        let mut hits = std::mem::take(&mut *stage.hits.lock().unwrap_or_else(|e| e.into_inner()));
+        stage
+            .quotes
             .iter()
-            .map(|quote| {
+            .enumerate()
+            .map(|(q, quote)| {
                 let claimed = quote
                     .source
                     .as_deref()
                     .and_then(|s| parse_cited(s).ok())
-                    .and_then(|u| by_key.get(duplicate_key(&u).as_str()).copied());
-                let finding = corpus.locate(&quote.text, claimed);
+                    .and_then(|u| by_key.get(&duplicate_key(&u)).copied());
+                let found = hits.get_mut(q).map(std::mem::take).unwrap_or_default();
+                let finding = stage.set.finish(q, found, claimed, &available);
                 bar.inc(1);
-                quote_row(
-                    quote,
-                    &finding,
-                    &sources,
-                    corpus.text(finding.source.unwrap_or(usize::MAX)),
-                )
+                // The winner's text, read back from the archive, for the speaker.
+                let text = finding
+                    .source
+                    .and_then(|i| by_index.get(&i))
+                    .and_then(|s| s.text_path.as_deref())
+                    .and_then(|p| crate::report::rerender::archive_file(&archive, p))
+                    .and_then(|p| std::fs::read_to_string(p).ok());
+                quote_row(quote, &finding, &by_index, text.as_deref())
             })
             .collect::<Vec<QuoteRow>>()
     })
@@ -384,11 +443,11 @@ async fn locate_quotes(
 fn quote_row(
     quote: &Quote,
     finding: &Finding,
-    sources: &[SourceText],
+    sources: &HashMap<usize, &SourceText>,
     text: Option<&str>,
 ) -> QuoteRow {
-    let source = finding.source.and_then(|i| sources.get(i));
-    let name = |i: &usize| sources.get(*i).map(|s| s.url.clone());
+    let source = finding.source.and_then(|i| sources.get(&i)).copied();
+    let name = |i: &usize| sources.get(i).map(|s| s.url.clone());
     let found = matches!(
         finding.verdict,
         Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
@@ -482,6 +541,8 @@ struct CheckContext {
     probe: bool,
     probes: ProbeCache,
     accept: Option<AcceptStatus>,
+    /// In `run`: the quotes each page's text is scanned for.
+    quotes: Option<std::sync::Arc<QuoteStage>>,
 }
 
 /// A dead link's copy from the web archive.
@@ -554,11 +615,15 @@ impl CheckContext {
                 }
             }
         }
+        let available = text.is_some();
+        if let (Some(stage), Some(text)) = (&self.quotes, text) {
+            scan_off_thread(stage.clone(), source.index, text).await;
+        }
         let source_text = self.archive.as_ref().map(|_| SourceText {
             index: source.index,
             key: duplicate_key(&url),
             url: source.url.clone(),
-            text,
+            available,
             via,
             text_path,
         });
@@ -767,6 +832,11 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
     }
 }
 
+/// Scans a text for the quotes on a blocking thread (CPU work), then drops the text.
+async fn scan_off_thread(stage: std::sync::Arc<QuoteStage>, source: usize, text: String) {
+    let _ = tokio::task::spawn_blocking(move || stage.scan(source, &text)).await;
+}
+
 /// Extracts the article text off the async threads (the DOM is `!Send` and CPU-bound).
 async fn extract_page(page: Page, url: String) -> Option<crate::extract::Article> {
     tokio::task::spawn_blocking(move || {
@@ -823,6 +893,7 @@ async fn check_links(
     config: &Config,
     archive: Option<ArchiveHandle>,
     resumed_archive: Option<ArchiveStore>,
+    quotes: Option<std::sync::Arc<QuoteStage>>,
 ) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     let mut reader = SourceReader::open(&config.sources)?;
     let mut resumed = if config.resume {
@@ -858,6 +929,7 @@ async fn check_links(
         probe: config.probe,
         probes: ProbeCache::default(),
         accept: config.accept.clone(),
+        quotes: quotes.clone(),
     };
     let out = open_output(&config.links)?;
     let mut writer = LinkCsvWriter::new(out).map_err(|e| csv_error(&config.links, e))?;
@@ -914,6 +986,7 @@ async fn check_links(
     });
     let context = &context;
     let resumed_archive = &resumed_archive;
+    let quotes = &quotes;
     let mut results = stream::iter(jobs)
         .map(|job| async move {
             match job {
@@ -928,11 +1001,15 @@ async fn check_links(
                     record.line = source.line;
                     let source_text = resumed_archive.as_ref().map(|store| {
                         let entry = store.latest(&source.url);
+                        let text = entry.and_then(|e| stored_text(store, e));
+                        if let (Some(stage), Some(text)) = (&quotes, &text) {
+                            stage.scan(source.index, text);
+                        }
                         SourceText {
                             index: source.index,
                             key: duplicate_key(&url),
                             url: source.url.clone(),
-                            text: entry.and_then(|e| stored_text(store, e)),
+                            available: text.is_some(),
                             via: entry
                                 .filter(|e| e.source == "wayback")
                                 .map(|e| e.final_url.replacen("id_/", "/", 1)),

@@ -107,6 +107,14 @@ pub struct SourceText {
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
 async fn run(config: &Config) -> Result<Outcome> {
+    // Input files that cannot be used at all are said before the archive is opened or a
+    // single request is made (hardening: fail fast on a bad file in CI).
+    if !config.offline {
+        SourceReader::open(&config.sources)?;
+        if config.quotes.exists() {
+            crate::input::quotes::check_header(&config.quotes)?;
+        }
+    }
     let (link_outcome, sources, links) = if config.offline {
         (Outcome::default(), archived_texts(config)?, None)
     } else {
@@ -120,7 +128,10 @@ async fn run(config: &Config) -> Result<Outcome> {
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
         let result = check_links(config, Some(handle)).await;
-        tracing::info!("stage check+extract+archive: {:.2} s", started.elapsed().as_secs_f64());
+        tracing::info!(
+            "stage check+extract+archive: {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
         let finished = writer.join().map_err(|_| Error::Write {
             path: config.archive.clone(),
             source: std::io::Error::other("the archive writer panicked"),

@@ -1,6 +1,10 @@
 //! End-to-end tests: the real binary against the fixture site on 127.0.0.1 (no other
 //! network). One integration binary, one link step.
 
+// Test code: an unwrap that fails is a failed test (clippy.toml allows it in #[test] fns;
+// this covers the helpers too).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::HashMap;
@@ -1971,9 +1975,9 @@ P8,http://[::ffff:10.0.0.1]/\n"
     assert_eq!(by_id["L"]["status"], "unreachable");
     assert_eq!(by_id["L"]["reason"], "forbidden_address");
     assert!(
-        by_id["L"]["error"].contains(&format!(
+        by_id["L"]["error"].contains(
             "refused to contact 127.0.0.1: private or loopback address (--exclude-private)"
-        )),
+        ),
         "{:?}",
         by_id["L"]
     );
@@ -2102,11 +2106,11 @@ fn hostile_urls_cannot_write_outside_the_archive() {
 // only when the file as a whole is unusable; never a panic.
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 
-/// `citecheck check` over a sources file given as bytes; returns (exit code, stderr, rows).
-fn check_sources_bytes(
-    site: &FixtureSite,
-    bytes: &[u8],
-) -> (Option<i32>, String, Option<Vec<HashMap<String, String>>>) {
+/// What `check_sources_bytes` saw: exit code, stderr, and the links.csv rows if written.
+type CheckedBytes = (Option<i32>, String, Option<Vec<HashMap<String, String>>>);
+
+/// `citecheck check` over a sources file given as bytes.
+fn check_sources_bytes(site: &FixtureSite, bytes: &[u8]) -> CheckedBytes {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sources.csv"), bytes).unwrap();
     let output = citecheck(dir.path())
@@ -2186,8 +2190,9 @@ fn bad_sources_files_as_a_whole_exit_2_with_a_reason() {
 fn bad_sources_rows_are_located_and_the_rest_is_checked() {
     let site = FixtureSite::start();
     let big = "x".repeat(1024 * 1024 + 10);
-    let cases: Vec<(&str, Vec<u8>, Vec<&str>, Option<&str>)> = vec![
-        // (what, bytes, statuses of the rows kept, a located message)
+    // (what, bytes, statuses of the rows kept, a located message)
+    type Case<'a> = (&'a str, Vec<u8>, Vec<&'a str>, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         ("header only", b"id,url\n".to_vec(), vec![], None),
         (
             "BOM and CRLF",
@@ -2354,7 +2359,7 @@ fn runs_killed_at_random_points_leave_an_archive_the_next_run_repairs() {
             write_slow_sources(dir.path(), 400);
             // Anywhere from before the archive is opened to well into the run, or right
             // after some number of captures were committed.
-            let point = if next_random(&mut state) % 3 == 0 {
+            let point = if next_random(&mut state).is_multiple_of(3) {
                 KillPoint::ManifestLines(1 + (next_random(&mut state) % 30) as usize)
             } else {
                 KillPoint::After(std::time::Duration::from_millis(

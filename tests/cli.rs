@@ -1669,6 +1669,15 @@ fn run_fault(
 /// Asserts the fault row's status, reason and that its error names `needle`.
 fn assert_fault(run: &FaultRun, status: &str, reason: &str, needle: &str) {
     let row = run.fault();
+    // Shown with --nocapture: the table of faults and outcomes.
+    println!(
+        "FAULT | {} | {} | {} | {} | {:.1} s",
+        row["url"],
+        row["status"],
+        row["reason"],
+        row["error"],
+        run.elapsed.as_secs_f64()
+    );
     assert_eq!(row["status"], status, "{row:?}\n{}", run.stderr());
     assert_eq!(row["reason"], reason, "{row:?}");
     assert!(

@@ -1797,6 +1797,32 @@ fn fault_invalid_utf8_never_panics() {
 }
 
 #[test]
+fn fault_deeply_nested_page_is_extracted_in_bounded_time() {
+    let site = FixtureSite::start();
+    let cited = format!("{SITE}/fault/deep-nesting");
+    let run = run_fault(&site, None, &cited, &[]);
+    assert_fault(&run, "ok", "", "");
+    // Before the depth cap (src/extract/prestrip.rs) this page held the run for minutes.
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(30),
+        "{:?}",
+        run.elapsed
+    );
+    let entry = run.captured(&cited).unwrap();
+    let text = std::fs::read_to_string(
+        run.dir
+            .path()
+            .join("archive")
+            .join(entry["text_path"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert!(
+        text.contains("Onder honderdduizend lagen staat nog een zin"),
+        "{text}"
+    );
+}
+
+#[test]
 fn fault_binary_responses_are_archived_but_not_extracted() {
     let site = FixtureSite::start();
     for (path, media) in [

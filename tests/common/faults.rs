@@ -129,6 +129,16 @@ pub async fn fault_route(path: &str, host: &str) -> Option<Response> {
         "invalid-utf8" => {
             ([(header::CONTENT_TYPE, "text/html")], invalid_utf8_page()).into_response()
         }
+        // 100,000 nested elements: the HTML parser's cost grows with the square of the depth.
+        "deep-nesting" => {
+            let n = 100_000;
+            let page = format!(
+                "<!DOCTYPE html><html><head><title>Diep genest</title></head><body>{}<article><p>Onder honderdduizend lagen staat nog een zin over de wijkraad.</p></article>{}</body></html>",
+                "<div>".repeat(n),
+                "</div>".repeat(n)
+            );
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+        }
         "png" => ([(header::CONTENT_TYPE, "image/png")], png_bytes()).into_response(),
         "pdf" => (
             [(header::CONTENT_TYPE, "application/pdf")],

@@ -97,6 +97,12 @@ pub struct RunArgs {
     /// The User-Agent header sent with every request.
     #[arg(long, value_name = "STRING")]
     pub user_agent: Option<String>,
+    /// Refuse private addresses too, for lists anyone can edit (CI on pull requests): RFC 1918,
+    /// loopback, unique local (fc00::/7) and CGNAT (100.64/10), on every redirect hop and
+    /// after name resolution. Loopback stays reachable through an explicit --remap rule.
+    /// Link-local and cloud metadata addresses are refused always.
+    #[arg(long)]
+    pub exclude_private: bool,
     /// Do not ask the web archive for copies of dead links.
     #[arg(long)]
     pub no_rescue: bool,

@@ -77,6 +77,8 @@ pub struct Config {
     pub max_body: usize,
     /// No network at all.
     pub offline: bool,
+    /// Refuse private, loopback, ULA and CGNAT addresses (loopback only via `--remap`).
+    pub exclude_private: bool,
     /// Ask the web archive for copies of dead links.
     pub rescue: bool,
     /// Probe each cited folder for a host that answers every path.
@@ -182,6 +184,7 @@ impl Config {
             host_interval: Duration::from_millis(args.host_interval),
             max_body: args.max_body,
             offline: args.offline || mode == Mode::Verify,
+            exclude_private: args.exclude_private,
             rescue: !args.no_rescue,
             probe: !args.no_probe,
             resume: args.resume,

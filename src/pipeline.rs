@@ -107,6 +107,11 @@ pub struct SourceText {
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
 async fn run(config: &Config) -> Result<Outcome> {
+    // Input files that cannot be used at all are said before the archive is opened or a
+    // single request is made (hardening: fail fast on a bad file in CI).
+    if !config.offline {
+        SourceReader::open(&config.sources)?;
+    }
     // The quotes are read first: every text is scanned for them as soon as it is had.
     let stage = QuoteStage::open(config)?;
     let (link_outcome, sources, links) = if config.offline {

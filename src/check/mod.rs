@@ -347,23 +347,24 @@ pub fn judge(
     };
     let is_html = media.is_empty() || media.contains("html") || media == "application/xml";
     let is_text = media.starts_with("text/") || is_html;
+    // What the bytes are, whatever the header says: a PDF served as text/html must not
+    // reach the HTML extractor.
+    // NUL bytes alone count only when no type was declared (pages with a stray NUL exist).
+    let sniffed = decoded
+        .as_deref()
+        .filter(|_| is_text)
+        .and_then(sniff_binary)
+        .filter(|sniffed| *sniffed != "binary data" || media.is_empty());
     let page = decoded.as_ref().and_then(|bytes| {
-        if !is_text || (media.is_empty() && looks_binary(bytes)) {
+        if !is_text || sniffed.is_some() {
             return None;
         }
         let (text, _) = decode_text(bytes, Some(&content_type));
         let is_html = media != "text/plain";
         Some(Page { text, is_html })
     });
-    if !is_text || (media.is_empty() && page.is_none() && decoded.is_some()) {
-        notes.push(format!(
-            "not HTML ({})",
-            if media.is_empty() {
-                "binary data"
-            } else {
-                &media
-            }
-        ));
+    if !is_text || sniffed.is_some() {
+        notes.push(format!("not HTML ({})", sniffed.unwrap_or(&media)));
     }
     let title = page
         .as_ref()
@@ -445,6 +446,29 @@ pub fn judge(
     (record, page)
 }
 
+/// The media type of a body that is plainly not text, by its first bytes (the signatures
+/// of the WHATWG MIME sniffing standard for the common cases), or `binary data` for NUL
+/// bytes in its head that no UTF-16 BOM explains.
+pub fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"%PDF-", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\x1f\x8b\x08", "application/gzip"),
+    ];
+    if let Some((_, media)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
+        return Some(media);
+    }
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        return Some("image/webp");
+    }
+    (looks_binary(bytes) && encoding_rs::Encoding::for_bom(bytes).is_none())
+        .then_some("binary data")
+}
+
 fn reason_phrase(status: u16) -> &'static str {
     reqwest::StatusCode::from_u16(status)
         .ok()
@@ -495,6 +519,24 @@ mod tests {
             Some("Pagina niet gevonden")
         );
         assert_eq!(first_heading("<p>geen kop</p>"), None);
+    }
+
+    #[test]
+    fn binary_bodies_are_sniffed_whatever_their_header() {
+        assert_eq!(
+            sniff_binary(b"%PDF-1.7\n%\xe2\xe3"),
+            Some("application/pdf")
+        );
+        assert_eq!(
+            sniff_binary(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some("image/png")
+        );
+        assert_eq!(sniff_binary(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_binary(b"<html>\0</html>"), Some("binary data"));
+        // UTF-16 HTML has NUL bytes, but its BOM says what they are.
+        assert_eq!(sniff_binary(b"\xff\xfe<\0h\0t\0m\0l\0>\0"), None);
+        assert_eq!(sniff_binary(b"<!DOCTYPE html><title>x</title>"), None);
+        assert_eq!(sniff_binary(b""), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The one shared `reqwest::Client`: redirects off (we follow them by hand), HTTP/1.1 only
 //! (WARC stores HTTP/1.1 exchanges), no transparent decompression (we keep raw bodies), and a
-//! resolver that refuses names which must never resolve and addresses we must not visit.
+//! resolver that refuses names which must never resolve and addresses we must not visit
+//! ([`AddressPolicy`]: link-local and metadata always; private ranges with `--exclude-private`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -10,14 +11,51 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::error::{Error, Result};
 
+/// Which addresses a request may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AddressPolicy {
+    /// Everything but link-local, metadata and unspecified addresses ([`is_forbidden_ip`]).
+    #[default]
+    Public,
+    /// `--exclude-private`: also no private, loopback, ULA or CGNAT address
+    /// ([`is_private_ip`]).
+    ExcludePrivate,
+    /// `--exclude-private` for a URL an explicit `--remap` rule produced: loopback is allowed
+    /// (tests and local mirrors), the other private ranges are not.
+    ExcludePrivateButLoopback,
+}
+
+impl AddressPolicy {
+    /// Why `ip` must not be contacted under this policy, or `None` when it may be.
+    pub fn refusal(self, ip: IpAddr) -> Option<&'static str> {
+        if is_forbidden_ip(ip) {
+            return Some("link-local or cloud metadata address");
+        }
+        let private = match self {
+            AddressPolicy::Public => false,
+            AddressPolicy::ExcludePrivate => is_private_ip(ip),
+            AddressPolicy::ExcludePrivateButLoopback => is_private_ip(ip) && !is_loopback(ip),
+        };
+        private.then_some("private or loopback address (--exclude-private)")
+    }
+}
+
 /// Builds the client. `connect_timeout` is capped by the per-attempt timeout anyway.
 pub fn build_client(connect_timeout: Duration) -> Result<reqwest::Client> {
+    build_client_with(connect_timeout, AddressPolicy::Public)
+}
+
+/// Builds a client whose resolver applies `policy` to every address a name resolves to.
+pub fn build_client_with(
+    connect_timeout: Duration,
+    policy: AddressPolicy,
+) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .http1_only()
         .connect_timeout(connect_timeout.min(Duration::from_secs(10)))
         .pool_idle_timeout(Duration::from_secs(30))
-        .dns_resolver(Arc::new(GuardedResolver))
+        .dns_resolver(Arc::new(GuardedResolver { policy }))
         .build()
         .map_err(|e| Error::Client(e.to_string()))
 }
@@ -38,26 +76,71 @@ pub fn is_forbidden_ip(ip: IpAddr) -> bool {
     }
 }
 
+/// Whether an address is in a private range `--exclude-private` refuses: RFC 1918
+/// (10/8, 172.16/12, 192.168/16), loopback (127/8, ::1), CGNAT (100.64/10), "this network"
+/// (0/8), unique local (fc00::/7), and the IPv4-mapped forms of these.
+pub fn is_private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private() || v4.is_loopback() || (a == 100 && (b & 0xc0) == 64) || a == 0
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_ip(IpAddr::V4(v4));
+            }
+            v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00
+        }
+    }
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// What the resolver says when it refuses every address of a name; the fetcher looks for it
+/// to tell a refusal from a DNS failure.
+pub const REFUSED_MARKER: &str = "resolves only to refused addresses";
+
 /// The system resolver, minus what must not resolve.
-struct GuardedResolver;
+struct GuardedResolver {
+    policy: AddressPolicy,
+}
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        let policy = self.policy;
         Box::pin(async move {
             // RFC 6761: `.invalid` never resolves; asking a DNS server would only leak it.
             if host == "invalid" || host.ends_with(".invalid") {
                 return Err(format!("dns error: {host} is a reserved .invalid name").into());
             }
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
                 .map_err(|e| format!("dns error: {e}"))?
-                .filter(|a| !is_forbidden_ip(a.ip()))
+                .collect();
+            let mut refusal = None;
+            let addrs: Vec<SocketAddr> = resolved
+                .into_iter()
+                .filter(|a| match policy.refusal(a.ip()) {
+                    Some(why) => {
+                        refusal.get_or_insert(why);
+                        false
+                    }
+                    None => true,
+                })
                 .collect();
             if addrs.is_empty() {
-                return Err(format!(
-                    "dns error: {host} resolves only to link-local or metadata addresses (refused)"
-                )
+                return Err(match refusal {
+                    Some(why) => format!("{host} {REFUSED_MARKER}: {why}"),
+                    None => format!("dns error: {host} has no address"),
+                }
                 .into());
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
@@ -79,5 +162,56 @@ mod tests {
         assert!(!is_forbidden_ip("127.0.0.1".parse().unwrap()));
         assert!(!is_forbidden_ip("10.0.0.1".parse().unwrap()));
         assert!(!is_forbidden_ip("2001:db8::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn private_ranges_are_refused_only_when_excluded() {
+        let private = [
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "127.0.0.1",
+            "127.8.9.10",
+            "100.64.0.1",
+            "100.127.255.254",
+            "0.1.2.3",
+            "::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "::ffff:10.1.1.1",
+            "::ffff:127.0.0.1",
+        ];
+        for ip in private {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(is_private_ip(ip), "{ip}");
+            assert_eq!(AddressPolicy::Public.refusal(ip), None, "{ip}");
+            assert!(AddressPolicy::ExcludePrivate.refusal(ip).is_some(), "{ip}");
+        }
+        let public = [
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "100.63.255.255",
+            "2001:db8::1",
+            "fe00::1",
+        ];
+        for ip in public {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(!is_private_ip(ip), "{ip}");
+            assert_eq!(AddressPolicy::ExcludePrivate.refusal(ip), None, "{ip}");
+        }
+        let lenient = AddressPolicy::ExcludePrivateButLoopback;
+        assert_eq!(lenient.refusal("127.0.0.1".parse().unwrap()), None);
+        assert_eq!(lenient.refusal("::1".parse().unwrap()), None);
+        assert!(lenient.refusal("10.0.0.1".parse().unwrap()).is_some());
+        // Metadata stays refused under every policy.
+        for policy in [
+            AddressPolicy::Public,
+            AddressPolicy::ExcludePrivate,
+            lenient,
+        ] {
+            assert!(policy.refusal("169.254.169.254".parse().unwrap()).is_some());
+        }
     }
 }

@@ -14,7 +14,7 @@ use reqwest::header::{self, HeaderMap};
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::client::is_forbidden_ip;
+use super::client::{AddressPolicy, REFUSED_MARKER, build_client_with};
 use super::gate::{HostGates, HostSignal};
 use crate::archive::warc::Exchange as WireExchange;
 use crate::config::{Config, MAX_REDIRECTS, MAX_RETRY_WAIT, Remap};
@@ -57,7 +57,8 @@ pub enum TransportError {
     Connect(String),
     /// TLS handshake or certificate failure.
     Tls(String),
-    /// We refused to contact the address (link-local, metadata service).
+    /// We refused to contact the address (link-local, metadata service; private ranges with
+    /// `--exclude-private`), before any connection was made.
     Forbidden(String),
     /// Anything else: connection closed mid-body, malformed response.
     Other(String),
@@ -177,6 +178,10 @@ impl FetchOutcome {
 /// Fetches URLs with the run's client, politeness and limits.
 pub struct Fetcher {
     client: reqwest::Client,
+    /// With `--exclude-private`: clients whose resolvers refuse private addresses, one for
+    /// plain requests and one (loopback allowed) for `--remap`ped ones, or why they could
+    /// not be built (then every request fails with that reason rather than go unguarded).
+    guarded: Option<Result<(reqwest::Client, reqwest::Client), String>>,
     gates: HostGates,
     global: Arc<Semaphore>,
     remap: Remap,
@@ -187,10 +192,21 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// A fetcher for a run; `body_limit` is the raw bytes read per response.
+    /// A fetcher for a run; `body_limit` is the raw bytes read per response. `client` serves
+    /// every request unless `config.exclude_private` is set: then the fetcher builds its own
+    /// guarded clients (see [`AddressPolicy`]).
     pub fn new(client: reqwest::Client, config: &Config, body_limit: usize) -> Fetcher {
+        let guarded = config.exclude_private.then(|| {
+            let strict = build_client_with(config.timeout, AddressPolicy::ExcludePrivate);
+            let remapped =
+                build_client_with(config.timeout, AddressPolicy::ExcludePrivateButLoopback);
+            strict
+                .and_then(|s| Ok((s, remapped?)))
+                .map_err(|e| e.to_string())
+        });
         Fetcher {
             client,
+            guarded,
             gates: HostGates::new(config.per_host, config.host_interval),
             global: Arc::new(Semaphore::new(config.concurrency)),
             remap: config.remap.clone(),
@@ -223,6 +239,9 @@ impl Fetcher {
         for hop in 0..=MAX_REDIRECTS {
             outcome.final_url = logical.to_string();
             let wire = self.remap.apply(logical.as_str());
+            // Only a URL an explicit --remap rule produced may reach loopback under
+            // --exclude-private; a redirect hop to loopback may not.
+            let remapped = wire != logical.as_str();
             let wire = match Url::parse(&wire) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => u,
                 _ => {
@@ -232,7 +251,7 @@ impl Fetcher {
                     return outcome;
                 }
             };
-            let status = match self.get_with_retries(&wire, &mut outcome).await {
+            let status = match self.get_with_retries(&wire, remapped, &mut outcome).await {
                 Ok(status) => status,
                 Err(failure) => {
                     outcome.failure = Some(failure);
@@ -285,6 +304,7 @@ impl Fetcher {
     async fn get_with_retries(
         &self,
         wire: &Url,
+        remapped: bool,
         outcome: &mut FetchOutcome,
     ) -> Result<u16, Failure> {
         let host_key = format!(
@@ -299,7 +319,7 @@ impl Fetcher {
                 let _host = gate.enter().await;
                 let _slot = self.global.acquire().await.expect("never closed");
                 outcome.attempts += 1;
-                self.attempt(wire).await
+                self.attempt(wire, remapped).await
             };
             match result {
                 Ok(exchange) => {
@@ -337,28 +357,47 @@ impl Fetcher {
         }
     }
 
-    /// One GET, bounded in time from connect to the last body byte.
-    async fn attempt(&self, wire: &Url) -> Result<Exchange, TransportError> {
-        if let Some(ip) = literal_ip(wire).filter(|ip| is_forbidden_ip(*ip)) {
+    /// One GET, bounded in time from connect to the last body byte. An address the policy
+    /// refuses is refused here when the URL names it, and by the client's resolver when a
+    /// name resolves to it: either way before a connection is made.
+    async fn attempt(&self, wire: &Url, remapped: bool) -> Result<Exchange, TransportError> {
+        let (client, policy) = match &self.guarded {
+            None => (&self.client, AddressPolicy::Public),
+            Some(Ok((strict, _))) if !remapped => (strict, AddressPolicy::ExcludePrivate),
+            Some(Ok((_, lenient))) => (lenient, AddressPolicy::ExcludePrivateButLoopback),
+            Some(Err(e)) => {
+                return Err(TransportError::Other(format!(
+                    "cannot set up the HTTP client: {e}"
+                )));
+            }
+        };
+        if let Some(ip) = literal_ip(wire)
+            && let Some(why) = policy.refusal(ip)
+        {
             return Err(TransportError::Forbidden(format!(
-                "refused to contact {ip}: link-local or cloud metadata address"
+                "refused to contact {ip}: {why}"
             )));
         }
         let started = jiff::Timestamp::now();
-        match tokio::time::timeout(self.timeout, self.send(wire, started)).await {
+        match tokio::time::timeout(self.timeout, self.send(client, wire, started)).await {
             Ok(result) => result,
             Err(_) => Err(TransportError::Timeout(self.timeout)),
         }
     }
 
-    async fn send(&self, wire: &Url, started: jiff::Timestamp) -> Result<Exchange, TransportError> {
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        wire: &Url,
+        started: jiff::Timestamp,
+    ) -> Result<Exchange, TransportError> {
         let headers = [
             (header::USER_AGENT, self.user_agent.as_str()),
             (header::ACCEPT, ACCEPT),
             (header::ACCEPT_LANGUAGE, ACCEPT_LANGUAGE),
             (header::ACCEPT_ENCODING, ACCEPT_ENCODING),
         ];
-        let mut request = self.client.get(wire.clone());
+        let mut request = client.get(wire.clone());
         for (name, value) in &headers {
             request = request.header(name, *value);
         }
@@ -368,7 +407,11 @@ impl Fetcher {
         let response_headers = response.headers().clone();
         let mut body = Vec::new();
         let mut truncated = false;
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| body_error(e, body.len()))?
+        {
             let room = self.body_limit.saturating_sub(body.len());
             if chunk.len() > room {
                 body.extend_from_slice(&chunk[..room]);
@@ -476,6 +519,19 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
+/// A failure while reading the body, after the head came: the server closed the connection
+/// early (a `Content-Length` larger than the body, a chunked body cut off) or broke the
+/// framing. Say how far it got.
+fn body_error(error: reqwest::Error, received: usize) -> TransportError {
+    match classify(error) {
+        TransportError::Other(detail) => TransportError::Other(format!(
+            "connection closed before the body was complete ({received} bytes received; {})",
+            detail.trim_start_matches("transfer failed: ")
+        )),
+        other => other,
+    }
+}
+
 /// Sorts a reqwest error into what the reports can say about it.
 fn classify(error: reqwest::Error) -> TransportError {
     let mut chain = Vec::new();
@@ -489,6 +545,9 @@ fn classify(error: reqwest::Error) -> TransportError {
     }
     let detail = chain.join(": ");
     let lower = detail.to_lowercase();
+    if let Some(refusal) = chain.iter().find(|c| c.contains(REFUSED_MARKER)) {
+        return TransportError::Forbidden(refusal.trim_start_matches("dns error: ").to_string());
+    }
     if lower.contains("dns error") {
         let what = chain
             .iter()
@@ -501,7 +560,33 @@ fn classify(error: reqwest::Error) -> TransportError {
             what.trim_start_matches("dns error: ")
         ));
     }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    // hyper's parse errors: the answer is not a well-formed HTTP/1.1 response. An
+    // HTTP/2-only server answers our HTTP/1.1 request with binary frames.
+    if lower.contains("invalid http version parsed") {
+        return TransportError::Other(
+            "malformed HTTP response: the server did not answer in HTTP/1.1 (an HTTP/2-only \
+             server? citecheck speaks HTTP/1.1 only)"
+                .into(),
+        );
+    }
+    if let Some(parse) = chain
+        .iter()
+        .find(|c| c.ends_with(" parsed") || c.contains("message head is too large"))
+    {
+        return TransportError::Other(format!("malformed HTTP response: {parse}"));
+    }
+    // rustls says "corrupt message", "peer is incompatible", "fatal alert" and the like.
+    const TLS_WORDS: &[&str] = &[
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "unexpected message",
+        "peer is incompatible",
+        "peer misbehaved",
+        "fatal alert",
+    ];
+    if TLS_WORDS.iter().any(|w| lower.contains(w)) {
         return TransportError::Tls(format!("TLS failure: {}", chain.last().unwrap_or(&detail)));
     }
     if lower.contains("connection refused") {

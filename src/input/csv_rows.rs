@@ -8,7 +8,7 @@
 //! bytes and invalid UTF-8 (reported per line).
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -101,6 +101,21 @@ impl<R: BufRead> RowReader<R> {
                 }
             }
         };
+        if header.1.starts_with(b"\xFF\xFE") || header.1.starts_with(b"\xFE\xFF") {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                reason: "the file is UTF-16; save it as UTF-8".into(),
+            });
+        }
+        if header.1.len() > MAX_LINE_BYTES {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "line {}: the header is longer than {MAX_LINE_BYTES} bytes",
+                    header.0
+                ),
+            });
+        }
         let text = std::str::from_utf8(&header.1).map_err(|_| Error::Input {
             path: path.to_path_buf(),
             reason: format!("line {}: the header is not UTF-8", header.0),
@@ -141,17 +156,24 @@ impl<R: BufRead> RowReader<R> {
         if self.eof {
             return Ok(None);
         }
+        // At most MAX_LINE_BYTES + 1 bytes of a line are kept (enough to tell it is too
+        // long); the rest is read and dropped, so a file without newlines cannot fill memory.
         let mut buf = Vec::new();
-        let n = self
-            .input
+        let limit = u64::try_from(MAX_LINE_BYTES + 1).unwrap_or(u64::MAX);
+        let read_error = |source| Error::Read {
+            path: self.path.clone(),
+            source,
+        };
+        let n = (&mut self.input)
+            .take(limit)
             .read_until(b'\n', &mut buf)
-            .map_err(|source| Error::Read {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(read_error)?;
         if n == 0 {
             self.eof = true;
             return Ok(None);
+        }
+        if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE_BYTES {
+            skip_past_newline(&mut self.input).map_err(read_error)?;
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
@@ -180,8 +202,7 @@ impl<R: BufRead> RowReader<R> {
         };
         if first.len() > MAX_LINE_BYTES {
             return Ok(Some(Err(problem(format!(
-                "line is {} bytes long (limit {MAX_LINE_BYTES}); row skipped",
-                first.len()
+                "line is longer than {MAX_LINE_BYTES} bytes; row skipped"
             )))));
         }
         let mut record = first;
@@ -225,6 +246,26 @@ impl<R: BufRead> RowReader<R> {
                 fields,
             }))),
             None => Ok(Some(Err(problem("not valid CSV; row skipped".into())))),
+        }
+    }
+}
+
+/// Reads and drops bytes up to and including the next newline (or the end of the input).
+fn skip_past_newline(input: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(());
+        }
+        match memchr::memchr(b'\n', available) {
+            Some(pos) => {
+                input.consume(pos + 1);
+                return Ok(());
+            }
+            None => {
+                let len = available.len();
+                input.consume(len);
+            }
         }
     }
 }
@@ -338,6 +379,53 @@ mod tests {
         assert!(b.to_string().starts_with("t.csv:3: not valid UTF-8"));
         let c = reader.next_row().unwrap().unwrap().unwrap();
         assert_eq!(c.fields, vec!["https://b/"]);
+    }
+
+    #[test]
+    fn overlong_lines_are_skipped_without_holding_them() {
+        let long = "x".repeat(MAX_LINE_BYTES * 2 + 7);
+        // With and without a newline after the long line, and a short row after it.
+        let text = format!("url\nhttps://a/\n{long}\nhttps://b/\n{long}");
+        let mut reader = RowReader::new(Path::new("t.csv"), text.as_bytes()).unwrap();
+        let mut seen = Vec::new();
+        while let Some(item) = reader.next_row().unwrap() {
+            seen.push(match item {
+                Ok(row) => row.fields.join("|"),
+                Err(p) => p.to_string(),
+            });
+        }
+        assert_eq!(
+            seen,
+            vec![
+                "https://a/".to_string(),
+                format!("t.csv:3: line is longer than {MAX_LINE_BYTES} bytes; row skipped"),
+                "https://b/".to_string(),
+                format!("t.csv:5: line is longer than {MAX_LINE_BYTES} bytes; row skipped"),
+            ]
+        );
+        // Only the head of a long line is kept.
+        let text = format!("url\n{long}");
+        let mut reader = RowReader::new(Path::new("t.csv"), text.as_bytes()).unwrap();
+        let (_, bytes) = reader.physical_line().unwrap().unwrap();
+        assert_eq!(bytes.len(), MAX_LINE_BYTES + 1);
+        assert!(reader.physical_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn utf16_files_are_named_as_such() {
+        let mut bytes = vec![0xff, 0xfe];
+        bytes.extend(
+            "url\r\nhttps://a/\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        let err = RowReader::new(Path::new("t.csv"), &bytes[..])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "t.csv: the file is UTF-16; save it as UTF-8"
+        );
     }
 
     #[test]

@@ -23,13 +23,13 @@ pub struct Quote {
     pub line: usize,
 }
 
-/// Reads every quote; malformed rows come back as located problems beside them.
-pub fn read_quotes(path: &Path) -> Result<(Vec<Quote>, Vec<RowProblem>)> {
+/// Opens the file and finds the `quote` column: fails when the file as a whole is unusable.
+fn open_rows(path: &Path) -> Result<(RowReader<BufReader<File>>, usize)> {
     let file = File::open(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut rows = RowReader::new(path, BufReader::new(file))?;
+    let rows = RowReader::new(path, BufReader::new(file))?;
     let quote_col = rows.column("quote").ok_or_else(|| Error::Input {
         path: path.to_path_buf(),
         reason: format!(
@@ -37,6 +37,18 @@ pub fn read_quotes(path: &Path) -> Result<(Vec<Quote>, Vec<RowProblem>)> {
             rows.headers.join(", ")
         ),
     })?;
+    Ok((rows, quote_col))
+}
+
+/// Checks that the file can be read and has a `quote` column, without reading the rows:
+/// `run` calls it before its first request, so a bad quotes file fails fast.
+pub fn check_header(path: &Path) -> Result<()> {
+    open_rows(path).map(|_| ())
+}
+
+/// Reads every quote; malformed rows come back as located problems beside them.
+pub fn read_quotes(path: &Path) -> Result<(Vec<Quote>, Vec<RowProblem>)> {
+    let (mut rows, quote_col) = open_rows(path)?;
     let (id_col, theme_col, source_col) = (
         rows.column("id"),
         rows.column("theme"),

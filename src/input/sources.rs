@@ -44,10 +44,16 @@ impl SourceReader {
         let rows = RowReader::new(path, input)?;
         let url_col = rows.column("url").ok_or_else(|| Error::Input {
             path: path.to_path_buf(),
-            reason: format!(
-                "no 'url' column in the header (found: {})",
-                rows.headers.join(", ")
-            ),
+            reason: if rows.headers.iter().any(|h| h.contains("://")) {
+                "line 1 looks like a URL, not a header: add a first line `url` \
+                 (or `id,url`)"
+                    .to_string()
+            } else {
+                format!(
+                    "no 'url' column in the header (found: {})",
+                    rows.headers.join(", ")
+                )
+            },
         })?;
         let id_col = rows.column("id");
         Ok(SourceReader {
@@ -127,5 +133,15 @@ mod tests {
     fn missing_url_column_is_fatal() {
         let err = SourceReader::from_reader(Path::new("s.csv"), Box::new(&b"link\nx\n"[..]));
         assert!(err.is_err());
+        let Err(err) = SourceReader::from_reader(
+            Path::new("s.csv"),
+            Box::new(&b"https://a.nl/x\nhttps://b.nl/\n"[..]),
+        ) else {
+            panic!("a file of bare URLs has no header");
+        };
+        assert!(
+            err.to_string()
+                .contains("line 1 looks like a URL, not a header")
+        );
     }
 }

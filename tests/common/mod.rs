@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod json_schema;
 pub mod xml;
 
@@ -215,6 +216,15 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
         )
     };
     if let Some(response) = wayback_route(&path).await {
+        return response;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if let Some(response) = faults::fault_route(&path, &host).await {
         return response;
     }
     if let Some(n) = path.strip_prefix("/slow/") {

@@ -1649,6 +1649,15 @@ fn run_fault(
     let report = read_csv(&dir.path().join("report.csv"));
     assert_eq!(report[0]["verdict"], "verified", "{report:?}");
     let manifest = assert_archive_whole(&dir.path().join("archive"));
+    // Kept for `.ci/run`, which reads every kept WARC with warcio and cdxj-indexer.
+    let tag: String = fault_url
+        .rsplit('/')
+        .next()
+        .unwrap_or("fault")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    keep_warcs(&dir.path().join("archive"), &format!("fault-{tag}"));
     for healthy in [format!("{SITE}/ok"), format!("{SITE}/gzip")] {
         let entry = manifest
             .iter()
@@ -2410,6 +2419,7 @@ fn runs_killed_at_random_points_leave_an_archive_the_next_run_repairs() {
             (1..=4).contains(&warcs),
             "seed {seed:#x}, {points:?}: {warcs} WARC files"
         );
+        keep_warcs(&dir.path().join("archive"), &format!("killed-{seed:x}"));
     }
 }
 

@@ -161,6 +161,15 @@ pub fn default_user_agent() -> String {
 impl Config {
     /// Validates the flags of `run`/`check`/`verify`.
     pub fn from_args(mode: Mode, args: &RunArgs) -> Result<Config> {
+        // `check` is the network: with --offline it would have to fetch (and did: DNS and
+        // web-archive look-ups) or report nothing. Say so instead.
+        if mode == Mode::Check && args.offline {
+            return Err(Error::Usage(
+                "check --offline: checking links needs the network; use `verify` (or \
+                 `run --offline`) to locate quotes in the archive without it"
+                    .into(),
+            ));
+        }
         // try_from: `Duration::from_secs_f64(1e300)` panics (found while hardening).
         let timeout = Duration::try_from_secs_f64(args.timeout)
             .ok()
@@ -421,6 +430,22 @@ mod tests {
         ] {
             assert!(Config::from_args(Mode::Check, &bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn check_offline_is_a_usage_error() {
+        let args = RunArgs {
+            timeout: 1.0,
+            concurrency: 1,
+            per_host: 1,
+            max_body: 1,
+            fail_on: "default".into(),
+            offline: true,
+            ..RunArgs::default()
+        };
+        assert!(Config::from_args(Mode::Check, &args).is_err());
+        assert!(Config::from_args(Mode::Run, &args).unwrap().offline);
+        assert!(Config::from_args(Mode::Verify, &args).unwrap().offline);
     }
 
     #[test]

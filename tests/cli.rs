@@ -2183,7 +2183,7 @@ fn check_sources_bytes(site: &FixtureSite, bytes: &[u8]) -> CheckedBytes {
 #[test]
 fn bad_sources_files_as_a_whole_exit_2_with_a_reason() {
     let site = FixtureSite::start();
-    let cases: [(&str, Vec<u8>, &str); 6] = [
+    let cases: [(&str, Vec<u8>, &str); 7] = [
         (
             "empty",
             Vec::new(),
@@ -2203,6 +2203,11 @@ fn bad_sources_files_as_a_whole_exit_2_with_a_reason() {
             "NUL in the header",
             b"u\0rl\nhttps://a.nl/\n".to_vec(),
             "the header holds NUL bytes",
+        ),
+        (
+            "a control character in the header",
+            b"id,u\x01rl\nA,https://a.nl/\n".to_vec(),
+            "no 'url' column in the header (found: id, u\\u{1}rl)",
         ),
         (
             "UTF-16",
@@ -2671,4 +2676,25 @@ fn a_hostile_manifest_cannot_read_outside_the_archive() {
         assert_eq!(report[0]["verdict"], "not_found", "{report:?}\n{stderr}");
         assert_eq!(report[0]["matched_text"], "");
     }
+}
+
+#[test]
+fn check_offline_makes_no_request() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("url\n{SITE}/ok\nhttps://a.invalid/\n"),
+    )
+    .unwrap();
+    let output = citecheck(dir.path())
+        .args(["check", "--offline"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("check --offline"), "{stderr}");
+    assert_eq!(site.total_hits(), 0);
+    assert!(!dir.path().join("links.csv").exists());
 }

@@ -139,6 +139,16 @@ impl<R: BufRead> RowReader<R> {
         Ok(reader)
     }
 
+    /// The header's column names for a message, control characters escaped (a stray
+    /// `\u{1}` would otherwise make `url` look present).
+    pub fn header_list(&self) -> String {
+        self.headers
+            .iter()
+            .map(|h| h.escape_debug().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The index of a column, by case-insensitive name.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
@@ -426,6 +436,12 @@ mod tests {
             err.to_string(),
             "t.csv: the file is UTF-16; save it as UTF-8"
         );
+    }
+
+    #[test]
+    fn header_list_escapes_control_characters() {
+        let reader = RowReader::new(Path::new("t.csv"), &b"id,u\x01rl\n"[..]).unwrap();
+        assert_eq!(reader.header_list(), "id, u\\u{1}rl");
     }
 
     #[test]

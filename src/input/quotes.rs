@@ -34,7 +34,7 @@ fn open_rows(path: &Path) -> Result<(RowReader<BufReader<File>>, usize)> {
         path: path.to_path_buf(),
         reason: format!(
             "no 'quote' column in the header (found: {})",
-            rows.headers.join(", ")
+            rows.header_list()
         ),
     })?;
     Ok((rows, quote_col))

@@ -51,7 +51,7 @@ impl SourceReader {
             } else {
                 format!(
                     "no 'url' column in the header (found: {})",
-                    rows.headers.join(", ")
+                    rows.header_list()
                 )
             },
         })?;

@@ -1863,6 +1863,18 @@ fn fault_fifty_redirects_stop_at_the_limit() {
 }
 
 #[test]
+fn fault_raw_utf8_in_location_is_followed() {
+    let site = FixtureSite::start();
+    let run = run_fault(&site, None, &format!("{SITE}/fault/utf8-location"), &[]);
+    assert_fault(&run, "redirected", "", "");
+    assert_eq!(
+        run.fault()["final_url"],
+        format!("{SITE}/catchall/caf%C3%A9-%C3%BC")
+    );
+    assert_eq!(site.hits("/catchall/caf%C3%A9-%C3%BC"), 1);
+}
+
+#[test]
 fn fault_redirects_to_other_schemes_are_not_followed() {
     let site = FixtureSite::start();
     for (path, location) in [

@@ -267,9 +267,12 @@ impl Fetcher {
                 outcome.last = Some(index);
                 return outcome;
             }
+            // As bytes: servers send raw UTF-8 in Location (`/café`), which `to_str` refuses;
+            // browsers read it as UTF-8 and `join` percent-encodes it.
             let location = outcome.exchanges[index]
-                .header(header::LOCATION.as_str())
-                .map(str::to_string);
+                .headers
+                .get(header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             let Some(location) = location else {
                 outcome.last = Some(index);
                 outcome.failure = Some(Failure::NoLocation);

@@ -149,6 +149,16 @@ pub async fn fault_route(path: &str, host: &str) -> Option<Response> {
         "pdf-as-html" => {
             ([(header::CONTENT_TYPE, "text/html")], PDF_BYTES.to_vec()).into_response()
         }
+        // Raw UTF-8 in the Location header, as many servers send it.
+        "utf8-location" => match HeaderValue::from_bytes("/catchall/café-ü".as_bytes()) {
+            Ok(location) => (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, location)],
+                "",
+            )
+                .into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
         "to-file" => redirect_to(StatusCode::FOUND, "file:///etc/passwd"),
         "to-ftp" => redirect_to(
             StatusCode::MOVED_PERMANENTLY,

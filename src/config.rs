@@ -32,6 +32,12 @@ pub const MAX_DECODED_BODY: usize = 50 * 1024 * 1024;
 pub const CHECK_MODE_BODY: usize = 256 * 1024;
 /// Redirect hops followed before a link is `broken` (lychee's default).
 pub const MAX_REDIRECTS: usize = 10;
+/// Most requests in flight `--concurrency` accepts.
+pub const MAX_CONCURRENCY: usize = 10_000;
+/// Most retries `--retries` accepts (each waits up to a minute).
+pub const MAX_RETRIES: u32 = 100;
+/// Longest `--timeout` (and `--host-interval`) accepted: a day.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 /// Longest wait a `Retry-After` may ask for before we give up on the URL.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
@@ -155,16 +161,41 @@ pub fn default_user_agent() -> String {
 impl Config {
     /// Validates the flags of `run`/`check`/`verify`.
     pub fn from_args(mode: Mode, args: &RunArgs) -> Result<Config> {
-        if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        // try_from: `Duration::from_secs_f64(1e300)` panics (found while hardening).
+        let timeout = Duration::try_from_secs_f64(args.timeout)
+            .ok()
+            .filter(|t| !t.is_zero() && *t <= MAX_TIMEOUT)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--timeout must be a positive number of seconds up to {}, not {:?}",
+                    MAX_TIMEOUT.as_secs(),
+                    args.timeout
+                ))
+            })?;
+        if Duration::from_millis(args.host_interval) > MAX_TIMEOUT {
             return Err(Error::Usage(format!(
-                "--timeout must be a positive number of seconds, not {}",
-                args.timeout
+                "--host-interval must be at most {} ms, not {}",
+                MAX_TIMEOUT.as_millis(),
+                args.host_interval
             )));
         }
         if args.concurrency == 0 || args.per_host == 0 {
             return Err(Error::Usage(
                 "--concurrency and --per-host must be at least 1".into(),
             ));
+        }
+        // tokio's semaphores panic above usize::MAX >> 3 permits; no run needs this many.
+        if args.concurrency > MAX_CONCURRENCY {
+            return Err(Error::Usage(format!(
+                "--concurrency must be at most {MAX_CONCURRENCY}, not {}",
+                args.concurrency
+            )));
+        }
+        if args.retries > MAX_RETRIES {
+            return Err(Error::Usage(format!(
+                "--retries must be at most {MAX_RETRIES}, not {}",
+                args.retries
+            )));
         }
         if args.max_body == 0 {
             return Err(Error::Usage("--max-body must be at least 1".into()));
@@ -177,7 +208,7 @@ impl Config {
             report: args.report.clone(),
             links: args.links.clone(),
             remap: Remap::parse(&args.remap)?,
-            timeout: Duration::from_secs_f64(args.timeout),
+            timeout,
             retries: args.retries,
             concurrency: args.concurrency,
             per_host: args.per_host.min(args.concurrency),
@@ -349,6 +380,47 @@ mod tests {
             "http://other/example.org/"
         );
         assert_eq!(remap.apply("http://x.nl/"), "http://x.nl/");
+    }
+
+    #[test]
+    fn absurd_timeouts_are_usage_errors_not_panics() {
+        for timeout in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 86_401.0] {
+            let args = RunArgs {
+                timeout,
+                concurrency: 1,
+                per_host: 1,
+                max_body: 1,
+                fail_on: "default".into(),
+                ..RunArgs::default()
+            };
+            assert!(Config::from_args(Mode::Check, &args).is_err(), "{timeout}");
+        }
+        let args = RunArgs {
+            timeout: 0.5,
+            concurrency: 1,
+            per_host: 1,
+            max_body: 1,
+            fail_on: "default".into(),
+            ..RunArgs::default()
+        };
+        let config = Config::from_args(Mode::Check, &args).unwrap();
+        assert_eq!(config.timeout, Duration::from_millis(500));
+        for bad in [
+            RunArgs {
+                host_interval: u64::MAX,
+                ..args.clone()
+            },
+            RunArgs {
+                concurrency: usize::MAX,
+                ..args.clone()
+            },
+            RunArgs {
+                retries: u32::MAX,
+                ..args.clone()
+            },
+        ] {
+            assert!(Config::from_args(Mode::Check, &bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -267,7 +267,13 @@ fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> O
 /// Extracts a capture's article text from the response stored in the WARC file.
 fn text_from_warc(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
     let original = store.original(entry);
-    let path = store.dir().join(&original.warc_file);
+    let path = match store.warc_path(&original.warc_file) {
+        Ok(path) => path,
+        Err(e) => {
+            tracing::warn!("archive: {e}");
+            return None;
+        }
+    };
     let record = crate::archive::read_record_at(&path, original.offset, original.length).ok()?;
     let split = memchr::memmem::find(&record.block, b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&record.block[..split]);

@@ -1649,6 +1649,15 @@ fn run_fault(
     let report = read_csv(&dir.path().join("report.csv"));
     assert_eq!(report[0]["verdict"], "verified", "{report:?}");
     let manifest = assert_archive_whole(&dir.path().join("archive"));
+    // Kept for `.ci/run`, which reads every kept WARC with warcio and cdxj-indexer.
+    let tag: String = fault_url
+        .rsplit('/')
+        .next()
+        .unwrap_or("fault")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    keep_warcs(&dir.path().join("archive"), &format!("fault-{tag}"));
     for healthy in [format!("{SITE}/ok"), format!("{SITE}/gzip")] {
         let entry = manifest
             .iter()
@@ -2410,6 +2419,7 @@ fn runs_killed_at_random_points_leave_an_archive_the_next_run_repairs() {
             (1..=4).contains(&warcs),
             "seed {seed:#x}, {points:?}: {warcs} WARC files"
         );
+        keep_warcs(&dir.path().join("archive"), &format!("killed-{seed:x}"));
     }
 }
 
@@ -2596,4 +2606,69 @@ fn ctrl_c_keeps_an_in_order_links_csv_and_a_closed_archive() {
     assert_eq!(read_csv(&dir.path().join("links.csv")).len(), 300);
     assert_eq!(site.hits("/slow/0"), 1);
     assert!(done > 0);
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Hardening, part 5: a manifest edited by hand (or by a pull request, where the archive is
+// committed) cannot make `verify` read files outside the archive folder.
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn a_hostile_manifest_cannot_read_outside_the_archive() {
+    let site = FixtureSite::start();
+    let outer = tempfile::tempdir().unwrap();
+    let (elsewhere, victim) = (outer.path().join("elders"), outer.path().join("hier"));
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(victim.join("archive")).unwrap();
+    // A real capture with its WARC, made outside the folder under attack.
+    std::fs::write(elsewhere.join("sources.csv"), format!("url\n{SITE}/ok\n")).unwrap();
+    let quotes = "id,quote\nQ1,\"Het begint met een kop koffie\"\n";
+    std::fs::write(elsewhere.join("quotes.csv"), quotes).unwrap();
+    let output = citecheck(&elsewhere)
+        .args(["run", "--no-rescue", "--no-probe"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let manifest = std::fs::read_to_string(elsewhere.join("archive/manifest.jsonl")).unwrap();
+    let mut entry: serde_json::Value = serde_json::from_str(manifest.trim()).unwrap();
+    let warc = entry["warc_file"].as_str().unwrap().to_string();
+    let text_path = entry["text_path"].as_str().unwrap().to_string();
+    std::fs::write(victim.join("sources.csv"), format!("url\n{SITE}/ok\n")).unwrap();
+    std::fs::write(victim.join("quotes.csv"), quotes).unwrap();
+    // The manifest under attack points at that WARC and text by relative, then absolute paths.
+    for (warc_file, text) in [
+        (
+            format!("../../elders/archive/{warc}"),
+            format!("../../elders/archive/{text_path}"),
+        ),
+        (
+            elsewhere
+                .join("archive")
+                .join(&warc)
+                .to_string_lossy()
+                .into_owned(),
+            elsewhere
+                .join("archive")
+                .join(&text_path)
+                .to_string_lossy()
+                .into_owned(),
+        ),
+    ] {
+        entry["warc_file"] = warc_file.clone().into();
+        entry["text_path"] = text.into();
+        std::fs::write(victim.join("archive/manifest.jsonl"), format!("{entry}\n")).unwrap();
+        let output = citecheck(&victim).arg("verify").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("text path"), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "WARC file name {warc_file:?} leaves the archive folder"
+            )),
+            "{stderr}"
+        );
+        let report = read_csv(&victim.join("report.csv"));
+        assert_eq!(report[0]["verdict"], "not_found", "{report:?}\n{stderr}");
+        assert_eq!(report[0]["matched_text"], "");
+    }
 }

@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
     for fold in [Fold::Loose, Fold::Strict] {
         let key = normalize(text, fold);
         assert_eq!(key.map.len(), key.text.len());
-        assert!(!key.text.starts_with(' ') && !key.text.ends_with(' '), "{:?}", key.text);
+        assert!(
+            !key.text.starts_with(' ') && !key.text.ends_with(' '),
+            "{:?}",
+            key.text
+        );
         assert!(!key.text.contains("  "), "{:?}", key.text);
         let mut previous = 0;
         for &offset in &key.map {

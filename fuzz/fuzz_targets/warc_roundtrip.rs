@@ -45,7 +45,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let record = read_record_at(&path, reference.offset, reference.length).unwrap();
     assert_eq!(record.record_id(), Some(reference.record_id.as_str()));
-    assert_eq!(record.header("WARC-Target-URI"), Some(reference.target_uri.as_str()));
+    assert_eq!(
+        record.header("WARC-Target-URI"),
+        Some(reference.target_uri.as_str())
+    );
     assert!(record.block.ends_with(&exchange.body));
     let resource = read_record_at(&path, text.offset, text.length).unwrap();
     assert_eq!(resource.block, url_tail.as_bytes());

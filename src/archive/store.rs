@@ -258,6 +258,21 @@ impl ArchiveStore {
         &self.dir
     }
 
+    /// The path of a WARC file named in the manifest. Refuses a name that is not a plain
+    /// file name in the archive folder (a manifest edited by hand or by a pull request must
+    /// not make us read files elsewhere).
+    pub fn warc_path(&self, warc_file: &str) -> io::Result<PathBuf> {
+        let name = Path::new(warc_file);
+        let mut components = name.components();
+        match (components.next(), components.next()) {
+            (Some(std::path::Component::Normal(_)), None) => Ok(self.dir.join(name)),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("WARC file name {warc_file:?} leaves the archive folder"),
+            )),
+        }
+    }
+
     /// Problems met by [`ArchiveStore::open`] (recovered WARCs, skipped manifest lines), for
     /// the caller to log.
     pub fn warnings(&self) -> &[String] {
@@ -747,6 +762,19 @@ mod tests {
                 proptest::prop_assert!(!name.starts_with('-'));
                 let _ = crate::archive::cdxj::surt(u);
             }
+        }
+    }
+
+    #[test]
+    fn warc_paths_stay_in_the_archive_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ArchiveStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.warc_path("citecheck-1.warc.gz").unwrap(),
+            dir.path().join("citecheck-1.warc.gz")
+        );
+        for bad in ["../x.warc.gz", "/etc/passwd", "a/b.warc.gz", "", ".", ".."] {
+            assert!(store.warc_path(bad).is_err(), "{bad}");
         }
     }
 }

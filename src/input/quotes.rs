@@ -40,12 +40,6 @@ fn open_rows(path: &Path) -> Result<(RowReader<BufReader<File>>, usize)> {
     Ok((rows, quote_col))
 }
 
-/// Checks that the file can be read and has a `quote` column, without reading the rows:
-/// `run` calls it before its first request, so a bad quotes file fails fast.
-pub fn check_header(path: &Path) -> Result<()> {
-    open_rows(path).map(|_| ())
-}
-
 /// Reads every quote; malformed rows come back as located problems beside them.
 pub fn read_quotes(path: &Path) -> Result<(Vec<Quote>, Vec<RowProblem>)> {
     let (mut rows, quote_col) = open_rows(path)?;

@@ -208,12 +208,7 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
         if !seen.insert(key.clone()) {
             continue;
         }
-        let entry = store.latest(&source.url);
-        let text = entry.and_then(|e| stored_text(&store, e));
-        if let (Some(stage), Some(text)) = (quotes, &text) {
-            stage.scan(source.index, text);
-        }
-        if entry.is_none() {
+        if store.latest(&source.url).is_none() {
             tracing::warn!(
                 "{}:{}: {} is not in the archive",
                 config.sources.display(),
@@ -221,19 +216,34 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
                 source.url
             );
         }
-        let via = entry
-            .filter(|e| e.source == "wayback")
-            .map(|e| e.final_url.replacen("id_/", "/", 1));
-        texts.push(SourceText {
-            index: source.index,
-            url: source.url,
-            key,
-            available: text.is_some(),
-            via,
-            text_path: entry.and_then(|e| e.text_path.clone()),
-        });
+        texts.push(archived_source(&store, &source, key, quotes));
     }
     Ok(texts)
+}
+
+/// A cited page as the archive holds it (its latest capture): the text is read, checked,
+/// scanned for the quotes and dropped. Used by `verify` and for rows kept by `--resume`.
+fn archived_source(
+    store: &ArchiveStore,
+    source: &Source,
+    key: String,
+    quotes: Option<&QuoteStage>,
+) -> SourceText {
+    let entry = store.latest(&source.url);
+    let text = entry.and_then(|e| stored_text(store, e));
+    if let (Some(stage), Some(text)) = (quotes, &text) {
+        stage.scan(source.index, text);
+    }
+    SourceText {
+        index: source.index,
+        url: source.url.clone(),
+        key,
+        available: text.is_some(),
+        via: entry
+            .filter(|e| e.source == "wayback")
+            .map(|e| e.final_url.replacen("id_/", "/", 1)),
+        text_path: entry.and_then(|e| e.text_path.clone()),
+    }
 }
 
 /// The archived text of a capture, checked against the manifest's hash. A text that is
@@ -246,7 +256,7 @@ fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> O
             if entry
                 .text_sha256
                 .as_deref()
-                .is_none_or(|h| h == sha256_hex(text.as_bytes())) =>
+                .is_none_or(|h| h == crate::archive::store::sha256_hex(text.as_bytes())) =>
         {
             return Some(text);
         }
@@ -301,14 +311,6 @@ fn text_from_warc(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -
         return Some(html);
     }
     Some(crate::extract::extract_article(&html, Some(&entry.cited_url)).text)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The quote stage: every row of the quotes file located in the texts, written to
@@ -1011,21 +1013,7 @@ async fn check_links(
                     record.index = source.index;
                     record.line = source.line;
                     let source_text = resumed_archive.as_ref().map(|store| {
-                        let entry = store.latest(&source.url);
-                        let text = entry.and_then(|e| stored_text(store, e));
-                        if let (Some(stage), Some(text)) = (&quotes, &text) {
-                            stage.scan(source.index, text);
-                        }
-                        SourceText {
-                            index: source.index,
-                            key: duplicate_key(&url),
-                            url: source.url.clone(),
-                            available: text.is_some(),
-                            via: entry
-                                .filter(|e| e.source == "wayback")
-                                .map(|e| e.final_url.replacen("id_/", "/", 1)),
-                            text_path: entry.and_then(|e| e.text_path.clone()),
-                        }
+                        archived_source(store, &source, duplicate_key(&url), quotes.as_deref())
                     });
                     Done::Row(Box::new(Checked {
                         record,

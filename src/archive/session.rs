@@ -6,11 +6,10 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
 use super::cdxj::{cdxj_line, mime_of, write_index};
-use super::store::{ArchiveStore, ManifestEntry};
+use super::store::{ArchiveStore, ManifestEntry, sha256_hex};
 use super::warc::{RecordRef, WarcWriter, sha1_digest, warc_date};
 use crate::http::Exchange;
 
@@ -158,7 +157,7 @@ impl ArchiveSession {
             request_urls,
             fetched_at: warc_date(date),
             http_status: last.map_or(0, |e| e.status),
-            body_sha256: last.map(|e| hex_sha256(&e.wire.body)).unwrap_or_default(),
+            body_sha256: last.map(|e| sha256_hex(&e.wire.body)).unwrap_or_default(),
             payload_digest: reference.payload_digest.clone(),
             warc_file: reference.warc_file.clone(),
             offset: reference.offset,
@@ -206,13 +205,6 @@ impl ArchiveSession {
         write_index(&dir, self.cdxj)?;
         Ok(path)
     }
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Captures committed together at most.

@@ -469,7 +469,8 @@ fn slugify(s: &str) -> String {
     out
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// SHA-256 of bytes as lowercase hex (text and body hashes in the manifest).
+pub fn sha256_hex(bytes: &[u8]) -> String {
     HEXLOWER.encode(Sha256::digest(bytes).as_slice())
 }
 

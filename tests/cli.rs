@@ -1811,7 +1811,7 @@ fn fault_deeply_nested_page_is_extracted_in_bounded_time() {
     let cited = format!("{SITE}/fault/deep-nesting");
     let run = run_fault(&site, None, &cited, &[]);
     assert_fault(&run, "ok", "", "");
-    // Before the depth cap (src/extract/prestrip.rs) this page held the run for minutes.
+    // Before the depth cap (now in src/extract/parse.rs) this page held the run for minutes.
     assert!(
         run.elapsed < std::time::Duration::from_secs(30),
         "{:?}",

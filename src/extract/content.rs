@@ -71,7 +71,7 @@ pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
         if node.tag == Tag::Text {
             continue;
         }
-        let s = signals::read(node, &mut scratch);
+        let s = signals::read(node, dom.attrs_of(i), &mut scratch);
         signal[i] = s;
         boiler[i] = match node.tag {
             Tag::Nav | Tag::Aside | Tag::Menu | Tag::Dialog => true,
@@ -158,7 +158,7 @@ fn measure(dom: &Dom<'_>, boiler: &[bool]) -> Measures {
     for i in 1..n {
         let node = &dom.nodes[i];
         if node.tag == Tag::Text && !dropped[i] {
-            let (c, commas) = count_text(node.text);
+            let (c, commas) = count_text(&node.text);
             let b = block_of[i];
             inline_chars[b] += c;
             inline_commas[b] += commas;
@@ -334,7 +334,7 @@ fn with_similar_siblings(dom: &Dom<'_>, a: &Analysis, root: usize) -> Vec<usize>
             break;
         }
         let node = &dom.nodes[cur];
-        let class = node.attr("class").unwrap_or("").trim();
+        let class = dom.attr(cur, "class").unwrap_or("").trim();
         let parent = node.parent;
         // Unclassed wrappers say nothing about being alike.
         if class.is_empty() {
@@ -346,7 +346,7 @@ fn with_similar_siblings(dom: &Dom<'_>, a: &Analysis, root: usize) -> Vec<usize>
             let n = &dom.nodes[c];
             if c != cur
                 && n.tag == node.tag
-                && n.attr("class").unwrap_or("").trim() == class
+                && dom.attr(c, "class").unwrap_or("").trim() == class
                 && a.good[c] > 0
                 && !a.dropped[c]
                 && !starts_new_article(dom, c)

@@ -1,13 +1,12 @@
-//! A flat, pre-order copy of a parsed page's `<body>`, built once per page.
+//! The flat, pre-order DOM of a page's `<body>`, built once per page by [`super::parse`].
 //!
-//! Takes a `scraper::Html` and returns a [`Dom`]: a vector of element and text nodes in
-//! document order, each knowing its parent and the end of its subtree, with a small [`Tag`]
-//! enum instead of tag-name strings. Subtrees that never carry article text (scripts, styles,
-//! forms controls, media, `<head>`) are left out here, so every later pass is a plain
-//! linear loop over a short vector instead of a walk of the full tree.
+//! A [`Dom`] is a vector of element and text nodes in document order, each knowing its
+//! parent and the end of its subtree, with a small [`Tag`] enum instead of tag-name strings.
+//! Subtrees that never carry article text (scripts, styles, form controls, media, `<head>`)
+//! are left out, so every later pass is a plain linear loop over a short vector instead of a
+//! walk of a tree.
 
-use scraper::Html;
-use scraper::node::{Element, Node as HtmlNode};
+use std::borrow::Cow;
 
 /// The tags the extractor cares about; everything else is [`Tag::Other`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -68,7 +67,7 @@ pub(super) enum Tag {
 
 impl Tag {
     /// Maps a lower-case local name to a tag; `None` for subtrees that are never text.
-    fn from_name(name: &str) -> Option<Tag> {
+    pub(super) fn from_name(name: &str) -> Option<Tag> {
         Some(match name {
             "body" => Tag::Body,
             "main" => Tag::Main,
@@ -151,138 +150,70 @@ impl Tag {
     }
 }
 
+/// One attribute of an element: lower-case name, value with references decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Attr<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Cow<'a, str>,
+}
+
 /// One element or text node of the flat copy.
 pub(super) struct Node<'a> {
     /// The element's tag, or [`Tag::Text`].
     pub tag: Tag,
-    /// The element (attributes) for element nodes.
-    pub elem: Option<&'a Element>,
-    /// The raw text of a text node (entities already decoded by the parser); empty otherwise.
-    pub text: &'a str,
+    /// The element's attributes: a range of [`Dom::attrs`].
+    pub attrs: (u32, u32),
+    /// The text of a text node (references decoded); empty otherwise.
+    pub text: Cow<'a, str>,
+    /// The lower-case name of a [`Tag::Other`] element (custom elements can be named like
+    /// boilerplate: `<cookie-bar>`); empty otherwise.
+    pub name: Cow<'a, str>,
     /// Index of the parent (the root points at itself).
     pub parent: usize,
     /// One past the index of this node's last descendant.
     pub end: usize,
 }
 
-impl<'a> Node<'a> {
-    /// An attribute of an element node.
-    pub(super) fn attr(&self, name: &str) -> Option<&'a str> {
-        self.elem.and_then(|e| e.attr(name))
+impl Node<'_> {
+    /// The root node (index 0): the document, its children hang off it.
+    pub(super) fn root() -> Node<'static> {
+        Node {
+            tag: Tag::Body,
+            attrs: (0, 0),
+            text: Cow::Borrowed(""),
+            name: Cow::Borrowed(""),
+            parent: 0,
+            end: 1,
+        }
     }
 }
 
-/// The flat copy of the `<body>` (or of the whole document when there is no body element).
+/// The flat copy of the `<body>` (or of the whole document when there is no body element),
+/// built by [`super::parse::parse`].
 pub(super) struct Dom<'a> {
     /// Nodes in document (pre-)order; index 0 is the root.
     pub nodes: Vec<Node<'a>>,
+    /// Attributes of all elements, in node order.
+    pub attrs: Vec<Attr<'a>>,
     /// `(lower-case property/name/itemprop, content)` of every `<meta>` with content.
-    pub metas: Vec<(String, &'a str)>,
-    /// Raw text of the first `<title>`.
+    pub metas: Vec<(String, Cow<'a, str>)>,
+    /// Text of the first `<title>`.
     pub title: Option<String>,
 }
 
 impl<'a> Dom<'a> {
-    /// Copies the document's element and text nodes, leaving out never-text subtrees.
-    pub(super) fn build(html: &'a Html) -> Dom<'a> {
-        let mut nodes: Vec<Node<'a>> = Vec::with_capacity(html.tree.nodes().len() / 2 + 1);
-        nodes.push(Node {
-            tag: Tag::Body,
-            elem: None,
-            text: "",
-            parent: 0,
-            end: 1,
-        });
-        // Explicit stack of (scraper node, parent copy index, close marker). The node type
-        // is inferred, which keeps `ego_tree` (scraper's tree crate) out of our dependencies.
-        // An entry with `Some(idx)` closes the copy at `idx` once its children are done.
-        let mut metas = Vec::new();
-        let mut title = None;
-        let root = html.tree.root();
-        let mut stack = Vec::with_capacity(64);
-        let mut kids: Vec<_> = root.children().collect();
-        while let Some(k) = kids.pop() {
-            stack.push((k, 0usize, None::<usize>));
-        }
-        while let Some((node, parent, close)) = stack.pop() {
-            if let Some(idx) = close {
-                let end = nodes.len();
-                if let Some(n) = nodes.get_mut(idx) {
-                    n.end = end;
-                }
-                continue;
-            }
-            let own = match node.value() {
-                HtmlNode::Text(t) => {
-                    nodes.push(Node {
-                        tag: Tag::Text,
-                        elem: None,
-                        text: t,
-                        parent,
-                        end: nodes.len() + 1,
-                    });
-                    continue;
-                }
-                HtmlNode::Element(e) => {
-                    let name = e.name();
-                    // `html`, `head` and `body` are transparent: their children hang off the
-                    // root (the head's own children are metadata, collected below).
-                    if name == "html" || name == "body" || name == "head" {
-                        parent
-                    } else if name == "meta" {
-                        let key = e
-                            .attr("property")
-                            .or_else(|| e.attr("name"))
-                            .or_else(|| e.attr("itemprop"));
-                        if let (Some(k), Some(c)) = (key, e.attr("content")) {
-                            metas.push((k.trim().to_ascii_lowercase(), c));
-                        }
-                        continue;
-                    } else if name == "title" {
-                        if title.is_none() {
-                            let mut t = String::new();
-                            for c in node.children() {
-                                if let HtmlNode::Text(x) = c.value() {
-                                    t.push_str(x);
-                                }
-                            }
-                            title = Some(t);
-                        }
-                        continue;
-                    } else {
-                        let Some(tag) = Tag::from_name(name) else {
-                            continue;
-                        };
-                        let idx = nodes.len();
-                        nodes.push(Node {
-                            tag,
-                            elem: Some(e),
-                            text: "",
-                            parent,
-                            end: idx + 1,
-                        });
-                        stack.push((node, parent, Some(idx)));
-                        idx
-                    }
-                }
-                _ => continue,
-            };
-            // Children in reverse so that the first child is popped first.
-            let mut child = node.last_child();
-            while let Some(c) = child {
-                stack.push((c, own, None));
-                child = c.prev_sibling();
-            }
-        }
-        let len = nodes.len();
-        if let Some(root) = nodes.first_mut() {
-            root.end = len;
-        }
-        Dom {
-            nodes,
-            metas,
-            title,
-        }
+    /// The attributes of node `idx` (none for text nodes).
+    pub(super) fn attrs_of(&self, idx: usize) -> &[Attr<'a>] {
+        let (from, to) = self.nodes.get(idx).map_or((0, 0), |n| n.attrs);
+        self.attrs.get(from as usize..to as usize).unwrap_or(&[])
+    }
+
+    /// One attribute of node `idx`.
+    pub(super) fn attr(&self, idx: usize, name: &str) -> Option<&str> {
+        self.attrs_of(idx)
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| &*a.value)
     }
 
     /// Indices of the direct children of `idx`, in order.

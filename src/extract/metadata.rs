@@ -5,6 +5,8 @@
 //! author name. Sources are tried from most to least explicit (meta tags, JSON-LD,
 //! `<time datetime>`, a visible date line, the URL).
 
+use std::borrow::Cow;
+
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -67,17 +69,17 @@ fn subtree_text(dom: &Dom<'_>, idx: usize) -> String {
     let end = dom.nodes.get(idx).map_or(idx, |n| n.end);
     let mut s = String::new();
     for n in dom.nodes.get(idx + 1..end).into_iter().flatten() {
-        s.push_str(n.text);
+        s.push_str(&n.text);
     }
     clean_inline(&s)
 }
 
-fn meta_value<'m>(metas: &'m [(String, &str)], keys: &[&str]) -> Option<&'m str> {
+fn meta_value<'m>(metas: &'m [(String, Cow<'_, str>)], keys: &[&str]) -> Option<&'m str> {
     keys.iter().find_map(|k| {
         metas
             .iter()
             .find(|(key, v)| key == k && !v.trim().is_empty())
-            .map(|(_, v)| *v)
+            .map(|(_, v)| &**v)
     })
 }
 
@@ -276,9 +278,9 @@ pub(super) fn published(
             return Some(d);
         }
     }
-    for n in &dom.nodes {
+    for (i, n) in dom.nodes.iter().enumerate() {
         if n.tag == Tag::Time
-            && let Some(d) = n.attr("datetime").and_then(iso_date)
+            && let Some(d) = dom.attr(i, "datetime").and_then(iso_date)
         {
             return Some(d);
         }
@@ -338,12 +340,13 @@ pub(super) fn author(dom: &Dom<'_>, json_ld: &[String]) -> Option<String> {
     dom.nodes
         .iter()
         .enumerate()
-        .filter(|(_, n)| {
-            n.attr("itemprop")
+        .filter(|&(i, _)| {
+            dom.attr(i, "itemprop")
                 .is_some_and(|v| v.eq_ignore_ascii_case("author"))
-                || n.attr("rel")
+                || dom
+                    .attr(i, "rel")
                     .is_some_and(|v| v.eq_ignore_ascii_case("author"))
-                || n.attr("class").is_some_and(|c| {
+                || dom.attr(i, "class").is_some_and(|c| {
                     c.split_ascii_whitespace().any(|w| {
                         w.eq_ignore_ascii_case("byline")
                             || w.eq_ignore_ascii_case("author")

@@ -6,16 +6,17 @@
 //! and other boilerplate left out. [`page_title`] is the cheap `<title>` lookup used by link
 //! checking.
 //!
-//! How: the page is parsed once with `scraper` (html5ever), copied into a flat pre-order
-//! node list ([`dom`]), boilerplate is marked from tags and class/id words ([`signals`]),
-//! per-node text and link lengths are computed once, Readability-style paragraph scores pick
-//! the article subtree ([`content`]), and that subtree is rendered to text ([`text`]). Parsing
-//! and extraction happen inside one synchronous call because `scraper::Html` is not `Send`.
+//! How: the page is parsed straight into a flat pre-order node list ([`parse`], [`dom`];
+//! scripts, styles and other never-text spans are skipped unread), boilerplate is marked from
+//! tags and class/id words ([`signals`]), per-node text and link lengths are computed once,
+//! Readability-style paragraph scores pick the article subtree ([`content`]), and that
+//! subtree is rendered to text ([`text`]).
 
+mod charref;
 mod content;
 mod dom;
 mod metadata;
-mod prestrip;
+mod parse;
 mod signals;
 mod text;
 
@@ -37,22 +38,25 @@ pub struct Article {
 /// Extracts the article body and metadata from one HTML page; `url` (the page's address)
 /// helps find the date. Never panics on any input.
 pub fn extract_article(html: &str, url: Option<&str>) -> Article {
-    let stripped = prestrip::strip(html);
-    let doc = scraper::Html::parse_document(&stripped.html);
-    let dom = dom::Dom::build(&doc);
-    let analysis = content::analyse(&dom);
-    let selection = content::select(&dom, &analysis);
-    let blocks = text::render(&dom, &selection.roots, &selection.skip);
+    let (dom, json_ld) = parse::parse_with_json_ld(html);
+    article_of(&dom, &json_ld, url)
+}
 
-    let h1 = metadata::first_h1(&dom, &analysis.dropped);
-    let title = metadata::title(&dom, h1.as_ref().map(|(_, t)| t.clone()));
+/// The extraction proper, on a parsed page (`json_ld`: the page's JSON-LD script bodies).
+fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Article {
+    let analysis = content::analyse(dom);
+    let selection = content::select(dom, &analysis);
+    let blocks = text::render(dom, &selection.roots, &selection.skip);
+
+    let h1 = metadata::first_h1(dom, &analysis.dropped);
+    let title = metadata::title(dom, h1.as_ref().map(|(_, t)| t.clone()));
     let date_from = h1
         .as_ref()
         .map(|(i, _)| *i)
         .or_else(|| selection.roots.first().copied())
         .unwrap_or(0);
-    let published = metadata::published(&dom, &stripped.json_ld, date_from, url);
-    let author = metadata::author(&dom, &stripped.json_ld);
+    let published = metadata::published(dom, json_ld, date_from, url);
+    let author = metadata::author(dom, json_ld);
 
     let text = join_blocks(&blocks, title.as_deref());
     Article {
@@ -95,9 +99,7 @@ fn join_blocks(blocks: &[text::Block], title: Option<&str>) -> String {
 /// `og:title`; cheap enough for link checking (only the `<head>` is parsed when it ends
 /// before the body).
 pub fn page_title(html: &str) -> Option<String> {
-    let stripped = prestrip::strip(head_prefix(html));
-    let doc = scraper::Html::parse_document(&stripped.html);
-    let dom = dom::Dom::build(&doc);
+    let dom = parse::parse(head_prefix(html));
     metadata::title_tag(&dom).or_else(|| metadata::og_title(&dom))
 }
 
@@ -115,6 +117,8 @@ fn head_prefix(html: &str) -> &str {
     }
 }
 
+#[cfg(test)]
+mod html5ever_dom;
 #[cfg(test)]
 mod shingle_f1;
 #[cfg(test)]

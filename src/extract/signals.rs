@@ -6,7 +6,7 @@
 //! article content. Class and id values are split into lower-case words (on punctuation and
 //! camelCase) so that `articleShareBar` and `article-share-bar` read the same.
 
-use super::dom::{Node, Tag};
+use super::dom::{Attr, Node, Tag};
 
 /// What an element's own attributes say about it.
 #[derive(Clone, Copy, Default, Debug)]
@@ -202,11 +202,12 @@ impl WordHits {
 }
 
 /// Reads the signals of one element node (text nodes have none).
-pub(super) fn read<'a>(node: &Node<'a>, scratch: &mut Scratch<'a>) -> Signal {
+pub(super) fn read<'d>(
+    node: &Node<'_>,
+    attrs: &'d [Attr<'_>],
+    scratch: &mut Scratch<'d>,
+) -> Signal {
     let mut s = Signal::default();
-    let Some(elem) = node.elem else {
-        return s;
-    };
     let mut hits = ValueHits::default();
     let mut add = |v: ValueHits| {
         hits.strong_negative |= v.strong_negative;
@@ -215,8 +216,9 @@ pub(super) fn read<'a>(node: &Node<'a>, scratch: &mut Scratch<'a>) -> Signal {
         hits.article_body |= v.article_body;
     };
     // One pass over the attributes: most elements have none of the ones we read.
-    for (name, value) in elem.attrs() {
-        match name {
+    for Attr { name, value } in attrs {
+        let value: &'d str = value;
+        match &**name {
             "class" => {
                 let v = match scratch.classes.get(value) {
                     Some(v) => *v,
@@ -264,7 +266,7 @@ pub(super) fn read<'a>(node: &Node<'a>, scratch: &mut Scratch<'a>) -> Signal {
     s.article_body |= hits.article_body;
     if node.tag == Tag::Other {
         // Custom elements named like boilerplate (`<cookie-bar>`, `<share-buttons>`).
-        s.strong_negative |= ValueHits::read(elem.name(), scratch).strong_negative;
+        s.strong_negative |= ValueHits::read(&node.name, scratch).strong_negative;
     }
     s
 }

@@ -128,7 +128,7 @@ pub(super) fn render(dom: &Dom<'_>, roots: &[usize], skip: &[bool]) -> Vec<Block
             match n.tag {
                 Tag::Text => {
                     let pre = open.iter().any(|&(_, t)| t == Tag::Pre);
-                    b.push_text(n.text, pre);
+                    b.push_text(&n.text, pre);
                 }
                 Tag::Br => b.line_break(),
                 Tag::Td | Tag::Th => {

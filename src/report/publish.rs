@@ -52,6 +52,13 @@ impl Publish {
         report_to_stdout: bool,
     ) -> std::result::Result<Publish, String> {
         let output = output.filter(|p| p.as_os_str() != "-");
+        if links_to_stdout && report_to_stdout {
+            // Two CSVs with different columns, one after the other, parse as neither.
+            return Err(
+                "--links - and --report - would both write a CSV to stdout; send one to a file"
+                    .into(),
+            );
+        }
         if format == OutputFormat::Csv && output.is_some() {
             return Err("--output needs --format json, markdown or junit".into());
         }
@@ -242,6 +249,8 @@ mod tests {
         let e = Publish::resolve(OutputFormat::Json, Some("-".into()), false, true).unwrap_err();
         assert!(e.contains("--report -"), "{e}");
         assert!(Publish::resolve(OutputFormat::Csv, Some("x".into()), false, false).is_err());
+        let e = Publish::resolve(OutputFormat::Csv, None, true, true).unwrap_err();
+        assert!(e.contains("--links - and --report -"), "{e}");
     }
 
     #[test]

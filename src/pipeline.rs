@@ -576,11 +576,12 @@ impl CheckContext {
         let (cap_is_users, body_limit) = (self.cap_is_users, self.fetcher.body_limit());
         let (mut record, mut page) =
             check::judge(&source, &url, &outcome, cap_is_users, body_limit);
-        // --accept: re-judged by the final HTTP status (check/accept.rs).
+        // --accept: re-judged by the final HTTP status (check/accept.rs); an accepted 403's
+        // page is read like any live page.
         if let Some(accept) = &self.accept {
             accept.apply(&mut record);
-            page = page.filter(|_| record.status.is_some_and(LinkStatus::is_live));
         }
+        page = page.filter(|_| record.status.is_some_and(LinkStatus::is_live));
         if let Some(html) = page
             .as_ref()
             .filter(|p| p.is_html && self.probe)
@@ -1305,7 +1306,7 @@ async fn fetch_one(
         line: 0,
     };
     let (record, page) = check::judge(&source, &url, &outcome, true, config.max_body);
-    match page {
+    match page.filter(|_| record.status.is_some_and(LinkStatus::is_live)) {
         Some(page) => Ok((
             page.text.into_bytes(),
             Some("text/html; charset=utf-8".into()),

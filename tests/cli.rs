@@ -1313,6 +1313,33 @@ fn accept_counts_listed_statuses_as_ok() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--accept"));
+
+    // In `run`, an accepted 403 is read like any live page: its text is searched.
+    write_sources(dir.path(), &[("forbidden", "/forbidden")]);
+    std::fs::write(dir.path().join("quotes.csv"), "id,quote\nQ1,Geen toegang\n").unwrap();
+    for (accept, verdict) in [(Some("200..=299,403"), "verified"), (None, "not_found")] {
+        let mut cmd = citecheck(dir.path());
+        cmd.args([
+            "run",
+            "--host-interval",
+            "0",
+            "--retries",
+            "0",
+            "--no-rescue",
+        ])
+        .args(site.remap_args());
+        if let Some(list) = accept {
+            cmd.args(["--accept", list]);
+        }
+        let output = cmd.output().unwrap();
+        let report = read_csv(&dir.path().join("report.csv"));
+        assert_eq!(
+            report[0]["verdict"],
+            verdict,
+            "--accept {accept:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 #[test]

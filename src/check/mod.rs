@@ -201,7 +201,8 @@ pub fn duplicate_record(source: &Source, original: &Original) -> LinkRecord {
     }
 }
 
-/// Judges a followed URL (links.md §1). `body_limit` is what the fetcher read at most, and
+/// Judges a followed URL (links.md §1) and returns its record and decoded page (for any
+/// verdict; callers keep live pages only). `body_limit` is what the fetcher read at most, and
 /// `cap_is_users` says whether hitting it means the user's `--max-body` (an error to report)
 /// or only the quick read of `check` mode.
 pub fn judge(
@@ -442,7 +443,8 @@ pub fn judge(
         notes.insert(0, error);
     }
     record.error = notes.join("; ");
-    let page = page.filter(|_| link_status.is_live());
+    // The page goes back whatever the verdict: `--accept` may still make a 403 live, and
+    // the caller keeps the text of live links only.
     (record, page)
 }
 

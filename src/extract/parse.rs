@@ -407,6 +407,7 @@ impl<'a> Builder<'a> {
             return;
         }
         let mut text = charref::decode(raw, Context::Text);
+        // NUL in text is dropped (the standard's "in body" rule).
         if memchr(b'\0', text.as_bytes()).is_some() {
             text = Cow::Owned(text.replace('\0', ""));
         }
@@ -428,7 +429,11 @@ impl<'a> Builder<'a> {
 
     /// Content of a raw-text or RCDATA element: the first `<title>` is kept aside, a
     /// `<textarea>`'s or `<xmp>`'s text is text, script and style bodies are not.
-    fn raw_content(&mut self, name: &str, text: Cow<'a, str>) {
+    fn raw_content(&mut self, name: &str, mut text: Cow<'a, str>) {
+        // NUL in raw text and RCDATA becomes U+FFFD, as the standard's tokenizer does.
+        if memchr(b'\0', text.as_bytes()).is_some() {
+            text = Cow::Owned(text.replace('\0', "\u{fffd}"));
+        }
         if name == "title" {
             // The `<title>` itself is a never-text element, open (and hiding) right now.
             if self.hidden <= 1 && self.title.is_none() {
@@ -1087,5 +1092,10 @@ mod tests {
             let _ = parse(s);
         }
         assert_eq!(shape("a < b"), r#""a " "<" " b""#);
+        // NUL never reaches the text (found by the fuzzer in `<xmp>` content).
+        assert_eq!(
+            shape("<p>a\0b</p><xmp>c\0d</xmp>"),
+            "p(\"ab\") pre(\"c\u{fffd}d\")"
+        );
     }
 }

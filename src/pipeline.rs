@@ -216,7 +216,10 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
                 source.url
             );
         }
-        texts.push(archived_source(&store, &source, key, quotes));
+        let text = archived_source(&store, &source, key, quotes);
+        if quotes.is_some_and(|q| q.wants(&text)) {
+            texts.push(text);
+        }
     }
     Ok(texts)
 }
@@ -230,7 +233,7 @@ fn archived_source(
     quotes: Option<&QuoteStage>,
 ) -> SourceText {
     let entry = store.latest(&source.url);
-    let text = entry.and_then(|e| stored_text(store, e));
+    let text = entry.as_ref().and_then(|e| stored_text(store, e));
     if let (Some(stage), Some(text)) = (quotes, &text) {
         stage.scan(source.index, text);
     }
@@ -240,9 +243,10 @@ fn archived_source(
         key,
         available: text.is_some(),
         via: entry
+            .as_ref()
             .filter(|e| e.source == "wayback")
             .map(|e| e.final_url.replacen("id_/", "/", 1)),
-        text_path: entry.and_then(|e| e.text_path.clone()),
+        text_path: entry.and_then(|e| e.text_path),
     }
 }
 
@@ -322,6 +326,10 @@ pub struct QuoteStage {
     quotes: Vec<Quote>,
     set: QuoteSet,
     hits: std::sync::Mutex<Vec<Vec<SourceHit>>>,
+    /// Duplicate keys of the sources the quotes claim.
+    claimed: std::collections::HashSet<String>,
+    /// Sources (rows) whose text gave a hit.
+    hit_sources: std::sync::Mutex<std::collections::HashSet<usize>>,
 }
 
 impl QuoteStage {
@@ -344,7 +352,29 @@ impl QuoteStage {
         let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
         let set = QuoteSet::new(&texts);
         let hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
-        Ok(Some(std::sync::Arc::new(QuoteStage { quotes, set, hits })))
+        let claimed = quotes
+            .iter()
+            .filter_map(|q| q.source.as_deref().and_then(|s| parse_cited(s).ok()))
+            .map(|u| duplicate_key(&u))
+            .collect();
+        Ok(Some(std::sync::Arc::new(QuoteStage {
+            quotes,
+            set,
+            hits,
+            claimed,
+            hit_sources: std::sync::Mutex::default(),
+        })))
+    }
+
+    /// Whether the quote stage's end needs this source: a quote claims it, or its text gave
+    /// a hit (scanned before). Only those are kept, so memory does not grow with the pages.
+    fn wants(&self, source: &SourceText) -> bool {
+        self.claimed.contains(&source.key)
+            || self
+                .hit_sources
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&source.index)
     }
 
     /// Scans one source's text (`source` = its row in the sources file) and keeps the hits
@@ -354,6 +384,10 @@ impl QuoteStage {
         if found.is_empty() {
             return;
         }
+        self.hit_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source);
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         for (quote, hit) in found {
             if let Some(list) = hits.get_mut(quote) {
@@ -1078,7 +1112,8 @@ async fn check_links(
                     emit(&mut writer, check::duplicate_record(&source, &brief))?;
                 }
                 originals.insert(index, brief);
-                texts.extend(source_text);
+                // Only what the quote stage's end needs (claimed or hit sources).
+                texts.extend(source_text.filter(|t| quotes.as_ref().is_some_and(|q| q.wants(t))));
             }
         }
     }

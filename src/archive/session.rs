@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::cdxj::{cdxj_line, mime_of, write_index};
+use super::cdxj::{IndexLines, cdxj_line, mime_of};
 use super::store::{ArchiveStore, ManifestEntry, sha256_hex};
 use super::warc::{RecordRef, WarcWriter, sha1_digest, warc_date};
 use crate::http::Exchange;
@@ -52,7 +52,7 @@ pub struct Archived {
 pub struct ArchiveSession {
     store: ArchiveStore,
     warc: WarcWriter,
-    cdxj: Vec<String>,
+    cdxj: IndexLines,
 }
 
 impl ArchiveSession {
@@ -78,7 +78,7 @@ impl ArchiveSession {
         Ok(ArchiveSession {
             store,
             warc,
-            cdxj: Vec::new(),
+            cdxj: IndexLines::new(dir),
         })
     }
 
@@ -100,10 +100,8 @@ impl ArchiveSession {
     /// Returns the manifest line to [`commit`](ArchiveSession::commit) once the records are
     /// on disk.
     pub fn stage(&mut self, capture: Capture) -> io::Result<(Option<ManifestEntry>, Archived)> {
-        let previous = self
-            .store
-            .latest(&capture.cited_url)
-            .map(|e| self.store.original(e).clone());
+        let latest = self.store.latest(&capture.cited_url);
+        let previous = latest.as_ref().map(|e| self.store.original(e));
         let mut final_ref: Option<(RecordRef, Option<String>)> = None;
         let mut request_urls = Vec::new();
         for (i, exchange) in capture.exchanges.iter().enumerate() {
@@ -130,12 +128,13 @@ impl ArchiveSession {
                         .warc
                         .write_revisit(&exchange.wire, &target, &uri, &date)?;
                     self.cdxj
-                        .push(cdxj_line(&r, "warc/revisit", Some(exchange.status)));
+                        .push(cdxj_line(&r, "warc/revisit", Some(exchange.status)))?;
                     (r, Some(prev.record_id.clone()))
                 }
                 None => {
                     let r = self.warc.write_exchange(&exchange.wire)?;
-                    self.cdxj.push(cdxj_line(&r, &mime, Some(exchange.status)));
+                    self.cdxj
+                        .push(cdxj_line(&r, &mime, Some(exchange.status)))?;
                     (r, None)
                 }
             };
@@ -179,9 +178,12 @@ impl ArchiveSession {
             let text_ref =
                 self.warc
                     .write_text(&capture.cited_url, text, Some(&reference.record_id), date)?;
-            self.cdxj.push(cdxj_line(&text_ref, "text/plain", None));
+            self.cdxj.push(cdxj_line(&text_ref, "text/plain", None))?;
             let file = self.store.write_text(&capture.cited_url, text)?;
-            entry.text_changed = self.store.text_changed(&capture.cited_url, &file.sha256);
+            entry.text_changed = latest
+                .as_ref()
+                .and_then(|e| e.text_sha256.as_deref())
+                .map(|prev| prev != file.sha256);
             entry.text_record_id = Some(text_ref.record_id);
             entry.text_path = Some(file.rel_path.clone());
             entry.text_sha256 = Some(file.sha256);
@@ -200,9 +202,8 @@ impl ArchiveSession {
 
     /// Closes the WARC file and merges this run's lines into `index.cdxj`.
     pub fn finish(self) -> io::Result<PathBuf> {
-        let dir = self.store.dir().to_path_buf();
         let path = self.warc.finish()?;
-        write_index(&dir, self.cdxj)?;
+        self.cdxj.finish()?;
         Ok(path)
     }
 }

@@ -881,12 +881,12 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
 
 /// Scans a text for the quotes on a blocking thread (CPU work), then drops the text.
 async fn scan_off_thread(stage: std::sync::Arc<QuoteStage>, source: usize, text: String) {
-    let _ = tokio::task::spawn_blocking(move || stage.scan(source, &text)).await;
+    let _ = crate::cpu::run(move || stage.scan(source, &text)).await;
 }
 
 /// Extracts the article text off the async threads (the DOM is `!Send` and CPU-bound).
 async fn extract_page(page: Page, url: String) -> Option<crate::extract::Article> {
-    tokio::task::spawn_blocking(move || {
+    crate::cpu::run(move || {
         if page.is_html {
             crate::extract::extract_article(&page.text, Some(&url))
         } else {
@@ -897,7 +897,6 @@ async fn extract_page(page: Page, url: String) -> Option<crate::extract::Article
         }
     })
     .await
-    .ok()
 }
 
 fn capture_of(
@@ -983,6 +982,9 @@ async fn check_links(
     let bar = crate::progress::stage_bar("check", None);
 
     // Rows are read lazily: `buffer_unordered` pulls the next one when a slot frees up.
+    // The duplicate table holds only URLs the file names more than once (a first pass finds
+    // them): each row's `repeats` flag says whether its answer must be kept for later rows.
+    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
     let mut seen: HashMap<String, usize> = HashMap::new();
     let shard = config.shard;
     let jobs = std::iter::from_fn(move || {
@@ -1004,25 +1006,36 @@ async fn check_links(
                         continue;
                     }
                     let job = match parse_cited(&source.url) {
-                        Err(invalid) => Job::Ready(check::invalid_record(
-                            &source,
-                            invalid.reason,
-                            &invalid.message,
-                        )),
+                        Err(invalid) => (
+                            Job::Ready(check::invalid_record(
+                                &source,
+                                invalid.reason,
+                                &invalid.message,
+                            )),
+                            false,
+                        ),
                         Ok(url) => match seen.get(&duplicate_key(&url)) {
-                            Some(&first) => Job::Duplicate(source, first),
+                            Some(&first) => (Job::Duplicate(source, first), false),
                             None => {
-                                seen.insert(duplicate_key(&url), source.index);
+                                let key = duplicate_key(&url);
+                                let repeated = repeats.may_repeat(&key);
+                                if repeated {
+                                    seen.insert(key, source.index);
+                                }
                                 let earlier = resumed
                                     .remove(&source.index)
                                     .filter(|r| r.url == source.url && r.id == source.id);
-                                match (earlier, reusable.and_then(|c| c.reuse(&source, &url))) {
+                                let job = match (
+                                    earlier,
+                                    reusable.and_then(|c| c.reuse(&source, &url)),
+                                ) {
                                     (Some(record), _) => {
                                         Job::Resumed(source, url, Box::new(record))
                                     }
                                     (None, Some(record)) => Job::Ready(record),
                                     (None, None) => Job::Fetch(source, url),
-                                }
+                                };
+                                (job, repeated)
                             }
                         },
                     };
@@ -1035,8 +1048,8 @@ async fn check_links(
     let resumed_archive = &resumed_archive;
     let quotes = &quotes;
     let mut results = stream::iter(jobs)
-        .map(|job| async move {
-            match job {
+        .map(|(job, repeated)| async move {
+            let done = match job {
                 Job::Ready(record) => Done::Row(Box::new(Checked {
                     record,
                     source_text: None,
@@ -1057,7 +1070,8 @@ async fn check_links(
                 Job::Fetch(source, url) => {
                     Done::Row(Box::new(context.check_one(source, url).await))
                 }
-            }
+            };
+            (done, repeated)
         })
         .buffer_unordered(config.concurrency.saturating_mul(4).max(1));
 
@@ -1094,7 +1108,7 @@ async fn check_links(
                 None
             }
         };
-        let Some(done) = done else { break };
+        let Some((done, repeated)) = done else { break };
         match done {
             Done::Duplicate(source, first) => match originals.get(&first) {
                 Some(original) => emit(&mut writer, check::duplicate_record(&source, original))?,
@@ -1111,7 +1125,9 @@ async fn check_links(
                 for source in waiting_dups.remove(&index).unwrap_or_default() {
                     emit(&mut writer, check::duplicate_record(&source, &brief))?;
                 }
-                originals.insert(index, brief);
+                if repeated {
+                    originals.insert(index, brief);
+                }
                 // Only what the quote stage's end needs (claimed or hit sources).
                 texts.extend(source_text.filter(|t| quotes.as_ref().is_some_and(|q| q.wants(t))));
             }

@@ -447,21 +447,7 @@ impl ArchiveStore {
     /// returns its paths and SHA-256. The bytes are written exactly as given: report offsets
     /// point into them.
     pub fn write_text(&self, cited_url: &str, text: &str) -> io::Result<TextFile> {
-        let name = text_file_name(cited_url);
-        let text_dir = self.dir.join(TEXT_DIR);
-        let path = text_dir.join(&name);
-        let mut tmp = tempfile::NamedTempFile::new_in(&text_dir)?;
-        // Written whole and renamed: a reader never sees half a file. Not fsynced one by one
-        // (that would cost one disk flush per page); the manifest's `text_sha256` lets a
-        // reader detect a text that a power cut took back.
-        tmp.write_all(text.as_bytes())?;
-        tmp.flush()?;
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(TextFile {
-            rel_path: format!("{TEXT_DIR}/{name}"),
-            path,
-            sha256: sha256_hex(text.as_bytes()),
-        })
+        write_text_file(&self.dir, cited_url, text)
     }
 
     /// Reads a stored text back (`rel_path` as in the manifest). Refuses paths that would
@@ -612,6 +598,26 @@ impl ArchiveStore {
         let prev = self.latest(cited_url)?.text_sha256?;
         Some(prev != text_sha256)
     }
+}
+
+/// [`ArchiveStore::write_text`] for the archive folder `dir` (which must hold `text/`): any
+/// thread can write texts while one thread owns the store.
+pub fn write_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<TextFile> {
+    let name = text_file_name(cited_url);
+    let text_dir = dir.join(TEXT_DIR);
+    let path = text_dir.join(&name);
+    let mut tmp = tempfile::NamedTempFile::new_in(&text_dir)?;
+    // Written whole and renamed: a reader never sees half a file. Not fsynced one by one
+    // (that would cost one disk flush per page); the manifest's `text_sha256` lets a
+    // reader detect a text that a power cut took back.
+    tmp.write_all(text.as_bytes())?;
+    tmp.flush()?;
+    tmp.persist(&path).map_err(|e| e.error)?;
+    Ok(TextFile {
+        rel_path: format!("{TEXT_DIR}/{name}"),
+        path,
+        sha256: sha256_hex(text.as_bytes()),
+    })
 }
 
 /// The normalised form of a URL used as the key of the manifest and of text file names:

@@ -27,7 +27,7 @@ pub fn slots() -> usize {
 type Work = Box<dyn FnOnce() + Send>;
 
 /// The queue of the pool's threads; `None` if no thread could be started.
-static POOL: LazyLock<Option<Mutex<mpsc::Sender<Work>>>> = LazyLock::new(|| {
+static POOL: LazyLock<Option<mpsc::Sender<Work>>> = LazyLock::new(|| {
     let (tx, rx) = mpsc::channel::<Work>();
     let rx = std::sync::Arc::new(Mutex::new(rx));
     let mut started = 0;
@@ -50,7 +50,7 @@ static POOL: LazyLock<Option<Mutex<mpsc::Sender<Work>>>> = LazyLock::new(|| {
             });
         started += usize::from(thread.is_ok());
     }
-    (started > 0).then(|| Mutex::new(tx))
+    (started > 0).then_some(tx)
 });
 
 /// Runs `work` on the CPU pool and waits for it; `None` if it panicked (the thread goes
@@ -68,13 +68,7 @@ where
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
         let _ = tx.send(result.ok());
     });
-    let sent = pool
-        .lock()
-        .map_err(|_| ())
-        .and_then(|queue| queue.send(job).map_err(|_| ()));
-    if sent.is_err() {
-        return None;
-    }
+    pool.send(job).ok()?;
     rx.await.ok().flatten()
 }
 

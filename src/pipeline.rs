@@ -198,6 +198,8 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
     }
     let mut reader = SourceReader::open(&config.sources)?;
     let mut texts = Vec::new();
+    // Keys are remembered only for URLs the file names more than once.
+    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
     let mut seen = std::collections::HashSet::new();
     while let Some(item) = reader.next_source()? {
         let Ok(source) = item else { continue };
@@ -205,7 +207,7 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
             continue;
         };
         let key = duplicate_key(&url);
-        if !seen.insert(key.clone()) {
+        if repeats.may_repeat(&key) && !seen.insert(key.clone()) {
             continue;
         }
         if store.latest(&source.url).is_none() {

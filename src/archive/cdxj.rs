@@ -272,9 +272,9 @@ where
 const SPILL_BYTES: usize = 4 << 20;
 
 /// A run's CDXJ lines, gathered in bounded memory and merged into `index.cdxj` at the end
-/// (an external merge sort). Up to [`SPILL_BYTES`] of lines are held; then they are
-/// sorted, deduplicated and written to an anonymous temporary file in the archive folder
-/// (gone when closed, also after a crash). [`IndexLines::finish`] adds the old index the
+/// (an external merge sort). Up to 4 MB of lines are held; then they are sorted,
+/// deduplicated and written to an anonymous temporary file in the archive folder (gone
+/// when closed, also after a crash). [`IndexLines::finish`] adds the old index the
 /// same way (it may be a concatenation of shards, unsorted) and merges every run into the
 /// new index.
 #[derive(Debug)]

@@ -22,6 +22,7 @@ pub mod archive;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod cpu;
 pub mod error;
 pub mod extract;
 pub mod http;

@@ -198,6 +198,8 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
     }
     let mut reader = SourceReader::open(&config.sources)?;
     let mut texts = Vec::new();
+    // Keys are remembered only for URLs the file names more than once.
+    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
     let mut seen = std::collections::HashSet::new();
     while let Some(item) = reader.next_source()? {
         let Ok(source) = item else { continue };
@@ -205,7 +207,7 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
             continue;
         };
         let key = duplicate_key(&url);
-        if !seen.insert(key.clone()) {
+        if repeats.may_repeat(&key) && !seen.insert(key.clone()) {
             continue;
         }
         if store.latest(&source.url).is_none() {
@@ -216,7 +218,10 @@ fn archived_texts(config: &Config, quotes: Option<&QuoteStage>) -> Result<Vec<So
                 source.url
             );
         }
-        texts.push(archived_source(&store, &source, key, quotes));
+        let text = archived_source(&store, &source, key, quotes);
+        if quotes.is_some_and(|q| q.wants(&text)) {
+            texts.push(text);
+        }
     }
     Ok(texts)
 }
@@ -230,7 +235,7 @@ fn archived_source(
     quotes: Option<&QuoteStage>,
 ) -> SourceText {
     let entry = store.latest(&source.url);
-    let text = entry.and_then(|e| stored_text(store, e));
+    let text = entry.as_ref().and_then(|e| stored_text(store, e));
     if let (Some(stage), Some(text)) = (quotes, &text) {
         stage.scan(source.index, text);
     }
@@ -240,9 +245,10 @@ fn archived_source(
         key,
         available: text.is_some(),
         via: entry
+            .as_ref()
             .filter(|e| e.source == "wayback")
             .map(|e| e.final_url.replacen("id_/", "/", 1)),
-        text_path: entry.and_then(|e| e.text_path.clone()),
+        text_path: entry.and_then(|e| e.text_path),
     }
 }
 
@@ -322,6 +328,10 @@ pub struct QuoteStage {
     quotes: Vec<Quote>,
     set: QuoteSet,
     hits: std::sync::Mutex<Vec<Vec<SourceHit>>>,
+    /// Duplicate keys of the sources the quotes claim.
+    claimed: std::collections::HashSet<String>,
+    /// Sources (rows) whose text gave a hit.
+    hit_sources: std::sync::Mutex<std::collections::HashSet<usize>>,
 }
 
 impl QuoteStage {
@@ -344,7 +354,29 @@ impl QuoteStage {
         let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
         let set = QuoteSet::new(&texts);
         let hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
-        Ok(Some(std::sync::Arc::new(QuoteStage { quotes, set, hits })))
+        let claimed = quotes
+            .iter()
+            .filter_map(|q| q.source.as_deref().and_then(|s| parse_cited(s).ok()))
+            .map(|u| duplicate_key(&u))
+            .collect();
+        Ok(Some(std::sync::Arc::new(QuoteStage {
+            quotes,
+            set,
+            hits,
+            claimed,
+            hit_sources: std::sync::Mutex::default(),
+        })))
+    }
+
+    /// Whether the quote stage's end needs this source: a quote claims it, or its text gave
+    /// a hit (scanned before). Only those are kept, so memory does not grow with the pages.
+    fn wants(&self, source: &SourceText) -> bool {
+        self.claimed.contains(&source.key)
+            || self
+                .hit_sources
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&source.index)
     }
 
     /// Scans one source's text (`source` = its row in the sources file) and keeps the hits
@@ -354,6 +386,10 @@ impl QuoteStage {
         if found.is_empty() {
             return;
         }
+        self.hit_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source);
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         for (quote, hit) in found {
             if let Some(list) = hits.get_mut(quote) {
@@ -848,12 +884,12 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
 
 /// Scans a text for the quotes on a blocking thread (CPU work), then drops the text.
 async fn scan_off_thread(stage: std::sync::Arc<QuoteStage>, source: usize, text: String) {
-    let _ = tokio::task::spawn_blocking(move || stage.scan(source, &text)).await;
+    let _ = crate::cpu::run(move || stage.scan(source, &text)).await;
 }
 
 /// Extracts the article text off the async threads (the DOM is `!Send` and CPU-bound).
 async fn extract_page(page: Page, url: String) -> Option<crate::extract::Article> {
-    tokio::task::spawn_blocking(move || {
+    crate::cpu::run(move || {
         if page.is_html {
             crate::extract::extract_article(&page.text, Some(&url))
         } else {
@@ -864,7 +900,6 @@ async fn extract_page(page: Page, url: String) -> Option<crate::extract::Article
         }
     })
     .await
-    .ok()
 }
 
 fn capture_of(
@@ -950,6 +985,9 @@ async fn check_links(
     let bar = crate::progress::stage_bar("check", None);
 
     // Rows are read lazily: `buffer_unordered` pulls the next one when a slot frees up.
+    // The duplicate table holds only URLs the file names more than once (a first pass finds
+    // them): each row's `repeats` flag says whether its answer must be kept for later rows.
+    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
     let mut seen: HashMap<String, usize> = HashMap::new();
     let shard = config.shard;
     let jobs = std::iter::from_fn(move || {
@@ -971,25 +1009,36 @@ async fn check_links(
                         continue;
                     }
                     let job = match parse_cited(&source.url) {
-                        Err(invalid) => Job::Ready(check::invalid_record(
-                            &source,
-                            invalid.reason,
-                            &invalid.message,
-                        )),
+                        Err(invalid) => (
+                            Job::Ready(check::invalid_record(
+                                &source,
+                                invalid.reason,
+                                &invalid.message,
+                            )),
+                            false,
+                        ),
                         Ok(url) => match seen.get(&duplicate_key(&url)) {
-                            Some(&first) => Job::Duplicate(source, first),
+                            Some(&first) => (Job::Duplicate(source, first), false),
                             None => {
-                                seen.insert(duplicate_key(&url), source.index);
+                                let key = duplicate_key(&url);
+                                let repeated = repeats.may_repeat(&key);
+                                if repeated {
+                                    seen.insert(key, source.index);
+                                }
                                 let earlier = resumed
                                     .remove(&source.index)
                                     .filter(|r| r.url == source.url && r.id == source.id);
-                                match (earlier, reusable.and_then(|c| c.reuse(&source, &url))) {
+                                let job = match (
+                                    earlier,
+                                    reusable.and_then(|c| c.reuse(&source, &url)),
+                                ) {
                                     (Some(record), _) => {
                                         Job::Resumed(source, url, Box::new(record))
                                     }
                                     (None, Some(record)) => Job::Ready(record),
                                     (None, None) => Job::Fetch(source, url),
-                                }
+                                };
+                                (job, repeated)
                             }
                         },
                     };
@@ -1002,8 +1051,8 @@ async fn check_links(
     let resumed_archive = &resumed_archive;
     let quotes = &quotes;
     let mut results = stream::iter(jobs)
-        .map(|job| async move {
-            match job {
+        .map(|(job, repeated)| async move {
+            let done = match job {
                 Job::Ready(record) => Done::Row(Box::new(Checked {
                     record,
                     source_text: None,
@@ -1024,7 +1073,8 @@ async fn check_links(
                 Job::Fetch(source, url) => {
                     Done::Row(Box::new(context.check_one(source, url).await))
                 }
-            }
+            };
+            (done, repeated)
         })
         .buffer_unordered(config.concurrency.saturating_mul(4).max(1));
 
@@ -1061,7 +1111,7 @@ async fn check_links(
                 None
             }
         };
-        let Some(done) = done else { break };
+        let Some((done, repeated)) = done else { break };
         match done {
             Done::Duplicate(source, first) => match originals.get(&first) {
                 Some(original) => emit(&mut writer, check::duplicate_record(&source, original))?,
@@ -1078,8 +1128,11 @@ async fn check_links(
                 for source in waiting_dups.remove(&index).unwrap_or_default() {
                     emit(&mut writer, check::duplicate_record(&source, &brief))?;
                 }
-                originals.insert(index, brief);
-                texts.extend(source_text);
+                if repeated {
+                    originals.insert(index, brief);
+                }
+                // Only what the quote stage's end needs (claimed or hit sources).
+                texts.extend(source_text.filter(|t| quotes.as_ref().is_some_and(|q| q.wants(t))));
             }
         }
     }

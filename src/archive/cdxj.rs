@@ -5,8 +5,7 @@
 //! `<dir>/index.cdxj`, sorted bytewise, atomically. Keys match Python `surt` (used by
 //! cdxj-indexer and pywb) on the cases in the tests, so pywb can look our lines up.
 
-use std::collections::BTreeSet;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Seek, Write};
 use std::path::Path;
 
 use super::warc::{OPEN_SUFFIX, RecordRef, read_records};
@@ -253,45 +252,145 @@ fn http_status_and_type(block: &[u8]) -> (Option<u16>, Option<String>) {
     (status, ctype)
 }
 
-/// Merges `lines` into `<dir>/index.cdxj`: existing and new lines together, deduplicated,
-/// sorted bytewise (as `LC_ALL=C sort`), written to a temp file in `dir` and renamed over
-/// the index, so a reader never sees a half-written index.
+/// Merges `lines` into `<dir>/index.cdxj`: the old and new lines together, sorted bytewise,
+/// duplicates dropped, written atomically (temp file, fsync, rename). Memory is bounded: see
+/// [`IndexLines`].
 pub fn write_index<I>(dir: &Path, lines: I) -> io::Result<()>
 where
     I: IntoIterator,
     I::Item: Into<String>,
 {
-    let path = dir.join(INDEX_FILE);
-    let mut all: BTreeSet<String> = BTreeSet::new();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => all.extend(
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(String::from),
-        ),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
+    let mut index = IndexLines::new(dir);
     for line in lines {
-        let line: String = line.into();
+        index.push(line.into())?;
+    }
+    index.finish()
+}
+
+/// Bytes of lines [`IndexLines`] holds in memory before it sorts them and spills them to a
+/// temporary file.
+const SPILL_BYTES: usize = 4 << 20;
+
+/// A run's CDXJ lines, gathered in bounded memory and merged into `index.cdxj` at the end
+/// (an external merge sort). Up to 4 MB of lines are held; then they are sorted,
+/// deduplicated and written to an anonymous temporary file in the archive folder (gone
+/// when closed, also after a crash). [`IndexLines::finish`] adds the old index the
+/// same way (it may be a concatenation of shards, unsorted) and merges every run into the
+/// new index.
+#[derive(Debug)]
+pub struct IndexLines {
+    dir: std::path::PathBuf,
+    held: Vec<String>,
+    held_bytes: usize,
+    limit: usize,
+    runs: Vec<std::fs::File>,
+}
+
+impl IndexLines {
+    /// Lines for `<dir>/index.cdxj`.
+    pub fn new(dir: &Path) -> IndexLines {
+        IndexLines::with_limit(dir, SPILL_BYTES)
+    }
+
+    fn with_limit(dir: &Path, limit: usize) -> IndexLines {
+        IndexLines {
+            dir: dir.to_path_buf(),
+            held: Vec::new(),
+            held_bytes: 0,
+            limit: limit.max(1),
+            runs: Vec::new(),
+        }
+    }
+
+    /// Adds one line (a stray line break in it becomes a space; a blank line is dropped).
+    pub fn push(&mut self, line: String) -> io::Result<()> {
         // A line must stay one line: drop any stray line breaks.
-        let line = line.replace(['\r', '\n'], " ");
-        if !line.trim().is_empty() {
-            all.insert(line);
+        let line = if line.contains(['\r', '\n']) {
+            line.replace(['\r', '\n'], " ")
+        } else {
+            line
+        };
+        if line.trim().is_empty() {
+            return Ok(());
         }
-    }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    {
-        let mut w = io::BufWriter::new(tmp.as_file_mut());
-        for line in &all {
-            w.write_all(line.as_bytes())?;
-            w.write_all(b"\n")?;
+        self.held_bytes += line.len() + std::mem::size_of::<String>();
+        self.held.push(line);
+        if self.held_bytes >= self.limit {
+            self.spill()?;
         }
-        w.flush()?;
+        Ok(())
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(&path).map_err(|e| e.error)?;
-    Ok(())
+
+    /// Sorts the held lines and writes them to a new temporary run file.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        self.held.sort_unstable();
+        self.held.dedup();
+        let mut file = tempfile::tempfile_in(&self.dir)?;
+        {
+            let mut w = io::BufWriter::new(&mut file);
+            for line in &self.held {
+                w.write_all(line.as_bytes())?;
+                w.write_all(b"\n")?;
+            }
+            w.flush()?;
+        }
+        file.seek(io::SeekFrom::Start(0))?;
+        self.runs.push(file);
+        self.held.clear();
+        self.held_bytes = 0;
+        Ok(())
+    }
+
+    /// Merges the old `index.cdxj` and every line pushed into a new `index.cdxj`.
+    pub fn finish(mut self) -> io::Result<()> {
+        let path = self.dir.join(INDEX_FILE);
+        match std::fs::File::open(&path) {
+            Ok(old) => {
+                for line in io::BufReader::new(old).lines() {
+                    self.push(line?)?;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        self.held.sort_unstable();
+        self.held.dedup();
+        let held = std::mem::take(&mut self.held);
+        let mut sources: Vec<Box<dyn Iterator<Item = io::Result<String>>>> =
+            vec![Box::new(held.into_iter().map(Ok))];
+        for run in self.runs.drain(..) {
+            sources.push(Box::new(io::BufReader::new(run).lines()));
+        }
+        // k-way merge: the smallest head of every source next; equal lines written once.
+        let mut heads = std::collections::BinaryHeap::new();
+        for (i, source) in sources.iter_mut().enumerate() {
+            if let Some(line) = source.next() {
+                heads.push(std::cmp::Reverse((line?, i)));
+            }
+        }
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        {
+            let mut w = io::BufWriter::new(tmp.as_file_mut());
+            let mut last: Option<String> = None;
+            while let Some(std::cmp::Reverse((line, i))) = heads.pop() {
+                if let Some(next) = sources.get_mut(i).and_then(Iterator::next) {
+                    heads.push(std::cmp::Reverse((next?, i)));
+                }
+                if last.as_deref() != Some(line.as_str()) {
+                    w.write_all(line.as_bytes())?;
+                    w.write_all(b"\n")?;
+                    last = Some(line);
+                }
+            }
+            w.flush()?;
+        }
+        tmp.as_file().sync_all()?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -481,6 +580,40 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
         assert_eq!(text, "B 3 {}\na 1 {}\na 2 {}\nb 1 {}\n");
         // No temp files left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Lines spilled in many small sorted runs (and an old, unsorted index) merge into the
+    /// same index a whole in-memory sort gives.
+    #[test]
+    fn index_lines_spill_and_merge_like_a_full_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        // An old index as a concatenation of shards would be: not sorted, with a repeat.
+        std::fs::write(dir.path().join(INDEX_FILE), "z 9 {}\nc 1 {}\nz 9 {}\n").unwrap();
+        let mut lines: Vec<String> = (0..500)
+            .map(|i| format!("k{:03} {} {{}}", (i * 7919) % 211, i % 3))
+            .collect();
+        lines.push("c 1 {}".into());
+        lines.push("with\nbreak".into());
+        lines.push("   ".into());
+        let mut index = IndexLines::with_limit(dir.path(), 200);
+        for line in &lines {
+            index.push(line.clone()).unwrap();
+        }
+        assert!(index.runs.len() > 10, "{} runs", index.runs.len());
+        index.finish().unwrap();
+
+        let mut expected: Vec<String> = lines
+            .iter()
+            .map(|l| l.replace('\n', " "))
+            .filter(|l| !l.trim().is_empty())
+            .chain(["z 9 {}".to_string()])
+            .collect();
+        expected.sort();
+        expected.dedup();
+        let text = std::fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
+        let got: Vec<&str> = text.lines().collect();
+        assert_eq!(got, expected);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

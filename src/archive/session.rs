@@ -2,15 +2,19 @@
 //! captured URL (every exchange, the extracted text) into records, a text file, a manifest
 //! line and CDXJ lines. It is synchronous and lives on one thread ([`spawn_writer`]); the
 //! fetch tasks send it complete captures over a bounded channel and wait for the answer.
+//!
+//! The CPU work of a capture ([`prepare`]: serialising and gzipping its records, SHA-1 and
+//! SHA-256 digests, writing its text file) runs in the fetch task, on the blocking pool, in
+//! parallel; the writer thread only decides revisits, appends the bytes, and commits.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::cdxj::{cdxj_line, mime_of, write_index};
-use super::store::{ArchiveStore, ManifestEntry, sha256_hex};
-use super::warc::{RecordRef, WarcWriter, sha1_digest, warc_date};
+use super::cdxj::{IndexLines, cdxj_line, mime_of};
+use super::store::{ArchiveStore, ManifestEntry, TextFile, sha256_hex, write_text_file};
+use super::warc::{PreparedExchange, PreparedText, RecordMaker, WarcWriter, warc_date};
 use crate::http::Exchange;
 
 /// Version tag of the text extraction; a change means stored texts may be re-extracted.
@@ -52,7 +56,7 @@ pub struct Archived {
 pub struct ArchiveSession {
     store: ArchiveStore,
     warc: WarcWriter,
-    cdxj: Vec<String>,
+    cdxj: IndexLines,
 }
 
 impl ArchiveSession {
@@ -78,7 +82,7 @@ impl ArchiveSession {
         Ok(ArchiveSession {
             store,
             warc,
-            cdxj: Vec::new(),
+            cdxj: IndexLines::new(dir),
         })
     }
 
@@ -87,77 +91,73 @@ impl ArchiveSession {
         &self.store
     }
 
-    /// Writes one capture and commits it at once (see [`ArchiveSession::stage`] and
-    /// [`ArchiveSession::commit`], which the writer thread uses to batch).
+    /// What builds this run's records off the writer thread.
+    pub fn maker(&self) -> &RecordMaker {
+        self.warc.maker()
+    }
+
+    /// Writes one capture and commits it at once (see [`prepare`],
+    /// [`ArchiveSession::stage`] and [`ArchiveSession::commit`], which the writer thread
+    /// uses to batch).
     pub fn record(&mut self, capture: Capture) -> io::Result<Archived> {
-        let (entry, archived) = self.stage(capture)?;
+        let prepared = prepare(self.warc.maker(), self.store.dir(), capture)?;
+        let (entry, archived) = self.stage(prepared)?;
         self.commit(entry.into_iter().collect())?;
         Ok(archived)
     }
 
-    /// Writes one capture's records: each exchange (the final one as a `revisit` when its
-    /// payload equals the previous capture's), the text as a resource record and a file.
+    /// Appends one prepared capture's records: each exchange (the final one as a `revisit`
+    /// when its payload equals the previous capture's), then the text's resource record.
     /// Returns the manifest line to [`commit`](ArchiveSession::commit) once the records are
     /// on disk.
-    pub fn stage(&mut self, capture: Capture) -> io::Result<(Option<ManifestEntry>, Archived)> {
-        let previous = self
-            .store
-            .latest(&capture.cited_url)
-            .map(|e| self.store.original(e).clone());
-        let mut final_ref: Option<(RecordRef, Option<String>)> = None;
+    pub fn stage(
+        &mut self,
+        capture: PreparedCapture,
+    ) -> io::Result<(Option<ManifestEntry>, Archived)> {
+        let latest = self.store.latest(&capture.cited_url);
+        let previous = latest.as_ref().map(|e| self.store.original(e));
+        let mut final_ref = None;
         let mut request_urls = Vec::new();
-        for (i, exchange) in capture.exchanges.iter().enumerate() {
-            request_urls.push(exchange.wire.request_url.clone());
-            let mime = mime_of(
-                exchange
-                    .headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(""),
-            );
+        for (i, (exchange, status, mime)) in capture.exchanges.into_iter().enumerate() {
+            request_urls.push(exchange.exchange.request_url.clone());
             let is_final = Some(i) == capture.last;
             let same_payload = previous.as_ref().filter(|p| {
-                is_final
-                    && p.revisit_of.is_none()
-                    && p.payload_digest == sha1_digest(&exchange.wire.body)
+                is_final && p.revisit_of.is_none() && p.payload_digest == exchange.payload_digest
             });
             let (reference, revisit_of) = match same_payload {
                 Some(prev) => {
                     let target = prev.record_ref();
-                    let uri = target.target_uri.clone();
-                    let date = target.warc_date.clone();
-                    let r = self
-                        .warc
-                        .write_revisit(&exchange.wire, &target, &uri, &date)?;
+                    let (r, _) = self.warc.append_revisit(
+                        exchange,
+                        &target,
+                        &target.target_uri,
+                        &target.warc_date,
+                    )?;
                     self.cdxj
-                        .push(cdxj_line(&r, "warc/revisit", Some(exchange.status)));
+                        .push(cdxj_line(&r, "warc/revisit", Some(status)))?;
                     (r, Some(prev.record_id.clone()))
                 }
                 None => {
-                    let r = self.warc.write_exchange(&exchange.wire)?;
-                    self.cdxj.push(cdxj_line(&r, &mime, Some(exchange.status)));
+                    let (r, _) = self.warc.append_exchange(exchange)?;
+                    self.cdxj.push(cdxj_line(&r, &mime, Some(status)))?;
                     (r, None)
                 }
             };
             if is_final {
-                final_ref = Some((reference, revisit_of));
+                final_ref = Some((reference, revisit_of, status));
             }
         }
-        let Some((reference, revisit_of)) = final_ref else {
+        let Some((reference, revisit_of, http_status)) = final_ref else {
             return Ok((None, Archived::default()));
         };
-        let last = capture.last.and_then(|i| capture.exchanges.get(i));
-        let date = last
-            .map(|e| e.wire.date)
-            .unwrap_or_else(jiff::Timestamp::now);
         let mut entry = ManifestEntry {
-            cited_url: capture.cited_url.clone(),
-            final_url: capture.final_url.clone(),
+            cited_url: capture.cited_url,
+            final_url: capture.final_url,
             source: capture.origin.to_string(),
             request_urls,
-            fetched_at: warc_date(date),
-            http_status: last.map_or(0, |e| e.status),
-            body_sha256: last.map(|e| sha256_hex(&e.wire.body)).unwrap_or_default(),
+            fetched_at: warc_date(capture.date),
+            http_status,
+            body_sha256: capture.body_sha256,
             payload_digest: reference.payload_digest.clone(),
             warc_file: reference.warc_file.clone(),
             offset: reference.offset,
@@ -168,20 +168,20 @@ impl ArchiveSession {
             text_path: None,
             text_sha256: None,
             text_changed: None,
-            title: capture.title.clone(),
-            published: capture.published.clone(),
-            memento_datetime: capture.memento_datetime.clone(),
-            truncated: last.is_some_and(|e| e.wire.truncated),
+            title: capture.title,
+            published: capture.published,
+            memento_datetime: capture.memento_datetime,
+            truncated: capture.truncated,
             extractor: EXTRACTOR_VERSION.to_string(),
         };
         let mut archived = Archived::default();
-        if let Some(text) = &capture.text {
-            let text_ref =
-                self.warc
-                    .write_text(&capture.cited_url, text, Some(&reference.record_id), date)?;
-            self.cdxj.push(cdxj_line(&text_ref, "text/plain", None));
-            let file = self.store.write_text(&capture.cited_url, text)?;
-            entry.text_changed = self.store.text_changed(&capture.cited_url, &file.sha256);
+        if let Some((record, file)) = capture.text {
+            let text_ref = self.warc.append_text(record)?;
+            self.cdxj.push(cdxj_line(&text_ref, "text/plain", None))?;
+            entry.text_changed = latest
+                .as_ref()
+                .and_then(|e| e.text_sha256.as_deref())
+                .map(|prev| prev != file.sha256);
             entry.text_record_id = Some(text_ref.record_id);
             entry.text_path = Some(file.rel_path.clone());
             entry.text_sha256 = Some(file.sha256);
@@ -200,31 +200,109 @@ impl ArchiveSession {
 
     /// Closes the WARC file and merges this run's lines into `index.cdxj`.
     pub fn finish(self) -> io::Result<PathBuf> {
-        let dir = self.store.dir().to_path_buf();
         let path = self.warc.finish()?;
-        write_index(&dir, self.cdxj)?;
+        self.cdxj.finish()?;
         Ok(path)
     }
+}
+
+/// A capture whose records are built and whose text file is written ([`prepare`]): what
+/// the writer thread still has to do is append and commit.
+#[derive(Debug)]
+pub struct PreparedCapture {
+    cited_url: String,
+    origin: &'static str,
+    /// Each exchange's records, with its HTTP status and MIME type (for the CDXJ line).
+    exchanges: Vec<(PreparedExchange, u16, String)>,
+    last: Option<usize>,
+    final_url: String,
+    /// When the final exchange began (now, when there is none).
+    date: jiff::Timestamp,
+    /// SHA-256 of the final response's body as stored.
+    body_sha256: String,
+    truncated: bool,
+    /// The text's resource record (referring to the final response) and its file.
+    text: Option<(PreparedText, TextFile)>,
+    title: Option<String>,
+    published: Option<String>,
+    memento_datetime: Option<String>,
+}
+
+/// The CPU and file work of one capture, for any thread: gzip members and digests of every
+/// record, and the text file (written whole and renamed, as
+/// [`ArchiveStore::write_text`] does) under the archive folder `dir`.
+pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<PreparedCapture> {
+    let last = capture.last.and_then(|i| capture.exchanges.get(i));
+    let date = last
+        .map(|e| e.wire.date)
+        .unwrap_or_else(jiff::Timestamp::now);
+    let body_sha256 = last.map(|e| sha256_hex(&e.wire.body)).unwrap_or_default();
+    let truncated = last.is_some_and(|e| e.wire.truncated);
+    let mut exchanges = Vec::with_capacity(capture.exchanges.len());
+    for exchange in capture.exchanges {
+        let mime = mime_of(
+            exchange
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+        );
+        let status = exchange.status;
+        exchanges.push((maker.exchange(exchange.wire)?, status, mime));
+    }
+    let final_id = capture
+        .last
+        .and_then(|i| exchanges.get(i))
+        .map(|(e, _, _)| e.record_id.clone());
+    let text = match (&capture.text, final_id) {
+        (Some(text), Some(id)) => {
+            let record = maker.text(&capture.cited_url, text, Some(&id), date)?;
+            let file = write_text_file(dir, &capture.cited_url, text)?;
+            Some((record, file))
+        }
+        _ => None,
+    };
+    Ok(PreparedCapture {
+        cited_url: capture.cited_url,
+        origin: capture.origin,
+        exchanges,
+        last: capture.last,
+        final_url: capture.final_url,
+        date,
+        body_sha256,
+        truncated,
+        text,
+        title: capture.title,
+        published: capture.published,
+        memento_datetime: capture.memento_datetime,
+    })
 }
 
 /// Captures committed together at most.
 const MAX_BATCH: usize = 64;
 
 /// A request to the writer thread.
-type Job = (Capture, oneshot::Sender<io::Result<Archived>>);
+type Job = (PreparedCapture, oneshot::Sender<io::Result<Archived>>);
 
 /// The handle fetch tasks use to archive captures.
 #[derive(Clone)]
 pub struct ArchiveHandle {
     jobs: mpsc::Sender<Job>,
+    maker: std::sync::Arc<RecordMaker>,
+    dir: std::sync::Arc<Path>,
 }
 
 impl ArchiveHandle {
-    /// Archives a capture on the writer thread and waits for it to be on disk.
+    /// Archives a capture: builds its records on the blocking pool ([`prepare`]), then has
+    /// the writer thread append them, and waits for them to be on disk.
     pub async fn record(&self, capture: Capture) -> io::Result<Archived> {
+        let (maker, dir) = (self.maker.clone(), self.dir.clone());
+        let prepared = crate::cpu::run(move || prepare(&maker, &dir, capture))
+            .await
+            .ok_or_else(|| io::Error::other("preparing archive records failed"))??;
         let (tx, rx) = oneshot::channel();
         self.jobs
-            .send((capture, tx))
+            .send((prepared, tx))
             .await
             .map_err(|_| io::Error::other("the archive writer has stopped"))?;
         rx.await
@@ -237,6 +315,11 @@ pub fn spawn_writer(
     session: ArchiveSession,
 ) -> (ArchiveHandle, std::thread::JoinHandle<io::Result<PathBuf>>) {
     let (tx, mut rx) = mpsc::channel::<Job>(MAX_BATCH);
+    let handle = ArchiveHandle {
+        jobs: tx,
+        maker: std::sync::Arc::new(session.maker().clone()),
+        dir: std::sync::Arc::from(session.store().dir()),
+    };
     let thread = std::thread::spawn(move || {
         let mut session = session;
         // Group commit: take whatever captures are waiting (up to a batch), write their
@@ -271,5 +354,5 @@ pub fn spawn_writer(
         }
         session.finish()
     });
-    (ArchiveHandle { jobs: tx }, thread)
+    (handle, thread)
 }

@@ -5,11 +5,18 @@
 //! takes extracted texts ([`ArchiveStore::write_text`], atomic) and manifest entries
 //! ([`ArchiveStore::append_manifest`], one line per capture), and answers "what is the
 //! latest capture of this cited URL" for revisits, `text_changed` and offline verification.
+//!
+//! Memory stays flat in the number of captures: the store keeps no entry in memory, only
+//! where each cited URL's latest line is in `manifest.jsonl` (a slot of 32 bytes, keyed by
+//! a 64-bit hash of [`url_key`]). A lookup reads that one line back and compares its key,
+//! so a hash collision costs a read, never a wrong answer.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::hash::{Hash, Hasher};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
@@ -130,16 +137,72 @@ pub struct TextFile {
     pub sha256: String,
 }
 
+/// Where one manifest line is in `manifest.jsonl`: byte offset and length (no newline),
+/// and the low 32 bits of the hash of its `record_id` (confirmed on reading: a collision
+/// costs a read). 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct LineRef {
+    offset: u64,
+    len: u32,
+    record: u32,
+}
+
+/// No line (a line is never empty: blank lines are skipped).
+const NO_LINE: LineRef = LineRef {
+    offset: 0,
+    len: 0,
+    record: 0,
+};
+
+/// What the store keeps per cited URL (32 bytes): where its latest line is, and for a
+/// revisit, where the original response's line is (when it is the URL's earlier capture,
+/// as revisits written by [`ArchiveSession`](super::session::ArchiveSession) always are;
+/// else [`NO_LINE`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    latest: LineRef,
+    original: LineRef,
+}
+
+/// Which slot: the one under its hash in `slots`, or one of `collided` (another URL with
+/// the same 64-bit hash came first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotId {
+    Main(u64),
+    Collided(usize),
+}
+
+/// A 64-bit hash of a string (the same within one process; never written to disk).
+fn hash64(s: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// A record id without the `<>` a WARC header puts around it.
+fn bare_record_id(record_id: &str) -> &str {
+    record_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+}
+
 /// The archive folder: texts, manifest, and the latest capture per cited URL.
 #[derive(Debug)]
 pub struct ArchiveStore {
     dir: PathBuf,
-    entries: Vec<ManifestEntry>,
-    /// url_key(cited_url) → index in `entries` of its latest capture.
-    latest: HashMap<String, usize>,
-    /// url_key in order of first appearance, for [`ArchiveStore::latest_all`].
-    order: Vec<String>,
+    /// [`hash64`] of url_key(cited_url) → that URL's slot.
+    slots: HashMap<u64, Slot>,
+    /// Slots of URLs whose hash was already taken by another URL: (hash, slot).
+    collided: Vec<(u64, Slot)>,
+    /// Manifest lines indexed (loaded and appended).
+    count: usize,
+    /// The hash of keys and record ids ([`hash64`]; tests force collisions with another).
+    hash: fn(&str) -> u64,
+    /// Appends (opened on the first append).
     manifest: Option<File>,
+    /// Reads lines back (opened on the first read).
+    reader: Mutex<Option<File>>,
     warnings: Vec<String>,
     recoveries: Vec<Recovery>,
 }
@@ -151,13 +214,19 @@ impl ArchiveStore {
     /// warning; a torn last line (no newline: a crash mid-write) is also cut off the file so
     /// the next append starts on a fresh line. Only I/O failures are errors.
     pub fn open(dir: &Path) -> io::Result<ArchiveStore> {
+        ArchiveStore::open_with(dir, hash64)
+    }
+
+    fn open_with(dir: &Path, hash: fn(&str) -> u64) -> io::Result<ArchiveStore> {
         std::fs::create_dir_all(dir.join(TEXT_DIR))?;
         let mut store = ArchiveStore {
             dir: dir.to_path_buf(),
-            entries: Vec::new(),
-            latest: HashMap::new(),
-            order: Vec::new(),
+            slots: HashMap::new(),
+            collided: Vec::new(),
+            count: 0,
+            hash,
             manifest: None,
+            reader: Mutex::new(None),
             warnings: Vec::new(),
             recoveries: Vec::new(),
         };
@@ -195,36 +264,56 @@ impl ArchiveStore {
         Ok(store)
     }
 
+    /// Reads `manifest.jsonl` line by line (never whole) and indexes every entry.
     fn load_manifest(&mut self) -> io::Result<()> {
         let path = self.dir.join(MANIFEST_FILE);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
-        let complete_len = match bytes.iter().rposition(|&b| b == b'\n') {
-            Some(i) => i + 1,
-            None => 0,
-        };
-        for (n, line) in bytes[..complete_len].split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
+        let mut lines = io::BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::new();
+        let mut offset = 0u64;
+        let mut n = 0usize;
+        loop {
+            line.clear();
+            let read = lines.read_until(b'\n', &mut line)?;
+            if read == 0 {
+                break;
+            }
+            n += 1;
+            let start = offset;
+            offset += read as u64;
+            let complete = line.last() == Some(&b'\n');
+            let body = if complete {
+                &line[..line.len() - 1]
+            } else {
+                &line[..]
+            };
+            if complete && body.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_slice::<ManifestEntry>(line) {
-                Ok(entry) => self.index_entry(entry),
-                Err(e) => self.warnings.push(format!(
-                    "{}:{}: skipped unreadable line: {e}",
-                    path.display(),
-                    n + 1
-                )),
+            let parsed = serde_json::from_slice::<ManifestEntry>(body);
+            let at = LineRef {
+                offset: start,
+                len: u32::try_from(body.len()).unwrap_or(u32::MAX),
+                record: 0,
+            };
+            if complete {
+                match parsed {
+                    Ok(entry) => self.index_entry(&entry, at),
+                    Err(e) => self.warnings.push(format!(
+                        "{}:{n}: skipped unreadable line: {e}",
+                        path.display()
+                    )),
+                }
+                continue;
             }
-        }
-        let tail = &bytes[complete_len..];
-        if !tail.is_empty() {
             // A line without its newline: a crash mid-append (or a hand edit).
-            match serde_json::from_slice::<ManifestEntry>(tail) {
+            match parsed {
                 Ok(entry) => {
-                    self.index_entry(entry);
+                    self.index_entry(&entry, at);
                     let mut f = OpenOptions::new().append(true).open(&path)?;
                     f.write_all(b"\n")?;
                     f.sync_data()?;
@@ -233,10 +322,10 @@ impl ArchiveStore {
                     self.warnings.push(format!(
                         "{}: ignored torn last line ({} bytes): {e}",
                         path.display(),
-                        tail.len()
+                        body.len()
                     ));
                     let f = OpenOptions::new().write(true).open(&path)?;
-                    f.set_len(complete_len as u64)?;
+                    f.set_len(start)?;
                     f.sync_data()?;
                 }
             }
@@ -244,13 +333,93 @@ impl ArchiveStore {
         Ok(())
     }
 
-    fn index_entry(&mut self, entry: ManifestEntry) {
+    /// Notes that `entry` (at `at` in the manifest) is now the latest capture of its URL.
+    fn index_entry(&mut self, entry: &ManifestEntry, at: LineRef) {
         let key = url_key(&entry.cited_url);
-        if !self.latest.contains_key(&key) {
-            self.order.push(key.clone());
+        let hash = (self.hash)(&key);
+        let existing = self.find_slot(hash, &key);
+        let previous = existing.and_then(|id| self.slot(id));
+        let original = entry
+            .revisit_of
+            .as_deref()
+            .and_then(|id| {
+                let prev = previous?;
+                let id = self.record_hash(id);
+                [prev.latest, prev.original]
+                    .into_iter()
+                    .find(|line| line.len > 0 && line.record == id)
+            })
+            .unwrap_or(NO_LINE);
+        let slot = Slot {
+            latest: LineRef {
+                record: self.record_hash(&entry.record_id),
+                ..at
+            },
+            original,
+        };
+        match existing {
+            Some(SlotId::Main(h)) => {
+                self.slots.insert(h, slot);
+            }
+            Some(SlotId::Collided(i)) => {
+                if let Some(s) = self.collided.get_mut(i) {
+                    s.1 = slot;
+                }
+            }
+            None => {
+                if let std::collections::hash_map::Entry::Vacant(v) = self.slots.entry(hash) {
+                    v.insert(slot);
+                } else {
+                    self.collided.push((hash, slot));
+                }
+            }
         }
-        self.latest.insert(key, self.entries.len());
-        self.entries.push(entry);
+        self.count += 1;
+    }
+
+    /// The 32 bits of a record id's hash that a [`LineRef`] keeps.
+    fn record_hash(&self, record_id: &str) -> u32 {
+        // Truncation intended: the low 32 bits only pick a line, reading it confirms it.
+        (self.hash)(bare_record_id(record_id)) as u32
+    }
+
+    fn slot(&self, id: SlotId) -> Option<Slot> {
+        match id {
+            SlotId::Main(h) => self.slots.get(&h).copied(),
+            SlotId::Collided(i) => self.collided.get(i).map(|s| s.1),
+        }
+    }
+
+    /// The slot of the URL whose [`url_key`] is `key`: found by hash, confirmed by reading
+    /// the slot's line back and comparing keys.
+    fn find_slot(&self, hash: u64, key: &str) -> Option<SlotId> {
+        let main = self.slots.get(&hash)?;
+        let holds = |slot: &Slot| {
+            self.read_line(slot.latest)
+                .is_ok_and(|e| url_key(&e.cited_url) == key)
+        };
+        if holds(main) {
+            return Some(SlotId::Main(hash));
+        }
+        self.collided
+            .iter()
+            .position(|(h, s)| *h == hash && holds(s))
+            .map(SlotId::Collided)
+    }
+
+    /// Reads and parses one manifest line.
+    fn read_line(&self, at: LineRef) -> io::Result<ManifestEntry> {
+        let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        if reader.is_none() {
+            *reader = Some(File::open(self.dir.join(MANIFEST_FILE))?);
+        }
+        let Some(file) = reader.as_mut() else {
+            return Err(io::Error::other("manifest reader not open"));
+        };
+        file.seek(SeekFrom::Start(at.offset))?;
+        let mut bytes = vec![0; at.len as usize];
+        file.read_exact(&mut bytes)?;
+        serde_json::from_slice(&bytes).map_err(io::Error::other)
     }
 
     /// The archive folder.
@@ -297,21 +466,7 @@ impl ArchiveStore {
     /// returns its paths and SHA-256. The bytes are written exactly as given: report offsets
     /// point into them.
     pub fn write_text(&self, cited_url: &str, text: &str) -> io::Result<TextFile> {
-        let name = text_file_name(cited_url);
-        let text_dir = self.dir.join(TEXT_DIR);
-        let path = text_dir.join(&name);
-        let mut tmp = tempfile::NamedTempFile::new_in(&text_dir)?;
-        // Written whole and renamed: a reader never sees half a file. Not fsynced one by one
-        // (that would cost one disk flush per page); the manifest's `text_sha256` lets a
-        // reader detect a text that a power cut took back.
-        tmp.write_all(text.as_bytes())?;
-        tmp.flush()?;
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(TextFile {
-            rel_path: format!("{TEXT_DIR}/{name}"),
-            path,
-            sha256: sha256_hex(text.as_bytes()),
-        })
+        write_text_file(&self.dir, cited_url, text)
     }
 
     /// Reads a stored text back (`rel_path` as in the manifest). Refuses paths that would
@@ -343,8 +498,11 @@ impl ArchiveStore {
             return Ok(());
         }
         let mut line = Vec::new();
+        let mut lens = Vec::with_capacity(entries.len());
         for entry in entries {
-            line.extend(serde_json::to_vec(entry).map_err(io::Error::other)?);
+            let json = serde_json::to_vec(entry).map_err(io::Error::other)?;
+            lens.push(json.len());
+            line.extend(json);
             line.push(b'\n');
         }
         if self.manifest.is_none() {
@@ -354,63 +512,130 @@ impl ArchiveStore {
                 .open(self.dir.join(MANIFEST_FILE))?;
             self.manifest = Some(f);
         }
-        if let Some(f) = self.manifest.as_mut() {
-            f.write_all(&line)?;
-            f.flush()?;
-            f.sync_data()?;
-        }
-        for entry in entries {
-            self.index_entry(entry.clone());
+        let Some(f) = self.manifest.as_mut() else {
+            return Err(io::Error::other("manifest not open"));
+        };
+        // Appends land at the end: where the end is now is where the first line starts.
+        let mut offset = f.metadata()?.len();
+        f.write_all(&line)?;
+        f.flush()?;
+        f.sync_data()?;
+        for (entry, len) in entries.iter().zip(lens) {
+            let at = LineRef {
+                offset,
+                len: u32::try_from(len).unwrap_or(u32::MAX),
+                record: 0,
+            };
+            offset += len as u64 + 1;
+            self.index_entry(entry, at);
         }
         Ok(())
     }
 
-    /// The latest capture of `cited_url` (compared after [`url_key`]).
-    pub fn latest(&self, cited_url: &str) -> Option<&ManifestEntry> {
-        self.latest
-            .get(&url_key(cited_url))
-            .and_then(|&i| self.entries.get(i))
+    /// The latest capture of `cited_url` (compared after [`url_key`]), read back from the
+    /// manifest. A line that cannot be read back is said once in the log and counts as no
+    /// capture.
+    pub fn latest(&self, cited_url: &str) -> Option<ManifestEntry> {
+        let key = url_key(cited_url);
+        let slot = self.slot(self.find_slot((self.hash)(&key), &key)?)?;
+        self.read_logged(slot.latest)
     }
 
-    /// The latest capture of every cited URL, in order of first capture.
-    pub fn latest_all(&self) -> Vec<&ManifestEntry> {
-        self.order
-            .iter()
-            .filter_map(|k| self.latest.get(k).and_then(|&i| self.entries.get(i)))
-            .collect()
+    fn read_logged(&self, at: LineRef) -> Option<ManifestEntry> {
+        match self.read_line(at) {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                tracing::warn!(
+                    "archive: {} at byte {}: {e}",
+                    self.dir.join(MANIFEST_FILE).display(),
+                    at.offset
+                );
+                None
+            }
+        }
     }
 
-    /// Every manifest entry, in file order.
-    pub fn entries(&self) -> &[ManifestEntry] {
-        &self.entries
+    /// Number of manifest entries indexed (loaded and appended).
+    pub fn len(&self) -> usize {
+        self.count
     }
 
-    /// The entry whose record is `record_id` (with or without `<>`), e.g. the original
-    /// response of a revisit (`revisit_of`).
-    pub fn find_record(&self, record_id: &str) -> Option<&ManifestEntry> {
-        let id = record_id
-            .trim()
-            .trim_start_matches('<')
-            .trim_end_matches('>');
-        self.entries.iter().rev().find(|e| e.record_id == id)
+    /// Whether the manifest has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The last entry whose record is `record_id` (with or without `<>`), e.g. the
+    /// original response of a revisit (`revisit_of`). Scans `manifest.jsonl`: for the rare
+    /// look-up [`ArchiveStore::original`] cannot answer from its index.
+    pub fn find_record(&self, record_id: &str) -> Option<ManifestEntry> {
+        let id = bare_record_id(record_id);
+        let file = File::open(self.dir.join(MANIFEST_FILE)).ok()?;
+        let mut found = None;
+        for line in io::BufReader::new(file).split(b'\n') {
+            let Ok(line) = line else { break };
+            // Cheap filter before parsing: the id must stand in the line.
+            if memchr::memmem::find(&line, id.as_bytes()).is_none() {
+                continue;
+            }
+            if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&line)
+                && entry.record_id == id
+            {
+                found = Some(entry);
+            }
+        }
+        found
     }
 
     /// The capture that holds the body of `entry`: `entry` itself, or for a revisit the
     /// original response it refers to (when that is in the manifest; else `entry`).
-    pub fn original<'a>(&'a self, entry: &'a ManifestEntry) -> &'a ManifestEntry {
-        entry
-            .revisit_of
-            .as_deref()
-            .and_then(|id| self.find_record(id))
-            .unwrap_or(entry)
+    pub fn original(&self, entry: &ManifestEntry) -> ManifestEntry {
+        let Some(id) = entry.revisit_of.as_deref().map(bare_record_id) else {
+            return entry.clone();
+        };
+        let key = url_key(&entry.cited_url);
+        let indexed = self
+            .find_slot((self.hash)(&key), &key)
+            .and_then(|s| self.slot(s))
+            .and_then(|slot| {
+                let hash = self.record_hash(id);
+                [slot.latest, slot.original]
+                    .into_iter()
+                    .find(|line| line.len > 0 && line.record == hash)
+            })
+            .and_then(|at| self.read_line(at).ok())
+            .filter(|e| e.record_id == id);
+        indexed
+            .or_else(|| self.find_record(id))
+            .unwrap_or_else(|| entry.clone())
     }
 
     /// Whether `text_sha256` differs from the latest capture's text of `cited_url`; `None`
     /// when there is no earlier capture with a text (for [`ManifestEntry::text_changed`]).
     pub fn text_changed(&self, cited_url: &str, text_sha256: &str) -> Option<bool> {
-        let prev = self.latest(cited_url)?.text_sha256.as_deref()?;
+        let prev = self.latest(cited_url)?.text_sha256?;
         Some(prev != text_sha256)
     }
+}
+
+/// [`ArchiveStore::write_text`] for the archive folder `dir` (which must hold `text/`): any
+/// thread can write texts while one thread owns the store.
+pub fn write_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<TextFile> {
+    let name = text_file_name(cited_url);
+    let text_dir = dir.join(TEXT_DIR);
+    let path = text_dir.join(&name);
+    let mut tmp = tempfile::NamedTempFile::new_in(&text_dir)?;
+    // Written whole and renamed: a reader never sees half a file. Not fsynced one by one
+    // (that would cost one disk flush per page); the manifest's `text_sha256` lets a
+    // reader detect a text that a power cut took back.
+    tmp.write_all(text.as_bytes())?;
+    tmp.flush()?;
+    tmp.persist(&path).map_err(|e| e.error)?;
+    Ok(TextFile {
+        rel_path: format!("{TEXT_DIR}/{name}"),
+        path,
+        sha256: sha256_hex(text.as_bytes()),
+    })
 }
 
 /// The normalised form of a URL used as the key of the manifest and of text file names:
@@ -638,22 +863,102 @@ mod tests {
         }
         let store = ArchiveStore::open(dir.path()).unwrap();
         assert!(store.warnings().is_empty(), "{:?}", store.warnings());
-        assert_eq!(store.entries().len(), 3);
+        assert_eq!(store.len(), 3);
         assert_eq!(
             store.latest("https://A.nl/x#frag").unwrap().record_id,
             "urn:uuid:3"
         );
-        let all: Vec<_> = store
-            .latest_all()
-            .iter()
-            .map(|e| e.record_id.as_str())
-            .collect();
-        assert_eq!(all, ["urn:uuid:3", "urn:uuid:2"]);
         assert_eq!(
             store.find_record("<urn:uuid:2>").unwrap().cited_url,
             "https://b.nl/y"
         );
         assert!(store.latest("https://a.nl/other").is_none());
+    }
+
+    /// Every key and record id hashes alike: each look-up must still find its own URL.
+    fn same_hash(_: &str) -> u64 {
+        7
+    }
+
+    fn assert_latest(store: &ArchiveStore) {
+        let id = |url: &str| store.latest(url).map(|e| e.record_id);
+        assert_eq!(id("https://a.nl/x").as_deref(), Some("urn:uuid:4"));
+        assert_eq!(id("https://b.nl/y").as_deref(), Some("urn:uuid:2"));
+        assert_eq!(id("https://c.nl/z").as_deref(), Some("urn:uuid:5"));
+        assert_eq!(id("https://d.nl/"), None);
+    }
+
+    #[test]
+    fn hash_collisions_never_give_another_urls_capture() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut store = ArchiveStore::open_with(dir.path(), same_hash).unwrap();
+            for (url, id) in [
+                ("https://a.nl/x", "urn:uuid:1"),
+                ("https://b.nl/y", "urn:uuid:2"),
+                ("https://c.nl/z", "urn:uuid:3"),
+                ("https://a.nl/x", "urn:uuid:4"),
+                ("https://c.nl/z", "urn:uuid:5"),
+            ] {
+                store.append_manifest(&entry(url, "aa", id)).unwrap();
+            }
+            assert_latest(&store);
+            assert_eq!(store.len(), 5);
+        }
+        for hash in [same_hash as fn(&str) -> u64, hash64] {
+            let store = ArchiveStore::open_with(dir.path(), hash).unwrap();
+            assert_latest(&store);
+            // One slot per URL, whatever the hash, of 32 bytes.
+            assert_eq!(store.slots.len() + store.collided.len(), 3);
+            assert_eq!(std::mem::size_of::<Slot>(), 32);
+        }
+    }
+
+    #[test]
+    fn revisits_resolve_to_their_original_from_the_index_and_after_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let revisit = |id: &str, of: &str| {
+            let mut e = entry("https://a.nl/x", "aa", id);
+            e.revisit_of = Some(of.into());
+            e.offset = 900;
+            e
+        };
+        for hash in [hash64 as fn(&str) -> u64, same_hash] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = ArchiveStore::open_with(dir.path(), hash).unwrap();
+            let first = entry("https://a.nl/x", "aa", "urn:uuid:1");
+            store.append_manifest(&first).unwrap();
+            store
+                .append_manifest(&entry("https://b.nl/y", "bb", "urn:uuid:9"))
+                .unwrap();
+            store
+                .append_manifest(&revisit("urn:uuid:2", "urn:uuid:1"))
+                .unwrap();
+            // A second revisit names the original with angle brackets (as a header would).
+            store
+                .append_manifest(&revisit("urn:uuid:3", "<urn:uuid:1>"))
+                .unwrap();
+            let latest = store.latest("https://a.nl/x").unwrap();
+            assert_eq!(latest.record_id, "urn:uuid:3");
+            assert_eq!(store.original(&latest), first);
+            drop(store);
+            let store = ArchiveStore::open_with(dir.path(), hash).unwrap();
+            let latest = store.latest("https://a.nl/x").unwrap();
+            assert_eq!(store.original(&latest), first);
+            // Not a revisit: itself.
+            let b = store.latest("https://b.nl/y").unwrap();
+            assert_eq!(store.original(&b), b);
+        }
+        // A revisit of a record the index does not tie to its URL: found by a scan.
+        let mut store = ArchiveStore::open(dir.path()).unwrap();
+        let other = entry("https://b.nl/y", "bb", "urn:uuid:7");
+        store.append_manifest(&other).unwrap();
+        let odd = revisit("urn:uuid:8", "urn:uuid:7");
+        store.append_manifest(&odd).unwrap();
+        assert_eq!(store.original(&odd), other);
+        // An original that is nowhere: the revisit itself.
+        let lost = revisit("urn:uuid:10", "urn:uuid:404");
+        assert_eq!(store.original(&lost), lost);
     }
 
     #[test]
@@ -676,7 +981,7 @@ mod tests {
         std::fs::write(&path, &full[..cut]).unwrap();
 
         let mut store = ArchiveStore::open(dir.path()).unwrap();
-        assert_eq!(store.entries().len(), 1);
+        assert_eq!(store.len(), 1);
         assert_eq!(
             store.latest("https://a.nl/x").unwrap().record_id,
             "urn:uuid:1"
@@ -695,7 +1000,7 @@ mod tests {
         drop(store);
         let store = ArchiveStore::open(dir.path()).unwrap();
         assert!(store.warnings().is_empty(), "{:?}", store.warnings());
-        assert_eq!(store.entries().len(), 2);
+        assert_eq!(store.len(), 2);
         assert_eq!(
             store.latest("https://a.nl/x").unwrap().record_id,
             "urn:uuid:3"
@@ -708,15 +1013,27 @@ mod tests {
         let line = serde_json::to_string(&entry("https://a.nl/x", "aa", "urn:uuid:1")).unwrap();
         std::fs::write(dir.path().join(MANIFEST_FILE), format!("\n{line}")).unwrap();
         let mut store = ArchiveStore::open(dir.path()).unwrap();
-        assert_eq!(store.entries().len(), 1);
+        assert_eq!(store.len(), 1);
         assert!(store.warnings().is_empty());
         store
             .append_manifest(&entry("https://b.nl/", "bb", "urn:uuid:2"))
             .unwrap();
+        assert_eq!(
+            store.latest("https://b.nl/").unwrap().record_id,
+            "urn:uuid:2"
+        );
         drop(store);
         let store = ArchiveStore::open(dir.path()).unwrap();
-        assert_eq!(store.entries().len(), 2);
+        assert_eq!(store.len(), 2);
         assert!(store.warnings().is_empty());
+        assert_eq!(
+            store.latest("https://a.nl/x").unwrap().record_id,
+            "urn:uuid:1"
+        );
+        assert_eq!(
+            store.latest("https://b.nl/").unwrap().record_id,
+            "urn:uuid:2"
+        );
     }
 
     #[test]
@@ -730,7 +1047,7 @@ mod tests {
         )
         .unwrap();
         let store = ArchiveStore::open(dir.path()).unwrap();
-        assert_eq!(store.entries().len(), 2);
+        assert_eq!(store.len(), 2);
         assert_eq!(store.warnings().len(), 1);
         assert!(
             store.warnings()[0].contains(":2:"),

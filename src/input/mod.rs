@@ -5,6 +5,7 @@
 pub mod csv_rows;
 pub mod document;
 pub mod quotes;
+pub mod repeats;
 pub mod sources;
 pub mod url;
 

@@ -731,26 +731,37 @@ impl CheckContext {
             return false;
         };
         let cell = self.probes.cell(&check::probe::folder_key(url));
-        let result = cell
-            .get_or_init(|| async {
-                let outcome = self.fetcher.fetch(&probe_url).await;
-                self.keep_lookup(&probe_url, &outcome).await;
-                match outcome.last_exchange() {
-                    Some(ex) if (200..300).contains(&ex.status) => {
-                        let (text, _) = decode_text(&decoded_body(ex), ex.header("content-type"));
-                        ProbeResult::AnswersEverything {
-                            final_url: outcome.final_url.clone(),
-                            hops: outcome.hops.len(),
-                            shingles: check::probe::shingles(&text),
-                        }
-                    }
-                    Some(ex) if (400..500).contains(&ex.status) => ProbeResult::Honest,
-                    _ => ProbeResult::Unknown,
+        let result = cell.get_or_init(|| self.probe_once(&probe_url)).await;
+        let page = check::probe::shingles(html);
+        let final_url = record.final_url.as_str();
+        if !check::probe::is_probe_match(result, final_url, hops, &page) {
+            return false;
+        }
+        // `/nieuws/3161/<any slug>` may be the article 3161 itself: ask a made-up folder too.
+        let Some((sibling_url, key)) = check::probe::sibling_folder_probe(url) else {
+            return true;
+        };
+        let cell = self.probes.cell(&key);
+        let sibling = cell.get_or_init(|| self.probe_once(&sibling_url)).await;
+        check::probe::is_probe_match(sibling, final_url, hops, &page)
+    }
+
+    /// Fetches one made-up URL (archived as a look-up) and says what the host did with it.
+    async fn probe_once(&self, probe_url: &url::Url) -> ProbeResult {
+        let outcome = self.fetcher.fetch(probe_url).await;
+        self.keep_lookup(probe_url, &outcome).await;
+        match outcome.last_exchange() {
+            Some(ex) if (200..300).contains(&ex.status) => {
+                let (text, _) = decode_text(&decoded_body(ex), ex.header("content-type"));
+                ProbeResult::AnswersEverything {
+                    final_url: outcome.final_url.clone(),
+                    hops: outcome.hops.len(),
+                    shingles: check::probe::shingles(&text),
                 }
-            })
-            .await;
-        let final_url = record.final_url.clone();
-        check::probe::is_probe_match(result, &final_url, hops, &check::probe::shingles(html))
+            }
+            Some(ex) if (400..500).contains(&ex.status) => ProbeResult::Honest,
+            _ => ProbeResult::Unknown,
+        }
     }
 
     /// Asks the web archive for the snapshot closest to the citation; in `run`, fetches and

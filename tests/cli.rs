@@ -546,6 +546,8 @@ fn dead_links_are_rescued_from_the_web_archive_and_soft_404s_are_found() {
         ("catchall_gone", format!("{SITE}/catchall/verdwenen")),
         ("catchall_real", format!("{SITE}/catchall/echt-artikel")),
         ("honest_article", format!("{SITE}/ok")),
+        ("id_routed", format!("{SITE}/id/4821/regiodeal-van-start")),
+        ("catchall_dated", format!("{SITE}/catchall/2020/verdwenen")),
     ];
     let mut sources = String::from("id,url\n");
     for (id, url) in &rows {
@@ -605,6 +607,12 @@ R4,\"‘We kijken eerst wat er al is.’\",{SITE}/actueel/artikelen/2020/03/04/v
     assert_eq!(row("catchall_gone")["reason"], "probe_match");
     assert_eq!(row("catchall_real")["status"], "ok");
     assert_eq!(row("honest_article")["status"], "ok");
+    // A made-up slug under /id/4821/ gets the same article back; a made-up folder does not:
+    // the site routes by number, the citation is live.
+    assert_eq!(row("id_routed")["status"], "ok", "{:?}", row("id_routed"));
+    // Under /catchall/2020/ both probes get the catch-all page: a soft 404.
+    assert_eq!(row("catchall_dated")["status"], "soft_404");
+    assert_eq!(row("catchall_dated")["reason"], "probe_match");
     // One probe per folder: /catchall/ once, /actueel/.../ not at all (its pages are dead).
     // The availability API was asked for the timestamp in the cited URL.
     let q = "/wayback-host/wayback/available?url=https%3A%2F%2Fwww.overheidvannu.nl%2Factueel%2Fartikelen%2F2020%2F03%2F04%2Fverdwenen-met-kopie&timestamp=20200304";

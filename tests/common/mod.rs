@@ -236,6 +236,23 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
         );
         return html(StatusCode::OK, article_page(&format!("Artikel {n}"), &body));
     }
+    if let Some(rest) = path.strip_prefix("/id/") {
+        // Routed by the number, the slug ignored (as many news sites do); other paths 404.
+        let id = rest.split('/').next().unwrap_or("");
+        return if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && rest.contains('/') {
+            html(
+                StatusCode::OK,
+                article_page(
+                    &format!("Regiodeal {id} van start"),
+                    &format!(
+                        "<p>De regiodeal met nummer {id} brengt gemeenten en provincie samen rond wonen en werk.</p><p>Het Rijk draagt bij en de regio zelf ook.</p>"
+                    ),
+                ),
+            )
+        } else {
+            html(StatusCode::NOT_FOUND, "<p>Niet gevonden</p>".into())
+        };
+    }
     if let Some(rest) = path.strip_prefix("/catchall/") {
         // A host that answers 200 to every path, with one real article among them.
         return if rest == "echt-artikel" {

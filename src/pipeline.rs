@@ -607,11 +607,25 @@ impl CheckContext {
     /// Fetches, judges and (in `run`) extracts and archives one cited URL; for a dead link,
     /// asks the web archive for a copy.
     async fn check_one(&self, source: Source, url: url::Url) -> Checked {
-        let outcome = self.fetcher.fetch(&url).await;
-        // Decoding and judging a page is CPU work: off the thread that polls every fetch.
+        let outcome = std::sync::Arc::new(self.fetcher.fetch(&url).await);
+        // Decoding and judging a page is CPU work: off the thread that polls every fetch
+        // (it ran there before, and that thread was the limit of `check`: bench/profile.md).
         let (cap_is_users, body_limit) = (self.cap_is_users, self.fetcher.body_limit());
-        let (mut record, mut page) =
-            check::judge(&source, &url, &outcome, cap_is_users, body_limit);
+        let judged = {
+            let (source, url, outcome) = (source.clone(), url.clone(), outcome.clone());
+            crate::cpu::run(move || check::judge(&source, &url, &outcome, cap_is_users, body_limit))
+                .await
+        };
+        let (mut record, mut page) = judged.unwrap_or_else(|| {
+            let mut record = check::invalid_record(
+                &source,
+                "internal",
+                "internal error while reading the response (a bug: please report it)",
+            );
+            record.status = Some(LinkStatus::Unreachable);
+            record.final_url = outcome.final_url.clone();
+            (record, None)
+        });
         // --accept: re-judged by the final HTTP status (check/accept.rs); an accepted 403's
         // page is read like any live page.
         if let Some(accept) = &self.accept {

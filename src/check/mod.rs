@@ -420,7 +420,11 @@ pub fn judge(
             format!("unexpected HTTP {status} {}", reason_phrase(status)),
         )
     } else {
-        let final_url = Url::parse(&outcome.final_url).unwrap_or_else(|_| cited.clone());
+        let final_url = if outcome.final_url == cited.as_str() {
+            cited.clone()
+        } else {
+            Url::parse(&outcome.final_url).unwrap_or_else(|_| cited.clone())
+        };
         let heading = page
             .as_ref()
             .filter(|p| p.is_html)

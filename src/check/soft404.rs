@@ -112,7 +112,12 @@ fn is_root_path(path: &str) -> bool {
 }
 
 fn normalise(text: &str) -> String {
-    let lower: String = text.nfkc().collect::<String>().to_lowercase();
+    // NFKC changes nothing in ASCII (most titles): skip its tables there.
+    let lower: String = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.nfkc().collect::<String>().to_lowercase()
+    };
     let cleaned: String = lower
         .chars()
         .map(|c| {

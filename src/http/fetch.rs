@@ -242,7 +242,14 @@ impl Fetcher {
             // Only a URL an explicit --remap rule produced may reach loopback under
             // --exclude-private; a redirect hop to loopback may not.
             let remapped = wire != logical.as_str();
-            let wire = match Url::parse(&wire) {
+            let parsed = if remapped {
+                Url::parse(&wire)
+            } else {
+                // Unchanged: no need to parse it again (a parse is a real share of the CPU
+                // per URL in `check`).
+                Ok(logical.clone())
+            };
+            let wire = match parsed {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => u,
                 _ => {
                     outcome.failure = Some(Failure::Remap(format!(

@@ -2745,3 +2745,50 @@ fn check_offline_makes_no_request() {
     assert_eq!(site.total_hits(), 0);
     assert!(!dir.path().join("links.csv").exists());
 }
+
+#[test]
+fn a_second_run_on_an_archive_in_use_stops_before_touching_it() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_sources(dir.path(), &[("ok", "/ok")]);
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        "id,quote\nQ1,Het begint met een kop koffie\n",
+    )
+    .unwrap();
+    // This test process stands for the other run: it holds the folder's lock.
+    std::fs::create_dir_all(dir.path().join("archive")).unwrap();
+    let other = std::fs::File::create(dir.path().join("archive/.lock")).unwrap();
+    other.lock().unwrap();
+    let planted = dir.path().join("archive/other.warc.gz.open");
+    std::fs::write(&planted, b"being written by the other run").unwrap();
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0", "--no-rescue"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another citecheck run is using this archive folder"),
+        "{stderr}"
+    );
+    // The other run's open WARC was not "repaired", and nothing was fetched.
+    assert_eq!(
+        std::fs::read(&planted).unwrap(),
+        b"being written by the other run"
+    );
+    assert_eq!(site.hits("/ok"), 0);
+    other.unlock().unwrap();
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0", "--no-rescue"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

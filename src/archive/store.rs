@@ -205,6 +205,45 @@ pub struct ArchiveStore {
     reader: Mutex<Option<File>>,
     warnings: Vec<String>,
     recoveries: Vec<Recovery>,
+    /// `.lock`, held (exclusively) while the store is open: a second run on the same folder
+    /// would take this run's open WARC for a crashed one and "repair" it.
+    _lock: std::sync::Arc<File>,
+}
+
+/// The lock file in the archive folder.
+const LOCK_FILE: &str = ".lock";
+
+/// Takes the archive folder's lock for this process. Stores of one process share it (`run
+/// --resume` opens a second, read-only view of the archive it writes); another process
+/// that holds it makes this a `WouldBlock` error.
+fn lock_folder(dir: &Path) -> io::Result<std::sync::Arc<File>> {
+    use std::sync::{Arc, LazyLock, Weak};
+    static HELD: LazyLock<Mutex<HashMap<PathBuf, Weak<File>>>> = LazyLock::new(Default::default);
+    let key = dir.canonicalize()?;
+    let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(lock) = held.get(&key).and_then(Weak::upgrade) {
+        return Ok(lock);
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(key.join(LOCK_FILE))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "another citecheck run is using this archive folder (its .lock is held); \
+                 wait for it to finish or give another --archive",
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(e),
+    }
+    let lock = Arc::new(file);
+    held.retain(|_, weak| weak.strong_count() > 0);
+    held.insert(key, Arc::downgrade(&lock));
+    Ok(lock)
 }
 
 impl ArchiveStore {
@@ -219,6 +258,7 @@ impl ArchiveStore {
 
     fn open_with(dir: &Path, hash: fn(&str) -> u64) -> io::Result<ArchiveStore> {
         std::fs::create_dir_all(dir.join(TEXT_DIR))?;
+        let lock = lock_folder(dir)?;
         let mut store = ArchiveStore {
             dir: dir.to_path_buf(),
             slots: HashMap::new(),
@@ -229,6 +269,7 @@ impl ArchiveStore {
             reader: Mutex::new(None),
             warnings: Vec::new(),
             recoveries: Vec::new(),
+            _lock: lock,
         };
         let mut open_files: Vec<PathBuf> = std::fs::read_dir(dir)?
             .filter_map(Result::ok)
@@ -732,6 +773,30 @@ mod tests {
 
     fn name_of(p: &Path) -> String {
         p.file_name().unwrap().to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn another_process_holding_the_folder_lock_is_refused_until_it_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        // Another open file description on the lock file stands for another process.
+        let other = File::create(dir.path().join(LOCK_FILE)).unwrap();
+        other.lock().unwrap();
+        let Err(e) = ArchiveStore::open(dir.path()) else {
+            panic!("the store opened while another holder has the lock");
+        };
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        assert!(e.to_string().contains("another citecheck run"), "{e}");
+        other.unlock().unwrap();
+        // Two stores of this process share the lock; it goes when both are closed.
+        let first = ArchiveStore::open(dir.path()).unwrap();
+        let second = ArchiveStore::open(dir.path()).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop(first);
+        drop(second);
+        other.try_lock().unwrap();
     }
 
     #[test]

@@ -723,18 +723,39 @@ pub fn read_record_at(path: &Path, offset: u64, length: u64) -> io::Result<WarcR
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "empty gzip member".to_string()))
 }
 
+/// The most one gzip member of an archive may decode to when it is read back.
+const MAX_MEMBER_DECODED: u64 = 256 << 20;
+
 /// Decodes one gzip member from `reader` (leaving it just past the member) and parses the
 /// records in it. Errors are described as text: they mean "damaged", not an I/O failure.
 fn read_member<R: BufRead>(
     reader: &mut CountingReader<R>,
     start: u64,
 ) -> Result<Vec<WarcRecord>, String> {
+    read_member_within(reader, start, MAX_MEMBER_DECODED)
+}
+
+/// [`read_member`] with the decoded size cap as a parameter.
+fn read_member_within<R: BufRead>(
+    reader: &mut CountingReader<R>,
+    start: u64,
+    cap: u64,
+) -> Result<Vec<WarcRecord>, String> {
     let mut raw = Vec::new();
     // bufread::GzDecoder consumes exactly one member (header, deflate data, trailer) from
     // the BufRead, so the counter then stands at the next member.
     let mut dec = flate2::bufread::GzDecoder::new(&mut *reader);
-    dec.read_to_end(&mut raw)
+    (&mut dec)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut raw)
         .map_err(|e| format!("gzip member at {start}: {e}"))?;
+    if raw.len() as u64 > cap {
+        // Our own records stay far below this (bodies are capped when fetched); a member
+        // that inflates past it is not one of ours, or a planted decompression bomb.
+        return Err(format!(
+            "gzip member at {start} decodes to more than {cap} bytes"
+        ));
+    }
     drop(dec);
     let length = reader.pos - start;
     let mut rest: &[u8] = &raw;
@@ -1439,6 +1460,21 @@ pub(crate) mod tests {
 
     /// The reused deflate state gives members that decode to their parts, one after
     /// another, with the same gzip header as flate2's encoder, however large the parts.
+    #[test]
+    fn a_member_that_inflates_past_the_cap_is_refused() {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![b'0'; 100_000]).unwrap();
+        let bomb = enc.finish().unwrap();
+        assert!(bomb.len() < 1_000);
+        let mut reader = CountingReader {
+            inner: &bomb[..],
+            pos: 0,
+        };
+        let e = read_member_within(&mut reader, 0, 10_000).unwrap_err();
+        assert!(e.contains("decodes to more than 10000 bytes"), "{e}");
+    }
+
     #[test]
     fn gzip_members_round_trip_with_a_reused_compressor() {
         let big: Vec<u8> = (0..300_000u32)

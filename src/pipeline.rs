@@ -332,6 +332,8 @@ pub struct QuoteStage {
     claimed: std::collections::HashSet<String>,
     /// Sources (rows) whose text gave a hit.
     hit_sources: std::sync::Mutex<std::collections::HashSet<usize>>,
+    /// Source texts scanned: none means no quote could be found anywhere.
+    scanned: std::sync::atomic::AtomicUsize,
 }
 
 impl QuoteStage {
@@ -365,6 +367,7 @@ impl QuoteStage {
             hits,
             claimed,
             hit_sources: std::sync::Mutex::default(),
+            scanned: std::sync::atomic::AtomicUsize::new(0),
         })))
     }
 
@@ -382,6 +385,8 @@ impl QuoteStage {
     /// Scans one source's text (`source` = its row in the sources file) and keeps the hits
     /// that can still matter.
     pub fn scan(&self, source: usize, text: &str) {
+        self.scanned
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let found = self.set.scan(source, text);
         if found.is_empty() {
             return;
@@ -399,6 +404,9 @@ impl QuoteStage {
         }
     }
 }
+
+/// The note of a `not_found` quote when not one source text could be had.
+const NOTHING_READ: &str = "no source text could be read (every cited page failed: see links.csv), so nothing was searched";
 
 /// The quote stage's end: every quote's hits turned into its verdict, written to report.csv
 /// in input order.
@@ -426,6 +434,7 @@ async fn locate_quotes(
             }
         }
         let available = |i: usize| by_index.get(&i).is_some_and(|s| s.available);
+        let nothing_read = stage.scanned.load(std::sync::atomic::Ordering::Relaxed) == 0;
         let mut hits = std::mem::take(&mut *stage.hits.lock().unwrap_or_else(|e| e.into_inner()));
         stage
             .quotes
@@ -438,7 +447,10 @@ async fn locate_quotes(
                     .and_then(|s| parse_cited(s).ok())
                     .and_then(|u| by_key.get(&duplicate_key(&u)).copied());
                 let found = hits.get_mut(q).map(std::mem::take).unwrap_or_default();
-                let finding = stage.set.finish(q, found, claimed, &available);
+                let mut finding = stage.set.finish(q, found, claimed, &available);
+                if nothing_read && finding.verdict == Verdict::NotFound && finding.note.is_empty() {
+                    finding.note = NOTHING_READ.into();
+                }
                 bar.inc(1);
                 // The winner's text, read back from the archive, for the speaker.
                 let text = finding

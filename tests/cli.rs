@@ -2792,3 +2792,60 @@ fn a_second_run_on_an_archive_in_use_stops_before_touching_it() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn quotes_say_so_when_no_source_text_could_be_read() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_sources(
+        dir.path(),
+        &[("gone", "/gone"), ("forbidden", "/forbidden")],
+    );
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        "id,quote\nQ1,Het begint met een kop koffie\n",
+    )
+    .unwrap();
+    let output = citecheck(dir.path())
+        .args([
+            "run",
+            "--host-interval",
+            "0",
+            "--retries",
+            "0",
+            "--no-rescue",
+        ])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = read_csv(&dir.path().join("report.csv"));
+    assert_eq!(report[0]["verdict"], "not_found");
+    assert!(
+        report[0]["note"].starts_with("no source text could be read"),
+        "{:?}",
+        report[0]
+    );
+    // With one readable page, a miss is an ordinary miss.
+    write_sources(dir.path(), &[("gone", "/gone"), ("ok", "/ok")]);
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        "id,quote\nQ1,Dit citaat staat nergens in de bronnen\n",
+    )
+    .unwrap();
+    citecheck(dir.path())
+        .args([
+            "run",
+            "--host-interval",
+            "0",
+            "--retries",
+            "0",
+            "--no-rescue",
+        ])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let report = read_csv(&dir.path().join("report.csv"));
+    assert_eq!(report[0]["verdict"], "not_found");
+    assert_eq!(report[0]["note"], "");
+}

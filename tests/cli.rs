@@ -906,6 +906,21 @@ fn write_sources(dir: &Path, rows: &[(&str, &str)]) {
     std::fs::write(dir.join("sources.csv"), text).unwrap();
 }
 
+/// `run` against the fixture site, quick settings, no web-archive look-ups.
+fn run_cmd(dir: &Path, site: &FixtureSite) -> Command {
+    let mut cmd = citecheck(dir);
+    cmd.args([
+        "run",
+        "--host-interval",
+        "0",
+        "--retries",
+        "0",
+        "--no-rescue",
+    ])
+    .args(site.remap_args());
+    cmd
+}
+
 /// `check` against the fixture site, quick settings.
 fn check_cmd(dir: &Path, site: &FixtureSite) -> Command {
     let mut cmd = citecheck(dir);
@@ -1326,16 +1341,7 @@ fn accept_counts_listed_statuses_as_ok() {
     write_sources(dir.path(), &[("forbidden", "/forbidden")]);
     std::fs::write(dir.path().join("quotes.csv"), "id,quote\nQ1,Geen toegang\n").unwrap();
     for (accept, verdict) in [(Some("200..=299,403"), "verified"), (None, "not_found")] {
-        let mut cmd = citecheck(dir.path());
-        cmd.args([
-            "run",
-            "--host-interval",
-            "0",
-            "--retries",
-            "0",
-            "--no-rescue",
-        ])
-        .args(site.remap_args());
+        let mut cmd = run_cmd(dir.path(), &site);
         if let Some(list) = accept {
             cmd.args(["--accept", list]);
         }
@@ -2762,11 +2768,7 @@ fn a_second_run_on_an_archive_in_use_stops_before_touching_it() {
     other.lock().unwrap();
     let planted = dir.path().join("archive/other.warc.gz.open");
     std::fs::write(&planted, b"being written by the other run").unwrap();
-    let output = citecheck(dir.path())
-        .args(["run", "--host-interval", "0", "--no-rescue"])
-        .args(site.remap_args())
-        .output()
-        .unwrap();
+    let output = run_cmd(dir.path(), &site).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
@@ -2780,11 +2782,7 @@ fn a_second_run_on_an_archive_in_use_stops_before_touching_it() {
     );
     assert_eq!(site.hits("/ok"), 0);
     other.unlock().unwrap();
-    let output = citecheck(dir.path())
-        .args(["run", "--host-interval", "0", "--no-rescue"])
-        .args(site.remap_args())
-        .output()
-        .unwrap();
+    let output = run_cmd(dir.path(), &site).output().unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -2806,18 +2804,7 @@ fn quotes_say_so_when_no_source_text_could_be_read() {
         "id,quote\nQ1,Het begint met een kop koffie\n",
     )
     .unwrap();
-    let output = citecheck(dir.path())
-        .args([
-            "run",
-            "--host-interval",
-            "0",
-            "--retries",
-            "0",
-            "--no-rescue",
-        ])
-        .args(site.remap_args())
-        .output()
-        .unwrap();
+    let output = run_cmd(dir.path(), &site).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let report = read_csv(&dir.path().join("report.csv"));
     assert_eq!(report[0]["verdict"], "not_found");
@@ -2833,18 +2820,7 @@ fn quotes_say_so_when_no_source_text_could_be_read() {
         "id,quote\nQ1,Dit citaat staat nergens in de bronnen\n",
     )
     .unwrap();
-    citecheck(dir.path())
-        .args([
-            "run",
-            "--host-interval",
-            "0",
-            "--retries",
-            "0",
-            "--no-rescue",
-        ])
-        .args(site.remap_args())
-        .output()
-        .unwrap();
+    run_cmd(dir.path(), &site).output().unwrap();
     let report = read_csv(&dir.path().join("report.csv"));
     assert_eq!(report[0]["verdict"], "not_found");
     assert_eq!(report[0]["note"], "");

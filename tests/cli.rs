@@ -547,6 +547,7 @@ fn dead_links_are_rescued_from_the_web_archive_and_soft_404s_are_found() {
         ("catchall_real", format!("{SITE}/catchall/echt-artikel")),
         ("honest_article", format!("{SITE}/ok")),
         ("id_routed", format!("{SITE}/id/4821/regiodeal-van-start")),
+        ("id_routed_too", format!("{SITE}/id/4822/regiodeal-twee")),
         ("catchall_dated", format!("{SITE}/catchall/2020/verdwenen")),
     ];
     let mut sources = String::from("id,url\n");
@@ -610,6 +611,10 @@ R4,\"‘We kijken eerst wat er al is.’\",{SITE}/actueel/artikelen/2020/03/04/v
     // A made-up slug under /id/4821/ gets the same article back; a made-up folder does not:
     // the site routes by number, the citation is live.
     assert_eq!(row("id_routed")["status"], "ok", "{:?}", row("id_routed"));
+    assert_eq!(row("id_routed_too")["status"], "ok");
+    // Two articles and one probe of a made-up folder for the whole section (a probe per
+    // article folder would have made it four).
+    assert_eq!(site.hits_under("/id/"), 3);
     // Under /catchall/2020/ both probes get the catch-all page: a soft 404.
     assert_eq!(row("catchall_dated")["status"], "soft_404");
     assert_eq!(row("catchall_dated")["reason"], "probe_match");

@@ -146,6 +146,15 @@ impl FixtureSite {
             .unwrap_or(0)
     }
 
+    /// Requests for paths that start with `prefix`.
+    pub fn hits_under(&self, prefix: &str) -> usize {
+        let hits = self.shared.hits.lock().unwrap();
+        hits.iter()
+            .filter(|(path, _)| path.starts_with(prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// All requests seen.
     pub fn total_hits(&self) -> usize {
         self.shared.hits.lock().unwrap().values().sum()

@@ -337,6 +337,18 @@ class Nginx:
         self.stop()
 
 
+def serve_until_stopped(work: Path, base: str, seconds: float) -> None:
+    """Keeps a started site up for `seconds` (or until Ctrl-C), with `work/ready` holding its
+    base URL meanwhile, for ad-hoc runs against it."""
+    (work / "ready").write_text(base + "\n")
+    try:
+        time.sleep(seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        (work / "ready").unlink(missing_ok=True)
+
+
 def exit_on_sigterm() -> None:
     """SIGTERM (and SIGHUP) raise SystemExit, so `with`/`finally` blocks stop nginx."""
     def handler(signum, _frame):

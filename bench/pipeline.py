@@ -390,14 +390,8 @@ def main() -> int:
         with harness.Nginx(work, site) as server:
             cases = {n: make_case(work, server.base, n) for n in sizes}
             if args.serve is not None:
-                (work / "ready").write_text(server.base + "\n")
                 log(f"serving {server.base} for {args.serve:.0f} s; inputs in {work}")
-                try:
-                    time.sleep(args.serve)
-                except KeyboardInterrupt:
-                    pass
-                finally:
-                    (work / "ready").unlink(missing_ok=True)
+                harness.serve_until_stopped(work, server.base, args.serve)
                 return 0
             outputs = work / "out"
             shutil.rmtree(outputs, ignore_errors=True)

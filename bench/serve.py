@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import harness
@@ -40,14 +39,8 @@ def main() -> int:
         targets = site.targets(server.base, args.urls)
         harness.write_sources(work / "sources.csv", targets)
         harness.write_url_list(work / "urls.txt", targets)
-        (work / "ready").write_text(server.base + "\n")
         print(server.base, flush=True)
-        try:
-            time.sleep(args.seconds)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            (work / "ready").unlink(missing_ok=True)
+        harness.serve_until_stopped(work, server.base, args.seconds)
     return 0
 
 

@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 use citecheck::locate::Corpus;
 use serde_json::{Value, json};
 
+#[path = "support/stats.rs"]
+mod stats;
+use stats::print_stats;
+
 /// One quote of the set.
 struct Item {
     id: String,
@@ -132,19 +136,4 @@ fn read_set(path: &str) -> Result<Vec<Item>, Box<dyn Error>> {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// Print mean, median, p99 and max in microseconds as `name_stat_us value` lines.
-fn print_stats(name: &str, v: &mut [Duration]) {
-    if v.is_empty() {
-        return;
-    }
-    v.sort_unstable();
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let mean = v.iter().map(|&d| us(d)).sum::<f64>() / v.len() as f64;
-    let p = |q: f64| us(v[((v.len() - 1) as f64 * q).round() as usize]);
-    println!("{name}_mean_us {mean:.1}");
-    println!("{name}_median_us {:.1}", p(0.5));
-    println!("{name}_p99_us {:.1}", p(0.99));
-    println!("{name}_max_us {:.1}", p(1.0));
 }

@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 use citecheck::locate::{Corpus, QuoteSet, SourceHit, prune_hits};
 use serde_json::Value;
 
+#[path = "support/stats.rs"]
+mod stats;
+use stats::print_stats;
+
 /// Bytes of text per timed scan.
 const SCAN_BYTES: usize = 5_000;
 
@@ -133,18 +137,4 @@ fn head(text: &str, bytes: usize) -> &str {
 
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
-}
-
-/// Print mean, median, p99 and max in microseconds as `name_stat_us value` lines.
-fn print_stats(name: &str, v: &mut [Duration]) {
-    if v.is_empty() {
-        return;
-    }
-    v.sort_unstable();
-    let mean = v.iter().map(|&d| us(d)).sum::<f64>() / v.len() as f64;
-    let p = |q: f64| us(v[((v.len() - 1) as f64 * q).round() as usize]);
-    println!("{name}_mean_us {mean:.1}");
-    println!("{name}_median_us {:.1}", p(0.5));
-    println!("{name}_p99_us {:.1}", p(0.99));
-    println!("{name}_max_us {:.1}", p(1.0));
 }

@@ -756,7 +756,6 @@ impl CheckContext {
         let Some(probe_url) = check::probe::probe_url(url) else {
             return false;
         };
-        let page = check::probe::shingles(html);
         let final_url = record.final_url.as_str();
         // `/nieuws/3161/<any slug>` may be the article 3161 itself: a soft 404 needs a
         // made-up sibling folder to match as well. That probe goes first: it is shared by the
@@ -765,13 +764,13 @@ impl CheckContext {
         if let Some((sibling_url, key)) = check::probe::sibling_folder_probe(url) {
             let cell = self.probes.cell(&key);
             let sibling = cell.get_or_init(|| self.probe_once(&sibling_url)).await;
-            if !check::probe::is_probe_match(sibling, final_url, hops, &page) {
+            if !check::probe::is_probe_match(sibling, final_url, hops, html) {
                 return false;
             }
         }
         let cell = self.probes.cell(&check::probe::folder_key(url));
         let result = cell.get_or_init(|| self.probe_once(&probe_url)).await;
-        check::probe::is_probe_match(result, final_url, hops, &page)
+        check::probe::is_probe_match(result, final_url, hops, html)
     }
 
     /// Fetches one made-up URL (archived as a look-up) and says what the host did with it.

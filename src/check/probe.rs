@@ -183,16 +183,18 @@ pub fn similarity(a: &[u64], b: &[u64]) -> f64 {
     inter as f64 / (a.len() + b.len() - inter) as f64
 }
 
-/// Whether a cited page is what the host serves for any path.
-pub fn is_probe_match(probe: &ProbeResult, final_url: &str, hops: usize, page: &[u64]) -> bool {
+/// Whether a cited page (its HTML `page`) is what the host serves for any path. The page's
+/// fingerprint is computed only when the probe got a page back: an honest host (the usual
+/// answer) costs nothing per citation.
+pub fn is_probe_match(probe: &ProbeResult, final_url: &str, hops: usize, page: &str) -> bool {
     match probe {
         ProbeResult::AnswersEverything {
             final_url: probe_final,
             hops: probe_hops,
-            shingles,
+            shingles: probe_shingles,
         } => {
             (hops > 1 && *probe_hops == hops && probe_final == final_url)
-                || similarity(shingles, page) >= SAME_PAGE_SIMILARITY
+                || similarity(probe_shingles, &shingles(page)) >= SAME_PAGE_SIMILARITY
         }
         _ => false,
     }
@@ -277,15 +279,13 @@ mod tests {
 
     #[test]
     fn same_template_pages_are_similar_different_articles_are_not() {
-        let a = shingles(
-            "<html><script>var x = 1;</script><p>De gemeente werkt samen met de provincie aan een nieuwe visie op de wijk.</p></html>",
-        );
+        let page_a = "<html><script>var x = 1;</script><p>De gemeente werkt samen met de provincie aan een nieuwe visie op de wijk.</p></html>";
+        let page_c = "<p>Zeeuwen experimenteren met deelauto's en vraaggestuurd vervoer in kleine kernen.</p>";
+        let a = shingles(page_a);
         let b = shingles(
             "<html><p>De gemeente werkt samen met de provincie aan een nieuwe visie op de wijk.</p></html>",
         );
-        let c = shingles(
-            "<p>Zeeuwen experimenteren met deelauto's en vraaggestuurd vervoer in kleine kernen.</p>",
-        );
+        let c = shingles(page_c);
         assert_eq!(similarity(&a, &b), 1.0);
         assert!(similarity(&a, &c) < 0.1);
         let probe = ProbeResult::AnswersEverything {
@@ -293,13 +293,13 @@ mod tests {
             hops: 1,
             shingles: b,
         };
-        assert!(is_probe_match(&probe, "https://x.nl/a", 1, &a));
-        assert!(!is_probe_match(&probe, "https://x.nl/a", 1, &c));
+        assert!(is_probe_match(&probe, "https://x.nl/a", 1, page_a));
+        assert!(!is_probe_match(&probe, "https://x.nl/a", 1, page_c));
         assert!(!is_probe_match(
             &ProbeResult::Honest,
             "https://x.nl/a",
             1,
-            &a
+            page_a
         ));
     }
 }

@@ -648,15 +648,12 @@ impl<'a> Builder<'a> {
                 }
             }
             _ if f & kind::HEADING != 0 => {
-                let at = self.open.iter().rposition(|o| o.flags & kind::HEADING != 0);
-                let blocked = at.is_some_and(|i| {
-                    self.open
-                        .get(i + 1..)
-                        .is_some_and(|above| above.iter().any(|o| o.flags & kind::SCOPE != 0))
-                });
-                if let Some(i) = at
-                    && !blocked
-                {
+                // Any heading in scope closes, whatever its level.
+                let at = self.search(
+                    |o| o.flags & kind::HEADING != 0,
+                    |o| o.flags & kind::SCOPE != 0,
+                );
+                if let Some(i) = at {
                     self.pop_to(i);
                 }
             }
@@ -674,15 +671,8 @@ impl<'a> Builder<'a> {
             _ => {
                 // Any other end tag closes the innermost element of that name, unless a
                 // special element is open above it.
-                for i in (0..self.open.len()).rev() {
-                    let Some(o) = self.open.get(i) else { break };
-                    if o.name == name {
-                        self.pop_to(i);
-                        break;
-                    }
-                    if o.flags & kind::SPECIAL != 0 {
-                        break;
-                    }
+                if let Some(i) = self.find_open(name, kind::SPECIAL) {
+                    self.pop_to(i);
                 }
             }
         }
@@ -733,58 +723,54 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The innermost open element named `name`, searching down to the first element whose
-    /// flags intersect `boundary`.
-    fn find_open(&self, name: &str, boundary: u16) -> Option<usize> {
+    /// The innermost open element for which `found` holds, searching down from the top and
+    /// giving up at the first element for which `stop` holds (a scope boundary). Every
+    /// "has an element in … scope" rule of the standard is one `stop`.
+    fn search(
+        &self,
+        found: impl Fn(&Open<'a>) -> bool,
+        stop: impl Fn(&Open<'a>) -> bool,
+    ) -> Option<usize> {
         for (i, o) in self.open.iter().enumerate().rev() {
-            if o.name == name {
+            if found(o) {
                 return Some(i);
             }
-            if o.flags & boundary != 0 {
+            if stop(o) {
                 return None;
             }
         }
         None
+    }
+
+    /// The innermost open element named `name`, searching down to the first element whose
+    /// flags intersect `boundary`.
+    fn find_open(&self, name: &str, boundary: u16) -> Option<usize> {
+        self.search(|o| o.name == name, |o| o.flags & boundary != 0)
     }
 
     /// A table part (`</td>`, `</tr>`, `</table>`…) in table scope: within the innermost
     /// table; cells inside it are closed with it.
     fn find_in_table(&self, name: &str) -> Option<usize> {
-        for (i, o) in self.open.iter().enumerate().rev() {
-            if o.name == name {
-                return Some(i);
-            }
-            if o.name == "table" || o.name == "template" {
-                return None;
-            }
-        }
-        None
+        self.search(
+            |o| o.name == name,
+            |o| o.name == "table" || o.name == "template",
+        )
     }
 
     /// An open `<p>` in button scope.
     fn find_open_p(&self) -> Option<usize> {
-        for (i, o) in self.open.iter().enumerate().rev() {
-            if o.name == "p" {
-                return Some(i);
-            }
-            if o.flags & kind::SCOPE != 0 || o.name == "button" {
-                return None;
-            }
-        }
-        None
+        self.search(
+            |o| o.name == "p",
+            |o| o.flags & kind::SCOPE != 0 || o.name == "button",
+        )
     }
 
     /// `li` in list-item scope: `ul`/`ol` are boundaries too.
     fn find_open_in_list(&self, name: &str) -> Option<usize> {
-        for (i, o) in self.open.iter().enumerate().rev() {
-            if o.name == name {
-                return Some(i);
-            }
-            if o.flags & kind::SCOPE != 0 || o.name == "ul" || o.name == "ol" {
-                return None;
-            }
-        }
-        None
+        self.search(
+            |o| o.name == name,
+            |o| o.flags & kind::SCOPE != 0 || o.name == "ul" || o.name == "ol",
+        )
     }
 
     /// Closes an open `<p>` in button scope.
@@ -797,15 +783,12 @@ impl<'a> Builder<'a> {
     /// A new `<li>` (or `<dd>`/`<dt>`) closes the open one, unless a special element other
     /// than `address`, `div` or `p` lies between.
     fn close_sibling(&mut self, names: &[&str]) {
-        for i in (0..self.open.len()).rev() {
-            let Some(o) = self.open.get(i) else { break };
-            if names.iter().any(|n| o.name == *n) {
-                self.pop_to(i);
-                return;
-            }
-            if o.flags & kind::SPECIAL != 0 && !matches!(&*o.name, "address" | "div" | "p") {
-                return;
-            }
+        let at = self.search(
+            |o| names.iter().any(|n| o.name == *n),
+            |o| o.flags & kind::SPECIAL != 0 && !matches!(&*o.name, "address" | "div" | "p"),
+        );
+        if let Some(i) = at {
+            self.pop_to(i);
         }
     }
 

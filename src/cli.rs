@@ -113,8 +113,9 @@ pub struct RunArgs {
     /// the archive) are kept as they are, not fetched again.
     #[arg(long)]
     pub resume: bool,
-    /// Do not probe a made-up path in each cited folder to find hosts that answer every
-    /// path with 200 (one extra request per host and folder).
+    /// Do not probe made-up paths to find hosts that answer every path with 200: one in each
+    /// cited folder (per host and folder) and, for folders named like an id or a date, one
+    /// made-up folder beside it (per section).
     #[arg(long)]
     pub no_probe: bool,
     /// Check only the part K of N of the sources (1-based), split by a hash of the host so

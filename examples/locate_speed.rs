@@ -160,7 +160,7 @@ fn main() {
 }
 
 /// One 33-word quote (straight marks, line-wrap hyphen, `wel` for `wél`, three words
-/// dropped) against one ~14 KB article: the pair of matching.md §9.
+/// dropped) against one ~14 KB article: the pair of docs/matching.md §9.
 fn single_pair() {
     let filler = "Dit is een alinea over iets heel anders, zoals de begroting van het waterschap. ";
     let passage = "‘We moeten als gemeenten en provincies veel meer van elkaar leren, want \

@@ -27,7 +27,7 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// The subcommands (contract.md).
+/// The subcommands (README.md).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The whole pipeline: check every cited URL, archive each page, extract its article

@@ -24,7 +24,7 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 pub const DEFAULT_PER_HOST: usize = 4;
 /// Minimum gap between request starts to one host.
 pub const DEFAULT_HOST_INTERVAL_MS: u64 = 100;
-/// Body cap per response (raw bytes on the wire), 10 MiB as in links.md §7.
+/// Body cap per response (raw bytes on the wire), 10 MiB as in docs/links.md §7.
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 /// Cap on a decompressed body: a gzip bomb stops here.
 pub const MAX_DECODED_BODY: usize = 50 * 1024 * 1024;

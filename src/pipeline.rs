@@ -323,7 +323,7 @@ fn text_from_warc(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -
 /// The quote stage while the sources stream past: the quotes, indexed once, and the best
 /// hits per quote so far. Each source's text is scanned as soon as it is had (extracted,
 /// rescued, or read from the archive) and then dropped, so memory grows with the quotes and
-/// their hits, not with the number of pages (matching.md; bench/pipeline-profile.md).
+/// their hits, not with the number of pages (docs/matching.md; bench/pipeline-profile.md).
 pub struct QuoteStage {
     quotes: Vec<Quote>,
     set: QuoteSet,

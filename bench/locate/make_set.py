@@ -60,7 +60,7 @@ DELETE = set("\u00ad\u200b\u200c\u200d\ufeff")
 # ---------------------------------------------------------------- normalisation (approx.)
 
 def key_with_map(s, loose=True):
-    """Approximation of the locator's key (matching.md §2): lower case, NFKC, diacritics
+    """Approximation of the locator's key (docs/matching.md §2): lower case, NFKC, diacritics
     dropped when loose, quote marks and punctuation deleted, dash plus following white
     space deleted, white space collapsed. Returns (key, map key index -> char index)."""
     out, mp = [], []

@@ -1,4 +1,4 @@
-//! SURT keys and CDXJ index lines (webrecorder `cdxj/0.1.0`, archive.md §6).
+//! SURT keys and CDXJ index lines (webrecorder `cdxj/0.1.0`, docs/archive.md §6).
 //!
 //! Takes URLs and written records ([`RecordRef`]) or whole WARC files, and returns
 //! `<SURT> <14-digit timestamp> <JSON>` lines; [`write_index`] merges them into

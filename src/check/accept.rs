@@ -2,7 +2,7 @@
 //! [`LinkRecord`] of a followed URL and re-judges it by its final HTTP status: a status in an
 //! accepted range makes the link `ok` (or `redirected`), a 2xx outside them makes it `broken`.
 //!
-//! Without `--accept` nothing changes (2xx is live, as links.md §1 says). With it, the list is
+//! Without `--accept` nothing changes (2xx is live, as docs/links.md §1 says). With it, the list is
 //! the whole accepted set, as in lychee: `--accept 403` alone would make a 200 `broken`, so
 //! write `200..=299,403`. Only verdicts that come from the final status are re-judged; a
 //! redirect loop, a timeout or a DNS failure is never accepted, whatever status came last.

@@ -1,5 +1,5 @@
 //! Bot challenges: the server refuses automated access, whatever status it answers with.
-//! Such a page is not the article, and the link is `blocked`, not dead (links.md §6).
+//! Such a page is not the article, and the link is `blocked`, not dead (docs/links.md §6).
 
 use reqwest::header::HeaderMap;
 

@@ -1,5 +1,5 @@
 //! Check stage: from a cited URL to a `links.csv` row. The outcome of following a URL
-//! ([`crate::http::FetchOutcome`]) is judged in the order of links.md §1: invalid, duplicate,
+//! ([`crate::http::FetchOutcome`]) is judged in the order of docs/links.md §1: invalid, duplicate,
 //! unreachable, timeout, blocked, broken, soft 404, redirected, ok. A failed link is a value
 //! ([`LinkStatus`]), never an error.
 
@@ -201,7 +201,7 @@ pub fn duplicate_record(source: &Source, original: &Original) -> LinkRecord {
     }
 }
 
-/// Judges a followed URL (links.md §1) and returns its record and decoded page (for any
+/// Judges a followed URL (docs/links.md §1) and returns its record and decoded page (for any
 /// verdict; callers keep live pages only). `body_limit` is what the fetcher read at most, and
 /// `cap_is_users` says whether hitting it means the user's `--max-body` (an error to report)
 /// or only the quick read of `check` mode.

@@ -1,4 +1,4 @@
-//! The random-URL probe (links.md §6, after Bar-Yossef et al. 2004): some hosts answer 200
+//! The random-URL probe (docs/links.md §6, after Bar-Yossef et al. 2004): some hosts answer 200
 //! to every path. Fetch a sibling path that cannot exist; a 404 means the host is honest, a
 //! 2xx that ends where the cited page ended, or looks like it, means the cited page is a
 //! soft 404. One probe per (host, folder), shared by every citation in that folder.

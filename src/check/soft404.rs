@@ -1,4 +1,4 @@
-//! Soft 404s: a 2xx answer that is really "not found" (links.md §6). Precision first: a false
+//! Soft 404s: a 2xx answer that is really "not found" (docs/links.md §6). Precision first: a false
 //! `soft_404` on a live citation is worse than a miss, so only strong signals decide.
 
 use unicode_normalization::UnicodeNormalization;

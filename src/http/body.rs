@@ -1,6 +1,6 @@
 //! Turning a body as received into text: undo `Content-Encoding` (gzip, deflate, br) within a
 //! decoded-size cap, then decode the charset in the HTML5 order — BOM, HTTP `charset`,
-//! `<meta charset>` in the first 1024 bytes, a `chardetng` guess, windows-1252 (links.md §7).
+//! `<meta charset>` in the first 1024 bytes, a `chardetng` guess, windows-1252 (docs/links.md §7).
 //! `Response::text()` only reads the header, which garbles `<meta charset=windows-1252>` pages.
 
 use std::io::Read;

@@ -19,7 +19,7 @@ use super::gate::{HostGates, HostSignal};
 use crate::archive::warc::Exchange as WireExchange;
 use crate::config::{Config, MAX_REDIRECTS, MAX_RETRY_WAIT, Remap};
 
-/// The `Accept` header: browser-like values avoid some false 403s (links.md §2).
+/// The `Accept` header: browser-like values avoid some false 403s (docs/links.md §2).
 pub const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 /// Dutch first: the cited sites serve Dutch pages.
 pub const ACCEPT_LANGUAGE: &str = "nl,en;q=0.8";
@@ -222,7 +222,7 @@ impl Fetcher {
         self.body_limit
     }
 
-    /// Follows `cited` to its final page (links.md §3).
+    /// Follows `cited` to its final page (docs/links.md §3).
     pub async fn fetch(&self, cited: &Url) -> FetchOutcome {
         let mut logical = cited.clone();
         logical.set_fragment(None);

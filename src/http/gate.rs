@@ -1,6 +1,6 @@
 //! Per-host politeness: at most `per_host` requests in flight to one host, a minimum gap
 //! between request starts, and a host-wide pause after 429/503 so every queued request to an
-//! overloaded host waits, not just the one that was told to (links.md §5, §4).
+//! overloaded host waits, not just the one that was told to (docs/links.md §5, §4).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

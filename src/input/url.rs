@@ -11,7 +11,7 @@ pub struct InvalidUrl {
 
 /// Parses a cited URL: trimmed, absolute, `http` or `https`, with a host. The fragment is
 /// dropped (it never reaches the server). `url` accepts `http:example.com`, so the `://` is
-/// checked here first (links.md §8).
+/// checked here first (docs/links.md §8).
 pub fn parse_cited(raw: &str) -> Result<url::Url, InvalidUrl> {
     let trimmed = raw.trim();
     let Some((scheme, _)) = trimmed.split_once("://") else {

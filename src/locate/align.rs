@@ -1,4 +1,4 @@
-//! Word-level explanation of a match (matching.md §5).
+//! Word-level explanation of a match (docs/matching.md §5).
 //!
 //! Takes the words of a quote and of the matched source span and returns an alignment
 //! (same / changed / added / dropped words, by dynamic programming whose substitution

@@ -1,4 +1,4 @@
-//! The sentence(s) around a match (matching.md §6, `context`).
+//! The sentence(s) around a match (docs/matching.md §6, `context`).
 //!
 //! Takes a source text and the byte span of a match and returns the sentences that the
 //! match touches (UAX #29 sentence bounds, with boundaries after Dutch abbreviations

@@ -1,4 +1,4 @@
-//! Word-trigram index over all source keys, and candidate windows (matching.md §3).
+//! Word-trigram index over all source keys, and candidate windows (docs/matching.md §3).
 //!
 //! Takes the word hashes of all sources' loose keys and builds two sorted tables of
 //! (hash, source, word position): word trigrams (the main filter) and single words (the

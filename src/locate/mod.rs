@@ -1,4 +1,4 @@
-//! Quote location: find each quotation in the archived article texts (matching.md).
+//! Quote location: find each quotation in the archived article texts (docs/matching.md).
 //!
 //! Two ways in, with the same results:
 //!
@@ -40,7 +40,7 @@ use self::search::{
     search_source,
 };
 
-/// Default lowest score for `approximate` (matching.md §6; calibrate on labelled fixtures).
+/// Default lowest score for `approximate` (docs/matching.md §6; calibrate on labelled fixtures).
 pub const DEFAULT_MIN_SCORE: f64 = 0.80;
 /// Keys (per fragment) shorter than this many bytes must match exactly (except right next
 /// to a neighbouring fragment of an ellipsis quote).
@@ -48,7 +48,7 @@ pub const MIN_FUZZY_KEY: usize = 20;
 /// Largest gap, in characters, between two fragments of an ellipsis quote.
 pub const MAX_ELLIPSIS_GAP: usize = 500;
 
-/// The verdict of one quote (contract.md, `report.csv`).
+/// The verdict of one quote (README.md, `report.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// Every word stands in a source in the same order, typography set aside.

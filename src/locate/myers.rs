@@ -1,4 +1,4 @@
-//! Approximate substring search: Sellers' semi-global edit distance (matching.md §4).
+//! Approximate substring search: Sellers' semi-global edit distance (docs/matching.md §4).
 //!
 //! Takes a pattern (a quote key) and a text (a source key window), both as bytes, and
 //! returns the smallest edit distance of the whole pattern against any substring of the

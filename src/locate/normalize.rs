@@ -1,4 +1,4 @@
-//! Normalised match keys with a map back to the original text (matching.md §2).
+//! Normalised match keys with a map back to the original text (docs/matching.md §2).
 //!
 //! Takes a text (a source article or a quote fragment) and returns a [`Key`]: a UTF-8
 //! string in which typography is set aside (NFKC, lower case, quote marks, apostrophes and

@@ -1,4 +1,4 @@
-//! Quotation marks and apostrophes (matching.md §7).
+//! Quotation marks and apostrophes (docs/matching.md §7).
 //!
 //! Takes a text (a document's joined lines, or an article's extracted text with paragraphs
 //! separated by blank lines) and returns every quotation in it: the byte ranges of the

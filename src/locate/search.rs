@@ -1,4 +1,4 @@
-//! Search of one quote in one source (matching.md §3–§5).
+//! Search of one quote in one source (docs/matching.md §3–§5).
 //!
 //! Takes a source (its text, loose key and word hashes, [`SourceKey`]), a prepared quote
 //! ([`prepare_quote`]: per fragment between ellipses the loose and strict keys, word and

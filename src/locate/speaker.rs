@@ -1,4 +1,4 @@
-//! Dutch speaker attribution (matching.md §8): who the source names as saying a quote.
+//! Dutch speaker attribution (docs/matching.md §8): who the source names as saying a quote.
 //!
 //! Takes an article's extracted text (paragraphs separated by `"\n\n"`) and the
 //! **character** span of a matched quote in it, and returns the [`Speaker`] the article

@@ -1,4 +1,4 @@
-//! Golden cases for [`Corpus::locate`] (matching.md §10), on invented Dutch articles.
+//! Golden cases for [`Corpus::locate`] (docs/matching.md §10), on invented Dutch articles.
 
 use super::normalize::{Fold, normalize};
 use super::*;
@@ -255,7 +255,7 @@ fn min_score_is_adjustable() {
     assert!(f.best_score > 0.8);
 }
 
-/// The bar of matching.md §9: a 33-word quote with straight marks, a line-wrap hyphen,
+/// The bar of docs/matching.md §9: a 33-word quote with straight marks, a line-wrap hyphen,
 /// `wel` for `wél` and three words silently dropped; the true distance is far above a
 /// naive small k.
 #[test]

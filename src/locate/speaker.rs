@@ -685,6 +685,8 @@ enum Pattern {
     SayBefore,
     DatZegt,
     Blockquote,
+    /// A transcript label: a paragraph that is only `NAME:`.
+    Label,
 }
 
 impl Pattern {
@@ -693,6 +695,8 @@ impl Pattern {
         match self {
             Pattern::DatZegt => "next_sentence",
             Pattern::Blockquote => "blockquote",
+            Pattern::Colon => "colon",
+            Pattern::Label => "label",
             _ => "adjacent_verb",
         }
     }
@@ -712,6 +716,7 @@ impl Pattern {
             Pattern::Colon => ["colon", "colon+pronoun", "colon+role"],
             Pattern::SayBefore => ["say-before", "say-before+pronoun", "say-before+role"],
             Pattern::DatZegt => ["dat-zegt", "dat-zegt+pronoun", "dat-zegt+role"],
+            Pattern::Label => ["label", "label+pronoun", "label+role"],
             Pattern::Blockquote => [
                 "blockquote-line",
                 "blockquote-line+pronoun",
@@ -843,10 +848,19 @@ fn left_of_opener(src: &str, toks: &[Tok], b: usize) -> Option<Found> {
     }
     let clause = s..end;
     if colon {
-        if let Some(found) = subject_of(src, toks, clause.clone()) {
-            return Some((found, Pattern::Colon));
-        }
-        return None;
+        let found = subject_of(src, toks, clause.clone())?;
+        // `Menno de Wit:` alone on its line, above the words: a transcript label.
+        let label = k < b
+            && (clause.start == 0 || toks[clause.start - 1].is("\n"))
+            && parse_speaker(src, toks, clause.start).is_some_and(|(_, next)| next == clause.end);
+        return Some((
+            found,
+            if label {
+                Pattern::Label
+            } else {
+                Pattern::Colon
+            },
+        ));
     }
     if let Some(v) = clause.clone().find(|&i| toks[i].lower() == "volgens")
         && let Some((raw, _)) = parse_speaker(src, toks, v + 1)

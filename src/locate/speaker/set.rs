@@ -162,7 +162,8 @@ mod tests {
     /// Floors on both parts: right on named speakers, never wrong where nobody is named.
     #[test]
     fn floors_on_the_dutch_set() {
-        for (part, set, floor) in [("tune", TUNE, 0.85), ("held", HELD, 0.70)] {
+        // Measured: tune 46/47 right, 0 wrong; held 18/20 right, 1 wrong.
+        for (part, set, floor, max_wrong) in [("tune", TUNE, 0.95, 0), ("held", HELD, 0.85, 1)] {
             let cases = parse(set);
             let (_, named, unnamed) = tally(&cases);
             let misses: Vec<String> = cases
@@ -174,6 +175,11 @@ mod tests {
                 .collect();
             assert!(
                 named.right as f64 >= floor * named.total() as f64,
+                "{part}: {named:?}\n{}",
+                misses.join("\n")
+            );
+            assert!(
+                named.wrong <= max_wrong,
                 "{part}: {named:?}\n{}",
                 misses.join("\n")
             );

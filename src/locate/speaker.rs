@@ -1759,6 +1759,145 @@ mod tests {
         );
     }
 
+    /// `attribute` on the first occurrence of `needle`.
+    fn attributed(text: &str, title: Option<&str>, needle: &str) -> Attribution {
+        let (s, e) = span(text, needle);
+        attribute(text, title, s, e)
+    }
+
+    #[test]
+    fn typewriter_double_comma_opens_a_quote() {
+        let t = "Het college kiest.\n\nWethouder Anna Bakker: ,,Het college kiest voor de wijk.” Daarna volgde applaus.";
+        let a = attributed(t, None, "Het college kiest voor de wijk");
+        assert_eq!(a.speaker.unwrap().name, "Anna Bakker");
+        let t2 = ",,Het duurt langer”, aldus De Vries. Projectleider Marco de Vries blijft kalm.";
+        assert_eq!(who(t2, "Het duurt langer").unwrap().name, "Marco de Vries");
+        // A `,,` inside a number or after a word is no opener.
+        assert_eq!(low_double_comma("1,,5 en a,,b"), "1,,5 en a,,b");
+    }
+
+    #[test]
+    fn separable_verb_with_party_and_organisation_before_the_particle() {
+        let t = "‘Dit is goed nieuws’, gaf Piet Jansen (VVD) mee. ‘Wij steunen dit niet’, gaf fractievoorzitter Rik Mol van de SP aan.";
+        assert_eq!(who(t, "Dit is goed nieuws").unwrap().name, "Piet Jansen");
+        assert_eq!(who(t, "Wij steunen dit niet").unwrap().name, "Rik Mol");
+    }
+
+    #[test]
+    fn confidence_names_how_the_speaker_was_found() {
+        let cases = [
+            (
+                "‘Het kan beter’, zegt Jan de Vries.",
+                "Het kan beter",
+                "adjacent_verb",
+            ),
+            (
+                "Volgens Joost van Dam heerst er onrust. ‘Dit hadden we niet verwacht.’",
+                "Dit hadden we niet verwacht",
+                "previous_sentence",
+            ),
+            (
+                "‘Een hotel hier is onverantwoord.’\n\nBurgemeester Visser keurde het plan af.",
+                "Een hotel hier",
+                "next_sentence",
+            ),
+            (
+                "Piet Smit is wethouder. ‘Het kan beter’, zegt hij.",
+                "Het kan beter",
+                "pronoun",
+            ),
+            (
+                "Burgemeester Sybrand Buma opende de dag. ‘Het moet sneller,’ zegt de burgemeester.",
+                "Het moet sneller",
+                "role",
+            ),
+            (
+                "Verslag.\n\nMenno de Wit:\n\nWij hebben nooit om deze molens gevraagd.",
+                "Wij hebben nooit",
+                "label",
+            ),
+            (
+                "Vrijwilligers\n\nGert Jan van der Meulen\nchauffeur van de buurtbus\n\n‘Ik ken iedere passagier.’",
+                "Ik ken iedere passagier",
+                "label",
+            ),
+        ];
+        for (text, needle, confidence) in cases {
+            let a = attributed(text, None, needle);
+            assert_eq!(a.speaker.map(|s| s.confidence), Some(confidence), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_headline_names_the_interviewee_and_the_role() {
+        let t = "De nieuwe voorzitter stelt zich voor.\n\nWat wilt u bereiken?\n\nDat het dorp leefbaar blijft.\n\nEn verder?\n\nEen goed dorpshuis.";
+        let a = attributed(
+            t,
+            Some("Vijf vragen aan Menno de Wit"),
+            "Dat het dorp leefbaar",
+        );
+        let sp = a.speaker.unwrap();
+        assert_eq!((sp.name.as_str(), sp.confidence), ("Menno de Wit", "qa"));
+        let t2 = "De gemeente wacht op het COA.\n\n‘Onze inwoners verdienen duidelijkheid’, vertelt de burgemeester.";
+        let a = attributed(
+            t2,
+            Some("Burgemeester Jan Hoekstra wil duidelijkheid"),
+            "Onze inwoners",
+        );
+        let sp = a.speaker.unwrap();
+        assert_eq!((sp.name.as_str(), sp.confidence), ("Jan Hoekstra", "title"));
+        // Without the headline nobody is named.
+        assert_eq!(attributed(t2, None, "Onze inwoners").speaker, None);
+    }
+
+    #[test]
+    fn ties_are_left_empty_with_a_note() {
+        let t = "Bestuurder Tom Bakker en directeur Sara Bakker zaten om tafel.\n\n‘Het gesprek was goed’, zegt Bakker.";
+        let a = attributed(t, None, "Het gesprek was goed");
+        assert_eq!(a.speaker, None);
+        let note = a.note.unwrap();
+        assert!(
+            note.contains("Tom Bakker") && note.contains("Sara Bakker"),
+            "{note}"
+        );
+        let t2 = "Wethouder Gerrit van 't Hof en wethouder Mieke Visser presenteerden de begroting. ‘We houden de lasten gelijk’, zei de wethouder.";
+        let a = attributed(t2, None, "We houden de lasten gelijk");
+        assert_eq!(a.speaker, None);
+        assert!(a.note.unwrap().contains("wethouder"));
+        let t3 =
+            "Jeroen Smit en Lisa Kramer begonnen een branderij.\n\n‘We doen alles zelf’, zegt hij.";
+        let a = attributed(t3, None, "We doen alles zelf");
+        assert_eq!(a.speaker, None);
+        assert!(a.note.is_some());
+    }
+
+    #[test]
+    fn pronoun_follows_the_subject_not_the_last_name() {
+        let t = "Burgemeester Ellen de Jong sprak met minister Peter Dekker. De burgemeester is teleurgesteld. ‘Er ligt geen plan’, zegt zij.";
+        assert_eq!(who(t, "Er ligt geen plan").unwrap().name, "Ellen de Jong");
+    }
+
+    #[test]
+    fn organisations_are_not_speakers() {
+        for (t, needle) in [
+            (
+                "De gemeente sluit het bad. ‘Het voldoet niet meer’, aldus de gemeente.",
+                "Het voldoet niet meer",
+            ),
+            (
+                "‘Wij betreuren dit’, zegt het ministerie van Volksgezondheid.",
+                "Wij betreuren dit",
+            ),
+            (
+                "Domesta stelt de renovatie uit. ,,We informeren de huurders”, meldt de corporatie.",
+                "We informeren de huurders",
+            ),
+        ] {
+            let a = attributed(t, None, needle);
+            assert_eq!((a.speaker, a.note), (None, None), "{t}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(

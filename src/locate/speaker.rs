@@ -1348,8 +1348,7 @@ impl Context<'_> {
                 return None;
             }
             let mut start = end;
-            while start > 0
-                && !(toks[start - 1].boundary() && !self.in_quote(toks[start - 1].start))
+            while start > 0 && (!toks[start - 1].boundary() || self.in_quote(toks[start - 1].start))
             {
                 start -= 1;
             }

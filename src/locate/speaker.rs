@@ -38,7 +38,7 @@ use crate::locate::quotemarks::{self, Quotation};
 mod lexicon;
 pub mod set;
 
-use lexicon::{is_say_verb, separable_particles};
+use lexicon::{is_plural, is_say_verb, separable_particles};
 
 /// The finder's answer for one quote: a speaker, or none with a note when the article
 /// names two people equally likely to have said it.
@@ -774,7 +774,9 @@ fn right_of_closer(src: &str, toks: &[Tok], a: usize) -> Option<Found> {
         }
     }
     if is_say_verb(&lower) {
+        // `zeggen ze`, `vertelden zij`: a group speaks, not one person.
         return parse_speaker(src, toks, skip_adverbs(toks, j + 1))
+            .filter(|(r, _)| !(r.pronoun && is_plural(&lower)))
             .map(|(r, _)| (r, Pattern::SayAfter));
     }
     // `‘…’, is volgens Jansen de kern.`
@@ -883,7 +885,8 @@ fn subject_of(src: &str, toks: &[Tok], clause: Range<usize>) -> Option<RawSpeake
     if let Some(v) = verb
         && let Some((raw, _)) = parse_speaker(src, toks, skip_adverbs(toks, v + 1))
     {
-        return Some(raw);
+        let group = raw.pronoun && is_plural(&toks[v].lower());
+        return (!group).then_some(raw);
     }
     let last = verb.unwrap_or(clause.end);
     (clause.start..last).find_map(|i| parse_speaker(src, toks, i).map(|(r, _)| r))
@@ -1874,6 +1877,16 @@ mod tests {
     fn pronoun_follows_the_subject_not_the_last_name() {
         let t = "Burgemeester Ellen de Jong sprak met minister Peter Dekker. De burgemeester is teleurgesteld. ‘Er ligt geen plan’, zegt zij.";
         assert_eq!(who(t, "Er ligt geen plan").unwrap().name, "Ellen de Jong");
+    }
+
+    #[test]
+    fn plural_pronouns_are_a_group() {
+        let t = "Jan de Vries woont in de wijk. De bewoners zijn boos. ‘Dit pikken we niet’, zeggen ze.";
+        assert_eq!(attributed(t, None, "Dit pikken we niet").speaker, None);
+        let t2 = "Jan de Vries woont in de wijk. Daarover zeiden ze: ‘Dit pikken we niet.’";
+        assert_eq!(attributed(t2, None, "Dit pikken we niet").speaker, None);
+        let t3 = "Jan de Vries woont in de wijk. ‘Dit pik ik niet’, zegt hij.";
+        assert_eq!(who(t3, "Dit pik ik niet").unwrap().name, "Jan de Vries");
     }
 
     #[test]

@@ -12,6 +12,8 @@ struct Lexicon {
     plain: HashSet<&'static str>,
     /// Finite forms of separable verbs → the particles that may close their clause.
     separable: HashMap<&'static str, Vec<&'static str>>,
+    /// Plural finite forms (`zeggen`, `zeiden`) that are no singular form of another verb.
+    plural: HashSet<&'static str>,
 }
 
 fn lexicon() -> &'static Lexicon {
@@ -19,6 +21,8 @@ fn lexicon() -> &'static Lexicon {
     LEXICON.get_or_init(|| {
         let mut plain = HashSet::new();
         let mut separable: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut plural = HashSet::new();
+        let mut singular = HashSet::new();
         for line in VERBS.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -32,7 +36,12 @@ fn lexicon() -> &'static Lexicon {
                 None => (forms, None),
             };
             // The first four forms are finite: present sg/pl, past sg/pl.
-            for form in forms.split_whitespace().take(4) {
+            for (n, form) in forms.split_whitespace().take(4).enumerate() {
+                if n % 2 == 1 {
+                    plural.insert(form);
+                } else {
+                    singular.insert(form);
+                }
                 match particle {
                     Some(p) => {
                         let entry = separable.entry(form).or_default();
@@ -46,7 +55,12 @@ fn lexicon() -> &'static Lexicon {
                 }
             }
         }
-        Lexicon { plain, separable }
+        plural.retain(|f| !singular.contains(f));
+        Lexicon {
+            plain,
+            separable,
+            plural,
+        }
     })
 }
 
@@ -59,6 +73,11 @@ pub(super) fn is_say_verb(lower: &str) -> bool {
 /// `toe`, `mee`), when `lower` is a finite form of one.
 pub(super) fn separable_particles(lower: &str) -> Option<&'static [&'static str]> {
     lexicon().separable.get(lower).map(Vec::as_slice)
+}
+
+/// A plural finite form (`zeggen ze`: a group, not one person).
+pub(super) fn is_plural(lower: &str) -> bool {
+    lexicon().plural.contains(lower)
 }
 
 #[cfg(test)]
@@ -85,5 +104,6 @@ mod tests {
         }
         assert!(separable_particles("legden").unwrap().contains(&"uit"));
         assert!(separable_particles("zegt").unwrap().contains(&"toe"));
+        assert!(is_plural("zeiden") && is_plural("zeggen") && !is_plural("zegt"));
     }
 }

@@ -297,6 +297,11 @@ const ROLES: &[&str] = &[
     "fractieleider", "partijleider", "lijsttrekker", "senator", "europarlementariër",
     "gemeenteraadslid", "dorpsraadvoorzitter", "chef", "hoofdredacteur", "verslaggever",
     "correspondent", "analist", "zegsman", "zegsvrouw", "woordvoerster",
+    // English and German.
+    "mayor", "spokesperson", "spokesman", "spokeswoman", "professor", "director", "chairman",
+    "chairwoman", "councillor", "president", "governor", "bürgermeister", "bürgermeisterin",
+    "sprecher", "sprecherin", "ministerin", "professorin", "direktor", "direktorin",
+    "kanzler", "kanzlerin", "vorsitzende",
 ];
 
 /// Lower-case name particles (`van`, `de`, …).
@@ -327,11 +332,12 @@ const NOT_NAMES: &[&str] = &[
     "ons", "onze", "mijn", "zijn", "haar", "hoewel", "omdat", "terwijl", "januari", "februari",
     "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
     "december", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
-    "the", "a", "an", "and", "this", "that",
+    "the", "a", "an", "and", "this", "that", "he", "she", "it", "they", "but", "so", "laut",
+    "er", "sie", "es", "der", "die", "das", "und", "aber",
 ];
 
 /// Subject pronouns that stand for a person.
-const PRONOUNS: &[&str] = &["hij", "zij", "ze"];
+const PRONOUNS: &[&str] = &["hij", "zij", "ze", "he", "she", "er"];
 
 /// Adverbs that may stand between a say verb and its subject (`zegt ook Jansen`).
 #[rustfmt::skip]
@@ -743,8 +749,29 @@ fn right_of_closer(src: &str, toks: &[Tok], a: usize) -> Option<Found> {
     if lower == "aldus" {
         return parse_speaker(src, toks, j + 1).map(|(r, _)| (r, Pattern::Aldus));
     }
-    if lower == "volgens" {
+    if lower == "volgens" || lower == "laut" {
         return parse_speaker(src, toks, j + 1).map(|(r, _)| (r, Pattern::Volgens));
+    }
+    if lower == "according" && toks.get(j + 1).is_some_and(|t| t.is("to")) {
+        return parse_speaker(src, toks, j + 2).map(|(r, _)| (r, Pattern::Volgens));
+    }
+    // German `„…“, so Müller.`: `so` + a name alone, like `aldus`.
+    if lower == "so"
+        && let Some((raw, next)) = parse_speaker(src, toks, j + 1)
+        && raw.name.is_some()
+        && toks.get(next).is_none_or(Tok::boundary)
+    {
+        return Some((raw, Pattern::Aldus));
+    }
+    // English `“…,” Jane Doe said.` / `he said`: the subject before a singular verb.
+    if let Some((raw, next)) = parse_speaker(src, toks, j)
+        && toks.get(next).is_some_and(|v| {
+            let l = v.lower();
+            is_say_verb(&l) && !is_plural(&l)
+        })
+        && (raw.name.is_some() || raw.pronoun)
+    {
+        return Some((raw, Pattern::SayAfter));
     }
     if let Some(particles) = separable_particles(&lower)
         && let Some((raw, next)) = parse_speaker(src, toks, skip_adverbs(toks, j + 1))
@@ -864,7 +891,9 @@ fn left_of_opener(src: &str, toks: &[Tok], b: usize) -> Option<Found> {
             },
         ));
     }
-    if let Some(v) = clause.clone().find(|&i| toks[i].lower() == "volgens")
+    if let Some(v) = clause
+        .clone()
+        .find(|&i| matches!(toks[i].lower().as_str(), "volgens" | "laut"))
         && let Some((raw, _)) = parse_speaker(src, toks, v + 1)
     {
         return Some((raw, Pattern::Volgens));
@@ -1877,6 +1906,50 @@ mod tests {
     fn pronoun_follows_the_subject_not_the_last_name() {
         let t = "Burgemeester Ellen de Jong sprak met minister Peter Dekker. De burgemeester is teleurgesteld. ‘Er ligt geen plan’, zegt zij.";
         assert_eq!(who(t, "Er ligt geen plan").unwrap().name, "Ellen de Jong");
+    }
+
+    #[test]
+    fn english_and_german_patterns() {
+        let cases = [
+            (
+                "“We will rebuild,” said Mayor Jane Doe.",
+                "We will rebuild",
+                "Jane Doe",
+            ),
+            (
+                "Jane Doe leads the council. “We will rebuild,” she said.",
+                "We will rebuild",
+                "Jane Doe",
+            ),
+            (
+                "\"It is too late,\" Tom Baker added.",
+                "It is too late",
+                "Tom Baker",
+            ),
+            ("“It works,” according to Ann Lee.", "It works", "Ann Lee"),
+            (
+                "„Wir schaffen das“, sagte Kanzlerin Anna Müller.",
+                "Wir schaffen das",
+                "Anna Müller",
+            ),
+            (
+                "„Das reicht nicht“, so Peter Krause.",
+                "Das reicht nicht",
+                "Peter Krause",
+            ),
+            (
+                "Laut Eva Schmidt ist das „ein großer Schritt“ für die Stadt.",
+                "ein großer Schritt",
+                "Eva Schmidt",
+            ),
+        ];
+        for (text, needle, name) in cases {
+            assert_eq!(
+                who(text, needle).map(|s| s.name).as_deref(),
+                Some(name),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -56,8 +56,10 @@ pub struct Attribution {
 /// The headline is read as a paragraph before the text: a person it names can be the
 /// interviewee, or the one a bare role (`vertelt de burgemeester`) stands for.
 pub fn attribute(text: &str, title: Option<&str>, start: usize, end: usize) -> Attribution {
-    let title = title.map(str::trim).filter(|t| !t.is_empty());
-    let (full, shift) = match title {
+    let title = title
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty());
+    let (full, shift) = match &title {
         Some(t) => (format!("{t}\n\n{text}"), t.chars().count() + 2),
         None => (text.to_string(), 0),
     };
@@ -65,11 +67,11 @@ pub fn attribute(text: &str, title: Option<&str>, start: usize, end: usize) -> A
     if found.speaker.is_some() || found.note.is_some() {
         return found;
     }
+    // The interviewee: named in the headline, else in the lead.
+    let speaker = interviewee(&full, start + shift)
+        .or_else(|| (shift > 0).then(|| interviewee(text, start)).flatten());
     Attribution {
-        speaker: interviewee(&full, start + shift).map(|s| Speaker {
-            confidence: "qa",
-            ..s
-        }),
+        speaker,
         note: None,
     }
 }
@@ -1879,6 +1881,14 @@ mod tests {
         assert_eq!((sp.name.as_str(), sp.confidence), ("Jan Hoekstra", "title"));
         // Without the headline nobody is named.
         assert_eq!(attributed(t2, None, "Onze inwoners").speaker, None);
+        // A headline naming nobody leaves the lead's interviewee.
+        let t3 = "Socioloog Marieke van der Laan onderzocht wijkteams.\n\nWat viel u op?\n\nDat teams veel praten.\n\nEn nu?\n\nMinder vergaderen.";
+        let a = attributed(
+            t3,
+            Some("Een gesprek over\nwijkteams"),
+            "Dat teams veel praten",
+        );
+        assert_eq!(a.speaker.unwrap().name, "Marieke van der Laan");
     }
 
     #[test]
@@ -1991,6 +2001,10 @@ mod tests {
             b in 0usize..150,
         ) {
             if let Some(sp) = speaker_for(&t, a, b) {
+                proptest::prop_assert!(!sp.name.is_empty());
+            }
+            let title = t.chars().rev().take(30).collect::<String>();
+            if let Some(sp) = attribute(&t, Some(&title), a, b).speaker {
                 proptest::prop_assert!(!sp.name.is_empty());
             }
         }

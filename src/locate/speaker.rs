@@ -19,10 +19,21 @@
 //! | `say-before` | SPK + say verb earlier in the quote's sentence (indirect speech) | Jansen zegt dat het ‘…’ is. |
 //! | `dat-zegt` | a following `Dat/Dit zegt/stelt/schrijft` SPK sentence | ‘…’ Dat zegt X in een interview. |
 //! | `blockquote-line` | a short line after the quote's paragraph: `— NAME, role` | — Jan de Vries, wethouder |
+//! | `label` | a paragraph that is only `NAME:` above the words | Menno de Wit: ¶ Wij hebben … |
+//! | `name-line` | a quote paragraph under a portrait's name line (and role line) | Anouk Bos ↵ coördinator ¶ ‘…’ |
+//! | `subject` | a quote standing as a sentence of its own: the subject of the sentence before | Volgens Van Dam heerst er onrust. ‘…’ |
+//! | `next-subject` | a paragraph that is only the quote: a named subject opening the next one | ‘…’ ¶ Burgemeester Visser keurde het plan af. |
 //! | `previous-quote` | none of these, but an earlier quotation in the same paragraph has a speaker | ‘…’, vertelt X. ‘…’ |
 //!
-//! A pronoun (`zegt ze`) resolves to the nearest earlier person outside quotations, a bare
-//! role (`zegt de burgemeester`) to the nearest person given that role; the rule id then
+//! The verbs come from the lexicon `speaker/verbs.txt` (all finite forms, with the particle
+//! of a separable verb); `,,` counts as an opening mark. [`attribute`] also reads the page's
+//! headline (as a paragraph before the text), names how the speaker was found
+//! ([`Speaker::confidence`]) and, when two people are equally likely, gives no speaker but a
+//! note. An organisation (`aldus de gemeente`) is never a speaker.
+//!
+//! A pronoun (`zegt ze`) resolves to the person the sentences before are about (their
+//! subject, walking back over pronouns), a bare role (`zegt de burgemeester`) to the
+//! nearest person given that role; the rule id then
 //! gets a `+pronoun` or `+role` suffix. The name returned is always the fullest form found in
 //! the article (`Gabriël van den Brink` for `Van den Brink`).
 //!

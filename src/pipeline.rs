@@ -29,7 +29,7 @@ use crate::http::body::{decode_content, decode_text};
 use crate::http::{FetchOutcome, Fetcher, build_client};
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::input::{Quote, Source, SourceReader, read_quotes};
-use crate::locate::speaker::{interviewee, speaker_for};
+use crate::locate::speaker::{Attribution, attribute};
 use crate::locate::{Finding, QuoteSet, SourceHit, Verdict, prune_hits};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
@@ -103,6 +103,8 @@ pub struct SourceText {
     pub via: Option<String>,
     /// The archived text file (relative to the archive folder).
     pub text_path: Option<String>,
+    /// The page's headline, for the speaker of interviews and portraits.
+    pub title: Option<String>,
 }
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
@@ -248,6 +250,7 @@ fn archived_source(
             .as_ref()
             .filter(|e| e.source == "wayback")
             .map(|e| e.final_url.replacen("id_/", "/", 1)),
+        title: entry.as_ref().and_then(|e| e.title.clone()),
         text_path: entry.and_then(|e| e.text_path),
     }
 }
@@ -513,11 +516,21 @@ fn quote_row(
         finding.verdict,
         Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
     );
-    let speaker = match (found, text) {
-        (true, Some(text)) => speaker_for(text, finding.start, finding.end)
-            .or_else(|| interviewee(text, finding.start)),
-        _ => None,
+    let attribution = match (found, text) {
+        (true, Some(text)) => attribute(
+            text,
+            source.and_then(|s| s.title.as_deref()),
+            finding.start,
+            finding.end,
+        ),
+        _ => Attribution::default(),
     };
+    let note = match attribution.note {
+        Some(why) if finding.note.is_empty() => why,
+        Some(why) => format!("{}; {why}", finding.note),
+        None => finding.note.clone(),
+    };
+    let speaker = attribution.speaker;
     QuoteRow {
         id: quote.id.clone(),
         theme: quote.theme.clone(),
@@ -541,8 +554,12 @@ fn quote_row(
             String::new()
         },
         speaker: speaker.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+        speaker_confidence: speaker
+            .as_ref()
+            .map(|s| s.confidence.to_string())
+            .unwrap_or_default(),
         speaker_role: speaker.and_then(|s| s.role).unwrap_or_default(),
-        note: finding.note.clone(),
+        note,
         via: source
             .filter(|_| found)
             .and_then(|s| s.via.clone())
@@ -667,6 +684,11 @@ impl CheckContext {
             _ => None,
         };
         let mut text = article.as_ref().map(|a| a.text.clone());
+        let mut title = article
+            .as_ref()
+            .and_then(|a| a.title.clone())
+            .or_else(|| Some(record.title.clone()))
+            .filter(|t| !t.is_empty());
         let mut text_path = None;
         if let Some(archive) = &self.archive {
             let capture = capture_of(&source, &outcome, &record, article);
@@ -685,6 +707,7 @@ impl CheckContext {
                     append_error(&mut record, &note);
                 }
                 if rescued.text.is_some() {
+                    title = Some(record.title.clone()).filter(|t| !t.is_empty());
                     text = rescued.text;
                     via = Some(rescued.archived_url);
                     text_path = rescued.text_path;
@@ -702,6 +725,7 @@ impl CheckContext {
             available,
             via,
             text_path,
+            title,
         });
         Checked {
             record,

@@ -702,6 +702,13 @@ fn quote_card(
         if !row.speaker_role.is_empty() {
             let _ = write!(out, ", {}", escape(&row.speaker_role));
         }
+        if !row.speaker_confidence.is_empty() {
+            let _ = write!(
+                out,
+                " <small title=\"how the speaker was found\">({})</small>",
+                escape(&row.speaker_confidence.replace('_', " "))
+            );
+        }
         out.push_str("</p>");
     }
     if !row.source_url.is_empty() {

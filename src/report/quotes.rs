@@ -48,6 +48,8 @@ pub struct QuoteRow {
     pub best_source: String,
     /// The archived text file the offsets refer to.
     pub text_path: String,
+    /// How the speaker was found (`adjacent_verb`, `previous_sentence`, `pronoun`, …).
+    pub speaker_confidence: String,
     /// Line of the quote in the quotes file (for annotations).
     #[serde(skip)]
     pub line: usize,
@@ -75,6 +77,7 @@ pub const QUOTE_COLUMNS: &[&str] = &[
     "best_score",
     "best_source",
     "text_path",
+    "speaker_confidence",
 ];
 
 /// Scores with three decimals: enough to tell 0.993 from 1, stable in snapshots.
@@ -109,6 +112,7 @@ pub fn write_csv<W: Write>(out: W, rows: &[QuoteRow]) -> csv::Result<()> {
             &format_score(r.best_score),
             &r.best_source,
             &r.text_path,
+            &r.speaker_confidence,
         ])?;
     }
     csv.flush()?;

@@ -31,3 +31,4 @@ pub mod locate;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
+pub mod wire;

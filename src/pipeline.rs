@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream;
@@ -26,7 +27,7 @@ use crate::config::MAX_DECODED_BODY;
 use crate::config::{CHECK_MODE_BODY, Config, Mode};
 use crate::error::{Error, Result};
 use crate::http::body::{decode_content, decode_text};
-use crate::http::{FetchOutcome, Fetcher, build_client};
+use crate::http::{FetchOutcome, FetchSettings, Fetcher, Remap, build_client};
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::input::{Quote, Source, SourceReader, read_quotes};
 use crate::locate::speaker::{interviewee, speaker_for};
@@ -34,6 +35,7 @@ use crate::locate::{Finding, QuoteSet, SourceHit, Verdict, prune_hits};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
 use crate::report::quotes::QuoteRow;
+use crate::report::rerender::{ReportFiles, RunFiles};
 
 /// How a command ended, for the exit code.
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,38 +56,60 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     // `--html`: the editor's page is made from the CSVs once they are written.
     let html_after = match &command {
-        Command::Run(args) => Some((Mode::Run, args.clone())),
-        Command::Check(args) => Some((Mode::Check, args.clone())),
-        Command::Verify(args) => Some((Mode::Verify, args.clone())),
+        Command::Run(args) => html_after_run(Mode::Run, args),
+        Command::Check(args) => html_after_run(Mode::Check, args),
+        Command::Verify(args) => html_after_run(Mode::Verify, args),
         _ => None,
     };
     let outcome = match command {
         Command::Run(args) => {
-            let config = Config::from_args(Mode::Run, &args)?;
+            let config = args.resolve(Mode::Run)?;
             crate::progress::enable(config.progress);
             run(&config).await
         }
         Command::Check(args) => {
-            let config = Config::from_args(Mode::Check, &args)?;
+            let config = args.resolve(Mode::Check)?;
             crate::progress::enable(config.progress);
             let (outcome, _, links) = check_links(&config, None, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
         Command::Verify(args) => {
-            let config = Config::from_args(Mode::Verify, &args)?;
+            let config = args.resolve(Mode::Verify)?;
             run(&config).await
         }
         Command::Ingest(args) => ingest(&args),
         Command::Text(args) => text(&args).await,
         Command::Report(args) => {
-            crate::report::rerender::report_command(&args).map(|()| Outcome::default())
+            let files = ReportFiles {
+                links: args.links,
+                report: args.report,
+                archive: args.archive,
+                html: args.html,
+            };
+            crate::report::rerender::report_command(&files).map(|()| Outcome::default())
         }
     }?;
-    if let Some((mode, args)) = html_after {
-        crate::report::rerender::write_after_run(mode, &args)?;
+    if let Some((mode, run_files, files)) = html_after {
+        crate::report::rerender::write_after_run(mode, &run_files, &files)?;
     }
     Ok(outcome)
+}
+
+/// `--html`: what the editor's page is made from once a run's CSVs are written.
+fn html_after_run(mode: Mode, args: &RunArgs) -> Option<(Mode, RunFiles, ReportFiles)> {
+    let html = args.html.clone()?;
+    let run_files = RunFiles {
+        sources: args.sources.clone(),
+        quotes: args.quotes.clone(),
+    };
+    let files = ReportFiles {
+        links: args.links.clone(),
+        report: args.report.clone(),
+        archive: args.archive.clone(),
+        html,
+    };
+    Some((mode, run_files, files))
 }
 
 /// A cited page as the quote stage sees it.
@@ -895,7 +919,7 @@ fn append_error(record: &mut LinkRecord, note: &str) {
 }
 
 /// The body of an exchange with its content encoding undone (empty when it cannot be).
-fn decoded_body(exchange: &crate::http::Exchange) -> Vec<u8> {
+fn decoded_body(exchange: &crate::wire::Exchange) -> Vec<u8> {
     decode_content(
         exchange.header("content-encoding"),
         &exchange.wire.body,
@@ -1009,7 +1033,7 @@ async fn check_links(
         config.max_body
     };
     let context = CheckContext {
-        fetcher: Fetcher::new(client, config, body_limit),
+        fetcher: Fetcher::new(client, &config.fetch_settings(), body_limit),
         archive,
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
@@ -1345,7 +1369,7 @@ async fn text(args: &TextArgs) -> Result<Outcome> {
                 source,
             }
         })?;
-        (bytes, None, std::env::var("BENCH_URL").ok())
+        (bytes, None, None)
     } else if input.starts_with("http://") || input.starts_with("https://") {
         fetch_one(args, input).await?
     } else {
@@ -1376,19 +1400,20 @@ async fn fetch_one(
     args: &TextArgs,
     input: &str,
 ) -> Result<(Vec<u8>, Option<String>, Option<String>)> {
-    let run_args = RunArgs {
-        timeout: args.timeout,
-        remap: args.remap.clone(),
+    let settings = FetchSettings {
+        remap: Remap::parse(&args.remap)?,
+        timeout: crate::config::timeout_from_secs(args.timeout)?,
+        retries: crate::config::DEFAULT_RETRIES,
         concurrency: 1,
         per_host: 1,
-        retries: crate::config::DEFAULT_RETRIES,
-        max_body: crate::config::DEFAULT_MAX_BODY,
-        fail_on: "default".into(),
-        ..RunArgs::default()
+        // One request: no gap to keep.
+        host_interval: Duration::ZERO,
+        exclude_private: false,
+        user_agent: crate::config::default_user_agent(),
     };
-    let config = Config::from_args(Mode::Check, &run_args)?;
+    let max_body = crate::config::DEFAULT_MAX_BODY;
     let url = parse_cited(input).map_err(|e| Error::Usage(format!("{input}: {}", e.message)))?;
-    let fetcher = Fetcher::new(build_client(config.timeout)?, &config, config.max_body);
+    let fetcher = Fetcher::new(build_client(settings.timeout)?, &settings, max_body);
     let outcome = fetcher.fetch(&url).await;
     let source = Source {
         index: 0,
@@ -1396,7 +1421,7 @@ async fn fetch_one(
         url: input.into(),
         line: 0,
     };
-    let (record, page) = check::judge(&source, &url, &outcome, true, config.max_body);
+    let (record, page) = check::judge(&source, &url, &outcome, true, max_body);
     match page.filter(|_| record.status.is_some_and(LinkStatus::is_live)) {
         Some(page) => Ok((
             page.text.into_bytes(),

@@ -27,6 +27,6 @@ pub mod wayback;
 pub use cdxj::{cdxj_line, index_warc, surt, write_index};
 pub use store::{ArchiveStore, ManifestEntry, TextFile, url_key};
 pub use warc::{
-    Exchange, RecordRef, Recovery, TornTail, WarcContents, WarcRecord, WarcWriter, read_record_at,
+    RecordRef, Recovery, TornTail, WarcContents, WarcRecord, WarcWriter, read_record_at,
     read_records, recover_open_file, sha1_digest, warc_date,
 };

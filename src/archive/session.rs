@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::cdxj::{IndexLines, cdxj_line, mime_of};
 use super::store::{ArchiveStore, ManifestEntry, TextFile, sha256_hex, write_text_file};
 use super::warc::{PreparedExchange, PreparedText, RecordMaker, WarcWriter, warc_date};
-use crate::http::Exchange;
+use crate::wire::Exchange;
 
 /// Version tag of the text extraction; a change means stored texts may be re-extracted.
 pub const EXTRACTOR_VERSION: &str = concat!("citecheck-extract/", env!("CARGO_PKG_VERSION"));

@@ -16,8 +16,13 @@ use url::Url;
 
 use super::client::{AddressPolicy, REFUSED_MARKER, build_client_with};
 use super::gate::{HostGates, HostSignal};
-use crate::archive::warc::Exchange as WireExchange;
-use crate::config::{Config, MAX_REDIRECTS, MAX_RETRY_WAIT, Remap};
+use super::remap::Remap;
+use crate::wire::{Exchange, RawExchange};
+
+/// Redirect hops followed before a link is `broken` (lychee's default).
+pub const MAX_REDIRECTS: usize = 10;
+/// Longest wait a `Retry-After` may ask for before we give up on the URL.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
 /// The `Accept` header: browser-like values avoid some false 403s (docs/links.md §2).
 pub const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
@@ -25,26 +30,6 @@ pub const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 pub const ACCEPT_LANGUAGE: &str = "nl,en;q=0.8";
 /// Only what we decode ourselves.
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br";
-
-/// One completed HTTP request/response: the bytes a WARC record stores (`wire`: request
-/// and response heads as stored, body with its content encoding, truncation, peer, date)
-/// plus the parsed status and headers the checks read.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    /// What goes into the WARC file.
-    pub wire: WireExchange,
-    /// HTTP status code.
-    pub status: u16,
-    /// Response headers as received.
-    pub headers: HeaderMap,
-}
-
-impl Exchange {
-    /// A response header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
 
 /// A request that got no HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +160,28 @@ impl FetchOutcome {
     }
 }
 
+/// What the fetcher needs to know: the HTTP layer's own settings, resolved from the command
+/// line by [`crate::config`] (the fetcher never sees a flag).
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// URL rewriting applied to every request and redirect hop.
+    pub remap: Remap,
+    /// Per attempt, connect to last byte.
+    pub timeout: Duration,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Requests in flight in total.
+    pub concurrency: usize,
+    /// Requests in flight per host.
+    pub per_host: usize,
+    /// Minimum gap between request starts to one host.
+    pub host_interval: Duration,
+    /// Refuse private, loopback, ULA and CGNAT addresses (loopback only via `--remap`).
+    pub exclude_private: bool,
+    /// Sent with every request.
+    pub user_agent: String,
+}
+
 /// Fetches URLs with the run's client, politeness and limits.
 pub struct Fetcher {
     client: reqwest::Client,
@@ -193,13 +200,13 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// A fetcher for a run; `body_limit` is the raw bytes read per response. `client` serves
-    /// every request unless `config.exclude_private` is set: then the fetcher builds its own
+    /// every request unless `settings.exclude_private` is set: then the fetcher builds its own
     /// guarded clients (see [`AddressPolicy`]).
-    pub fn new(client: reqwest::Client, config: &Config, body_limit: usize) -> Fetcher {
-        let guarded = config.exclude_private.then(|| {
-            let strict = build_client_with(config.timeout, AddressPolicy::ExcludePrivate);
+    pub fn new(client: reqwest::Client, settings: &FetchSettings, body_limit: usize) -> Fetcher {
+        let guarded = settings.exclude_private.then(|| {
+            let strict = build_client_with(settings.timeout, AddressPolicy::ExcludePrivate);
             let remapped =
-                build_client_with(config.timeout, AddressPolicy::ExcludePrivateButLoopback);
+                build_client_with(settings.timeout, AddressPolicy::ExcludePrivateButLoopback);
             strict
                 .and_then(|s| Ok((s, remapped?)))
                 .map_err(|e| e.to_string())
@@ -207,13 +214,13 @@ impl Fetcher {
         Fetcher {
             client,
             guarded,
-            gates: HostGates::new(config.per_host, config.host_interval),
-            global: Arc::new(Semaphore::new(config.concurrency)),
-            remap: config.remap.clone(),
-            timeout: config.timeout,
-            retries: config.retries,
+            gates: HostGates::new(settings.per_host, settings.host_interval),
+            global: Arc::new(Semaphore::new(settings.concurrency)),
+            remap: settings.remap.clone(),
+            timeout: settings.timeout,
+            retries: settings.retries,
             body_limit,
-            user_agent: config.user_agent.clone(),
+            user_agent: settings.user_agent.clone(),
         }
     }
 
@@ -431,7 +438,7 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(Exchange {
-            wire: WireExchange {
+            wire: RawExchange {
                 request_url: wire.to_string(),
                 request_head: request_head(wire, &headers),
                 response_head: response_head(status, &response_headers, body.len()),

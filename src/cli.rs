@@ -12,8 +12,8 @@ use crate::check::accept::AcceptStatus;
 use crate::check::cache::{CacheSettings, DEFAULT_CACHE_MAX_AGE, parse_max_age};
 use crate::config::{
     Config, DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY, DEFAULT_PER_HOST,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, FailOn, MAX_CONCURRENCY, MAX_RETRIES, MAX_TIMEOUT, Mode,
-    OutputFormat, Publish, Remap, Shard, default_user_agent, timeout_from_secs,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, FailOn, FetchSettings, MAX_CONCURRENCY, MAX_RETRIES,
+    MAX_TIMEOUT, Mode, OutputFormat, Publish, Remap, Shard, default_user_agent, timeout_from_secs,
 };
 use crate::error::{Error, Result};
 
@@ -255,20 +255,22 @@ impl RunArgs {
             archive: self.archive.clone(),
             report: self.report.clone(),
             links: self.links.clone(),
-            remap: Remap::parse(&self.remap)?,
-            timeout,
-            retries: self.retries,
-            concurrency: self.concurrency,
-            per_host: self.per_host.min(self.concurrency),
-            host_interval: Duration::from_millis(self.host_interval),
+            fetch: FetchSettings {
+                remap: Remap::parse(&self.remap)?,
+                timeout,
+                retries: self.retries,
+                concurrency: self.concurrency,
+                per_host: self.per_host.min(self.concurrency),
+                host_interval: Duration::from_millis(self.host_interval),
+                exclude_private: self.exclude_private,
+                user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
+            },
             max_body: self.max_body,
             offline: self.offline || mode == Mode::Verify,
-            exclude_private: self.exclude_private,
             rescue: !self.no_rescue,
             probe: !self.no_probe,
             resume: self.resume,
             fail_on: FailOn::parse(&self.fail_on)?,
-            user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
             progress: !self.no_progress,
             shard: self.shard.as_deref().map(Shard::parse).transpose()?,
             publish: Publish::for_command(
@@ -323,7 +325,7 @@ mod tests {
             ..RunArgs::default()
         };
         let config = args.resolve(Mode::Check).unwrap();
-        assert_eq!(config.timeout, Duration::from_millis(500));
+        assert_eq!(config.fetch.timeout, Duration::from_millis(500));
         for bad in [
             RunArgs {
                 host_interval: u64::MAX,

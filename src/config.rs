@@ -2,7 +2,7 @@
 //! (durations, non-zero limits, compiled `--remap` rules, `--fail-on` names) so that the
 //! stages never see an unchecked value. The command line resolves into it
 //! (`crate::cli::RunArgs::resolve`); this module never imports the flags. Each layer gets its
-//! own part ([`Config::fetch_settings`] for the HTTP layer). Every `DEFAULT_*` lives here.
+//! own part ([`Config::fetch`] for the HTTP layer). Every `DEFAULT_*` lives here.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use crate::check::cache::CacheSettings;
 use crate::error::{Error, Result};
 pub use crate::http::Remap;
 pub use crate::http::body::MAX_DECODED_BODY;
-use crate::http::fetch::FetchSettings;
+pub use crate::http::fetch::FetchSettings;
 pub use crate::http::fetch::{MAX_REDIRECTS, MAX_RETRY_WAIT};
 
 /// Seconds per request attempt.
@@ -63,24 +63,13 @@ pub struct Config {
     pub report: PathBuf,
     /// Where links.csv goes (`-` = stdout).
     pub links: PathBuf,
-    /// URL rewriting applied to every request.
-    pub remap: Remap,
-    /// Per attempt, connect to last byte.
-    pub timeout: Duration,
-    /// Retries after the first attempt.
-    pub retries: u32,
-    /// Requests in flight in total.
-    pub concurrency: usize,
-    /// Requests in flight per host.
-    pub per_host: usize,
-    /// Minimum gap between request starts to one host.
-    pub host_interval: Duration,
+    /// The HTTP layer's settings: `--remap`, `--timeout`, `--retries`, `--concurrency`,
+    /// `--per-host`, `--host-interval`, `--exclude-private`, `--user-agent`.
+    pub fetch: FetchSettings,
     /// Raw body cap per response.
     pub max_body: usize,
     /// No network at all.
     pub offline: bool,
-    /// Refuse private, loopback, ULA and CGNAT addresses (loopback only via `--remap`).
-    pub exclude_private: bool,
     /// Ask the web archive for copies of dead links.
     pub rescue: bool,
     /// Probe each cited folder for a host that answers every path.
@@ -89,8 +78,6 @@ pub struct Config {
     pub resume: bool,
     /// What makes the exit code 1.
     pub fail_on: FailOn,
-    /// Sent with every request.
-    pub user_agent: String,
     /// Draw a progress bar (only when stderr is a terminal).
     pub progress: bool,
     /// This process's part of the sources: (k, n), 0-based k.
@@ -263,22 +250,6 @@ pub fn default_user_agent() -> String {
         "citecheck/{} (+https://github.com/citecheck/citecheck)",
         env!("CARGO_PKG_VERSION")
     )
-}
-
-impl Config {
-    /// The HTTP layer's part of the settings.
-    pub fn fetch_settings(&self) -> FetchSettings {
-        FetchSettings {
-            remap: self.remap.clone(),
-            timeout: self.timeout,
-            retries: self.retries,
-            concurrency: self.concurrency,
-            per_host: self.per_host,
-            host_interval: self.host_interval,
-            exclude_private: self.exclude_private,
-            user_agent: self.user_agent.clone(),
-        }
-    }
 }
 
 /// The findings that make the exit code 1.

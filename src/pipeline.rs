@@ -160,7 +160,7 @@ async fn run(config: &Config) -> Result<Outcome> {
             None
         };
         let session =
-            ArchiveSession::open(&config.archive, &config.user_agent).map_err(|source| {
+            ArchiveSession::open(&config.archive, &config.fetch.user_agent).map_err(|source| {
                 Error::Write {
                     path: config.archive.clone(),
                     source,
@@ -1026,14 +1026,14 @@ async fn check_links(
         None => None,
     };
     let reusable = cache.as_ref().filter(|_| config.mode == Mode::Check);
-    let client = build_client(config.timeout)?;
+    let client = build_client(config.fetch.timeout)?;
     let body_limit = if config.mode == Mode::Check {
         config.max_body.min(CHECK_MODE_BODY)
     } else {
         config.max_body
     };
     let context = CheckContext {
-        fetcher: Fetcher::new(client, &config.fetch_settings(), body_limit),
+        fetcher: Fetcher::new(client, &config.fetch, body_limit),
         archive,
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
@@ -1138,7 +1138,7 @@ async fn check_links(
             };
             (done, repeated)
         })
-        .buffer_unordered(config.concurrency.saturating_mul(4).max(1));
+        .buffer_unordered(config.fetch.concurrency.saturating_mul(4).max(1));
 
     let mut originals: HashMap<usize, check::Original> = HashMap::new();
     let mut waiting_dups: HashMap<usize, Vec<Source>> = HashMap::new();

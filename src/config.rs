@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::check::LinkStatus;
 use crate::check::accept::AcceptStatus;
 use crate::check::cache::CacheSettings;
 use crate::error::{Error, Result};
@@ -15,6 +16,7 @@ pub use crate::http::Remap;
 pub use crate::http::body::MAX_DECODED_BODY;
 pub use crate::http::fetch::FetchSettings;
 pub use crate::http::fetch::{MAX_REDIRECTS, MAX_RETRY_WAIT};
+use crate::locate::Verdict;
 
 /// Seconds per request attempt.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 20.0;
@@ -252,11 +254,22 @@ pub fn default_user_agent() -> String {
     )
 }
 
-/// The findings that make the exit code 1.
+/// The findings that make the exit code 1: link statuses and quote verdicts, as types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailOn {
-    names: BTreeSet<String>,
+    links: BTreeSet<LinkStatus>,
+    /// In [`QUOTE_VERDICTS`] order (`Verdict` has no order of its own).
+    verdicts: Vec<Verdict>,
 }
+
+/// Every quote verdict, in the order `--fail-on` lists them.
+pub const QUOTE_VERDICTS: [Verdict; 5] = [
+    Verdict::Verified,
+    Verdict::Approximate,
+    Verdict::Misattributed,
+    Verdict::SourceUnavailable,
+    Verdict::NotFound,
+];
 
 /// Link statuses and quote verdicts that fail a run by default (contract: not `blocked`).
 pub const DEFAULT_FAIL_ON: &[&str] = &[
@@ -314,12 +327,33 @@ impl FailOn {
                 }
             }
         }
-        Ok(FailOn { names })
+        Ok(FailOn {
+            links: LinkStatus::ALL
+                .into_iter()
+                .filter(|s| names.contains(s.as_str()))
+                .collect(),
+            verdicts: QUOTE_VERDICTS
+                .into_iter()
+                .filter(|v| names.contains(v.as_str()))
+                .collect(),
+        })
     }
 
-    /// Whether a finding with this status or verdict name fails the run.
+    /// Whether a link with this status fails the run.
+    pub fn fails_link(&self, status: LinkStatus) -> bool {
+        self.links.contains(&status)
+    }
+
+    /// Whether a quote with this verdict fails the run.
+    pub fn fails_verdict(&self, verdict: Verdict) -> bool {
+        self.verdicts.contains(&verdict)
+    }
+
+    /// Whether a finding with this status or verdict name fails the run (for rows read back
+    /// as text).
     pub fn fails(&self, name: &str) -> bool {
-        self.names.contains(name)
+        self.links.iter().any(|s| s.as_str() == name)
+            || self.verdicts.iter().any(|v| v.as_str() == name)
     }
 }
 
@@ -359,5 +393,21 @@ mod tests {
         let f = FailOn::parse("none").unwrap();
         assert!(!f.fails("broken"));
         assert!(FailOn::parse("brokn").is_err());
+    }
+
+    #[test]
+    fn fail_on_is_typed_and_its_names_are_the_types_names() {
+        let names: Vec<&str> = LinkStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .chain(QUOTE_VERDICTS.iter().map(|v| v.as_str()))
+            .collect();
+        assert_eq!(names, FAIL_ON_NAMES);
+        let f = FailOn::parse("default").unwrap();
+        assert!(f.fails_link(LinkStatus::Soft404) && !f.fails_link(LinkStatus::Blocked));
+        assert!(f.fails_verdict(Verdict::NotFound) && !f.fails_verdict(Verdict::Approximate));
+        let f = FailOn::parse("all").unwrap();
+        assert!(!f.fails_link(LinkStatus::Ok) && !f.fails_verdict(Verdict::Verified));
+        assert!(f.fails_link(LinkStatus::Duplicate) && f.fails_verdict(Verdict::Approximate));
     }
 }

@@ -1231,7 +1231,7 @@ async fn check_links(
             summary.join(", ")
         }
     );
-    let findings = counts.keys().any(|s| config.fail_on.fails(s.as_str()));
+    let findings = counts.keys().any(|s| config.fail_on.fails_link(*s));
     texts.sort_by_key(|t: &SourceText| t.index);
     Ok((Outcome { findings }, texts, records))
 }

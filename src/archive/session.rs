@@ -4,8 +4,8 @@
 //! fetch tasks send it complete captures over a bounded channel and wait for the answer.
 //!
 //! The CPU work of a capture ([`prepare`]: serialising and gzipping its records, SHA-1 and
-//! SHA-256 digests, writing its text file) runs in the fetch task, on the blocking pool, in
-//! parallel; the writer thread only decides revisits, appends the bytes, and commits.
+//! SHA-256 digests, writing its text file) runs for the fetch task on the CPU pool
+//! ([`crate::cpu`]), in parallel; the writer thread only decides revisits, appends the bytes, and commits.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -293,7 +293,7 @@ pub struct ArchiveHandle {
 }
 
 impl ArchiveHandle {
-    /// Archives a capture: builds its records on the blocking pool ([`prepare`]), then has
+    /// Archives a capture: builds its records on the CPU pool ([`prepare`]), then has
     /// the writer thread append them, and waits for them to be on disk.
     pub async fn record(&self, capture: Capture) -> io::Result<Archived> {
         let (maker, dir) = (self.maker.clone(), self.dir.clone());

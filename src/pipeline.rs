@@ -15,6 +15,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream;
 
+use crate::archive::CaptureOrigin;
 use crate::archive::session::{ArchiveHandle, ArchiveSession, Capture, spawn_writer};
 use crate::archive::store::ArchiveStore;
 use crate::archive::wayback;
@@ -270,7 +271,7 @@ fn archived_source(
         available: text.is_some(),
         via: entry
             .as_ref()
-            .filter(|e| e.source == "wayback")
+            .filter(|e| e.source == CaptureOrigin::Wayback.as_str())
             .map(|e| e.final_url.replacen("id_/", "/", 1)),
         text_path: entry.and_then(|e| e.text_path),
     }
@@ -741,7 +742,7 @@ impl CheckContext {
         capture: Capture,
         record: &mut LinkRecord,
     ) -> Option<String> {
-        let is_main = capture.origin == "live" && capture.last.is_some();
+        let is_main = capture.origin == CaptureOrigin::Live && capture.last.is_some();
         match archive.record(capture).await {
             Ok(archived) => {
                 if is_main {
@@ -887,7 +888,7 @@ impl CheckContext {
         };
         rescued.text = article.as_ref().map(|a| a.text.clone());
         let mut capture = capture_of(source, &outcome, &judged, article);
-        capture.origin = "wayback";
+        capture.origin = CaptureOrigin::Wayback;
         capture.memento_datetime = snapshot.memento_datetime();
         if capture.text.is_none() {
             capture.last = None;
@@ -933,7 +934,7 @@ fn decoded_body(exchange: &crate::wire::Exchange) -> Vec<u8> {
 fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
     Capture {
         cited_url: url.to_string(),
-        origin: "lookup",
+        origin: CaptureOrigin::Lookup,
         exchanges: outcome.exchanges.clone(),
         last: None,
         final_url: outcome.final_url.clone(),
@@ -985,7 +986,7 @@ fn capture_of(
     };
     Capture {
         cited_url: source.url.clone(),
-        origin: "live",
+        origin: CaptureOrigin::Live,
         exchanges: outcome.exchanges.clone(),
         last: outcome.last,
         final_url: outcome.final_url.clone(),

@@ -25,8 +25,8 @@ pub const EXTRACTOR_VERSION: &str = concat!("citecheck-extract/", env!("CARGO_PK
 pub struct Capture {
     /// The URL as cited.
     pub cited_url: String,
-    /// `live` or `wayback`.
-    pub origin: &'static str,
+    /// The live page, a web-archive snapshot, or a look-up (no manifest line).
+    pub origin: super::CaptureOrigin,
     /// Every exchange, in order.
     pub exchanges: Vec<Exchange>,
     /// The final response among them.
@@ -264,7 +264,7 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
     };
     Ok(PreparedCapture {
         cited_url: capture.cited_url,
-        origin: capture.origin,
+        origin: capture.origin.as_str(),
         exchanges,
         last: capture.last,
         final_url: capture.final_url,

@@ -635,7 +635,7 @@ fn classify_typed(
     }
     if let Some(parse) = sources(error)
         .filter_map(|e| e.downcast_ref::<hyper::Error>())
-        .find(|h| h.is_parse() || h.is_parse_too_large())
+        .find(|h| h.is_parse())
     {
         return Some(malformed(&parse.to_string()));
     }

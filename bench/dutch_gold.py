@@ -6,8 +6,9 @@ Materialises the fixture pages in the layout that the shared scorer expects
 in a temporary directory, then runs extract_eval.py on it. Every argument this script does
 not know is passed through to extract_eval.py.
 
-  python3 bench/dutch_gold.py --cmd 'target/release/citecheck text -'
-  python3 bench/dutch_gold.py --worst 5 --cmd 'target/release/citecheck text -'
+  cargo build --release --example extract_one   # stdin page, BENCH_URL as its URL
+  python3 bench/dutch_gold.py --cmd target/release/examples/extract_one
+  python3 bench/dutch_gold.py --worst 5 --cmd target/release/examples/extract_one
   python3 bench/dutch_gold.py --eval ../shared/bench/extract_eval.py --peer trafilatura
   python3 bench/dutch_gold.py --out /tmp/dutch-gold      # materialise only, keep the files
 

@@ -1,16 +1,21 @@
 //! What the user typed: the clap definitions. Doc comments here are the `--help` text.
-//! [`crate::config::Config`] turns these raw flags into validated settings.
+//! [`RunArgs::resolve`] turns these raw flags into the validated settings of
+//! [`crate::config::Config`]; nothing below this module sees a flag.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::check::cache::DEFAULT_CACHE_MAX_AGE;
+use std::time::Duration;
+
+use crate::check::accept::AcceptStatus;
+use crate::check::cache::{CacheSettings, DEFAULT_CACHE_MAX_AGE, parse_max_age};
 use crate::config::{
-    DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY, DEFAULT_PER_HOST,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS,
+    Config, DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY, DEFAULT_PER_HOST,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, FailOn, FetchSettings, MAX_CONCURRENCY, MAX_RETRIES,
+    MAX_TIMEOUT, Mode, OutputFormat, Publish, Remap, Shard, default_user_agent, timeout_from_secs,
 };
-use crate::report::publish::OutputFormat;
+use crate::error::{Error, Result};
 
 /// citecheck: do the pages a document cites still stand, and do they still say what it quotes?
 ///
@@ -200,4 +205,158 @@ pub struct ReportArgs {
     /// Where the page goes (`-` for stdout).
     #[arg(long, value_name = "FILE", default_value = "report.html")]
     pub html: PathBuf,
+}
+
+impl RunArgs {
+    /// Validates the flags of `run`/`check`/`verify` into the settings the stages use.
+    pub fn resolve(&self, mode: Mode) -> Result<Config> {
+        // `check` is the network: with --offline it would have to fetch (and did: DNS and
+        // web-archive look-ups) or report nothing. Say so instead.
+        if mode == Mode::Check && self.offline {
+            return Err(Error::Usage(
+                "check --offline: checking links needs the network; use `verify` (or \
+                 `run --offline`) to locate quotes in the archive without it"
+                    .into(),
+            ));
+        }
+        let timeout = timeout_from_secs(self.timeout)?;
+        if Duration::from_millis(self.host_interval) > MAX_TIMEOUT {
+            return Err(Error::Usage(format!(
+                "--host-interval must be at most {} ms, not {}",
+                MAX_TIMEOUT.as_millis(),
+                self.host_interval
+            )));
+        }
+        if self.concurrency == 0 || self.per_host == 0 {
+            return Err(Error::Usage(
+                "--concurrency and --per-host must be at least 1".into(),
+            ));
+        }
+        // tokio's semaphores panic above usize::MAX >> 3 permits; no run needs this many.
+        if self.concurrency > MAX_CONCURRENCY {
+            return Err(Error::Usage(format!(
+                "--concurrency must be at most {MAX_CONCURRENCY}, not {}",
+                self.concurrency
+            )));
+        }
+        if self.retries > MAX_RETRIES {
+            return Err(Error::Usage(format!(
+                "--retries must be at most {MAX_RETRIES}, not {}",
+                self.retries
+            )));
+        }
+        if self.max_body == 0 {
+            return Err(Error::Usage("--max-body must be at least 1".into()));
+        }
+        Ok(Config {
+            mode,
+            sources: self.sources.clone(),
+            quotes: self.quotes.clone(),
+            archive: self.archive.clone(),
+            report: self.report.clone(),
+            links: self.links.clone(),
+            fetch: FetchSettings {
+                remap: Remap::parse(&self.remap)?,
+                timeout,
+                retries: self.retries,
+                concurrency: self.concurrency,
+                per_host: self.per_host.min(self.concurrency),
+                host_interval: Duration::from_millis(self.host_interval),
+                exclude_private: self.exclude_private,
+                user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
+            },
+            max_body: self.max_body,
+            offline: self.offline || mode == Mode::Verify,
+            rescue: !self.no_rescue,
+            probe: !self.no_probe,
+            resume: self.resume,
+            fail_on: FailOn::parse(&self.fail_on)?,
+            progress: !self.no_progress,
+            shard: self.shard.as_deref().map(Shard::parse).transpose()?,
+            publish: Publish::for_command(
+                mode,
+                self.offline,
+                self.format,
+                self.output.clone(),
+                &self.links,
+                &self.report,
+            )
+            .map_err(Error::Usage)?,
+            cache: match &self.cache {
+                Some(path) => Some(CacheSettings {
+                    path: path.clone(),
+                    max_age: parse_max_age(&self.cache_max_age).map_err(Error::Usage)?,
+                }),
+                None => None,
+            },
+            accept: self
+                .accept
+                .as_deref()
+                .map(AcceptStatus::parse)
+                .transpose()
+                .map_err(Error::Usage)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_timeouts_are_usage_errors_not_panics() {
+        for timeout in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 86_401.0] {
+            let args = RunArgs {
+                timeout,
+                concurrency: 1,
+                per_host: 1,
+                max_body: 1,
+                fail_on: "default".into(),
+                ..RunArgs::default()
+            };
+            assert!(args.resolve(Mode::Check).is_err(), "{timeout}");
+        }
+        let args = RunArgs {
+            timeout: 0.5,
+            concurrency: 1,
+            per_host: 1,
+            max_body: 1,
+            fail_on: "default".into(),
+            ..RunArgs::default()
+        };
+        let config = args.resolve(Mode::Check).unwrap();
+        assert_eq!(config.fetch.timeout, Duration::from_millis(500));
+        for bad in [
+            RunArgs {
+                host_interval: u64::MAX,
+                ..args.clone()
+            },
+            RunArgs {
+                concurrency: usize::MAX,
+                ..args.clone()
+            },
+            RunArgs {
+                retries: u32::MAX,
+                ..args.clone()
+            },
+        ] {
+            assert!(bad.resolve(Mode::Check).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn check_offline_is_a_usage_error() {
+        let args = RunArgs {
+            timeout: 1.0,
+            concurrency: 1,
+            per_host: 1,
+            max_body: 1,
+            fail_on: "default".into(),
+            offline: true,
+            ..RunArgs::default()
+        };
+        assert!(args.resolve(Mode::Check).is_err());
+        assert!(args.resolve(Mode::Run).unwrap().offline);
+        assert!(args.resolve(Mode::Verify).unwrap().offline);
+    }
 }

@@ -1,18 +1,22 @@
-//! Resolved settings: [`Config::from_args`] validates the raw flags of [`crate::cli::RunArgs`]
-//! once (durations, non-zero limits, compiled `--remap` rules, `--fail-on` names) so that the
-//! stages never see an unchecked value. Every `DEFAULT_*` lives here.
+//! Resolved settings: [`Config`] holds the flags of `run`/`check`/`verify` once validated
+//! (durations, non-zero limits, compiled `--remap` rules, `--fail-on` names) so that the
+//! stages never see an unchecked value. The command line resolves into it
+//! (`crate::cli::RunArgs::resolve`); this module never imports the flags. Each layer gets its
+//! own part ([`Config::fetch`] for the HTTP layer). Every `DEFAULT_*` lives here.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use regex::Regex;
-
+use crate::check::LinkStatus;
 use crate::check::accept::AcceptStatus;
-use crate::check::cache::{CacheSettings, parse_max_age};
-use crate::cli::RunArgs;
+use crate::check::cache::CacheSettings;
 use crate::error::{Error, Result};
-use crate::report::publish::Publish;
+pub use crate::http::Remap;
+pub use crate::http::body::MAX_DECODED_BODY;
+pub use crate::http::fetch::FetchSettings;
+pub use crate::http::fetch::{MAX_REDIRECTS, MAX_RETRY_WAIT};
+use crate::locate::Verdict;
 
 /// Seconds per request attempt.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 20.0;
@@ -26,20 +30,14 @@ pub const DEFAULT_PER_HOST: usize = 4;
 pub const DEFAULT_HOST_INTERVAL_MS: u64 = 100;
 /// Body cap per response (raw bytes on the wire), 10 MiB as in docs/links.md §7.
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
-/// Cap on a decompressed body: a gzip bomb stops here.
-pub const MAX_DECODED_BODY: usize = 50 * 1024 * 1024;
 /// In `check` mode only the head of a page is needed (title, soft-404 signals).
 pub const CHECK_MODE_BODY: usize = 256 * 1024;
-/// Redirect hops followed before a link is `broken` (lychee's default).
-pub const MAX_REDIRECTS: usize = 10;
 /// Most requests in flight `--concurrency` accepts.
 pub const MAX_CONCURRENCY: usize = 10_000;
 /// Most retries `--retries` accepts (each waits up to a minute).
 pub const MAX_RETRIES: u32 = 100;
 /// Longest `--timeout` (and `--host-interval`) accepted: a day.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
-/// Longest wait a `Retry-After` may ask for before we give up on the URL.
-pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
 /// Which stages a command runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,24 +65,13 @@ pub struct Config {
     pub report: PathBuf,
     /// Where links.csv goes (`-` = stdout).
     pub links: PathBuf,
-    /// URL rewriting applied to every request.
-    pub remap: Remap,
-    /// Per attempt, connect to last byte.
-    pub timeout: Duration,
-    /// Retries after the first attempt.
-    pub retries: u32,
-    /// Requests in flight in total.
-    pub concurrency: usize,
-    /// Requests in flight per host.
-    pub per_host: usize,
-    /// Minimum gap between request starts to one host.
-    pub host_interval: Duration,
+    /// The HTTP layer's settings: `--remap`, `--timeout`, `--retries`, `--concurrency`,
+    /// `--per-host`, `--host-interval`, `--exclude-private`, `--user-agent`.
+    pub fetch: FetchSettings,
     /// Raw body cap per response.
     pub max_body: usize,
     /// No network at all.
     pub offline: bool,
-    /// Refuse private, loopback, ULA and CGNAT addresses (loopback only via `--remap`).
-    pub exclude_private: bool,
     /// Ask the web archive for copies of dead links.
     pub rescue: bool,
     /// Probe each cited folder for a host that answers every path.
@@ -93,8 +80,6 @@ pub struct Config {
     pub resume: bool,
     /// What makes the exit code 1.
     pub fail_on: FailOn,
-    /// Sent with every request.
-    pub user_agent: String,
     /// Draw a progress bar (only when stderr is a terminal).
     pub progress: bool,
     /// This process's part of the sources: (k, n), 0-based k.
@@ -105,6 +90,103 @@ pub struct Config {
     pub cache: Option<CacheSettings>,
     /// `--accept`: the HTTP statuses that count as live (default: any 2xx).
     pub accept: Option<AcceptStatus>,
+}
+
+/// The combined rendering `--format` asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Nothing beyond links.csv and report.csv.
+    #[default]
+    Csv,
+    /// One JSON document (docs/report.schema.json).
+    Json,
+    /// A summary table and a table of problems.
+    Markdown,
+    /// JUnit XML for GitLab and Jenkins.
+    Junit,
+}
+
+/// Resolved output settings of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Publish {
+    /// The `--format` rendering.
+    pub format: OutputFormat,
+    /// Where it goes (`None`: stdout).
+    pub output: Option<PathBuf>,
+    /// Whether stdout carries data in this run (annotations then go to stderr).
+    pub stdout_has_data: bool,
+}
+
+impl Publish {
+    /// Checks `--format`/`--output` against `--links -`/`--report -`: only one data stream
+    /// may go to stdout. `links_to_stdout`/`report_to_stdout` say whether this command writes
+    /// that file and it is `-`.
+    pub fn resolve(
+        format: OutputFormat,
+        output: Option<PathBuf>,
+        links_to_stdout: bool,
+        report_to_stdout: bool,
+    ) -> std::result::Result<Publish, String> {
+        let output = output.filter(|p| p.as_os_str() != "-");
+        if links_to_stdout && report_to_stdout {
+            // Two CSVs with different columns, one after the other, parse as neither.
+            return Err(
+                "--links - and --report - would both write a CSV to stdout; send one to a file"
+                    .into(),
+            );
+        }
+        if format == OutputFormat::Csv && output.is_some() {
+            return Err("--output needs --format json, markdown or junit".into());
+        }
+        let format_to_stdout = format != OutputFormat::Csv && output.is_none();
+        if format_to_stdout && (links_to_stdout || report_to_stdout) {
+            return Err(format!(
+                "--format {} writes to stdout, and so does {}; give --output FILE",
+                format.name(),
+                if links_to_stdout {
+                    "--links -"
+                } else {
+                    "--report -"
+                }
+            ));
+        }
+        Ok(Publish {
+            format,
+            output,
+            stdout_has_data: format_to_stdout || links_to_stdout || report_to_stdout,
+        })
+    }
+
+    /// The settings for a command: which CSV files it writes decides what stdout carries.
+    pub fn for_command(
+        mode: Mode,
+        offline: bool,
+        format: OutputFormat,
+        output: Option<PathBuf>,
+        links: &Path,
+        report: &Path,
+    ) -> std::result::Result<Publish, String> {
+        let writes_links = mode == Mode::Check || (mode == Mode::Run && !offline);
+        let writes_report = mode != Mode::Check;
+        Publish::resolve(
+            format,
+            output,
+            writes_links && links.as_os_str() == "-",
+            writes_report && report.as_os_str() == "-",
+        )
+    }
+}
+
+impl OutputFormat {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Json => "json",
+            Self::Markdown => "markdown",
+            Self::Junit => "junit",
+        }
+    }
 }
 
 /// One part of a sharded run (`--shard K/N`).
@@ -150,6 +232,20 @@ impl Shard {
     }
 }
 
+/// Validates `--timeout`: a positive number of seconds up to [`MAX_TIMEOUT`].
+pub fn timeout_from_secs(secs: f64) -> Result<Duration> {
+    // try_from: `Duration::from_secs_f64(1e300)` panics (found while hardening).
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|t| !t.is_zero() && *t <= MAX_TIMEOUT)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--timeout must be a positive number of seconds up to {}, not {secs:?}",
+                MAX_TIMEOUT.as_secs(),
+            ))
+        })
+}
+
 /// The User-Agent sent when none is given.
 pub fn default_user_agent() -> String {
     format!(
@@ -158,151 +254,22 @@ pub fn default_user_agent() -> String {
     )
 }
 
-impl Config {
-    /// Validates the flags of `run`/`check`/`verify`.
-    pub fn from_args(mode: Mode, args: &RunArgs) -> Result<Config> {
-        // `check` is the network: with --offline it would have to fetch (and did: DNS and
-        // web-archive look-ups) or report nothing. Say so instead.
-        if mode == Mode::Check && args.offline {
-            return Err(Error::Usage(
-                "check --offline: checking links needs the network; use `verify` (or \
-                 `run --offline`) to locate quotes in the archive without it"
-                    .into(),
-            ));
-        }
-        // try_from: `Duration::from_secs_f64(1e300)` panics (found while hardening).
-        let timeout = Duration::try_from_secs_f64(args.timeout)
-            .ok()
-            .filter(|t| !t.is_zero() && *t <= MAX_TIMEOUT)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--timeout must be a positive number of seconds up to {}, not {:?}",
-                    MAX_TIMEOUT.as_secs(),
-                    args.timeout
-                ))
-            })?;
-        if Duration::from_millis(args.host_interval) > MAX_TIMEOUT {
-            return Err(Error::Usage(format!(
-                "--host-interval must be at most {} ms, not {}",
-                MAX_TIMEOUT.as_millis(),
-                args.host_interval
-            )));
-        }
-        if args.concurrency == 0 || args.per_host == 0 {
-            return Err(Error::Usage(
-                "--concurrency and --per-host must be at least 1".into(),
-            ));
-        }
-        // tokio's semaphores panic above usize::MAX >> 3 permits; no run needs this many.
-        if args.concurrency > MAX_CONCURRENCY {
-            return Err(Error::Usage(format!(
-                "--concurrency must be at most {MAX_CONCURRENCY}, not {}",
-                args.concurrency
-            )));
-        }
-        if args.retries > MAX_RETRIES {
-            return Err(Error::Usage(format!(
-                "--retries must be at most {MAX_RETRIES}, not {}",
-                args.retries
-            )));
-        }
-        if args.max_body == 0 {
-            return Err(Error::Usage("--max-body must be at least 1".into()));
-        }
-        Ok(Config {
-            mode,
-            sources: args.sources.clone(),
-            quotes: args.quotes.clone(),
-            archive: args.archive.clone(),
-            report: args.report.clone(),
-            links: args.links.clone(),
-            remap: Remap::parse(&args.remap)?,
-            timeout,
-            retries: args.retries,
-            concurrency: args.concurrency,
-            per_host: args.per_host.min(args.concurrency),
-            host_interval: Duration::from_millis(args.host_interval),
-            max_body: args.max_body,
-            offline: args.offline || mode == Mode::Verify,
-            exclude_private: args.exclude_private,
-            rescue: !args.no_rescue,
-            probe: !args.no_probe,
-            resume: args.resume,
-            fail_on: FailOn::parse(&args.fail_on)?,
-            user_agent: args.user_agent.clone().unwrap_or_else(default_user_agent),
-            progress: !args.no_progress,
-            shard: args.shard.as_deref().map(Shard::parse).transpose()?,
-            publish: Publish::for_command(
-                mode,
-                args.offline,
-                args.format,
-                args.output.clone(),
-                &args.links,
-                &args.report,
-            )
-            .map_err(Error::Usage)?,
-            cache: match &args.cache {
-                Some(path) => Some(CacheSettings {
-                    path: path.clone(),
-                    max_age: parse_max_age(&args.cache_max_age).map_err(Error::Usage)?,
-                }),
-                None => None,
-            },
-            accept: args
-                .accept
-                .as_deref()
-                .map(AcceptStatus::parse)
-                .transpose()
-                .map_err(Error::Usage)?,
-        })
-    }
-}
-
-/// `--remap` rules: tried in order, the first whose pattern matches rewrites the URL
-/// (`replace_all`, as lychee does).
-#[derive(Debug, Clone, Default)]
-pub struct Remap {
-    rules: Vec<(Regex, String)>,
-}
-
-impl Remap {
-    /// Parses `'REGEX REPLACEMENT'` values, split at the first space.
-    pub fn parse(values: &[String]) -> Result<Remap> {
-        let mut rules = Vec::with_capacity(values.len());
-        for value in values {
-            let Some((pattern, replacement)) = value.trim().split_once(' ') else {
-                return Err(Error::Usage(format!(
-                    "--remap '{value}': expected 'REGEX REPLACEMENT' separated by one space"
-                )));
-            };
-            let regex = Regex::new(pattern)
-                .map_err(|e| Error::Usage(format!("--remap '{value}': invalid regex: {e}")))?;
-            rules.push((regex, replacement.trim().to_string()));
-        }
-        Ok(Remap { rules })
-    }
-
-    /// The URL to request for `url`; unchanged when no rule matches.
-    pub fn apply(&self, url: &str) -> String {
-        for (regex, replacement) in &self.rules {
-            if regex.is_match(url) {
-                return regex.replace_all(url, replacement.as_str()).into_owned();
-            }
-        }
-        url.to_string()
-    }
-
-    /// Whether any rule is set.
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-}
-
-/// The findings that make the exit code 1.
+/// The findings that make the exit code 1: link statuses and quote verdicts, as types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailOn {
-    names: BTreeSet<String>,
+    links: BTreeSet<LinkStatus>,
+    /// In [`QUOTE_VERDICTS`] order (`Verdict` has no order of its own).
+    verdicts: Vec<Verdict>,
 }
+
+/// Every quote verdict, in the order `--fail-on` lists them.
+pub const QUOTE_VERDICTS: [Verdict; 5] = [
+    Verdict::Verified,
+    Verdict::Approximate,
+    Verdict::Misattributed,
+    Verdict::SourceUnavailable,
+    Verdict::NotFound,
+];
 
 /// Link statuses and quote verdicts that fail a run by default (contract: not `blocked`).
 pub const DEFAULT_FAIL_ON: &[&str] = &[
@@ -360,99 +327,39 @@ impl FailOn {
                 }
             }
         }
-        Ok(FailOn { names })
+        Ok(FailOn {
+            links: LinkStatus::ALL
+                .into_iter()
+                .filter(|s| names.contains(s.as_str()))
+                .collect(),
+            verdicts: QUOTE_VERDICTS
+                .into_iter()
+                .filter(|v| names.contains(v.as_str()))
+                .collect(),
+        })
     }
 
-    /// Whether a finding with this status or verdict name fails the run.
+    /// Whether a link with this status fails the run.
+    pub fn fails_link(&self, status: LinkStatus) -> bool {
+        self.links.contains(&status)
+    }
+
+    /// Whether a quote with this verdict fails the run.
+    pub fn fails_verdict(&self, verdict: Verdict) -> bool {
+        self.verdicts.contains(&verdict)
+    }
+
+    /// Whether a finding with this status or verdict name fails the run (for rows read back
+    /// as text).
     pub fn fails(&self, name: &str) -> bool {
-        self.names.contains(name)
+        self.links.iter().any(|s| s.as_str() == name)
+            || self.verdicts.iter().any(|v| v.as_str() == name)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn remap_first_matching_rule_wins_and_keeps_groups() {
-        let remap = Remap::parse(&[
-            r"^https://www\.overheidvannu\.nl/(.*) http://127.0.0.1:8080/${1}".to_string(),
-            r"^https://www\. http://other/".to_string(),
-        ])
-        .unwrap();
-        assert_eq!(
-            remap.apply("https://www.overheidvannu.nl/actueel/a?b=1"),
-            "http://127.0.0.1:8080/actueel/a?b=1"
-        );
-        assert_eq!(
-            remap.apply("https://www.example.org/"),
-            "http://other/example.org/"
-        );
-        assert_eq!(remap.apply("http://x.nl/"), "http://x.nl/");
-    }
-
-    #[test]
-    fn absurd_timeouts_are_usage_errors_not_panics() {
-        for timeout in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 86_401.0] {
-            let args = RunArgs {
-                timeout,
-                concurrency: 1,
-                per_host: 1,
-                max_body: 1,
-                fail_on: "default".into(),
-                ..RunArgs::default()
-            };
-            assert!(Config::from_args(Mode::Check, &args).is_err(), "{timeout}");
-        }
-        let args = RunArgs {
-            timeout: 0.5,
-            concurrency: 1,
-            per_host: 1,
-            max_body: 1,
-            fail_on: "default".into(),
-            ..RunArgs::default()
-        };
-        let config = Config::from_args(Mode::Check, &args).unwrap();
-        assert_eq!(config.timeout, Duration::from_millis(500));
-        for bad in [
-            RunArgs {
-                host_interval: u64::MAX,
-                ..args.clone()
-            },
-            RunArgs {
-                concurrency: usize::MAX,
-                ..args.clone()
-            },
-            RunArgs {
-                retries: u32::MAX,
-                ..args.clone()
-            },
-        ] {
-            assert!(Config::from_args(Mode::Check, &bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn check_offline_is_a_usage_error() {
-        let args = RunArgs {
-            timeout: 1.0,
-            concurrency: 1,
-            per_host: 1,
-            max_body: 1,
-            fail_on: "default".into(),
-            offline: true,
-            ..RunArgs::default()
-        };
-        assert!(Config::from_args(Mode::Check, &args).is_err());
-        assert!(Config::from_args(Mode::Run, &args).unwrap().offline);
-        assert!(Config::from_args(Mode::Verify, &args).unwrap().offline);
-    }
-
-    #[test]
-    fn remap_without_space_is_a_usage_error() {
-        assert!(Remap::parse(&["^https://x".to_string()]).is_err());
-        assert!(Remap::parse(&["(unclosed x".to_string()]).is_err());
-    }
 
     #[test]
     fn shards_split_by_host_and_cover_everything() {
@@ -486,5 +393,21 @@ mod tests {
         let f = FailOn::parse("none").unwrap();
         assert!(!f.fails("broken"));
         assert!(FailOn::parse("brokn").is_err());
+    }
+
+    #[test]
+    fn fail_on_is_typed_and_its_names_are_the_types_names() {
+        let names: Vec<&str> = LinkStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .chain(QUOTE_VERDICTS.iter().map(|v| v.as_str()))
+            .collect();
+        assert_eq!(names, FAIL_ON_NAMES);
+        let f = FailOn::parse("default").unwrap();
+        assert!(f.fails_link(LinkStatus::Soft404) && !f.fails_link(LinkStatus::Blocked));
+        assert!(f.fails_verdict(Verdict::NotFound) && !f.fails_verdict(Verdict::Approximate));
+        let f = FailOn::parse("all").unwrap();
+        assert!(!f.fails_link(LinkStatus::Ok) && !f.fails_verdict(Verdict::Verified));
+        assert!(f.fails_link(LinkStatus::Duplicate) && f.fails_verdict(Verdict::Approximate));
     }
 }

@@ -10,10 +10,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream;
 
+use crate::archive::CaptureOrigin;
 use crate::archive::session::{ArchiveHandle, ArchiveSession, Capture, spawn_writer};
 use crate::archive::store::ArchiveStore;
 use crate::archive::wayback;
@@ -26,7 +28,7 @@ use crate::config::MAX_DECODED_BODY;
 use crate::config::{CHECK_MODE_BODY, Config, Mode};
 use crate::error::{Error, Result};
 use crate::http::body::{decode_content, decode_text};
-use crate::http::{FetchOutcome, Fetcher, build_client};
+use crate::http::{FetchOutcome, FetchSettings, Fetcher, Remap, build_client};
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::input::{Quote, Source, SourceReader, read_quotes};
 use crate::locate::speaker::{Attribution, attribute};
@@ -34,6 +36,7 @@ use crate::locate::{Finding, QuoteSet, SourceHit, Verdict, prune_hits};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
 use crate::report::quotes::QuoteRow;
+use crate::report::rerender::{ReportFiles, RunFiles};
 
 /// How a command ended, for the exit code.
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,38 +57,60 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     // `--html`: the editor's page is made from the CSVs once they are written.
     let html_after = match &command {
-        Command::Run(args) => Some((Mode::Run, args.clone())),
-        Command::Check(args) => Some((Mode::Check, args.clone())),
-        Command::Verify(args) => Some((Mode::Verify, args.clone())),
+        Command::Run(args) => html_after_run(Mode::Run, args),
+        Command::Check(args) => html_after_run(Mode::Check, args),
+        Command::Verify(args) => html_after_run(Mode::Verify, args),
         _ => None,
     };
     let outcome = match command {
         Command::Run(args) => {
-            let config = Config::from_args(Mode::Run, &args)?;
+            let config = args.resolve(Mode::Run)?;
             crate::progress::enable(config.progress);
             run(&config).await
         }
         Command::Check(args) => {
-            let config = Config::from_args(Mode::Check, &args)?;
+            let config = args.resolve(Mode::Check)?;
             crate::progress::enable(config.progress);
             let (outcome, _, links) = check_links(&config, None, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
         Command::Verify(args) => {
-            let config = Config::from_args(Mode::Verify, &args)?;
+            let config = args.resolve(Mode::Verify)?;
             run(&config).await
         }
         Command::Ingest(args) => ingest(&args),
         Command::Text(args) => text(&args).await,
         Command::Report(args) => {
-            crate::report::rerender::report_command(&args).map(|()| Outcome::default())
+            let files = ReportFiles {
+                links: args.links,
+                report: args.report,
+                archive: args.archive,
+                html: args.html,
+            };
+            crate::report::rerender::report_command(&files).map(|()| Outcome::default())
         }
     }?;
-    if let Some((mode, args)) = html_after {
-        crate::report::rerender::write_after_run(mode, &args)?;
+    if let Some((mode, run_files, files)) = html_after {
+        crate::report::rerender::write_after_run(mode, &run_files, &files)?;
     }
     Ok(outcome)
+}
+
+/// `--html`: what the editor's page is made from once a run's CSVs are written.
+fn html_after_run(mode: Mode, args: &RunArgs) -> Option<(Mode, RunFiles, ReportFiles)> {
+    let html = args.html.clone()?;
+    let run_files = RunFiles {
+        sources: args.sources.clone(),
+        quotes: args.quotes.clone(),
+    };
+    let files = ReportFiles {
+        links: args.links.clone(),
+        report: args.report.clone(),
+        archive: args.archive.clone(),
+        html,
+    };
+    Some((mode, run_files, files))
 }
 
 /// A cited page as the quote stage sees it.
@@ -138,7 +163,7 @@ async fn run(config: &Config) -> Result<Outcome> {
             None
         };
         let session =
-            ArchiveSession::open(&config.archive, &config.user_agent).map_err(|source| {
+            ArchiveSession::open(&config.archive, &config.fetch.user_agent).map_err(|source| {
                 Error::Write {
                     path: config.archive.clone(),
                     source,
@@ -248,7 +273,7 @@ fn archived_source(
         available: text.is_some(),
         via: entry
             .as_ref()
-            .filter(|e| e.source == "wayback")
+            .filter(|e| e.source == CaptureOrigin::Wayback.as_str())
             .map(|e| e.final_url.replacen("id_/", "/", 1)),
         title: entry.as_ref().and_then(|e| e.title.clone()),
         text_path: entry.and_then(|e| e.text_path),
@@ -741,7 +766,7 @@ impl CheckContext {
         capture: Capture,
         record: &mut LinkRecord,
     ) -> Option<String> {
-        let is_main = capture.origin == "live" && capture.last.is_some();
+        let is_main = capture.origin == CaptureOrigin::Live && capture.last.is_some();
         match archive.record(capture).await {
             Ok(archived) => {
                 if is_main {
@@ -887,7 +912,7 @@ impl CheckContext {
         };
         rescued.text = article.as_ref().map(|a| a.text.clone());
         let mut capture = capture_of(source, &outcome, &judged, article);
-        capture.origin = "wayback";
+        capture.origin = CaptureOrigin::Wayback;
         capture.memento_datetime = snapshot.memento_datetime();
         if capture.text.is_none() {
             capture.last = None;
@@ -919,7 +944,7 @@ fn append_error(record: &mut LinkRecord, note: &str) {
 }
 
 /// The body of an exchange with its content encoding undone (empty when it cannot be).
-fn decoded_body(exchange: &crate::http::Exchange) -> Vec<u8> {
+fn decoded_body(exchange: &crate::wire::Exchange) -> Vec<u8> {
     decode_content(
         exchange.header("content-encoding"),
         &exchange.wire.body,
@@ -933,7 +958,7 @@ fn decoded_body(exchange: &crate::http::Exchange) -> Vec<u8> {
 fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
     Capture {
         cited_url: url.to_string(),
-        origin: "lookup",
+        origin: CaptureOrigin::Lookup,
         exchanges: outcome.exchanges.clone(),
         last: None,
         final_url: outcome.final_url.clone(),
@@ -985,7 +1010,7 @@ fn capture_of(
     };
     Capture {
         cited_url: source.url.clone(),
-        origin: "live",
+        origin: CaptureOrigin::Live,
         exchanges: outcome.exchanges.clone(),
         last: outcome.last,
         final_url: outcome.final_url.clone(),
@@ -1026,14 +1051,14 @@ async fn check_links(
         None => None,
     };
     let reusable = cache.as_ref().filter(|_| config.mode == Mode::Check);
-    let client = build_client(config.timeout)?;
+    let client = build_client(config.fetch.timeout)?;
     let body_limit = if config.mode == Mode::Check {
         config.max_body.min(CHECK_MODE_BODY)
     } else {
         config.max_body
     };
     let context = CheckContext {
-        fetcher: Fetcher::new(client, config, body_limit),
+        fetcher: Fetcher::new(client, &config.fetch, body_limit),
         archive,
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
@@ -1138,7 +1163,7 @@ async fn check_links(
             };
             (done, repeated)
         })
-        .buffer_unordered(config.concurrency.saturating_mul(4).max(1));
+        .buffer_unordered(config.fetch.concurrency.saturating_mul(4).max(1));
 
     let mut originals: HashMap<usize, check::Original> = HashMap::new();
     let mut waiting_dups: HashMap<usize, Vec<Source>> = HashMap::new();
@@ -1231,7 +1256,7 @@ async fn check_links(
             summary.join(", ")
         }
     );
-    let findings = counts.keys().any(|s| config.fail_on.fails(s.as_str()));
+    let findings = counts.keys().any(|s| config.fail_on.fails_link(*s));
     texts.sort_by_key(|t: &SourceText| t.index);
     Ok((Outcome { findings }, texts, records))
 }
@@ -1369,7 +1394,7 @@ async fn text(args: &TextArgs) -> Result<Outcome> {
                 source,
             }
         })?;
-        (bytes, None, std::env::var("BENCH_URL").ok())
+        (bytes, None, None)
     } else if input.starts_with("http://") || input.starts_with("https://") {
         fetch_one(args, input).await?
     } else {
@@ -1400,19 +1425,20 @@ async fn fetch_one(
     args: &TextArgs,
     input: &str,
 ) -> Result<(Vec<u8>, Option<String>, Option<String>)> {
-    let run_args = RunArgs {
-        timeout: args.timeout,
-        remap: args.remap.clone(),
+    let settings = FetchSettings {
+        remap: Remap::parse(&args.remap)?,
+        timeout: crate::config::timeout_from_secs(args.timeout)?,
+        retries: crate::config::DEFAULT_RETRIES,
         concurrency: 1,
         per_host: 1,
-        retries: crate::config::DEFAULT_RETRIES,
-        max_body: crate::config::DEFAULT_MAX_BODY,
-        fail_on: "default".into(),
-        ..RunArgs::default()
+        // One request: no gap to keep.
+        host_interval: Duration::ZERO,
+        exclude_private: false,
+        user_agent: crate::config::default_user_agent(),
     };
-    let config = Config::from_args(Mode::Check, &run_args)?;
+    let max_body = crate::config::DEFAULT_MAX_BODY;
     let url = parse_cited(input).map_err(|e| Error::Usage(format!("{input}: {}", e.message)))?;
-    let fetcher = Fetcher::new(build_client(config.timeout)?, &config, config.max_body);
+    let fetcher = Fetcher::new(build_client(settings.timeout)?, &settings, max_body);
     let outcome = fetcher.fetch(&url).await;
     let source = Source {
         index: 0,
@@ -1420,7 +1446,7 @@ async fn fetch_one(
         url: input.into(),
         line: 0,
     };
-    let (record, page) = check::judge(&source, &url, &outcome, true, config.max_body);
+    let (record, page) = check::judge(&source, &url, &outcome, true, max_body);
     match page.filter(|_| record.status.is_some_and(LinkStatus::is_live)) {
         Some(page) => Ok((
             page.text.into_bytes(),

@@ -4,8 +4,8 @@
 //! fetch tasks send it complete captures over a bounded channel and wait for the answer.
 //!
 //! The CPU work of a capture ([`prepare`]: serialising and gzipping its records, SHA-1 and
-//! SHA-256 digests, writing its text file) runs in the fetch task, on the blocking pool, in
-//! parallel; the writer thread only decides revisits, appends the bytes, and commits.
+//! SHA-256 digests, writing its text file) runs for the fetch task on the CPU pool
+//! ([`crate::cpu`]), in parallel; the writer thread only decides revisits, appends the bytes, and commits.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::cdxj::{IndexLines, cdxj_line, mime_of};
 use super::store::{ArchiveStore, ManifestEntry, TextFile, sha256_hex, write_text_file};
 use super::warc::{PreparedExchange, PreparedText, RecordMaker, WarcWriter, warc_date};
-use crate::http::Exchange;
+use crate::wire::Exchange;
 
 /// Version tag of the text extraction; a change means stored texts may be re-extracted.
 pub const EXTRACTOR_VERSION: &str = concat!("citecheck-extract/", env!("CARGO_PKG_VERSION"));
@@ -25,8 +25,8 @@ pub const EXTRACTOR_VERSION: &str = concat!("citecheck-extract/", env!("CARGO_PK
 pub struct Capture {
     /// The URL as cited.
     pub cited_url: String,
-    /// `live` or `wayback`.
-    pub origin: &'static str,
+    /// The live page, a web-archive snapshot, or a look-up (no manifest line).
+    pub origin: super::CaptureOrigin,
     /// Every exchange, in order.
     pub exchanges: Vec<Exchange>,
     /// The final response among them.
@@ -264,7 +264,7 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
     };
     Ok(PreparedCapture {
         cited_url: capture.cited_url,
-        origin: capture.origin,
+        origin: capture.origin.as_str(),
         exchanges,
         last: capture.last,
         final_url: capture.final_url,
@@ -293,7 +293,7 @@ pub struct ArchiveHandle {
 }
 
 impl ArchiveHandle {
-    /// Archives a capture: builds its records on the blocking pool ([`prepare`]), then has
+    /// Archives a capture: builds its records on the CPU pool ([`prepare`]), then has
     /// the writer thread append them, and waits for them to be on disk.
     pub async fn record(&self, capture: Capture) -> io::Result<Archived> {
         let (maker, dir) = (self.maker.clone(), self.dir.clone());

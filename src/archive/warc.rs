@@ -1,6 +1,6 @@
 //! WARC 1.1 writing and reading (docs/docs/archive.md §2).
 //!
-//! [`WarcWriter`] takes complete HTTP exchanges ([`Exchange`]) and extracted article texts and
+//! [`WarcWriter`] takes complete HTTP exchanges ([`RawExchange`]) and extracted article texts and
 //! appends them to `<dir>/citecheck-<YYYYmmddHHMMSS>-<serial>.warc.gz.open`, one gzip member per
 //! record, returning a [`RecordRef`] (file, offset and compressed length, digests) for the
 //! manifest and the CDXJ index. [`WarcWriter::finish`] renames the file to `.warc.gz`.
@@ -17,32 +17,14 @@ use data_encoding::BASE32;
 use flate2::Compression;
 use sha1::{Digest, Sha1};
 
+use crate::wire::RawExchange;
+
 /// The `WARC-Profile` of a revisit record whose payload equals an earlier capture's.
 pub const REVISIT_PROFILE: &str =
     "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
 
 /// Suffix of a WARC file that is still being written (or was left by a crash).
 pub const OPEN_SUFFIX: &str = ".open";
-
-/// One HTTP exchange as it went over the wire (one redirect hop = one exchange).
-#[derive(Clone, Debug)]
-pub struct Exchange {
-    /// The URL actually requested (after `--remap`); becomes `WARC-Target-URI`.
-    pub request_url: String,
-    /// `GET /p?q HTTP/1.1\r\nHost: ..\r\n<headers>\r\n\r\n`, as rebuilt by the fetcher.
-    pub request_head: Vec<u8>,
-    /// `HTTP/1.1 200 OK\r\n<headers>\r\n\r\n`; `Transfer-Encoding` already renamed to
-    /// `X-Orig-Transfer-Encoding` and `Content-Length` set to the stored body length.
-    pub response_head: Vec<u8>,
-    /// Entity body as received: Content-Encoding kept, chunking removed.
-    pub body: Vec<u8>,
-    /// The body was cut at a size cap: the record gets `WARC-Truncated: length`.
-    pub truncated: bool,
-    /// Peer address, for `WARC-IP-Address`.
-    pub peer_ip: Option<std::net::IpAddr>,
-    /// When the exchange began (`WARC-Date` of both records).
-    pub date: jiff::Timestamp,
-}
 
 /// Where a written record sits and what it hashes to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +84,7 @@ pub struct RecordMaker {
 #[derive(Debug)]
 pub struct PreparedExchange {
     /// The exchange (the revisit needs its head, the record ref its URL and date).
-    pub exchange: Exchange,
+    pub exchange: RawExchange,
     /// `urn:uuid:…` of the response (or of the revisit that replaces it).
     pub record_id: String,
     /// `WARC-Payload-Digest` of the body.
@@ -124,7 +106,7 @@ pub struct PreparedText {
 
 impl RecordMaker {
     /// Response and request records of one exchange; fails on a head that cannot be framed.
-    pub fn exchange(&self, ex: Exchange) -> io::Result<PreparedExchange> {
+    pub fn exchange(&self, ex: RawExchange) -> io::Result<PreparedExchange> {
         check_head(&ex.response_head, "response")?;
         let record_id = new_record_id();
         let mut block = Vec::with_capacity(ex.response_head.len() + ex.body.len());
@@ -188,7 +170,7 @@ impl RecordMaker {
         })
     }
 
-    fn http_record(&self, warc_type: &str, id: String, ex: &Exchange) -> Record {
+    fn http_record(&self, warc_type: &str, id: String, ex: &RawExchange) -> Record {
         let mut rec = Record::new(warc_type, id, ex.date);
         rec.push("WARC-Target-URI", uri_text(&ex.request_url));
         rec.push("WARC-Warcinfo-ID", format!("<{}>", self.warcinfo_id));
@@ -198,7 +180,7 @@ impl RecordMaker {
         rec
     }
 
-    fn request_member(&self, ex: &Exchange, concurrent_to: &str) -> io::Result<Vec<u8>> {
+    fn request_member(&self, ex: &RawExchange, concurrent_to: &str) -> io::Result<Vec<u8>> {
         check_head(&ex.request_head, "request")?;
         let block = &ex.request_head;
         let mut rec = self.http_record("request", new_record_id(), ex);
@@ -285,14 +267,14 @@ impl WarcWriter {
     /// Writes the response record and then the request record of one exchange (the request
     /// carries `WARC-Concurrent-To: <response id>`) as two gzip members in one append, and
     /// returns the response's [`RecordRef`].
-    pub fn write_exchange(&mut self, ex: &Exchange) -> io::Result<RecordRef> {
+    pub fn write_exchange(&mut self, ex: &RawExchange) -> io::Result<RecordRef> {
         let prepared = self.maker.exchange(ex.clone())?;
         self.append_exchange(prepared).map(|(r, _)| r)
     }
 
     /// Appends a prepared exchange (response, then request); returns the response's
     /// [`RecordRef`] and the exchange back.
-    pub fn append_exchange(&mut self, p: PreparedExchange) -> io::Result<(RecordRef, Exchange)> {
+    pub fn append_exchange(&mut self, p: PreparedExchange) -> io::Result<(RecordRef, RawExchange)> {
         let offset = self.offset;
         let length = p.response.len() as u64;
         self.append(&[p.response, p.request])?;
@@ -315,7 +297,7 @@ impl WarcWriter {
     /// Returns the revisit's [`RecordRef`].
     pub fn write_revisit(
         &mut self,
-        ex: &Exchange,
+        ex: &RawExchange,
         refers_to: &RecordRef,
         refers_to_uri: &str,
         refers_to_date: &str,
@@ -333,7 +315,7 @@ impl WarcWriter {
         refers_to: &RecordRef,
         refers_to_uri: &str,
         refers_to_date: &str,
-    ) -> io::Result<(RecordRef, Exchange)> {
+    ) -> io::Result<(RecordRef, RawExchange)> {
         if p.payload_digest != refers_to.payload_digest {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -444,7 +426,7 @@ impl WarcWriter {
         length: u64,
         payload_digest: String,
         block_digest: String,
-        ex: &Exchange,
+        ex: &RawExchange,
     ) -> RecordRef {
         RecordRef {
             record_id,
@@ -917,13 +899,13 @@ pub(crate) mod tests {
         s.parse().unwrap()
     }
 
-    pub(crate) fn exchange(url: &str, status_line: &str, extra: &str, body: &[u8]) -> Exchange {
+    pub(crate) fn exchange(url: &str, status_line: &str, extra: &str, body: &[u8]) -> RawExchange {
         let u = url::Url::parse(url).unwrap();
         let mut path = u.path().to_string();
         if let Some(q) = u.query() {
             path = format!("{path}?{q}");
         }
-        Exchange {
+        RawExchange {
             request_url: url.to_string(),
             request_head: format!(
                 "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: citecheck/0.1\r\nAccept: */*\r\n\r\n",

@@ -12,8 +12,7 @@ pub mod soft404;
 use serde::Serialize;
 use url::Url;
 
-use crate::config::MAX_DECODED_BODY;
-use crate::http::body::{decode_content, decode_text, looks_binary};
+use crate::http::body::{MAX_DECODED_BODY, decode_content, decode_text, looks_binary};
 use crate::http::fetch::Failure;
 use crate::http::{FetchOutcome, TransportError};
 use crate::input::Source;
@@ -265,7 +264,7 @@ pub fn judge(
             Failure::TooManyRedirects => (
                 LinkStatus::Broken,
                 "too_many_redirects",
-                format!("more than {} redirects", crate::config::MAX_REDIRECTS),
+                format!("more than {} redirects", crate::http::fetch::MAX_REDIRECTS),
             ),
             Failure::BadRedirect(location) => (
                 LinkStatus::Broken,

@@ -7,6 +7,9 @@ use std::io::Read;
 
 use encoding_rs::Encoding;
 
+/// Cap on a decompressed body: a gzip bomb stops here.
+pub const MAX_DECODED_BODY: usize = 50 * 1024 * 1024;
+
 /// Undoes the content encodings named in `content_encoding` (last applied first).
 /// Fails with a readable reason on a corrupt stream or a body over `max_decoded` bytes.
 pub fn decode_content(

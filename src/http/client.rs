@@ -103,9 +103,44 @@ fn is_loopback(ip: IpAddr) -> bool {
     }
 }
 
-/// What the resolver says when it refuses every address of a name; the fetcher looks for it
-/// to tell a refusal from a DNS failure.
-pub const REFUSED_MARKER: &str = "resolves only to refused addresses";
+/// Why the resolver gave no address. It travels inside reqwest's error as a boxed source;
+/// the fetcher finds it again with `downcast_ref` to tell a refusal from a DNS failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// Every address of the name is one the [`AddressPolicy`] refuses.
+    #[error("{host} resolves only to refused addresses: {why}")]
+    Refused {
+        /// The name asked for.
+        host: String,
+        /// Which rule refused it.
+        why: &'static str,
+    },
+    /// RFC 6761: `.invalid` never resolves; asking a DNS server would only leak it.
+    #[error("dns error: {host} is a reserved .invalid name")]
+    Reserved {
+        /// The name asked for.
+        host: String,
+    },
+    /// The system resolver failed (the message of its `io::Error`).
+    #[error("dns error: {0}")]
+    Lookup(String),
+    /// The name resolved to nothing.
+    #[error("dns error: {host} has no address")]
+    NoAddress {
+        /// The name asked for.
+        host: String,
+    },
+}
+
+impl ResolveError {
+    /// The message without the `dns error: ` prefix the resolver's own text carries.
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        text.strip_prefix("dns error: ")
+            .unwrap_or(&text)
+            .to_string()
+    }
+}
 
 /// The system resolver, minus what must not resolve.
 struct GuardedResolver {
@@ -119,11 +154,11 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             // RFC 6761: `.invalid` never resolves; asking a DNS server would only leak it.
             if host == "invalid" || host.ends_with(".invalid") {
-                return Err(format!("dns error: {host} is a reserved .invalid name").into());
+                return Err(ResolveError::Reserved { host }.into());
             }
             let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
-                .map_err(|e| format!("dns error: {e}"))?
+                .map_err(|e| ResolveError::Lookup(e.to_string()))?
                 .collect();
             let mut refusal = None;
             let addrs: Vec<SocketAddr> = resolved
@@ -138,8 +173,8 @@ impl Resolve for GuardedResolver {
                 .collect();
             if addrs.is_empty() {
                 return Err(match refusal {
-                    Some(why) => format!("{host} {REFUSED_MARKER}: {why}"),
-                    None => format!("dns error: {host} has no address"),
+                    Some(why) => ResolveError::Refused { host, why },
+                    None => ResolveError::NoAddress { host },
                 }
                 .into());
             }

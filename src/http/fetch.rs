@@ -14,10 +14,15 @@ use reqwest::header::{self, HeaderMap};
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::client::{AddressPolicy, REFUSED_MARKER, build_client_with};
+use super::client::{AddressPolicy, ResolveError, build_client_with};
 use super::gate::{HostGates, HostSignal};
-use crate::archive::warc::Exchange as WireExchange;
-use crate::config::{Config, MAX_REDIRECTS, MAX_RETRY_WAIT, Remap};
+use super::remap::Remap;
+use crate::wire::{Exchange, RawExchange};
+
+/// Redirect hops followed before a link is `broken` (lychee's default).
+pub const MAX_REDIRECTS: usize = 10;
+/// Longest wait a `Retry-After` may ask for before we give up on the URL.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
 /// The `Accept` header: browser-like values avoid some false 403s (docs/links.md §2).
 pub const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
@@ -25,26 +30,6 @@ pub const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 pub const ACCEPT_LANGUAGE: &str = "nl,en;q=0.8";
 /// Only what we decode ourselves.
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br";
-
-/// One completed HTTP request/response: the bytes a WARC record stores (`wire`: request
-/// and response heads as stored, body with its content encoding, truncation, peer, date)
-/// plus the parsed status and headers the checks read.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    /// What goes into the WARC file.
-    pub wire: WireExchange,
-    /// HTTP status code.
-    pub status: u16,
-    /// Response headers as received.
-    pub headers: HeaderMap,
-}
-
-impl Exchange {
-    /// A response header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
 
 /// A request that got no HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +160,28 @@ impl FetchOutcome {
     }
 }
 
+/// What the fetcher needs to know: the HTTP layer's own settings, resolved from the command
+/// line by [`crate::config`] (the fetcher never sees a flag).
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// URL rewriting applied to every request and redirect hop.
+    pub remap: Remap,
+    /// Per attempt, connect to last byte.
+    pub timeout: Duration,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Requests in flight in total.
+    pub concurrency: usize,
+    /// Requests in flight per host.
+    pub per_host: usize,
+    /// Minimum gap between request starts to one host.
+    pub host_interval: Duration,
+    /// Refuse private, loopback, ULA and CGNAT addresses (loopback only via `--remap`).
+    pub exclude_private: bool,
+    /// Sent with every request.
+    pub user_agent: String,
+}
+
 /// Fetches URLs with the run's client, politeness and limits.
 pub struct Fetcher {
     client: reqwest::Client,
@@ -193,13 +200,13 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// A fetcher for a run; `body_limit` is the raw bytes read per response. `client` serves
-    /// every request unless `config.exclude_private` is set: then the fetcher builds its own
+    /// every request unless `settings.exclude_private` is set: then the fetcher builds its own
     /// guarded clients (see [`AddressPolicy`]).
-    pub fn new(client: reqwest::Client, config: &Config, body_limit: usize) -> Fetcher {
-        let guarded = config.exclude_private.then(|| {
-            let strict = build_client_with(config.timeout, AddressPolicy::ExcludePrivate);
+    pub fn new(client: reqwest::Client, settings: &FetchSettings, body_limit: usize) -> Fetcher {
+        let guarded = settings.exclude_private.then(|| {
+            let strict = build_client_with(settings.timeout, AddressPolicy::ExcludePrivate);
             let remapped =
-                build_client_with(config.timeout, AddressPolicy::ExcludePrivateButLoopback);
+                build_client_with(settings.timeout, AddressPolicy::ExcludePrivateButLoopback);
             strict
                 .and_then(|s| Ok((s, remapped?)))
                 .map_err(|e| e.to_string())
@@ -207,13 +214,13 @@ impl Fetcher {
         Fetcher {
             client,
             guarded,
-            gates: HostGates::new(config.per_host, config.host_interval),
-            global: Arc::new(Semaphore::new(config.concurrency)),
-            remap: config.remap.clone(),
-            timeout: config.timeout,
-            retries: config.retries,
+            gates: HostGates::new(settings.per_host, settings.host_interval),
+            global: Arc::new(Semaphore::new(settings.concurrency)),
+            remap: settings.remap.clone(),
+            timeout: settings.timeout,
+            retries: settings.retries,
             body_limit,
-            user_agent: config.user_agent.clone(),
+            user_agent: settings.user_agent.clone(),
         }
     }
 
@@ -431,7 +438,7 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(Exchange {
-            wire: WireExchange {
+            wire: RawExchange {
                 request_url: wire.to_string(),
                 request_head: request_head(wire, &headers),
                 response_head: response_head(status, &response_headers, body.len()),
@@ -544,22 +551,129 @@ fn body_error(error: reqwest::Error, received: usize) -> TransportError {
 
 /// Sorts a reqwest error into what the reports can say about it.
 fn classify(error: reqwest::Error) -> TransportError {
-    let mut chain = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = Some(&error);
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !chain.iter().any(|c: &String| c.contains(&text)) {
-            chain.push(text);
+    let chain = ErrorChain::of(&error);
+    classify_typed(&error, &chain).unwrap_or_else(|| classify_by_text(&error, &chain))
+}
+
+/// The texts of an error and its sources, each said once (wrappers often repeat the message
+/// of what they wrap).
+struct ErrorChain {
+    texts: Vec<String>,
+}
+
+impl ErrorChain {
+    fn of(error: &(dyn std::error::Error + 'static)) -> ErrorChain {
+        let mut texts: Vec<String> = Vec::new();
+        for e in sources(error) {
+            let text = e.to_string();
+            if !texts.iter().any(|c| c.contains(&text)) {
+                texts.push(text);
+            }
         }
-        source = e.source();
+        ErrorChain { texts }
     }
-    let detail = chain.join(": ");
+
+    /// Everything, joined.
+    fn detail(&self) -> String {
+        self.texts.join(": ")
+    }
+
+    /// The innermost text: usually the most specific.
+    fn last(&self) -> String {
+        self.texts.last().cloned().unwrap_or_default()
+    }
+}
+
+/// An error and its sources, outermost first.
+fn sources<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |e| e.source())
+}
+
+/// The rustls error in `e`, also when it travels inside `io::Error`s (tokio-rustls wraps it
+/// so, and hyper-rustls may wrap that again; `io::Error::source` skips the wrapped error
+/// itself, so look with `get_ref`).
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut e: &(dyn std::error::Error + 'static) = e;
+    loop {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+}
+
+/// The message of a response hyper could not parse: an HTTP/2-only server answers our
+/// HTTP/1.1 request with binary frames, which hyper reads as a bad version.
+fn malformed(parse_error: &str) -> TransportError {
+    if parse_error
+        .to_lowercase()
+        .contains("invalid http version parsed")
+    {
+        return TransportError::Other(
+            "malformed HTTP response: the server did not answer in HTTP/1.1 (an HTTP/2-only \
+             server? citecheck speaks HTTP/1.1 only)"
+                .into(),
+        );
+    }
+    TransportError::Other(format!("malformed HTTP response: {parse_error}"))
+}
+
+/// Classes found by the type of an error in the source chain: our resolver's
+/// [`ResolveError`], hyper's parse errors, rustls's errors, and `io::ErrorKind`s. In the
+/// order of precedence; `None` when no known type is in the chain.
+fn classify_typed(
+    error: &(dyn std::error::Error + 'static),
+    chain: &ErrorChain,
+) -> Option<TransportError> {
+    if let Some(resolve) = sources(error).find_map(|e| e.downcast_ref::<ResolveError>()) {
+        return Some(match resolve {
+            ResolveError::Refused { .. } => TransportError::Forbidden(resolve.to_string()),
+            _ => TransportError::Dns(format!("DNS lookup failed ({})", resolve.detail())),
+        });
+    }
+    if let Some(parse) = sources(error)
+        .filter_map(|e| e.downcast_ref::<hyper::Error>())
+        .find(|h| h.is_parse())
+    {
+        return Some(malformed(&parse.to_string()));
+    }
+    if sources(error).any(|e| rustls_error(e).is_some()) {
+        return Some(TransportError::Tls(format!(
+            "TLS failure: {}",
+            chain.last()
+        )));
+    }
+    let io_kind = |kind: std::io::ErrorKind| {
+        sources(error)
+            .filter_map(|e| e.downcast_ref::<std::io::Error>())
+            .any(|io| io.kind() == kind)
+    };
+    if io_kind(std::io::ErrorKind::ConnectionRefused) {
+        return Some(TransportError::Connect("connection refused".into()));
+    }
+    if io_kind(std::io::ErrorKind::TimedOut) {
+        return Some(TransportError::Other("timed out".into()));
+    }
+    None
+}
+
+/// The last resort, for errors whose types are hidden (boxed by a layer in between): the
+/// words the libraries use.
+fn classify_by_text(error: &reqwest::Error, chain: &ErrorChain) -> TransportError {
+    let detail = chain.detail();
     let lower = detail.to_lowercase();
-    if let Some(refusal) = chain.iter().find(|c| c.contains(REFUSED_MARKER)) {
+    if let Some(refusal) = chain
+        .texts
+        .iter()
+        .find(|c| c.contains("resolves only to refused addresses"))
+    {
         return TransportError::Forbidden(refusal.trim_start_matches("dns error: ").to_string());
     }
     if lower.contains("dns error") {
         let what = chain
+            .texts
             .iter()
             .rev()
             .find(|c| c.contains("dns error") || c.contains("resolve") || c.contains("lookup"))
@@ -570,20 +684,12 @@ fn classify(error: reqwest::Error) -> TransportError {
             what.trim_start_matches("dns error: ")
         ));
     }
-    // hyper's parse errors: the answer is not a well-formed HTTP/1.1 response. An
-    // HTTP/2-only server answers our HTTP/1.1 request with binary frames.
-    if lower.contains("invalid http version parsed") {
-        return TransportError::Other(
-            "malformed HTTP response: the server did not answer in HTTP/1.1 (an HTTP/2-only \
-             server? citecheck speaks HTTP/1.1 only)"
-                .into(),
-        );
-    }
     if let Some(parse) = chain
+        .texts
         .iter()
         .find(|c| c.ends_with(" parsed") || c.contains("message head is too large"))
     {
-        return TransportError::Other(format!("malformed HTTP response: {parse}"));
+        return malformed(parse);
     }
     // rustls says "corrupt message", "peer is incompatible", "fatal alert" and the like.
     const TLS_WORDS: &[&str] = &[
@@ -597,7 +703,7 @@ fn classify(error: reqwest::Error) -> TransportError {
         "fatal alert",
     ];
     if TLS_WORDS.iter().any(|w| lower.contains(w)) {
-        return TransportError::Tls(format!("TLS failure: {}", chain.last().unwrap_or(&detail)));
+        return TransportError::Tls(format!("TLS failure: {}", chain.last()));
     }
     if lower.contains("connection refused") {
         return TransportError::Connect("connection refused".into());
@@ -606,15 +712,9 @@ fn classify(error: reqwest::Error) -> TransportError {
         return TransportError::Other("timed out".into());
     }
     if error.is_connect() {
-        return TransportError::Connect(format!(
-            "connection failed: {}",
-            chain.last().unwrap_or(&detail)
-        ));
+        return TransportError::Connect(format!("connection failed: {}", chain.last()));
     }
-    TransportError::Other(format!(
-        "transfer failed: {}",
-        chain.last().unwrap_or(&detail)
-    ))
+    TransportError::Other(format!("transfer failed: {}", chain.last()))
 }
 
 #[cfg(test)]
@@ -670,5 +770,153 @@ mod tests {
             head,
             "GET /a%E2%80%98b?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\naccept: */*\r\n\r\n"
         );
+    }
+
+    /// A real reqwest error for `url` from `client`, with whether its class was found by type.
+    async fn transport_error(client: &reqwest::Client, url: &str) -> (TransportError, bool) {
+        let error = client.get(url).send().await.expect_err("must fail");
+        let chain = ErrorChain::of(&error);
+        let typed = classify_typed(&error, &chain).is_some();
+        (classify(error), typed)
+    }
+
+    /// A server on 127.0.0.1 that answers every connection with `answer` and closes it.
+    async fn answering(answer: &'static [u8]) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 1024];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket.write_all(answer).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        addr
+    }
+
+    fn client(policy: AddressPolicy) -> reqwest::Client {
+        build_client_with(Duration::from_secs(5), policy).unwrap()
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_a_connect_error_found_by_type() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let url = format!("http://{addr}/");
+        let (error, typed) = transport_error(&client(AddressPolicy::Public), &url).await;
+        assert_eq!(error, TransportError::Connect("connection refused".into()));
+        assert!(typed && error.retryable());
+    }
+
+    #[tokio::test]
+    async fn resolver_refusal_is_forbidden_and_found_by_type() {
+        let addr = answering(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await;
+        let url = format!("http://localhost:{}/", addr.port());
+        let (error, typed) = transport_error(&client(AddressPolicy::ExcludePrivate), &url).await;
+        assert!(typed, "{error:?}");
+        match &error {
+            TransportError::Forbidden(m) => {
+                assert!(
+                    m.starts_with("localhost resolves only to refused addresses: "),
+                    "{m}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(error.reason(), "forbidden_address");
+    }
+
+    #[tokio::test]
+    async fn reserved_name_is_a_dns_error_found_by_type() {
+        let (error, typed) =
+            transport_error(&client(AddressPolicy::Public), "http://nowhere.invalid/").await;
+        assert!(typed);
+        assert_eq!(
+            error,
+            TransportError::Dns(
+                "DNS lookup failed (nowhere.invalid is a reserved .invalid name)".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn unparsable_answers_are_malformed_responses_found_by_type() {
+        let addr = answering(b"HTTP/9.1 200 OK\r\n\r\n").await;
+        let (error, typed) =
+            transport_error(&client(AddressPolicy::Public), &format!("http://{addr}/")).await;
+        assert!(typed);
+        match &error {
+            TransportError::Other(m) => assert!(m.contains("did not answer in HTTP/1.1"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let addr = answering(b"HTTP/1.1 2x0 OK\r\n\r\n").await;
+        let (error, typed) =
+            transport_error(&client(AddressPolicy::Public), &format!("http://{addr}/")).await;
+        assert!(typed);
+        match &error {
+            TransportError::Other(m) => assert!(m.starts_with("malformed HTTP response: "), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn tls_to_a_plain_http_server_is_a_tls_error_found_by_type() {
+        let addr = answering(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
+        let (error, typed) =
+            transport_error(&client(AddressPolicy::Public), &format!("https://{addr}/")).await;
+        assert!(typed, "{error:?}");
+        assert!(matches!(&error, TransportError::Tls(m) if m.starts_with("TLS failure: ")));
+        assert!(!error.retryable());
+    }
+
+    /// A wrapper with a source, as the layers between reqwest and the cause are.
+    #[derive(Debug)]
+    struct Wrapped(&'static str, Box<dyn std::error::Error + Send + Sync>);
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&*self.1)
+        }
+    }
+
+    #[test]
+    fn typed_classes_are_found_deep_in_the_chain() {
+        let classify = |e: Wrapped| {
+            let chain = ErrorChain::of(&e);
+            classify_typed(&e, &chain)
+        };
+        let timed_out = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow");
+        assert_eq!(
+            classify(Wrapped("client error (Connect)", Box::new(timed_out))),
+            Some(TransportError::Other("timed out".into()))
+        );
+        let tls = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::General("bad record".into()),
+        );
+        assert_eq!(
+            classify(Wrapped("client error (Connect)", Box::new(tls))),
+            Some(TransportError::Tls(
+                "TLS failure: unexpected error: bad record".into()
+            ))
+        );
+        let lookup = ResolveError::Lookup("failed to lookup address information".into());
+        assert_eq!(
+            classify(Wrapped("dns error", Box::new(lookup))),
+            Some(TransportError::Dns(
+                "DNS lookup failed (failed to lookup address information)".into()
+            ))
+        );
+        let other = std::io::Error::other("something else");
+        assert_eq!(classify(Wrapped("client error", Box::new(other))), None);
     }
 }

@@ -6,6 +6,8 @@ pub mod body;
 pub mod client;
 pub mod fetch;
 pub mod gate;
+pub mod remap;
 
 pub use client::build_client;
-pub use fetch::{Exchange, FetchOutcome, Fetcher, Hop, TransportError};
+pub use fetch::{FetchOutcome, FetchSettings, Fetcher, Hop, TransportError};
+pub use remap::Remap;

@@ -11,107 +11,11 @@ use std::path::{Path, PathBuf};
 
 use crate::check::LinkRecord;
 use crate::config::{Config, Mode};
+pub use crate::config::{OutputFormat, Publish};
 use crate::error::{Error, Result};
 use crate::report::quotes::QuoteRow;
 use crate::report::summary::RunReport;
 use crate::report::{github, json, junit, markdown, open_output};
-
-/// The combined rendering `--format` asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    /// Nothing beyond links.csv and report.csv.
-    #[default]
-    Csv,
-    /// One JSON document (docs/report.schema.json).
-    Json,
-    /// A summary table and a table of problems.
-    Markdown,
-    /// JUnit XML for GitLab and Jenkins.
-    Junit,
-}
-
-/// Resolved output settings of a run.
-#[derive(Debug, Clone, Default)]
-pub struct Publish {
-    /// The `--format` rendering.
-    pub format: OutputFormat,
-    /// Where it goes (`None`: stdout).
-    pub output: Option<PathBuf>,
-    /// Whether stdout carries data in this run (annotations then go to stderr).
-    pub stdout_has_data: bool,
-}
-
-impl Publish {
-    /// Checks `--format`/`--output` against `--links -`/`--report -`: only one data stream
-    /// may go to stdout. `links_to_stdout`/`report_to_stdout` say whether this command writes
-    /// that file and it is `-`.
-    pub fn resolve(
-        format: OutputFormat,
-        output: Option<PathBuf>,
-        links_to_stdout: bool,
-        report_to_stdout: bool,
-    ) -> std::result::Result<Publish, String> {
-        let output = output.filter(|p| p.as_os_str() != "-");
-        if links_to_stdout && report_to_stdout {
-            // Two CSVs with different columns, one after the other, parse as neither.
-            return Err(
-                "--links - and --report - would both write a CSV to stdout; send one to a file"
-                    .into(),
-            );
-        }
-        if format == OutputFormat::Csv && output.is_some() {
-            return Err("--output needs --format json, markdown or junit".into());
-        }
-        let format_to_stdout = format != OutputFormat::Csv && output.is_none();
-        if format_to_stdout && (links_to_stdout || report_to_stdout) {
-            return Err(format!(
-                "--format {} writes to stdout, and so does {}; give --output FILE",
-                format.name(),
-                if links_to_stdout {
-                    "--links -"
-                } else {
-                    "--report -"
-                }
-            ));
-        }
-        Ok(Publish {
-            format,
-            output,
-            stdout_has_data: format_to_stdout || links_to_stdout || report_to_stdout,
-        })
-    }
-
-    /// The settings for a command: which CSV files it writes decides what stdout carries.
-    pub fn for_command(
-        mode: Mode,
-        offline: bool,
-        format: OutputFormat,
-        output: Option<PathBuf>,
-        links: &Path,
-        report: &Path,
-    ) -> std::result::Result<Publish, String> {
-        let writes_links = mode == Mode::Check || (mode == Mode::Run && !offline);
-        let writes_report = mode != Mode::Check;
-        Publish::resolve(
-            format,
-            output,
-            writes_links && links.as_os_str() == "-",
-            writes_report && report.as_os_str() == "-",
-        )
-    }
-}
-
-impl OutputFormat {
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Json => "json",
-            Self::Markdown => "markdown",
-            Self::Junit => "junit",
-        }
-    }
-}
 
 /// What the CI environment asks for, read from the environment once.
 #[derive(Debug, Clone, Default)]

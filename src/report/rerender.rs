@@ -8,11 +8,33 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use crate::check::{LinkRecord, LinkStatus};
-use crate::cli::{ReportArgs, RunArgs};
 use crate::config::Mode;
 use crate::error::{Error, Result};
 use crate::report::html::{ReportInput, render};
 use crate::report::quotes::QuoteRow;
+
+/// The files `report.html` is made from, and where it goes: `citecheck report`'s options, or
+/// a run's files with `--html`.
+#[derive(Debug, Clone)]
+pub struct ReportFiles {
+    /// The links.csv of a run.
+    pub links: PathBuf,
+    /// The report.csv of a run.
+    pub report: PathBuf,
+    /// The archive folder whose texts the report's offsets refer to.
+    pub archive: PathBuf,
+    /// Where the page goes (`-` for stdout).
+    pub html: PathBuf,
+}
+
+/// A run's input files, named in the page's summary.
+#[derive(Debug, Clone)]
+pub struct RunFiles {
+    /// The sources file.
+    pub sources: PathBuf,
+    /// The quotes file.
+    pub quotes: PathBuf,
+}
 
 /// Largest archived text read for a passage; a bigger file is no article text.
 const MAX_TEXT_BYTES: u64 = 20 * 1024 * 1024;
@@ -284,18 +306,15 @@ fn file_name(path: &Path) -> String {
 /// The `--html` hook of `run`, `check` and `verify`: after the CSVs are written, the page is
 /// made from them. `check` shows links only; a `run` without a quotes file shows no quotes
 /// (report.csv, if any, is then from another run).
-pub fn write_after_run(mode: Mode, args: &RunArgs) -> Result<()> {
-    let Some(html) = &args.html else {
-        return Ok(());
-    };
+pub fn write_after_run(mode: Mode, run: &RunFiles, args: &ReportFiles) -> Result<()> {
     let with_quotes = match mode {
         Mode::Check => false,
-        Mode::Run => args.quotes.is_file(),
+        Mode::Run => run.quotes.is_file(),
         Mode::Verify => true,
     };
-    let mut files = vec![("sources".to_string(), file_name(&args.sources))];
+    let mut files = vec![("sources".to_string(), file_name(&run.sources))];
     if with_quotes {
-        files.push(("quotes".to_string(), file_name(&args.quotes)));
+        files.push(("quotes".to_string(), file_name(&run.quotes)));
     }
     let job = HtmlJob {
         links: readable(&args.links, "links.csv"),
@@ -304,14 +323,14 @@ pub fn write_after_run(mode: Mode, args: &RunArgs) -> Result<()> {
             .flatten(),
         archive: args.archive.clone(),
         files,
-        html: html.clone(),
+        html: args.html.clone(),
     };
     let page = render_job(&job, &now_utc())?;
     write_html(&job.html, &page)
 }
 
 /// `citecheck report`: the page again from the CSVs and the archive.
-pub fn report_command(args: &ReportArgs) -> Result<()> {
+pub fn report_command(args: &ReportFiles) -> Result<()> {
     let links = args.links.is_file().then(|| args.links.clone());
     let report = args.report.is_file().then(|| args.report.clone());
     if links.is_none() && report.is_none() {

@@ -30,11 +30,14 @@
 //! (comments, sidebar, related, navigation, header, footer, form) wins; a table or caption
 //! is named only inside the page body or another table.
 
+use serde::Serialize;
+
 use super::dom::{Dom, Tag};
 use super::text::is_invisible;
 
 /// The kind of page region a stretch of page text stood in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Region {
     /// The page body outside every region below (where the article usually is).
     Body,
@@ -118,7 +121,7 @@ impl Region {
 }
 
 /// A character range `[start, end)` of the page text and the region it stood in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct RegionSpan {
     /// First character (Unicode scalar values from the start of the text).
     pub start: usize,
@@ -129,7 +132,7 @@ pub struct RegionSpan {
 }
 
 /// A page's whole visible text and its regions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PageText {
     /// The visible text, one line per block.
     pub text: String,
@@ -585,6 +588,16 @@ mod tests {
         assert_eq!(at("Artikeltekst hier."), Region::Body);
         assert_eq!(at("Lees ook dit"), Region::Related);
         assert_eq!(at("Mooi stuk"), Region::Comments);
+    }
+
+    #[test]
+    fn region_names_match_their_json_names() {
+        for r in Region::ALL {
+            assert_eq!(
+                serde_json::to_value(r).unwrap(),
+                serde_json::Value::from(r.as_str())
+            );
+        }
     }
 
     #[test]

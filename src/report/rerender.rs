@@ -162,6 +162,7 @@ pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
                 best_score: score("best_score"),
                 best_source: get("best_source"),
                 text_path: get("text_path"),
+                region: get("region"),
                 line: 0,
             }
         })

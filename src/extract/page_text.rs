@@ -18,10 +18,11 @@
 //! - kept: everything else in `<body>`, also collapsed `<details>` (one click shows it)
 //!   and screen-reader-only text (short labels).
 //!
-//! Layout: every block element (paragraph, heading, list item, table cell, row, …) starts
-//! and ends a line, `<br>` breaks a line, inline tags join without added spaces, white space
-//! collapses (kept in `<pre>`), and soft hyphens and zero-width characters are dropped, as
-//! in the article text. Lines are separated by one `\n`; there are no empty lines.
+//! Layout, as in the article text: every block element (paragraph, heading, list item,
+//! table cell, row, …) is a block of its own, blocks are separated by one blank line
+//! (`\n\n`, so a report's `context` never runs from one block into the next), `<br>` breaks
+//! a line (`\n`), inline tags join without added spaces, white space collapses (kept in
+//! `<pre>`), and soft hyphens and zero-width characters are dropped.
 //!
 //! Regions come from general signals only: the tag (`aside`, `nav`, `header`/`footer`
 //! outside `article`/`main`, `table`, `caption`/`figcaption`, `form`), the ARIA `role`
@@ -233,11 +234,10 @@ impl Builder {
     fn put(&mut self, c: char, region: Region) {
         if region != Region::Body {
             match self.regions.last_mut() {
-                // A span also takes the line break between two of its lines.
+                // A span also takes the line breaks between two of its blocks.
                 Some(last)
                     if last.region == region
-                        && (last.end == self.chars
-                            || (last.end + 1 == self.chars && self.out.ends_with('\n'))) =>
+                        && last.end + trailing_breaks(&self.out) == self.chars =>
                 {
                     last.end = self.chars + 1;
                 }
@@ -252,7 +252,17 @@ impl Builder {
         self.chars += 1;
     }
 
-    /// Ends the current line (none is empty; no line ends in a space).
+    /// Ends the current block: a blank line follows it (none is empty; no line ends in a
+    /// space).
+    fn block_break(&mut self) {
+        self.line_break();
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+            self.chars += 1;
+        }
+    }
+
+    /// Ends the current line (`<br>`, a line of `<pre>`).
     fn line_break(&mut self) {
         self.pending_space = false;
         if self.out.is_empty() || self.out.ends_with('\n') {
@@ -292,6 +302,15 @@ impl Builder {
     }
 }
 
+/// How many line breaks (at most two) `out` ends in.
+fn trailing_breaks(out: &str) -> usize {
+    out.bytes()
+        .rev()
+        .take(2)
+        .take_while(|&b| b == b'\n')
+        .count()
+}
+
 /// One open element while walking the DOM.
 struct Open {
     end: usize,
@@ -318,7 +337,7 @@ fn render_page(dom: &Dom<'_>) -> PageText {
             if let Some(o) = open.pop()
                 && o.tag.is_block()
             {
-                b.line_break();
+                b.block_break();
             }
         }
         let (region, pre, in_article) = open.last().map_or((Region::Body, false, false), |o| {
@@ -339,7 +358,7 @@ fn render_page(dom: &Dom<'_>) -> PageText {
                     _ => region,
                 };
                 if tag.is_block() {
-                    b.line_break();
+                    b.block_break();
                 }
                 open.push(Open {
                     end: n.end,
@@ -352,10 +371,8 @@ fn render_page(dom: &Dom<'_>) -> PageText {
         }
         i += 1;
     }
-    b.line_break();
-    if b.out.ends_with('\n') {
-        b.out.pop();
-    }
+    let trimmed = b.out.trim_end_matches('\n').len();
+    b.out.truncate(trimmed);
     PageText {
         text: b.out,
         regions: b.regions,
@@ -528,7 +545,7 @@ mod tests {
         );
         assert_eq!(
             p.text,
-            "Kop\nEen vette zin,\nnieuwe regel.\neen\ntwee\nlos en link\ncel 1\ncel 2\nkop"
+            "Kop\n\nEen vette zin,\nnieuwe regel.\n\neen\n\ntwee\n\nlos en link\n\ncel 1\n\ncel 2\n\nkop"
         );
     }
 
@@ -543,14 +560,14 @@ mod tests {
         );
         assert_eq!(
             p.text,
-            "zichtbaar\nopen venster\nsofthyphen\nMeer\ningeklapt"
+            "zichtbaar\n\nopen venster\n\nsofthyphen\n\nMeer\n\ningeklapt"
         );
     }
 
     #[test]
     fn white_space_collapses_except_in_pre() {
         let p = page("<p>  veel \n\t ruimte  </p><pre>a  b\nc</pre>");
-        assert_eq!(p.text, "veel ruimte\na  b\nc");
+        assert_eq!(p.text, "veel ruimte\n\na  b\nc");
     }
 
     #[test]
@@ -569,10 +586,10 @@ mod tests {
         assert_eq!(spans(&p, Region::Nav), ["Home"]);
         assert_eq!(spans(&p, Region::Header), ["Sitenaam"]);
         assert_eq!(spans(&p, Region::Caption), ["Een foto van de dijk."]);
-        assert_eq!(spans(&p, Region::Table), ["2019\n12 procent"]);
+        assert_eq!(spans(&p, Region::Table), ["2019\n\n12 procent"]);
         assert_eq!(
             spans(&p, Region::Comments),
-            ["Mooi stuk, schreef Piet.\ntabel in reacties"]
+            ["Mooi stuk, schreef Piet.\n\ntabel in reacties"]
         );
         assert_eq!(spans(&p, Region::Sidebar), ["Zijbalk"]);
         assert_eq!(spans(&p, Region::Related), ["Lees ook dit"]);
@@ -604,7 +621,7 @@ mod tests {
     fn region_line_round_trips_and_majority_decides() {
         let p = page("<p>body</p><aside>zij</aside><p>meer body</p><footer>voet</footer>");
         let line = p.regions_line();
-        assert_eq!(line, "5-8 sidebar,19-23 footer");
+        assert_eq!(line, "6-9 sidebar,22-26 footer");
         assert_eq!(parse_regions(&line), p.regions);
         let nav = RegionSpan {
             start: 3,
@@ -613,8 +630,8 @@ mod tests {
         };
         assert_eq!(parse_regions("x,1-2 nope,3-4 nav"), [nav]);
         assert_eq!(p.region_at(0, 4), Region::Body);
-        assert_eq!(p.region_at(4, 8), Region::Sidebar);
-        assert_eq!(p.region_at(1, 8), Region::Body);
+        assert_eq!(p.region_at(6, 9), Region::Sidebar);
+        assert_eq!(p.region_at(1, 9), Region::Body);
         assert_eq!(region_of(&[], 3, 3), Region::Body);
     }
 

@@ -2858,3 +2858,246 @@ fn quotes_say_so_when_no_source_text_could_be_read() {
     assert_eq!(report[0]["verdict"], "not_found");
     assert_eq!(report[0]["note"], "");
 }
+
+/// Writes a quotes file: `(id, quote, claimed source path or "")`.
+fn write_quotes(dir: &Path, rows: &[(&str, &str, &str)]) {
+    let mut out = csv::Writer::from_path(dir.join("quotes.csv")).unwrap();
+    out.write_record(["id", "quote", "source"]).unwrap();
+    for (id, quote, source) in rows {
+        let source = if source.is_empty() {
+            String::new()
+        } else {
+            format!("{SITE}{source}")
+        };
+        out.write_record([*id, *quote, source.as_str()]).unwrap();
+    }
+    out.flush().unwrap();
+}
+
+/// Issue #15: a quote in no article text is searched in the whole visible page text, and
+/// the report says where on the page it stood; an article hit always wins over a page hit.
+#[test]
+fn quotes_outside_the_article_text_are_found_in_the_page_text_with_their_region() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    // The teaser page comes first: on a tie of scores input order would pick it.
+    write_sources(
+        dir.path(),
+        &[
+            ("1", "/region/teaser"),
+            ("2", "/region/bron"),
+            ("3", "/region/reacties"),
+            ("4", "/region/tabel"),
+        ],
+    );
+    let bus = "‘Voor veel ouderen is de buurtbus de enige manier om op zondag bij familie te komen, dus die rit hoort gewoon in de dienstregeling.’";
+    write_quotes(
+        dir.path(),
+        &[
+            ("teaser", bus, ""),
+            ("teaser-claimed", bus, "/region/bron"),
+            (
+                "comment",
+                "Als ondernemer aan de kade merk ik nu al dat klanten wegblijven",
+                "/region/reacties",
+            ),
+            (
+                "table",
+                "Het geld gaat vooral naar de herstructurering van de naoorlogse wijk aan de haven.",
+                "",
+            ),
+            (
+                "article",
+                "De bus rijdt op zondag vier keer heen en terug.",
+                "",
+            ),
+            (
+                "nowhere",
+                "Dit citaat staat op geen enkele pagina van deze site.",
+                "",
+            ),
+        ],
+    );
+    let output = run_cmd(dir.path(), &site).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report = read_csv(&dir.path().join("report.csv"));
+    let archive = dir.path().join("archive");
+    let row = |id: &str| report.iter().find(|r| r["id"] == id).unwrap().clone();
+    for id in ["teaser", "teaser-claimed", "article"] {
+        let r = row(id);
+        assert_eq!(r["verdict"], "verified", "{id}: {r:?}");
+        assert_eq!(r["source_url"], format!("{SITE}/region/bron"), "{id}");
+        assert_eq!(r["region"], "article", "{id}");
+        assert!(!r["text_path"].ends_with(".page.txt"), "{id}");
+        assert_eq!(r["note"], "", "{id}");
+    }
+    assert_eq!(row("teaser")["speaker"], "Tom Wessels");
+    for (id, path, note) in [
+        (
+            "comment",
+            "/region/reacties",
+            "found in the page's comments, not in its article text",
+        ),
+        (
+            "table",
+            "/region/tabel",
+            "found in the page's table, not in its article text",
+        ),
+    ] {
+        let r = row(id);
+        assert_eq!(r["verdict"], "verified", "{id}: {r:?}");
+        assert_eq!(r["source_url"], format!("{SITE}{path}"), "{id}");
+        assert_eq!(r["region"], "page", "{id}");
+        assert_eq!(r["note"], note, "{id}");
+        // Offsets, matched text and context come from the page text file the row names.
+        assert!(r["text_path"].ends_with(".page.txt"), "{id}: {r:?}");
+        let text = std::fs::read_to_string(archive.join(&r["text_path"])).unwrap();
+        let start: usize = r["start"].parse().unwrap();
+        let end: usize = r["end"].parse().unwrap();
+        let span: String = text.chars().skip(start).take(end - start).collect();
+        assert_eq!(span, r["matched_text"], "{id}");
+        assert!(text.contains(&r["context"]), "{id}: {:?}", r["context"]);
+    }
+    let nowhere = row("nowhere");
+    assert_eq!(nowhere["verdict"], "not_found");
+    assert_eq!(nowhere["region"], "");
+
+    // The archive keeps each page text as a file, a urn:pagetext: record and in the manifest.
+    let manifest = std::fs::read_to_string(archive.join("manifest.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = manifest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 4);
+    for e in &entries {
+        let page_path = e["page_text_path"].as_str().unwrap();
+        let page = std::fs::read(archive.join(page_path)).unwrap();
+        assert_eq!(
+            e["page_text_sha256"].as_str().unwrap(),
+            citecheck::archive::store::sha256_hex(&page)
+        );
+        assert!(
+            e["page_text_record_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:uuid:")
+        );
+    }
+    let cdxj = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
+    assert!(cdxj.matches("urn:pagetext:").count() >= 4, "{cdxj}");
+    keep_warcs(&archive, "page-text");
+
+    // verify and run --offline give the same report from the archive alone, also when a page
+    // text file was lost.
+    let before = site.total_hits();
+    let online = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
+    std::fs::remove_file(archive.join(&row("comment")["text_path"])).unwrap();
+    let output = citecheck(dir.path())
+        .args(["verify", "--report", "verify.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("verify.csv")).unwrap(),
+        online
+    );
+    let output = citecheck(dir.path())
+        .args(["run", "--offline", "--report", "offline.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("offline.csv")).unwrap(),
+        online
+    );
+    assert_eq!(site.total_hits(), before, "verify made requests");
+
+    // An archive from before page texts (no page fields, no page files) still verifies: the
+    // article hits stand, the page hits are not found (no fallback for those entries).
+    let old: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            let map = e.as_object_mut().unwrap();
+            for key in [
+                "page_text_path",
+                "page_text_sha256",
+                "page_text_record_id",
+                "page_regions",
+            ] {
+                map.remove(key);
+            }
+            serde_json::to_string(&e).unwrap()
+        })
+        .collect();
+    std::fs::write(archive.join("manifest.jsonl"), old.join("\n") + "\n").unwrap();
+    for entry in std::fs::read_dir(archive.join("text")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".page.txt") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let output = citecheck(dir.path())
+        .args(["verify", "--report", "old.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let old = read_csv(&dir.path().join("old.csv"));
+    for r in &old {
+        let expected = match r["id"].as_str() {
+            "comment" | "table" | "nowhere" => "not_found",
+            _ => "verified",
+        };
+        assert_eq!(r["verdict"], expected, "{r:?}");
+    }
+}
+
+#[test]
+fn text_page_prints_the_whole_visible_text_and_json_gives_its_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = common::fixtures().join("region/reacties.html");
+    let output = citecheck(dir.path())
+        .args(["text", "--page"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("\n\nAls ondernemer aan de kade merk ik nu al"),
+        "{text}"
+    );
+    assert!(text.contains("Brug over de Vliet gaat een jaar dicht"));
+    let article = citecheck(dir.path())
+        .arg("text")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8(article.stdout)
+            .unwrap()
+            .contains("Als ondernemer")
+    );
+    let output = citecheck(dir.path())
+        .args(["text", "--page", "--json"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = json["text"].as_str().unwrap();
+    let comments = json["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "comments")
+        .unwrap();
+    let (start, end) = (
+        comments["start"].as_u64().unwrap() as usize,
+        comments["end"].as_u64().unwrap() as usize,
+    );
+    let span: String = text.chars().skip(start).take(end - start).collect();
+    assert!(span.starts_with("Reacties (2)"), "{span:?}");
+    assert!(span.ends_with("Goed dat de pont er komt."), "{span:?}");
+    assert_eq!(json["title"], "Brug over de Vliet gaat een jaar dicht");
+}

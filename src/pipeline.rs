@@ -246,8 +246,8 @@ fn archived_source(
         .as_ref()
         .filter(|_| text.is_some() && quotes.is_some())
         .and_then(|e| stored_page_text(store, e));
-    if let (Some(stage), Some(page)) = (quotes, &page) {
-        stage.scan_page(source.index, page);
+    if let (Some(stage), Some(page), Some(text)) = (quotes, &page, &text) {
+        stage.scan_page(source.index, page, text);
     }
     SourceText {
         index: source.index,
@@ -465,9 +465,12 @@ impl QuoteStage {
     }
 
     /// Scans one source's page text (the fallback for quotes no article text holds) and
-    /// keeps the hits that can still matter, each with the region it stood in.
-    pub fn scan_page(&self, source: usize, page: &crate::extract::PageText) {
-        let found = self.set.scan(source, &page.text);
+    /// keeps the hits that can still matter, each with the region it stood in. Only the
+    /// blocks outside the article text (`article`, scanned already) are read: a quote the
+    /// article holds is found there, and the rest is usually a small part of the page.
+    pub fn scan_page(&self, source: usize, page: &crate::extract::PageText, article: &str) {
+        let outside = page.outside(article);
+        let found = self.set.scan(source, &outside.text);
         if found.is_empty() {
             return;
         }
@@ -478,6 +481,8 @@ impl QuoteStage {
         let mut hits = self.page_hits.lock().unwrap_or_else(|e| e.into_inner());
         for (quote, hit) in found {
             if let Some(list) = hits.get_mut(quote) {
+                let mut hit = hit;
+                (hit.start, hit.end) = outside.page_span(hit.start, hit.end);
                 let region = page.region_at(hit.start, hit.end);
                 list.push((hit, region));
                 // Pruned as `prune_hits` prunes the article hits: every match, and the
@@ -554,6 +559,9 @@ async fn locate_quotes(
                     })
                     .and_then(|p| crate::report::rerender::archive_file(&archive, p))
                     .and_then(|p| std::fs::read_to_string(p).ok());
+                if let (Some(_), Some(page)) = (region, &text) {
+                    fit_to_page_text(&mut finding, &quote.text, page);
+                }
                 quote_row(quote, &finding, region, &by_index, text.as_deref())
             })
             .collect::<Vec<QuoteRow>>()
@@ -637,6 +645,40 @@ fn page_fallback(
     *finding = on_page;
     finding.note = note;
     Some(region)
+}
+
+/// Makes a page hit's span, words and context those of the page text file itself: a hit
+/// found across two blocks outside the article text (with an article block between them on
+/// the page) is searched again in the whole page text.
+fn fit_to_page_text(finding: &mut Finding, quote: &str, page: &str) {
+    let span: String = page
+        .chars()
+        .skip(finding.start)
+        .take(finding.end.saturating_sub(finding.start))
+        .collect();
+    if span == finding.matched_text {
+        return;
+    }
+    let set = QuoteSet::new(&[quote]);
+    if let Some((_, hit)) = set.scan(0, page).into_iter().find(|(_, h)| h.is_match) {
+        if finding.verdict != Verdict::Misattributed {
+            finding.verdict = if hit.verified {
+                Verdict::Verified
+            } else {
+                Verdict::Approximate
+            };
+        }
+        finding.score = hit.score;
+        finding.start = hit.start;
+        finding.end = hit.end;
+        finding.matched_text = hit.matched_text;
+        finding.context = hit.context;
+        finding.differences = hit.differences;
+        finding.omitted = hit.omitted;
+        finding.attribution_gaps = hit.attribution_gaps;
+    } else {
+        finding.matched_text = span;
+    }
 }
 
 /// The note of a quote found in a page text outside its article text.
@@ -1109,7 +1151,7 @@ async fn scan_off_thread(
     let _ = crate::cpu::run(move || {
         stage.scan(source, &text);
         if let Some(page) = &page {
-            stage.scan_page(source, page);
+            stage.scan_page(source, page, &text);
         }
     })
     .await;

@@ -22,7 +22,7 @@ mod signals;
 mod text;
 
 pub use page_text::{
-    PageText, Region, RegionSpan, extract_with_page, page_text, parse_regions, region_of,
+    Outside, PageText, Region, RegionSpan, extract_with_page, page_text, parse_regions, region_of,
 };
 use serde::Serialize;
 

@@ -162,6 +162,68 @@ impl PageText {
     }
 }
 
+/// The part of a page text outside its article text (see [`PageText::outside`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outside {
+    /// The page text's blocks that the article text does not hold, joined by blank lines.
+    pub text: String,
+    /// Per kept block: its first character in `text` and in the page text, in order.
+    pub blocks: Vec<(usize, usize)>,
+}
+
+impl Outside {
+    /// The page text offset of character `at` of [`Outside::text`].
+    pub fn page_offset(&self, at: usize) -> usize {
+        let i = self.blocks.partition_point(|&(o, _)| o <= at);
+        match i.checked_sub(1).and_then(|i| self.blocks.get(i)) {
+            Some(&(o, p)) => p + (at - o),
+            None => at,
+        }
+    }
+
+    /// The page text span of the span `[start, end)` of [`Outside::text`].
+    pub fn page_span(&self, start: usize, end: usize) -> (usize, usize) {
+        let from = self.page_offset(start);
+        let to = if end > start {
+            self.page_offset(end - 1) + 1
+        } else {
+            from
+        };
+        (from, to)
+    }
+}
+
+impl PageText {
+    /// The blocks of the page text that are not in `article` (a block is left out when
+    /// every line of it is a line of the article text): what a search for quotes the article
+    /// text lacks still has to read. Usually a small part of the page, so the fallback costs
+    /// little; a quote running from an article block into a block outside it is not found
+    /// here.
+    pub fn outside(&self, article: &str) -> Outside {
+        let lines: std::collections::HashSet<&str> = article
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut out = Outside::default();
+        let (mut page_at, mut out_at) = (0, 0);
+        for block in self.text.split("\n\n") {
+            let chars = block.chars().count();
+            if !block.lines().all(|l| lines.contains(l.trim())) {
+                if !out.text.is_empty() {
+                    out.text.push_str("\n\n");
+                    out_at += 2;
+                }
+                out.blocks.push((out_at, page_at));
+                out.text.push_str(block);
+                out_at += chars;
+            }
+            page_at += chars + 2;
+        }
+        out
+    }
+}
+
 /// Reads [`PageText::regions_line`] back; malformed parts are skipped.
 pub fn parse_regions(line: &str) -> Vec<RegionSpan> {
     line.split(',')
@@ -633,6 +695,27 @@ mod tests {
         assert_eq!(p.region_at(6, 9), Region::Sidebar);
         assert_eq!(p.region_at(1, 9), Region::Body);
         assert_eq!(region_of(&[], 3, 3), Region::Body);
+    }
+
+    #[test]
+    fn outside_keeps_the_blocks_the_article_lacks_and_maps_offsets_back() {
+        let p = page(
+            "<nav>Menu</nav><article><p>Eerste alinea.</p><ul><li>een</li><li>twee</li></ul>\
+             <p>Tweede<br>alinea.</p></article><aside><p>Lees ook dit stuk.</p></aside>\
+             <footer>Voet</footer>",
+        );
+        let article = "Eerste alinea.\n\neen\ntwee\n\nTweede\nalinea.";
+        let out = p.outside(article);
+        assert_eq!(out.text, "Menu\n\nLees ook dit stuk.\n\nVoet");
+        for needle in ["Menu", "Lees ook dit stuk.", "Voet", "ook dit"] {
+            let at = out.text.find(needle).unwrap();
+            let start = out.text[..at].chars().count();
+            let (from, to) = out.page_span(start, start + needle.chars().count());
+            let span: String = p.text.chars().skip(from).take(to - from).collect();
+            assert_eq!(span, needle);
+        }
+        assert_eq!(p.outside("").text, p.text);
+        assert_eq!(p.outside("").page_span(3, 9), (3, 9));
     }
 
     #[test]

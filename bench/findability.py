@@ -13,10 +13,11 @@ only address contacted), and
     citecheck run --sources sources.csv --quotes quotes.csv --no-rescue --no-probe ...
 
 runs once over all of them, each quote naming its page in the `source` column. A quote is
-found when its verdict is `verified` or `approximate` at its own page. Reported per set and
-per half (pages split by a hash of their id: `a` and `b`, so a change tuned on one half can
-be checked on the other), split by `region` (article text, or only the page text), with the
-run's wall time and pages/s. With --baseline-bin the same run is made with another binary
+found when its verdict is `verified` or `approximate` at its own page. Reported per set, per
+half (pages split by a hash of their id: `a` and `b`, so a change tuned on one half can be
+checked on the other) and per page kind (`article` pages, and the `other` page types of a
+set that has them: forums, products, listings…), split by `region` (article text, or only
+the page text), with the run's wall time, pages/s and stage times. With --baseline-bin the same run is made with another binary
 (e.g. one without the page-text fallback) and its figures are printed beside.
 """
 
@@ -28,6 +29,7 @@ import gzip
 import hashlib
 import http.server
 import json
+import os
 import random
 import re
 import subprocess
@@ -60,7 +62,7 @@ def load_set(data: Path, per_page: int, rng: random.Random):
     """(pages {path: bytes}, quotes [(set, half, page path, quote)])."""
     name = data.name
     pages, quotes = {}, []
-    for line in (data / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (data / "truth.jsonl").read_text(encoding="utf-8").split("\n"):
         if not line.strip():
             continue
         entry = json.loads(line)
@@ -73,7 +75,8 @@ def load_set(data: Path, per_page: int, rng: random.Random):
         rest = [s for s in sentences(entry.get("text", "")) if s not in chosen]
         rng.shuffle(rest)
         chosen = (chosen + rest)[:per_page]
-        quotes += [(name, half(entry["id"]), path, q) for q in chosen]
+        kind = "article" if entry.get("page_type", "article") == "article" else "other"
+        quotes += [(name, half(entry["id"]), kind, path, q) for q in chosen]
     return pages, quotes
 
 
@@ -108,7 +111,7 @@ def run(binary: str, work: Path, base: str, pages: dict, quotes: list) -> tuple[
     with open(work / "quotes.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["id", "quote", "source"])
-        for i, (_, _, path, q) in enumerate(quotes):
+        for i, (_, _, _, path, q) in enumerate(quotes):
             w.writerow([i, q, base + path])
     archive = work / "archive"
     if archive.exists():
@@ -118,9 +121,13 @@ def run(binary: str, work: Path, base: str, pages: dict, quotes: list) -> tuple[
            "--no-rescue", "--no-probe", "--no-progress", "--host-interval", "0",
            "--retries", "0", "--concurrency", "16", "--per-host", "16"]
     started = time.monotonic()
+    env = dict(os.environ, CITECHECK_LOG="info")
     done = subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+                          text=True, env=env)
     wall = time.monotonic() - started
+    for line in done.stderr.splitlines():
+        if "stage " in line:
+            print("   ", line[line.index("stage "):])
     if done.returncode not in (0, 1):
         sys.exit(f"{binary} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     with open(work / "report.csv", newline="", encoding="utf-8") as f:
@@ -129,15 +136,17 @@ def run(binary: str, work: Path, base: str, pages: dict, quotes: list) -> tuple[
 
 
 def tally(quotes: list, rows: dict, base: str) -> dict:
-    """{(set, half): [quotes, found in article, found in page]}."""
+    """{(set, part): [quotes, found in article, found in page]}; parts: halves `a`/`b`,
+    page kinds (`article` pages, `other` page types where the set has them), `all`."""
     out: dict = {}
-    for i, (name, h, path, _) in enumerate(quotes):
-        for key in [(name, h), (name, "all"), ("all", "all")]:
+    for i, (name, h, kind, path, _) in enumerate(quotes):
+        keys = [(name, h), (name, kind), (name, "all"), ("all", kind), ("all", "all")]
+        for key in keys:
             out.setdefault(key, [0, 0, 0])[0] += 1
         r = rows.get(i, {})
         if r.get("verdict") in ("verified", "approximate") and r.get("source_url") == base + path:
             col = 2 if r.get("region") == "page" else 1
-            for key in [(name, h), (name, "all"), ("all", "all")]:
+            for key in keys:
                 out[key][col] += 1
     return out
 
@@ -171,7 +180,7 @@ def main() -> int:
             rows, wall = run(binary, work_root / label, base, pages, quotes)
             counts = tally(quotes, rows, base)
             print(f"\n{label} ({binary}): run {wall:.2f} s, {len(pages) / wall:.0f} pages/s")
-            print("| set | half | quotes | found | share | in article | in page text only |")
+            print("| set | part | quotes | found | share | in article | in page text only |")
             print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
             for (name, h), (n, art, page) in sorted(counts.items(),
                                                     key=lambda kv: (kv[0][0] == "all", kv[0])):

@@ -425,13 +425,14 @@ fn run_archives_every_exchange_text_and_manifest() {
     assert_eq!(statuses.iter().filter(|s| **s == "200").count(), 11);
     assert_eq!(statuses.iter().filter(|s| **s == "404").count(), 5);
     assert_eq!(types.iter().filter(|t| **t == "request").count(), 16);
-    assert_eq!(types.iter().filter(|t| **t == "resource").count(), 11);
+    // Per page an article text (urn:text:) and a page text (urn:pagetext:) record: 11 + 11.
+    assert_eq!(types.iter().filter(|t| **t == "resource").count(), 22);
     for record in &contents.records {
         let digest = record.header("WARC-Block-Digest").unwrap();
         assert_eq!(digest, citecheck::archive::sha1_digest(&record.block));
     }
     let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
-    assert_eq!(index.lines().count(), 27);
+    assert_eq!(index.lines().count(), 38);
 
     // A second run: unchanged pages become revisits, and links.csv says nothing changed.
     let output = citecheck(dir.path())
@@ -2215,7 +2216,8 @@ fn hostile_urls_cannot_write_outside_the_archive() {
     let links = read_csv(&work.join("links.csv"));
     let live = links.iter().filter(|r| r["status"] == "ok").count();
     assert!(live >= 4, "{links:?}");
-    assert_eq!(texts.len(), live, "{stderr}");
+    // An article text and a page text file per live page.
+    assert_eq!(texts.len(), 2 * live, "{stderr}");
     for entry in texts {
         assert!(entry.file_type().unwrap().is_file());
         let name = entry.file_name().to_string_lossy().into_owned();

@@ -678,12 +678,11 @@ impl ArchiveStore {
     }
 }
 
-/// Writes the page text of `cited_url` as `text/<slug>-<hash>.page.txt` (the article
-/// text's name with `.page` before `.txt`), as [`write_text_file`] does.
+/// Writes the page text of `cited_url` as `text/<slug>-<hash>.page.txt` (the hash of the
+/// article text's name; the slug cut 5 characters earlier, so it too is at most 80
+/// characters), as [`write_text_file`] does.
 pub fn write_page_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<TextFile> {
-    let name = text_file_name(cited_url);
-    let name = format!("{}.page.txt", name.strip_suffix(".txt").unwrap_or(&name));
-    write_named_text(dir, &name, text)
+    write_named_text(dir, &file_name_with(cited_url, ".page.txt"), text)
 }
 
 /// [`ArchiveStore::write_text`] for the archive folder `dir` (which must hold `text/`): any
@@ -727,6 +726,11 @@ pub fn url_key(url: &str) -> String {
 
 /// `<slug>-<hash>.txt`, at most [`MAX_FILE_NAME`] ASCII characters from `[a-z0-9-.]`.
 fn text_file_name(cited_url: &str) -> String {
+    file_name_with(cited_url, ".txt")
+}
+
+/// `<slug>-<hash><suffix>`, at most [`MAX_FILE_NAME`] characters (see [`text_file_name`]).
+fn file_name_with(cited_url: &str, suffix: &str) -> String {
     let key = url_key(cited_url);
     let hash = sha256_hex(key.as_bytes());
     let hash = hash.get(..HASH_HEX).unwrap_or(&hash);
@@ -744,12 +748,12 @@ fn text_file_name(cited_url: &str) -> String {
         }
         Err(_) => (String::new(), key.clone()),
     };
-    let max_slug = MAX_FILE_NAME - 1 - HASH_HEX - ".txt".len();
+    let max_slug = MAX_FILE_NAME - 1 - HASH_HEX - suffix.len();
     let mut slug = slugify(&format!("{host} {last}"));
     slug.truncate(max_slug); // ASCII only, so any index is a char boundary
     let slug = slug.trim_matches('-');
     let slug = if slug.is_empty() { "page" } else { slug };
-    format!("{slug}-{hash}.txt")
+    format!("{slug}-{hash}{suffix}")
 }
 
 /// Lowercase ASCII letters and digits kept; everything else (including `.`, `/`, `%` and

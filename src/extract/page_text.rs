@@ -281,35 +281,18 @@ struct Builder {
     /// White space seen since the last character (emitted before the next one).
     pending_space: bool,
     regions: Vec<RegionSpan>,
+    /// Characters in `out` after the last text node that added any.
+    text_end: usize,
 }
 
 impl Builder {
-    /// Appends one visible character standing in `region`.
-    fn push(&mut self, c: char, region: Region) {
+    /// Appends one visible character.
+    fn push(&mut self, c: char) {
         if self.pending_space && !self.out.is_empty() && !self.out.ends_with('\n') {
-            self.put(' ', region);
+            self.out.push(' ');
+            self.chars += 1;
         }
         self.pending_space = false;
-        self.put(c, region);
-    }
-
-    fn put(&mut self, c: char, region: Region) {
-        if region != Region::Body {
-            match self.regions.last_mut() {
-                // A span also takes the line breaks between two of its blocks.
-                Some(last)
-                    if last.region == region
-                        && last.end + trailing_breaks(&self.out) == self.chars =>
-                {
-                    last.end = self.chars + 1;
-                }
-                _ => self.regions.push(RegionSpan {
-                    start: self.chars,
-                    end: self.chars + 1,
-                    region,
-                }),
-            }
-        }
         self.out.push(c);
         self.chars += 1;
     }
@@ -333,44 +316,54 @@ impl Builder {
         while self.out.ends_with(' ') {
             self.out.pop();
             self.chars -= 1;
-            if let Some(last) = self.regions.last_mut()
-                && last.end > self.chars
-            {
-                last.end = self.chars;
-                if last.end == last.start {
-                    self.regions.pop();
-                }
+        }
+        self.text_end = self.text_end.min(self.chars);
+        if let Some(last) = self.regions.last_mut()
+            && last.end > self.chars
+        {
+            last.end = self.chars;
+            if last.end <= last.start {
+                self.regions.pop();
             }
         }
-        // The break belongs to a span only once the span goes on after it (see `put`).
         self.out.push('\n');
         self.chars += 1;
     }
 
+    /// Appends a text node standing in `region`; its characters join the previous span when
+    /// the text node before it (only breaks or white space between) was in the same region.
     fn text(&mut self, text: &str, pre: bool, region: Region) {
+        let start = self.chars;
         for c in text.chars() {
             if c == '\n' && pre {
                 self.line_break();
             } else if c.is_whitespace() {
                 if pre {
-                    self.push(' ', region);
+                    self.push(' ');
                 } else {
                     self.pending_space = true;
                 }
             } else if !is_invisible(c) {
-                self.push(c, region);
+                self.push(c);
             }
         }
+        if self.chars <= start {
+            return;
+        }
+        if region != Region::Body {
+            match self.regions.last_mut() {
+                Some(last) if last.region == region && last.end == self.text_end => {
+                    last.end = self.chars;
+                }
+                _ => self.regions.push(RegionSpan {
+                    start,
+                    end: self.chars,
+                    region,
+                }),
+            }
+        }
+        self.text_end = self.chars;
     }
-}
-
-/// How many line breaks (at most two) `out` ends in.
-fn trailing_breaks(out: &str) -> usize {
-    out.bytes()
-        .rev()
-        .take(2)
-        .take_while(|&b| b == b'\n')
-        .count()
 }
 
 /// One open element while walking the DOM.
@@ -390,6 +383,7 @@ fn render_page(dom: &Dom<'_>) -> PageText {
         chars: 0,
         pending_space: false,
         regions: Vec::new(),
+        text_end: 0,
     };
     let mut open: Vec<Open> = Vec::new();
     let mut words = String::new();

@@ -182,6 +182,11 @@ pub struct TextArgs {
     /// Print the text and the metadata (title, date, author) as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the page's whole visible text instead of its article text (what `run`
+    /// searches when a quote is in no article text); with `--json`, also the regions
+    /// (comments, sidebar, table…) as character ranges.
+    #[arg(long)]
+    pub page: bool,
     /// Seconds to wait when INPUT is a URL.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]
     pub timeout: f64,

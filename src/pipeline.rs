@@ -130,6 +130,8 @@ pub struct SourceText {
     pub text_path: Option<String>,
     /// The page's headline, for the speaker of interviews and portraits.
     pub title: Option<String>,
+    /// The archived page text file (the whole visible page), when one was kept.
+    pub page_text_path: Option<String>,
 }
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.
@@ -266,6 +268,14 @@ fn archived_source(
     if let (Some(stage), Some(text)) = (quotes, &text) {
         stage.scan(source.index, text);
     }
+    // Older archives have no page text: their pages get no page fallback.
+    let page = entry
+        .as_ref()
+        .filter(|_| text.is_some() && quotes.is_some())
+        .and_then(|e| stored_page_text(store, e));
+    if let (Some(stage), Some(page), Some(text)) = (quotes, &page, &text) {
+        stage.scan_page(source.index, page, text);
+    }
     SourceText {
         index: source.index,
         url: source.url.clone(),
@@ -276,8 +286,48 @@ fn archived_source(
             .filter(|e| e.source == CaptureOrigin::Wayback.as_str())
             .map(|e| e.final_url.replacen("id_/", "/", 1)),
         title: entry.as_ref().and_then(|e| e.title.clone()),
+        page_text_path: entry
+            .as_ref()
+            .filter(|_| page.is_some())
+            .and_then(|e| e.page_text_path.clone()),
         text_path: entry.and_then(|e| e.text_path),
     }
+}
+
+/// The archived page text of a capture with its regions (from the manifest), checked
+/// against the manifest's hash; a page text that is missing or differs is extracted again
+/// from the WARC (with its regions) and rewritten. `None` for captures without one.
+fn stored_page_text(
+    store: &ArchiveStore,
+    entry: &crate::archive::ManifestEntry,
+) -> Option<crate::extract::PageText> {
+    let rel = entry.page_text_path.as_deref()?;
+    match store.read_text(rel) {
+        Ok(text)
+            if entry
+                .page_text_sha256
+                .as_deref()
+                .is_none_or(|h| h == crate::archive::store::sha256_hex(text.as_bytes())) =>
+        {
+            let regions = entry
+                .page_regions
+                .as_deref()
+                .map(crate::extract::parse_regions)
+                .unwrap_or_default();
+            return Some(crate::extract::PageText { text, regions });
+        }
+        Ok(_) => tracing::warn!(
+            "archive: {rel} does not match its manifest hash; extracting it again from the WARC"
+        ),
+        Err(e) => {
+            tracing::warn!("archive: cannot read {rel} ({e}); extracting it again from the WARC")
+        }
+    }
+    let page = texts_from_warc(store, entry)?.1?;
+    if let Err(e) = store.write_page_text(&entry.cited_url, &page.text) {
+        tracing::warn!("archive: cannot rewrite {rel}: {e}");
+    }
+    Some(page)
 }
 
 /// The archived text of a capture, checked against the manifest's hash. A text that is
@@ -301,15 +351,19 @@ fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> O
             tracing::warn!("archive: cannot read {rel} ({e}); extracting it again from the WARC")
         }
     }
-    let text = text_from_warc(store, entry)?;
+    let text = texts_from_warc(store, entry)?.0;
     if let Err(e) = store.write_text(&entry.cited_url, &text) {
         tracing::warn!("archive: cannot rewrite {rel}: {e}");
     }
     Some(text)
 }
 
-/// Extracts a capture's article text from the response stored in the WARC file.
-fn text_from_warc(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
+/// Extracts a capture's article text and page text (none for a plain-text page) from the
+/// response stored in the WARC file.
+fn texts_from_warc(
+    store: &ArchiveStore,
+    entry: &crate::archive::ManifestEntry,
+) -> Option<(String, Option<crate::extract::PageText>)> {
     let original = store.original(entry);
     let path = match store.warc_path(&original.warc_file) {
         Ok(path) => path,
@@ -342,9 +396,10 @@ fn text_from_warc(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -
         .as_deref()
         .is_some_and(|c| c.starts_with("text/plain"))
     {
-        return Some(html);
+        return Some((html, None));
     }
-    Some(crate::extract::extract_article(&html, Some(&entry.cited_url)).text)
+    let (article, page) = crate::extract::extract_with_page(&html, Some(&entry.cited_url));
+    Some((article.text, Some(page)))
 }
 
 /// The quote stage: every row of the quotes file located in the texts, written to
@@ -360,6 +415,9 @@ pub struct QuoteStage {
     claimed: std::collections::HashSet<String>,
     /// Sources (rows) whose text gave a hit.
     hit_sources: std::sync::Mutex<std::collections::HashSet<usize>>,
+    /// The best hits per quote in the page texts (the fallback), with the region each
+    /// stood in.
+    page_hits: std::sync::Mutex<Vec<Vec<(SourceHit, crate::extract::Region)>>>,
     /// Source texts scanned: none means no quote could be found anywhere.
     scanned: std::sync::atomic::AtomicUsize,
 }
@@ -384,6 +442,7 @@ impl QuoteStage {
         let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
         let set = QuoteSet::new(&texts);
         let hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
+        let page_hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
         let claimed = quotes
             .iter()
             .filter_map(|q| q.source.as_deref().and_then(|s| parse_cited(s).ok()))
@@ -393,6 +452,7 @@ impl QuoteStage {
             quotes,
             set,
             hits,
+            page_hits,
             claimed,
             hit_sources: std::sync::Mutex::default(),
             scanned: std::sync::atomic::AtomicUsize::new(0),
@@ -431,6 +491,39 @@ impl QuoteStage {
             }
         }
     }
+
+    /// Scans one source's page text (the fallback for quotes no article text holds) and
+    /// keeps the hits that can still matter, each with the region it stood in. Only the
+    /// blocks outside the article text (`article`, scanned already) are read: a quote the
+    /// article holds is found there, and the rest is usually a small part of the page.
+    pub fn scan_page(&self, source: usize, page: &crate::extract::PageText, article: &str) {
+        let outside = page.outside(article);
+        let found = self.set.scan(source, &outside.text);
+        if found.is_empty() {
+            return;
+        }
+        self.hit_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source);
+        let mut hits = self.page_hits.lock().unwrap_or_else(|e| e.into_inner());
+        for (quote, hit) in found {
+            if let Some(list) = hits.get_mut(quote) {
+                let mut hit = hit;
+                (hit.start, hit.end) = outside.page_span(hit.start, hit.end);
+                let region = page.region_at(hit.start, hit.end);
+                list.push((hit, region));
+                // Pruned as `prune_hits` prunes the article hits: every match, and the
+                // best-scoring misses.
+                let best_miss = list
+                    .iter()
+                    .filter(|(h, _)| !h.is_match)
+                    .map(|(h, _)| h.score)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                list.retain(|(h, _)| h.is_match || h.score >= best_miss);
+            }
+        }
+    }
 }
 
 /// The note of a `not_found` quote when not one source text could be had.
@@ -464,6 +557,8 @@ async fn locate_quotes(
         let available = |i: usize| by_index.get(&i).is_some_and(|s| s.available);
         let nothing_read = stage.scanned.load(std::sync::atomic::Ordering::Relaxed) == 0;
         let mut hits = std::mem::take(&mut *stage.hits.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut page_hits =
+            std::mem::take(&mut *stage.page_hits.lock().unwrap_or_else(|e| e.into_inner()));
         stage
             .quotes
             .iter()
@@ -476,6 +571,8 @@ async fn locate_quotes(
                     .and_then(|u| by_key.get(&duplicate_key(&u)).copied());
                 let found = hits.get_mut(q).map(std::mem::take).unwrap_or_default();
                 let mut finding = stage.set.finish(q, found, claimed, &available);
+                let page = page_hits.get_mut(q).map(std::mem::take).unwrap_or_default();
+                let region = page_fallback(&stage.set, q, &mut finding, page, claimed, &available);
                 if nothing_read && finding.verdict == Verdict::NotFound && finding.note.is_empty() {
                     finding.note = NOTHING_READ.into();
                 }
@@ -484,10 +581,16 @@ async fn locate_quotes(
                 let text = finding
                     .source
                     .and_then(|i| by_index.get(&i))
-                    .and_then(|s| s.text_path.as_deref())
+                    .and_then(|s| match region {
+                        Some(_) => s.page_text_path.as_deref(),
+                        None => s.text_path.as_deref(),
+                    })
                     .and_then(|p| crate::report::rerender::archive_file(&archive, p))
                     .and_then(|p| std::fs::read_to_string(p).ok());
-                quote_row(quote, &finding, &by_index, text.as_deref())
+                if let (Some(_), Some(page)) = (region, &text) {
+                    fit_to_page_text(&mut finding, &quote.text, page);
+                }
+                quote_row(quote, &finding, region, &by_index, text.as_deref())
             })
             .collect::<Vec<QuoteRow>>()
     })
@@ -528,10 +631,103 @@ async fn locate_quotes(
     Ok((Outcome { findings }, Some(rows)))
 }
 
-/// One report.csv row from a finding.
+/// The page-text fallback (contract: `region`): when no article text gave the quote a
+/// match (`not_found`, `source_unavailable`), the page texts' hits decide instead, with the
+/// same rules, and the finding then says where on the page it stood. A match in any article
+/// text always stands: a teaser in one page's sidebar never takes a quote from the page
+/// whose article holds it. Returns the region of the reported page hit, `None` when the
+/// article finding stands.
+fn page_fallback(
+    set: &QuoteSet,
+    quote: usize,
+    finding: &mut Finding,
+    page: Vec<(SourceHit, crate::extract::Region)>,
+    claimed: Option<usize>,
+    available: &dyn Fn(usize) -> bool,
+) -> Option<crate::extract::Region> {
+    if !matches!(
+        finding.verdict,
+        Verdict::NotFound | Verdict::SourceUnavailable
+    ) || !page.iter().any(|(h, _)| h.is_match)
+    {
+        return None;
+    }
+    let regions: HashMap<usize, crate::extract::Region> =
+        page.iter().map(|(h, r)| (h.source, *r)).collect();
+    let hits = page.into_iter().map(|(h, _)| h).collect();
+    let on_page = set.finish(quote, hits, claimed, available);
+    if !matches!(
+        on_page.verdict,
+        Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
+    ) {
+        return None;
+    }
+    let region = on_page
+        .source
+        .and_then(|s| regions.get(&s).copied())
+        .unwrap_or(crate::extract::Region::Body);
+    let mut note = page_note(region);
+    if !on_page.note.is_empty() {
+        note = format!("{note}; {}", on_page.note);
+    }
+    *finding = on_page;
+    finding.note = note;
+    Some(region)
+}
+
+/// Makes a page hit's span, words and context those of the page text file itself: a hit
+/// found across two blocks outside the article text (with an article block between them on
+/// the page) is searched again in the whole page text.
+fn fit_to_page_text(finding: &mut Finding, quote: &str, page: &str) {
+    let span: String = page
+        .chars()
+        .skip(finding.start)
+        .take(finding.end.saturating_sub(finding.start))
+        .collect();
+    if span == finding.matched_text {
+        return;
+    }
+    let set = QuoteSet::new(&[quote]);
+    if let Some((_, hit)) = set.scan(0, page).into_iter().find(|(_, h)| h.is_match) {
+        if finding.verdict != Verdict::Misattributed {
+            finding.verdict = if hit.verified {
+                Verdict::Verified
+            } else {
+                Verdict::Approximate
+            };
+        }
+        finding.score = hit.score;
+        finding.start = hit.start;
+        finding.end = hit.end;
+        finding.matched_text = hit.matched_text;
+        finding.context = hit.context;
+        finding.differences = hit.differences;
+        finding.omitted = hit.omitted;
+        finding.attribution_gaps = hit.attribution_gaps;
+    } else {
+        finding.matched_text = span;
+    }
+}
+
+/// The note of a quote found in a page text outside its article text.
+fn page_note(region: crate::extract::Region) -> String {
+    match region {
+        crate::extract::Region::Body => "found in the page text, not in its article text \
+             (a part of the page the article extraction left out)"
+            .into(),
+        r => format!(
+            "found in the page's {}, not in its article text",
+            r.describe()
+        ),
+    }
+}
+
+/// One report.csv row from a finding (`region`: where on the page a page-text hit stood;
+/// `None` for an article hit).
 fn quote_row(
     quote: &Quote,
     finding: &Finding,
+    region: Option<crate::extract::Region>,
     sources: &HashMap<usize, &SourceText>,
     text: Option<&str>,
 ) -> QuoteRow {
@@ -609,8 +805,16 @@ fn quote_row(
         },
         text_path: source
             .filter(|_| found)
-            .and_then(|s| s.text_path.clone())
+            .and_then(|s| match region {
+                Some(_) => s.page_text_path.clone(),
+                None => s.text_path.clone(),
+            })
             .unwrap_or_default(),
+        region: match (found, region) {
+            (false, _) => String::new(),
+            (true, None) => "article".into(),
+            (true, Some(_)) => "page".into(),
+        },
         line: quote.line,
     }
 }
@@ -654,6 +858,9 @@ struct Rescued {
     text_path: Option<String>,
     title: Option<String>,
     text: Option<String>,
+    /// The snapshot's page text (scanned as the fallback) and its file.
+    page: Option<crate::extract::PageText>,
+    page_text_path: Option<String>,
     note: Option<String>,
 }
 
@@ -702,11 +909,11 @@ impl CheckContext {
                 page = None;
             }
         }
-        let article = match page {
+        let (article, page_text) = match page {
             Some(page) if self.archive.is_some() => {
                 extract_page(page, record.final_url.clone()).await
             }
-            _ => None,
+            _ => (None, None),
         };
         let mut text = article.as_ref().map(|a| a.text.clone());
         let mut title = article
@@ -714,10 +921,13 @@ impl CheckContext {
             .and_then(|a| a.title.clone())
             .or_else(|| Some(record.title.clone()))
             .filter(|t| !t.is_empty());
-        let mut text_path = None;
+        // The page text is scanned only where the article text is.
+        let mut page_text = page_text.filter(|_| text.is_some());
+        let mut scanned_page = self.quotes.as_ref().and(page_text.clone());
+        let (mut text_path, mut page_text_path) = (None, None);
         if let Some(archive) = &self.archive {
-            let capture = capture_of(&source, &outcome, &record, article);
-            text_path = self.keep(archive, capture, &mut record).await;
+            let capture = capture_of(&source, &outcome, &record, article, page_text.take());
+            (text_path, page_text_path) = self.keep(archive, capture, &mut record).await;
         }
         let mut via = None;
         if self.rescue && record.status.is_some_and(LinkStatus::wants_rescue) {
@@ -736,12 +946,14 @@ impl CheckContext {
                     text = rescued.text;
                     via = Some(rescued.archived_url);
                     text_path = rescued.text_path;
+                    scanned_page = rescued.page;
+                    page_text_path = rescued.page_text_path;
                 }
             }
         }
         let available = text.is_some();
         if let (Some(stage), Some(text)) = (&self.quotes, text) {
-            scan_off_thread(stage.clone(), source.index, text).await;
+            scan_off_thread(stage.clone(), source.index, text, scanned_page).await;
         }
         let source_text = self.archive.as_ref().map(|_| SourceText {
             index: source.index,
@@ -751,6 +963,7 @@ impl CheckContext {
             via,
             text_path,
             title,
+            page_text_path,
         });
         Checked {
             record,
@@ -759,13 +972,13 @@ impl CheckContext {
     }
 
     /// Archives a capture; a failure is said in the row, the run goes on.
-    /// Returns the path of the text file written, if any.
+    /// Returns the paths of the text file and the page text file written, if any.
     async fn keep(
         &self,
         archive: &ArchiveHandle,
         capture: Capture,
         record: &mut LinkRecord,
-    ) -> Option<String> {
+    ) -> (Option<String>, Option<String>) {
         let is_main = capture.origin == CaptureOrigin::Live && capture.last.is_some();
         match archive.record(capture).await {
             Ok(archived) => {
@@ -775,12 +988,12 @@ impl CheckContext {
                         .map(|c| c.to_string())
                         .unwrap_or_default();
                 }
-                archived.text_path
+                (archived.text_path, archived.page_text_path)
             }
             Err(e) => {
                 tracing::error!("archive: {}: {e}", record.url);
                 append_error(record, &format!("not archived: {e}"));
-                None
+                (None, None)
             }
         }
     }
@@ -876,6 +1089,8 @@ impl CheckContext {
             text_path: None,
             title: None,
             text: None,
+            page: None,
+            page_text_path: None,
             note: None,
         };
         let Some(archive) = &self.archive else {
@@ -891,7 +1106,7 @@ impl CheckContext {
             self.fetcher.body_limit(),
         );
         rescued.title = Some(judged.title.clone()).filter(|t| !t.is_empty());
-        let article = match (judged.status, page) {
+        let (article, page_text) = match (judged.status, page) {
             (Some(status), Some(page)) if status.is_live() => {
                 extract_page(page, source.url.clone()).await
             }
@@ -907,18 +1122,20 @@ impl CheckContext {
                         format!(": {}", judged.error)
                     }
                 ));
-                None
+                (None, None)
             }
         };
         rescued.text = article.as_ref().map(|a| a.text.clone());
-        let mut capture = capture_of(source, &outcome, &judged, article);
+        rescued.page = page_text.clone().filter(|_| rescued.text.is_some());
+        let mut capture = capture_of(source, &outcome, &judged, article, page_text);
         capture.origin = CaptureOrigin::Wayback;
         capture.memento_datetime = snapshot.memento_datetime();
         if capture.text.is_none() {
             capture.last = None;
         }
         let mut scratch = judged;
-        rescued.text_path = self.keep(archive, capture, &mut scratch).await;
+        (rescued.text_path, rescued.page_text_path) =
+            self.keep(archive, capture, &mut scratch).await;
         Some(rescued)
     }
 }
@@ -930,6 +1147,8 @@ impl Rescued {
             text_path: None,
             title: None,
             text: None,
+            page: None,
+            page_text_path: None,
             note: Some(note),
         }
     }
@@ -963,30 +1182,54 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
         last: None,
         final_url: outcome.final_url.clone(),
         text: None,
+        page: None,
         title: None,
         published: None,
         memento_datetime: None,
     }
 }
 
-/// Scans a text for the quotes on a blocking thread (CPU work), then drops the text.
-async fn scan_off_thread(stage: std::sync::Arc<QuoteStage>, source: usize, text: String) {
-    let _ = crate::cpu::run(move || stage.scan(source, &text)).await;
+/// Scans a text (and the page text, the fallback) for the quotes on a blocking thread (CPU
+/// work), then drops them.
+async fn scan_off_thread(
+    stage: std::sync::Arc<QuoteStage>,
+    source: usize,
+    text: String,
+    page: Option<crate::extract::PageText>,
+) {
+    let _ = crate::cpu::run(move || {
+        stage.scan(source, &text);
+        if let Some(page) = &page {
+            stage.scan_page(source, page, &text);
+        }
+    })
+    .await;
 }
 
-/// Extracts the article text off the async threads (the DOM is `!Send` and CPU-bound).
-async fn extract_page(page: Page, url: String) -> Option<crate::extract::Article> {
+/// Extracts the article text and the whole page text (one parse) off the async threads
+/// (the DOM is `!Send` and CPU-bound). A plain-text page is its own article text and has
+/// no page text.
+async fn extract_page(
+    page: Page,
+    url: String,
+) -> (
+    Option<crate::extract::Article>,
+    Option<crate::extract::PageText>,
+) {
     crate::cpu::run(move || {
         if page.is_html {
-            crate::extract::extract_article(&page.text, Some(&url))
+            let (article, page) = crate::extract::extract_with_page(&page.text, Some(&url));
+            (Some(article), Some(page))
         } else {
-            crate::extract::Article {
+            let article = crate::extract::Article {
                 text: page.text,
                 ..Default::default()
-            }
+            };
+            (Some(article), None)
         }
     })
     .await
+    .unwrap_or((None, None))
 }
 
 fn capture_of(
@@ -994,6 +1237,7 @@ fn capture_of(
     outcome: &FetchOutcome,
     record: &LinkRecord,
     article: Option<crate::extract::Article>,
+    page: Option<crate::extract::PageText>,
 ) -> Capture {
     let (text, title, published) = match article {
         Some(a) => (
@@ -1015,6 +1259,7 @@ fn capture_of(
         last: outcome.last,
         final_url: outcome.final_url.clone(),
         text,
+        page,
         title,
         published,
         memento_datetime: None,
@@ -1405,16 +1650,29 @@ async fn text(args: &TextArgs) -> Result<Outcome> {
         (bytes, None, None)
     };
     let (html, _) = decode_text(&bytes, content_type.as_deref());
-    let article = crate::extract::extract_article(&html, url.as_deref());
-    let out = if args.json {
-        let mut json = serde_json::to_string_pretty(&article).map_err(|e| Error::Write {
+    let json = |value: serde_json::Result<String>| {
+        value.map(|j| j + "\n").map_err(|e| Error::Write {
             path: "-".into(),
             source: e.into(),
-        })?;
-        json.push('\n');
-        json
-    } else {
-        format!("{}\n", article.text)
+        })
+    };
+    let out = match (args.page, args.json) {
+        (true, true) => {
+            let (article, page) = crate::extract::extract_with_page(&html, url.as_deref());
+            json(serde_json::to_string_pretty(&serde_json::json!({
+                "title": article.title,
+                "text": page.text,
+                "regions": page.regions,
+            })))?
+        }
+        (true, false) => format!("{}\n", crate::extract::page_text(&html).text),
+        (false, true) => json(serde_json::to_string_pretty(
+            &crate::extract::extract_article(&html, url.as_deref()),
+        ))?,
+        (false, false) => format!(
+            "{}\n",
+            crate::extract::extract_article(&html, url.as_deref()).text
+        ),
     };
     write_atomically(Path::new("-"), out.as_bytes())?;
     Ok(Outcome::default())

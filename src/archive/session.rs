@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use tokio::sync::{mpsc, oneshot};
 
 use super::cdxj::{IndexLines, cdxj_line, mime_of};
-use super::store::{ArchiveStore, ManifestEntry, TextFile, sha256_hex, write_text_file};
+use super::store::{
+    ArchiveStore, ManifestEntry, TextFile, sha256_hex, write_page_text_file, write_text_file,
+};
 use super::warc::{PreparedExchange, PreparedText, RecordMaker, WarcWriter, warc_date};
 use crate::wire::Exchange;
 
@@ -35,6 +37,8 @@ pub struct Capture {
     pub final_url: String,
     /// The extracted article text, when the page is the cited page.
     pub text: Option<String>,
+    /// The page's whole visible text and its regions (kept beside the article text).
+    pub page: Option<crate::extract::PageText>,
     /// Page title.
     pub title: Option<String>,
     /// Publication date.
@@ -48,6 +52,8 @@ pub struct Capture {
 pub struct Archived {
     /// Path of the text file, relative to the archive folder.
     pub text_path: Option<String>,
+    /// Path of the page text file, relative to the archive folder.
+    pub page_text_path: Option<String>,
     /// Whether the text differs from the previous capture's (`None` for a first capture).
     pub text_changed: Option<bool>,
 }
@@ -167,6 +173,10 @@ impl ArchiveSession {
             text_record_id: None,
             text_path: None,
             text_sha256: None,
+            page_text_record_id: None,
+            page_text_path: None,
+            page_text_sha256: None,
+            page_regions: None,
             text_changed: None,
             title: capture.title,
             published: capture.published,
@@ -187,6 +197,15 @@ impl ArchiveSession {
             entry.text_sha256 = Some(file.sha256);
             archived.text_path = Some(file.rel_path);
             archived.text_changed = entry.text_changed;
+        }
+        if let Some((record, file, regions)) = capture.page {
+            let page_ref = self.warc.append_text(record)?;
+            self.cdxj.push(cdxj_line(&page_ref, "text/plain", None))?;
+            entry.page_text_record_id = Some(page_ref.record_id);
+            entry.page_text_path = Some(file.rel_path.clone());
+            entry.page_text_sha256 = Some(file.sha256);
+            entry.page_regions = Some(regions);
+            archived.page_text_path = Some(file.rel_path);
         }
         Ok((Some(entry), archived))
     }
@@ -223,6 +242,8 @@ pub struct PreparedCapture {
     truncated: bool,
     /// The text's resource record (referring to the final response) and its file.
     text: Option<(PreparedText, TextFile)>,
+    /// The page text's resource record, its file and its regions line.
+    page: Option<(PreparedText, TextFile, String)>,
     title: Option<String>,
     published: Option<String>,
     memento_datetime: Option<String>,
@@ -254,11 +275,20 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
         .last
         .and_then(|i| exchanges.get(i))
         .map(|(e, _, _)| e.record_id.clone());
-    let text = match (&capture.text, final_id) {
+    let text = match (&capture.text, &final_id) {
         (Some(text), Some(id)) => {
-            let record = maker.text(&capture.cited_url, text, Some(&id), date)?;
+            let record = maker.text(&capture.cited_url, text, Some(id), date)?;
             let file = write_text_file(dir, &capture.cited_url, text)?;
             Some((record, file))
+        }
+        _ => None,
+    };
+    // The page text only beside an article text: it is the fallback for the same page.
+    let page = match (&capture.page, &final_id, &text) {
+        (Some(page), Some(id), Some(_)) => {
+            let record = maker.page_text(&capture.cited_url, &page.text, Some(id), date)?;
+            let file = write_page_text_file(dir, &capture.cited_url, &page.text)?;
+            Some((record, file, page.regions_line()))
         }
         _ => None,
     };
@@ -272,6 +302,7 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
         body_sha256,
         truncated,
         text,
+        page,
         title: capture.title,
         published: capture.published,
         memento_datetime: capture.memento_datetime,

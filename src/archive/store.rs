@@ -78,6 +78,20 @@ pub struct ManifestEntry {
     /// SHA-256 (lowercase hex) of the text file's bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_sha256: Option<String>,
+    /// `urn:uuid:…` of the `urn:pagetext:` resource record holding the page text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_text_record_id: Option<String>,
+    /// The page's whole visible text file (`text/<slug>-<hash>.page.txt`); absent in
+    /// archives written before page texts were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_text_path: Option<String>,
+    /// SHA-256 (lowercase hex) of the page text file's bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_text_sha256: Option<String>,
+    /// Regions of the page text other than its body, `start-end name` joined by `,`
+    /// (character offsets; see `extract::parse_regions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_regions: Option<String>,
     /// Whether the text differs from the previous capture's; `None` for the first capture
     /// (or when either has no text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -510,6 +524,11 @@ impl ArchiveStore {
         write_text_file(&self.dir, cited_url, text)
     }
 
+    /// Writes the page text of `cited_url` atomically (see [`write_page_text_file`]).
+    pub fn write_page_text(&self, cited_url: &str, text: &str) -> io::Result<TextFile> {
+        write_page_text_file(&self.dir, cited_url, text)
+    }
+
     /// Reads a stored text back (`rel_path` as in the manifest). Refuses paths that would
     /// leave the archive folder.
     pub fn read_text(&self, rel_path: &str) -> io::Result<String> {
@@ -659,12 +678,23 @@ impl ArchiveStore {
     }
 }
 
+/// Writes the page text of `cited_url` as `text/<slug>-<hash>.page.txt` (the hash of the
+/// article text's name; the slug cut 5 characters earlier, so it too is at most 80
+/// characters), as [`write_text_file`] does.
+pub fn write_page_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<TextFile> {
+    write_named_text(dir, &file_name_with(cited_url, ".page.txt"), text)
+}
+
 /// [`ArchiveStore::write_text`] for the archive folder `dir` (which must hold `text/`): any
 /// thread can write texts while one thread owns the store.
 pub fn write_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<TextFile> {
-    let name = text_file_name(cited_url);
+    write_named_text(dir, &text_file_name(cited_url), text)
+}
+
+/// Writes `text` as `<dir>/text/<name>` (see [`write_text_file`]).
+fn write_named_text(dir: &Path, name: &str, text: &str) -> io::Result<TextFile> {
     let text_dir = dir.join(TEXT_DIR);
-    let path = text_dir.join(&name);
+    let path = text_dir.join(name);
     let mut tmp = tempfile::NamedTempFile::new_in(&text_dir)?;
     // Written whole and renamed: a reader never sees half a file. Not fsynced one by one
     // (that would cost one disk flush per page); the manifest's `text_sha256` lets a
@@ -696,6 +726,11 @@ pub fn url_key(url: &str) -> String {
 
 /// `<slug>-<hash>.txt`, at most [`MAX_FILE_NAME`] ASCII characters from `[a-z0-9-.]`.
 fn text_file_name(cited_url: &str) -> String {
+    file_name_with(cited_url, ".txt")
+}
+
+/// `<slug>-<hash><suffix>`, at most [`MAX_FILE_NAME`] characters (see [`text_file_name`]).
+fn file_name_with(cited_url: &str, suffix: &str) -> String {
     let key = url_key(cited_url);
     let hash = sha256_hex(key.as_bytes());
     let hash = hash.get(..HASH_HEX).unwrap_or(&hash);
@@ -713,12 +748,12 @@ fn text_file_name(cited_url: &str) -> String {
         }
         Err(_) => (String::new(), key.clone()),
     };
-    let max_slug = MAX_FILE_NAME - 1 - HASH_HEX - ".txt".len();
+    let max_slug = MAX_FILE_NAME - 1 - HASH_HEX - suffix.len();
     let mut slug = slugify(&format!("{host} {last}"));
     slug.truncate(max_slug); // ASCII only, so any index is a char boundary
     let slug = slug.trim_matches('-');
     let slug = if slug.is_empty() { "page" } else { slug };
-    format!("{slug}-{hash}.txt")
+    format!("{slug}-{hash}{suffix}")
 }
 
 /// Lowercase ASCII letters and digits kept; everything else (including `.`, `/`, `%` and
@@ -762,6 +797,10 @@ mod tests {
             text_record_id: None,
             text_path: Some("text/x.txt".into()),
             text_sha256: Some(text_sha.into()),
+            page_text_record_id: None,
+            page_text_path: None,
+            page_text_sha256: None,
+            page_regions: None,
             text_changed: None,
             title: Some("Samenwerken tussen overheden".into()),
             published: None,

@@ -144,8 +144,31 @@ impl RecordMaker {
         refers_to: Option<&str>,
         date: jiff::Timestamp,
     ) -> io::Result<PreparedText> {
+        self.text_resource("urn:text:", cited_url, text, refers_to, date)
+    }
+
+    /// The page's whole visible text (beside the article text) as a `resource` record with
+    /// `WARC-Target-URI: urn:pagetext:<cited url>`, otherwise as [`RecordMaker::text`].
+    pub fn page_text(
+        &self,
+        cited_url: &str,
+        text: &str,
+        refers_to: Option<&str>,
+        date: jiff::Timestamp,
+    ) -> io::Result<PreparedText> {
+        self.text_resource("urn:pagetext:", cited_url, text, refers_to, date)
+    }
+
+    fn text_resource(
+        &self,
+        scheme: &str,
+        cited_url: &str,
+        text: &str,
+        refers_to: Option<&str>,
+        date: jiff::Timestamp,
+    ) -> io::Result<PreparedText> {
         let record_id = new_record_id();
-        let target_uri = uri_text(&format!("urn:text:{cited_url}"));
+        let target_uri = uri_text(&format!("{scheme}{cited_url}"));
         let block = text.as_bytes();
         let digest = sha1_digest(block);
         let mut rec = Record::new("resource", record_id.clone(), date);

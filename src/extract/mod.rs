@@ -16,10 +16,14 @@ mod charref;
 mod content;
 mod dom;
 mod metadata;
+mod page_text;
 mod parse;
 mod signals;
 mod text;
 
+pub use page_text::{
+    Outside, PageText, Region, RegionSpan, extract_with_page, page_text, parse_regions, region_of,
+};
 use serde::Serialize;
 
 /// What the extractor found in one HTML page.

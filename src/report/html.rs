@@ -381,6 +381,7 @@ blockquote.said{margin:.2rem 0 .5rem;font-size:1.1rem;line-height:1.45;font-fami
 .diff ins{background:var(--ok-bg);color:var(--ok);text-decoration:none;border-bottom:2px solid #3aa35f;padding:0 .15rem;border-radius:2px}
 .legend{color:var(--muted);font-size:.8rem;margin-left:.3rem}
 .note{color:var(--warn)}
+.region{color:var(--muted);font-size:.85rem}.region.page{color:var(--warn)}
 .empty{color:var(--muted);font-style:italic}
 table.links{width:100%;border-collapse:collapse;background:var(--paper);border:1px solid var(--line);border-radius:6px;font-size:.9rem}
 table.links th,table.links td{text-align:left;vertical-align:top;padding:.5rem .6rem;border-bottom:1px solid var(--line)}
@@ -739,6 +740,13 @@ fn quote_card(
             out.push_str(" · ");
             out.push_str(&link(copy, "archived copy"));
         }
+        match row.region.as_str() {
+            "page" => out.push_str(
+                " · <span class=\"region page\">in the page text, outside the article</span>",
+            ),
+            "article" => out.push_str(" · <span class=\"region\">in the article text</span>"),
+            _ => {}
+        }
         out.push_str("</p>");
     }
     if !row.matched_text.is_empty() {
@@ -987,6 +995,27 @@ mod tests {
         assert!(html.contains("Nieuws &lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("Intro &lt;script&gt;alert(&#39;p&#39;)&lt;/script&gt; en dan: "));
         assert!(html.contains("<mark>wij werken samen</mark>. Einde."));
+    }
+
+    #[test]
+    fn a_page_hit_says_so_and_is_marked_in_the_page_text() {
+        let page = "Menu\n\nArtikel.\n\nReacties\n\nDe pont lost het niet op, schrijft Gert.";
+        let matched = "De pont lost het niet op";
+        let start =
+            page.chars().count() - "De pont lost het niet op, schrijft Gert.".chars().count();
+        let mut row = quote("verified", matched, matched, start);
+        row.region = "page".into();
+        row.text_path = "text/a.page.txt".into();
+        let mut input = input_with("Artikel.", row);
+        input
+            .texts
+            .insert("text/a.page.txt".to_string(), page.to_string());
+        let html = render(&input);
+        assert!(
+            html.contains("in the page text, outside the article"),
+            "{html}"
+        );
+        assert!(html.contains("<mark>De pont lost het niet op</mark>, schrijft Gert."));
     }
 
     #[test]

@@ -46,10 +46,13 @@ pub struct QuoteRow {
     pub best_score: Option<f64>,
     /// The best candidate's source.
     pub best_source: String,
-    /// The archived text file the offsets refer to.
+    /// The archived text file the offsets refer to (the page text file for a page hit).
     pub text_path: String,
     /// How the speaker was found (`adjacent_verb`, `previous_sentence`, `pronoun`, …).
     pub speaker_confidence: String,
+    /// `article` when the match stands in the article text, `page` when only elsewhere in
+    /// the page's visible text; empty when not found.
+    pub region: String,
     /// Line of the quote in the quotes file (for annotations).
     #[serde(skip)]
     pub line: usize,
@@ -78,6 +81,7 @@ pub const QUOTE_COLUMNS: &[&str] = &[
     "best_source",
     "text_path",
     "speaker_confidence",
+    "region",
 ];
 
 /// Scores with three decimals: enough to tell 0.993 from 1, stable in snapshots.
@@ -113,6 +117,7 @@ pub fn write_csv<W: Write>(out: W, rows: &[QuoteRow]) -> csv::Result<()> {
             &r.best_source,
             &r.text_path,
             &r.speaker_confidence,
+            &r.region,
         ])?;
     }
     csv.flush()?;

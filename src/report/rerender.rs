@@ -185,6 +185,7 @@ pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
                 best_source: get("best_source"),
                 text_path: get("text_path"),
                 speaker_confidence: get("speaker_confidence"),
+                region: get("region"),
                 line: 0,
             }
         })

@@ -220,6 +220,9 @@ pub fn describe_quote(row: &QuoteRow) -> String {
         other => other.to_string(),
     };
     let mut text = format!("{} “{}”: {what}", row.id, one_line(&row.quote, 80));
+    if row.region == "page" {
+        text.push_str(" (in the page text, outside its article text)");
+    }
     if !row.note.is_empty() {
         text.push_str(&format!(" ({})", one_line(&row.note, 200)));
     }

@@ -227,6 +227,16 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
     if let Some(response) = wayback_route(&path).await {
         return response;
     }
+    if let Some(name) = path.strip_prefix("/region/") {
+        // Pages for the page-text fallback (tests/fixtures/region): a quote in the
+        // comments, in a table, and in a teaser of another page.
+        let file = fixtures().join("region").join(format!("{name}.html"));
+        if name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            && let Ok(page) = std::fs::read_to_string(file)
+        {
+            return html(StatusCode::OK, page);
+        }
+    }
     let host = request
         .headers()
         .get(header::HOST)

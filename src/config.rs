@@ -26,6 +26,9 @@ pub const DEFAULT_PER_HOST: usize = 4;
 pub const DEFAULT_HOST_INTERVAL_MS: u64 = 100;
 /// Body cap per response (raw bytes on the wire), 10 MiB as in links.md §7.
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+/// `--warc-max-size`: a run starts a new WARC file before one would grow past this (1 GiB,
+/// the size the WARC spec's annex suggests).
+pub const DEFAULT_WARC_MAX_SIZE: u64 = 1 << 30;
 /// Cap on a decompressed body: a gzip bomb stops here.
 pub const MAX_DECODED_BODY: usize = 50 * 1024 * 1024;
 /// In `check` mode only the head of a page is needed (title, soft-404 signals).
@@ -81,6 +84,8 @@ pub struct Config {
     pub host_interval: Duration,
     /// Raw body cap per response.
     pub max_body: usize,
+    /// Largest WARC file a run writes before it starts the next (a capture is never split).
+    pub warc_max_size: u64,
     /// No network at all.
     pub offline: bool,
     /// Refuse private, loopback, ULA and CGNAT addresses (loopback only via `--remap`).
@@ -223,6 +228,7 @@ impl Config {
             per_host: args.per_host.min(args.concurrency),
             host_interval: Duration::from_millis(args.host_interval),
             max_body: args.max_body,
+            warc_max_size: args.warc_max_size.unwrap_or(DEFAULT_WARC_MAX_SIZE),
             offline: args.offline || mode == Mode::Verify,
             exclude_private: args.exclude_private,
             rescue: !args.no_rescue,

@@ -136,12 +136,11 @@ async fn run(config: &Config) -> Result<Outcome> {
             None
         };
         let session =
-            ArchiveSession::open(&config.archive, &config.user_agent).map_err(|source| {
-                Error::Write {
+            ArchiveSession::open(&config.archive, &config.user_agent, config.warc_max_size)
+                .map_err(|source| Error::Write {
                     path: config.archive.clone(),
                     source,
-                }
-            })?;
+                })?;
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
         let result = check_links(config, Some(handle), resumed_archive, stage.clone()).await;

@@ -8,7 +8,7 @@
 use std::io::{self, BufRead, Seek, Write};
 use std::path::Path;
 
-use super::warc::{OPEN_SUFFIX, RecordRef, read_records};
+use super::warc::{OPEN_SUFFIX, RecordRef, ScannedRecord, scan_records};
 
 /// File name of the index inside the archive folder.
 pub const INDEX_FILE: &str = "index.cdxj";
@@ -111,31 +111,10 @@ fn canonical_escapes(s: &str) -> String {
     out
 }
 
-/// Decodes every valid `%XX` escape once; other bytes are kept.
+/// Decodes every valid `%XX` escape once; other bytes (a `%` without two hex digits after
+/// it too) are kept.
 pub(crate) fn percent_decode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).and_then(|&c| hex_val(c)),
-                bytes.get(i + 2).and_then(|&c| hex_val(c)),
-            )
-        {
-            out.push(h * 16 + l);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    char::from(c)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
+    percent_encoding::percent_decode(bytes).collect()
 }
 
 /// The media type of a `Content-Type` value: parameters dropped, trimmed, lowercased.
@@ -189,54 +168,78 @@ pub fn cdxj_line(r: &RecordRef, mime: &str, status: Option<u16>) -> String {
 }
 
 /// CDXJ lines for every `response`, `revisit` and `resource` record of a WARC file (in file
-/// order, unsorted). A torn tail is skipped: only complete records are indexed.
+/// order, unsorted). A torn tail is skipped: only complete records are indexed. For a file
+/// of any size, [`index_warc_with`] hands the lines over one at a time instead.
 pub fn index_warc(path: &Path) -> io::Result<Vec<String>> {
-    let contents = read_records(path)?;
-    let name = path
-        .file_name()
+    let mut lines = Vec::new();
+    index_warc_with(path, |line| {
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok(lines)
+}
+
+/// [`index_warc`] in bounded memory: the file is read record by record ([`scan_records`],
+/// digests checked) and each line goes to `each` as soon as its member is read whole.
+pub fn index_warc_with(
+    path: &Path,
+    mut each: impl FnMut(String) -> io::Result<()>,
+) -> io::Result<()> {
+    let name = final_file_name(path);
+    scan_records(path, |rec| match index_line(&rec, &name) {
+        Some(line) => each(line),
+        None => Ok(()),
+    })?;
+    Ok(())
+}
+
+/// The file name an index line names: without `.open`, as the file will be called.
+pub(crate) fn final_file_name(path: &Path) -> String {
+    path.file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .trim_end_matches(OPEN_SUFFIX)
-        .to_string();
-    let mut lines = Vec::new();
-    for rec in &contents.records {
-        let kind = rec.warc_type();
-        if !matches!(kind, "response" | "revisit" | "resource") {
-            continue;
-        }
-        let r = RecordRef {
-            record_id: rec.record_id().unwrap_or("").to_string(),
-            warc_file: name.clone(),
-            offset: rec.offset,
-            length: rec.length,
-            payload_digest: rec.header("WARC-Payload-Digest").unwrap_or("").to_string(),
-            block_digest: rec.header("WARC-Block-Digest").unwrap_or("").to_string(),
-            warc_date: rec.header("WARC-Date").unwrap_or("").to_string(),
-            target_uri: rec.header("WARC-Target-URI").unwrap_or("").to_string(),
-        };
-        let line = match kind {
-            "resource" => cdxj_line(&r, rec.header("Content-Type").unwrap_or(""), None),
-            _ => {
-                let (status, ctype) = http_status_and_type(&rec.block);
-                let mime = if kind == "revisit" {
-                    "warc/revisit".to_string()
-                } else {
-                    ctype.unwrap_or_default()
-                };
-                cdxj_line(&r, &mime, status)
-            }
-        };
-        lines.push(line);
+        .to_string()
+}
+
+/// The CDXJ line of a `response`, `revisit` or `resource` record read back from `file_name`
+/// (`None` for other records).
+pub(crate) fn index_line(rec: &ScannedRecord, file_name: &str) -> Option<String> {
+    let kind = rec.warc_type();
+    if !matches!(kind, "response" | "revisit" | "resource") {
+        return None;
     }
-    Ok(lines)
+    let field = |name: &str| rec.header(name).unwrap_or("").to_string();
+    let r = RecordRef {
+        record_id: field("WARC-Record-ID")
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string(),
+        warc_file: file_name.to_string(),
+        offset: rec.offset,
+        length: rec.length,
+        payload_digest: field("WARC-Payload-Digest"),
+        block_digest: field("WARC-Block-Digest"),
+        warc_date: field("WARC-Date"),
+        target_uri: field("WARC-Target-URI"),
+    };
+    Some(match kind {
+        "resource" => cdxj_line(&r, rec.header("Content-Type").unwrap_or(""), None),
+        _ => {
+            let (status, ctype) = http_status_and_type(&rec.http_head);
+            let mime = if kind == "revisit" {
+                "warc/revisit".to_string()
+            } else {
+                ctype.unwrap_or_default()
+            };
+            cdxj_line(&r, &mime, status)
+        }
+    })
 }
 
 /// Status code and `Content-Type` of an HTTP response head at the start of `block`.
 fn http_status_and_type(block: &[u8]) -> (Option<u16>, Option<String>) {
-    let head_len = block
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(block.len());
+    let head_len = memchr::memmem::find(block, b"\r\n\r\n").unwrap_or(block.len());
     let head = String::from_utf8_lossy(&block[..head_len]);
     let mut lines = head.split("\r\n");
     let status = lines

@@ -6,9 +6,16 @@
 //! The CPU work of a capture ([`prepare`]: serialising and gzipping its records, SHA-1 and
 //! SHA-256 digests, writing its text file) runs in the fetch task, on the blocking pool, in
 //! parallel; the writer thread only decides revisits, appends the bytes, and commits.
+//!
+//! Rotation: when a capture's records would take the open WARC file past the run's size
+//! limit, the writer finishes that file and starts the next one first, so every capture (its
+//! request/response pairs, revisits and text record) lies whole in one file. Records name
+//! their file's `warcinfo`, so a capture prepared for the previous file is built again for
+//! the new one (rare: only those in flight at the switch).
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -52,38 +59,78 @@ pub struct Archived {
     pub text_changed: Option<bool>,
 }
 
+/// The record maker of the open WARC file, shared with the fetch tasks and replaced when
+/// the writer starts a new file.
+type SharedMaker = Arc<RwLock<Arc<RecordMaker>>>;
+
 /// The archive of one run.
 pub struct ArchiveSession {
     store: ArchiveStore,
     warc: WarcWriter,
     cdxj: IndexLines,
+    /// The `warcinfo` fields of every file of the run.
+    info: Vec<(&'static str, String)>,
+    /// A new file starts before a capture would take the open one past this many bytes.
+    max_file_size: u64,
+    maker: SharedMaker,
+    /// The files finished so far (rotated out), in order.
+    finished: Vec<PathBuf>,
 }
 
 impl ArchiveSession {
     /// Opens the folder (repairing what a crashed run left) and starts this run's WARC file.
-    pub fn open(dir: &Path, user_agent: &str) -> io::Result<ArchiveSession> {
+    /// A new file starts whenever the next capture would take the open one past
+    /// `max_file_size` bytes (a capture larger than that gets a file of its own).
+    pub fn open(dir: &Path, user_agent: &str, max_file_size: u64) -> io::Result<ArchiveSession> {
         let store = ArchiveStore::open(dir)?;
         for warning in store.warnings() {
             tracing::warn!("archive: {warning}");
         }
-        let software = format!("citecheck/{}", env!("CARGO_PKG_VERSION"));
-        let warc = WarcWriter::create(
-            dir,
-            &[
-                ("software", software.as_str()),
-                ("format", "WARC File Format 1.1"),
-                ("http-header-user-agent", user_agent),
-                (
-                    "description",
-                    "pages cited by a document, captured by citecheck",
-                ),
-            ],
-        )?;
+        let info = vec![
+            (
+                "software",
+                format!("citecheck/{}", env!("CARGO_PKG_VERSION")),
+            ),
+            ("format", "WARC File Format 1.1".to_string()),
+            ("http-header-user-agent", user_agent.to_string()),
+            (
+                "description",
+                "pages cited by a document, captured by citecheck".to_string(),
+            ),
+        ];
+        let warc = new_warc(dir, &info)?;
+        let maker = Arc::new(RwLock::new(Arc::new(warc.maker().clone())));
         Ok(ArchiveSession {
             store,
             warc,
             cdxj: IndexLines::new(dir),
+            info,
+            max_file_size,
+            maker,
+            finished: Vec::new(),
         })
+    }
+
+    /// Finishes the open WARC file and starts the next. The order keeps a crash anywhere in
+    /// between harmless: the file is made durable, then the index lines of its records are
+    /// merged into `index.cdxj` (a crash after that leaves a whole `.open` file, which the
+    /// next run renames and indexes again, the same lines), then it is renamed.
+    fn rotate(&mut self) -> io::Result<()> {
+        self.warc.sync()?;
+        let dir = self.store.dir().to_path_buf();
+        std::mem::replace(&mut self.cdxj, IndexLines::new(&dir)).finish()?;
+        let next = new_warc(&dir, &self.info)?;
+        *self.maker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next.maker().clone());
+        let old = std::mem::replace(&mut self.warc, next);
+        let bytes = old.bytes_written();
+        let path = old.finish()?;
+        tracing::info!(
+            "archive: {} is full ({bytes} bytes); continuing in {}",
+            path.display(),
+            self.warc.file_name()
+        );
+        self.finished.push(path);
+        Ok(())
     }
 
     /// The folder's store (latest captures, texts).
@@ -91,9 +138,14 @@ impl ArchiveSession {
         &self.store
     }
 
-    /// What builds this run's records off the writer thread.
+    /// What builds this run's records off the writer thread (for the open file).
     pub fn maker(&self) -> &RecordMaker {
         self.warc.maker()
+    }
+
+    /// The files this run has written and finished so far (before the open one).
+    pub fn finished_files(&self) -> &[PathBuf] {
+        &self.finished
     }
 
     /// Writes one capture and commits it at once (see [`prepare`],
@@ -112,8 +164,20 @@ impl ArchiveSession {
     /// on disk.
     pub fn stage(
         &mut self,
-        capture: PreparedCapture,
+        mut capture: PreparedCapture,
     ) -> io::Result<(Option<ManifestEntry>, Archived)> {
+        if self.warc.holds_records()
+            && self
+                .warc
+                .bytes_written()
+                .saturating_add(capture.member_bytes())
+                > self.max_file_size
+        {
+            self.rotate()?;
+        }
+        if capture.warcinfo_id != self.warc.maker().warcinfo_id() {
+            capture = capture.remake(self.warc.maker())?;
+        }
         let latest = self.store.latest(&capture.cited_url);
         let previous = latest.as_ref().map(|e| self.store.original(e));
         let mut final_ref = None;
@@ -198,18 +262,27 @@ impl ArchiveSession {
         self.store.append_manifest_batch(&entries)
     }
 
-    /// Closes the WARC file and merges this run's lines into `index.cdxj`.
-    pub fn finish(self) -> io::Result<PathBuf> {
-        let path = self.warc.finish()?;
+    /// Merges this run's lines into `index.cdxj` and closes the WARC file (durable first, as
+    /// in a rotation); returns the last file's path.
+    pub fn finish(mut self) -> io::Result<PathBuf> {
+        self.warc.sync()?;
         self.cdxj.finish()?;
-        Ok(path)
+        self.warc.finish()
     }
+}
+
+/// Creates the next WARC file of a run, with its `warcinfo` fields.
+fn new_warc(dir: &Path, info: &[(&'static str, String)]) -> io::Result<WarcWriter> {
+    let fields: Vec<(&str, &str)> = info.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    WarcWriter::create(dir, &fields)
 }
 
 /// A capture whose records are built and whose text file is written ([`prepare`]): what
 /// the writer thread still has to do is append and commit.
 #[derive(Debug)]
 pub struct PreparedCapture {
+    /// The `warcinfo` of the file its records were made for.
+    warcinfo_id: String,
     cited_url: String,
     origin: &'static str,
     /// Each exchange's records, with its HTTP status and MIME type (for the CDXJ line).
@@ -226,6 +299,39 @@ pub struct PreparedCapture {
     title: Option<String>,
     published: Option<String>,
     memento_datetime: Option<String>,
+}
+
+impl PreparedCapture {
+    /// Bytes its records take in the file (a revisit takes less than the response).
+    fn member_bytes(&self) -> u64 {
+        let exchanges: u64 = self
+            .exchanges
+            .iter()
+            .map(|(e, _, _)| e.member_bytes())
+            .sum();
+        exchanges + self.text.as_ref().map_or(0, |(t, _)| t.member_bytes())
+    }
+
+    /// The same records made again by `maker` (another file's), under the same ids. The
+    /// text is read back from its file, which holds exactly the record's bytes.
+    fn remake(mut self, maker: &RecordMaker) -> io::Result<PreparedCapture> {
+        self.exchanges = self
+            .exchanges
+            .into_iter()
+            .map(|(e, status, mime)| Ok((maker.remake(e)?, status, mime)))
+            .collect::<io::Result<_>>()?;
+        if let Some((record, file)) = self.text.take() {
+            let text = std::fs::read_to_string(&file.path)?;
+            let refers_to = self
+                .last
+                .and_then(|i| self.exchanges.get(i))
+                .map(|(e, _, _)| e.record_id.clone());
+            let record = maker.remake_text(record, &self.cited_url, &text, refers_to.as_deref())?;
+            self.text = Some((record, file));
+        }
+        self.warcinfo_id = maker.warcinfo_id().to_string();
+        Ok(self)
+    }
 }
 
 /// The CPU and file work of one capture, for any thread: gzip members and digests of every
@@ -263,6 +369,7 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
         _ => None,
     };
     Ok(PreparedCapture {
+        warcinfo_id: maker.warcinfo_id().to_string(),
         cited_url: capture.cited_url,
         origin: capture.origin,
         exchanges,
@@ -288,15 +395,16 @@ type Job = (PreparedCapture, oneshot::Sender<io::Result<Archived>>);
 #[derive(Clone)]
 pub struct ArchiveHandle {
     jobs: mpsc::Sender<Job>,
-    maker: std::sync::Arc<RecordMaker>,
-    dir: std::sync::Arc<Path>,
+    maker: SharedMaker,
+    dir: Arc<Path>,
 }
 
 impl ArchiveHandle {
     /// Archives a capture: builds its records on the blocking pool ([`prepare`]), then has
     /// the writer thread append them, and waits for them to be on disk.
     pub async fn record(&self, capture: Capture) -> io::Result<Archived> {
-        let (maker, dir) = (self.maker.clone(), self.dir.clone());
+        let maker = self.maker.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let dir = self.dir.clone();
         let prepared = crate::cpu::run(move || prepare(&maker, &dir, capture))
             .await
             .ok_or_else(|| io::Error::other("preparing archive records failed"))??;
@@ -317,8 +425,8 @@ pub fn spawn_writer(
     let (tx, mut rx) = mpsc::channel::<Job>(MAX_BATCH);
     let handle = ArchiveHandle {
         jobs: tx,
-        maker: std::sync::Arc::new(session.maker().clone()),
-        dir: std::sync::Arc::from(session.store().dir()),
+        maker: session.maker.clone(),
+        dir: Arc::from(session.store().dir()),
     };
     let thread = std::thread::spawn(move || {
         let mut session = session;

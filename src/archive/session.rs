@@ -464,3 +464,118 @@ pub fn spawn_writer(
     });
     (handle, thread)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::cdxj::INDEX_FILE;
+    use crate::archive::warc::tests::{exchange, noise};
+    use crate::archive::warc::{read_record_at, read_records};
+
+    fn capture(i: u64) -> Capture {
+        let url = format!("https://example.nl/nieuws/{i}");
+        let wire = exchange(
+            &url,
+            "HTTP/1.1 200 OK",
+            "content-type: text/html\r\n",
+            &noise(4000, i + 1),
+        );
+        Capture {
+            cited_url: url.clone(),
+            origin: "live",
+            exchanges: vec![Exchange {
+                wire,
+                status: 200,
+                headers: [(
+                    reqwest::header::CONTENT_TYPE,
+                    reqwest::header::HeaderValue::from_static("text/html"),
+                )]
+                .into_iter()
+                .collect(),
+            }],
+            last: Some(0),
+            final_url: url,
+            text: Some(format!(
+                "Artikel {i}: de gemeente werkt samen met de provincie."
+            )),
+            title: None,
+            published: None,
+            memento_datetime: None,
+        }
+    }
+
+    /// Small files: the run writes several, each with its own warcinfo, each capture whole in
+    /// one of them; the manifest and the index point at the right file; a capture prepared
+    /// for a file that was finished before it was staged is made again for the new one.
+    #[test]
+    fn rotation_keeps_captures_whole_and_points_at_the_right_file() {
+        const MAX: u64 = 30_000;
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = ArchiveSession::open(dir.path(), "citecheck-test", MAX).unwrap();
+        let stale = prepare(session.maker(), dir.path(), capture(99)).unwrap();
+        for i in 0..20 {
+            session.record(capture(i)).unwrap();
+        }
+        let (entry, _) = session.stage(stale).unwrap();
+        session.commit(entry.into_iter().collect()).unwrap();
+        let mut files = session.finished_files().to_vec();
+        files.push(session.finish().unwrap());
+        assert!(files.len() >= 4, "{files:?}");
+
+        let mut file_of_record = std::collections::HashMap::new();
+        for path in &files {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(std::fs::metadata(path).unwrap().len() <= MAX, "{name}");
+            let recs = read_records(path).unwrap();
+            assert!(recs.torn_tail.is_none());
+            let info = &recs.records[0];
+            assert_eq!(info.warc_type(), "warcinfo");
+            assert_eq!(info.header("WARC-Filename"), Some(name));
+            let info_id = info.header("WARC-Record-ID").unwrap();
+            let ids: Vec<&str> = recs.records.iter().filter_map(|r| r.record_id()).collect();
+            for rec in &recs.records[1..] {
+                assert_eq!(rec.header("WARC-Warcinfo-ID"), Some(info_id), "{name}");
+                // A request's response and a text's response are in the same file.
+                for link in ["WARC-Concurrent-To", "WARC-Refers-To"] {
+                    if let Some(to) = rec.header(link) {
+                        assert!(
+                            ids.contains(&to.trim_matches(['<', '>'])),
+                            "{name}: {link} {to}"
+                        );
+                    }
+                }
+                file_of_record.insert(rec.record_id().unwrap().to_string(), name.to_string());
+            }
+        }
+        let store = ArchiveStore::open(dir.path()).unwrap();
+        assert_eq!(store.len(), 21);
+        for i in (0..20).chain([99]) {
+            let e = store
+                .latest(&format!("https://example.nl/nieuws/{i}"))
+                .unwrap();
+            assert_eq!(file_of_record[&e.record_id], e.warc_file);
+            let rec = read_record_at(&dir.path().join(&e.warc_file), e.offset, e.length).unwrap();
+            assert_eq!(rec.record_id(), Some(e.record_id.as_str()));
+            let text = file_of_record[e.text_record_id.as_deref().unwrap()].clone();
+            assert_eq!(text, e.warc_file);
+        }
+        // The stale capture landed in a later file than the one it was made for.
+        let stale_file = &store
+            .latest("https://example.nl/nieuws/99")
+            .unwrap()
+            .warc_file;
+        assert_ne!(stale_file, files[0].file_name().unwrap().to_str().unwrap());
+        // Two index lines (response, text) per capture, each naming the file that holds it.
+        let index = std::fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
+        assert_eq!(index.lines().count(), 42);
+        for line in index.lines() {
+            let json: serde_json::Value =
+                serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap();
+            let file = json["filename"].as_str().unwrap();
+            let offset: u64 = json["offset"].as_str().unwrap().parse().unwrap();
+            let length: u64 = json["length"].as_str().unwrap().parse().unwrap();
+            let rec = read_record_at(&dir.path().join(file), offset, length).unwrap();
+            assert_eq!(file_of_record[rec.record_id().unwrap()], file);
+        }
+    }
+}

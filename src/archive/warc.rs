@@ -771,6 +771,10 @@ pub struct ScanEnd {
     pub good_bytes: u64,
     /// `Some` when the file ends in a member that cannot be read.
     pub torn_tail: Option<TornTail>,
+    /// The most bytes the scan held at once in its own buffers: the read buffers, and the
+    /// header fields, HTTP head (and, for [`read_records`], block) of the records of the
+    /// member being read. Not the inflater's fixed state. For tests of the memory bound.
+    pub peak_held: usize,
 }
 
 /// Reads every record of a gzip-per-record WARC file, member by member, blocks and all: for
@@ -810,6 +814,13 @@ struct MemberRecord {
 }
 
 impl MemberRecord {
+    /// Bytes it holds (header fields, HTTP head, block).
+    fn held(&self) -> usize {
+        headers_held(&self.scanned.headers)
+            + self.scanned.http_head.capacity()
+            + self.block.capacity()
+    }
+
     fn into_record(self) -> WarcRecord {
         WarcRecord {
             headers: self.scanned.headers,
@@ -832,6 +843,7 @@ fn scan_file(
         pos: 0,
     };
     let mut records = 0;
+    let mut peak_held = 0;
     loop {
         let start = reader.pos;
         if reader.fill_buf()?.is_empty() {
@@ -839,9 +851,16 @@ fn scan_file(
                 records,
                 good_bytes: start,
                 torn_tail: None,
+                peak_held,
             });
         }
-        match scan_member(&mut reader, start, MAX_MEMBER_DECODED, keep_blocks)? {
+        match scan_member(
+            &mut reader,
+            start,
+            MAX_MEMBER_DECODED,
+            keep_blocks,
+            &mut peak_held,
+        )? {
             Ok(recs) => {
                 for rec in recs {
                     records += 1;
@@ -857,6 +876,7 @@ fn scan_file(
                         bytes: file_len.saturating_sub(start),
                         reason,
                     }),
+                    peak_held,
                 });
             }
         }
@@ -878,12 +898,13 @@ pub fn read_record_at(path: &Path, offset: u64, length: u64) -> io::Result<WarcR
         inner: BufReader::with_capacity(FILE_BUFFER, file.take(length)),
         pos: offset,
     };
-    let recs = scan_member(&mut reader, offset, MAX_MEMBER_DECODED, true)?.map_err(|reason| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: {reason}", path.display()),
-        )
-    })?;
+    let recs =
+        scan_member(&mut reader, offset, MAX_MEMBER_DECODED, true, &mut 0)?.map_err(|reason| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {reason}", path.display()),
+            )
+        })?;
     recs.into_iter()
         .next()
         .map(MemberRecord::into_record)
@@ -910,19 +931,21 @@ fn scan_member<R: BufRead>(
     start: u64,
     cap: u64,
     keep_blocks: bool,
+    peak_held: &mut usize,
 ) -> io::Result<Result<Vec<MemberRecord>, String>> {
     // bufread::GzDecoder consumes exactly one member (header, deflate data, trailer) from
     // the BufRead, so the counter then stands at the next member.
     let dec = flate2::bufread::GzDecoder::new(&mut *reader);
     let mut decoded = BufReader::with_capacity(DECODED_BUFFER, dec.take(cap.saturating_add(1)));
-    let mut out = Vec::new();
+    let mut out: Vec<MemberRecord> = Vec::new();
     let parsed = loop {
         match decoded.fill_buf() {
             Ok([]) => break Ok(()),
             Ok(_) => {}
             Err(e) => break Err(format!("gzip member at {start}: {e}")),
         }
-        match parse_streamed_record(&mut decoded, keep_blocks) {
+        let held = FILE_BUFFER + DECODED_BUFFER + out.iter().map(MemberRecord::held).sum::<usize>();
+        match parse_streamed_record(&mut decoded, keep_blocks, held, peak_held) {
             Ok(rec) => out.push(rec),
             Err(e) => break Err(format!("record at {start}: {e}")),
         }
@@ -951,9 +974,12 @@ fn scan_member<R: BufRead>(
 
 /// Parses one record from the inflated stream: its header block, then its block (hashed
 /// as it passes, kept only if asked), then the `\r\n\r\n` that ends it.
+/// `held` is what the scan holds besides this record; `peak_held` the most seen so far.
 fn parse_streamed_record<R: BufRead>(
     decoded: &mut R,
     keep_block: bool,
+    held: usize,
+    peak_held: &mut usize,
 ) -> Result<MemberRecord, String> {
     let mut head = Vec::new();
     loop {
@@ -974,6 +1000,8 @@ fn parse_streamed_record<R: BufRead>(
         }
     }
     let headers = parse_headers(&head[..head.len() - 4])?;
+    let held = held + head.capacity() + headers_held(&headers);
+    *peak_held = (*peak_held).max(held);
     let len: u64 = header_in(&headers, "Content-Length")
         .ok_or("no Content-Length")?
         .parse()
@@ -1001,6 +1029,7 @@ fn parse_streamed_record<R: BufRead>(
         }
         decoded.consume(n);
         remaining -= n as u64;
+        *peak_held = (*peak_held).max(held + digests.head.capacity() + block.capacity());
     }
     let mut end = [0u8; 4];
     decoded
@@ -1028,6 +1057,15 @@ fn parse_streamed_record<R: BufRead>(
         },
         block,
     })
+}
+
+/// Bytes a record's header fields hold.
+fn headers_held(headers: &Vec<(String, String)>) -> usize {
+    headers.capacity() * std::mem::size_of::<(String, String)>()
+        + headers
+            .iter()
+            .map(|(n, v)| n.capacity() + v.capacity())
+            .sum::<usize>()
 }
 
 fn parse_headers(head: &[u8]) -> Result<Vec<(String, String)>, String> {
@@ -1180,6 +1218,8 @@ pub struct Recovery {
     pub bytes_dropped: u64,
     /// Why the tail was cut, when it was.
     pub reason: Option<String>,
+    /// The most bytes the scan held at once ([`ScanEnd::peak_held`]).
+    pub peak_held: usize,
 }
 
 /// Truncates a `.warc.gz.open` left by a crashed run to its last complete member and renames
@@ -1224,6 +1264,7 @@ pub fn recover_open_file_with(
         bytes_kept,
         bytes_dropped: file_len - bytes_kept,
         reason: end.torn_tail.map(|t| t.reason),
+        peak_held: end.peak_held,
     };
     if bytes_kept == 0 {
         std::fs::remove_file(path)?;
@@ -1767,6 +1808,207 @@ pub(crate) mod tests {
         assert!(read_records(&fin).unwrap().torn_tail.is_none());
     }
 
+    /// `n` bytes that do not compress (a fixed pseudo-random sequence).
+    pub(crate) fn noise(n: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    /// The test the outside tester's crash asked for: a crashed run's `.open` file much
+    /// larger than the memory the recovery may use (with one record larger than that too),
+    /// recovered while the scan never holds more than a few buffers.
+    #[test]
+    fn recovery_reads_a_large_damaged_file_in_bounded_memory() {
+        const CAP: usize = 192 << 10;
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = WarcWriter::create(dir.path(), &[("software", "citecheck/0.1.0")]).unwrap();
+        let mut refs = Vec::new();
+        let mut big = exchange(
+            "https://example.nl/groot.pdf",
+            "HTTP/1.1 200 OK",
+            "content-type: application/pdf\r\n",
+            &noise(3 << 20, 1),
+        );
+        big.truncated = true;
+        refs.push(w.write_exchange(&big).unwrap());
+        for i in 0..16u64 {
+            let ex = exchange(
+                &format!("https://example.nl/bijlage/{i}"),
+                "HTTP/1.1 200 OK",
+                "content-type: application/octet-stream\r\n",
+                &noise(300 << 10, i + 2),
+            );
+            refs.push(w.write_exchange(&ex).unwrap());
+            w.write_text(
+                &format!("https://example.nl/bijlage/{i}"),
+                "Tekst.",
+                None,
+                ex.date,
+            )
+            .unwrap();
+        }
+        let open = dir.path().join(format!("{}{OPEN_SUFFIX}", w.file_name()));
+        drop(w);
+        // The crash cut the last member (a text record) short.
+        let whole = std::fs::metadata(&open).unwrap().len();
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(whole - 20).unwrap();
+        drop(f);
+        assert!(whole > 32 * CAP as u64, "{whole}");
+
+        // Keeping blocks, the same scan holds the big record whole: the count sees blocks.
+        let kept = scan_file(&open, true, &mut |_| Ok(())).unwrap();
+        assert!(kept.peak_held > 3 << 20, "{}", kept.peak_held);
+
+        let mut seen = Vec::new();
+        let r = recover_open_file_with(&open, |rec| {
+            seen.push((
+                rec.offset,
+                rec.length,
+                rec.block_len,
+                rec.warc_type().to_string(),
+            ));
+            Ok(())
+        })
+        .unwrap();
+        assert!(r.peak_held < CAP, "held {} bytes at once", r.peak_held);
+        assert_eq!(r.records_kept, 1 + 2 + 16 * 3 - 1);
+        assert!(r.bytes_dropped > 0 && r.bytes_dropped < 1000);
+        assert!(r.reason.is_some());
+        // Offsets, lengths and sizes as written.
+        assert_eq!(seen.len(), r.records_kept);
+        assert_eq!(
+            seen[1],
+            (
+                refs[0].offset,
+                refs[0].length,
+                (3 << 20) + big.response_head.len() as u64,
+                "response".into()
+            )
+        );
+        for rf in &refs {
+            assert!(seen.iter().any(|s| (s.0, s.1) == (rf.offset, rf.length)));
+        }
+        let fin = r.final_path.unwrap();
+        let again = read_record_at(&fin, refs[0].offset, refs[0].length).unwrap();
+        assert_eq!(again.header("WARC-Truncated"), Some("length"));
+    }
+
+    /// A member whose record does not match its digests is damaged like a torn one: the
+    /// good prefix ends before it. Hex SHA-1 digests (other tools) are checked too.
+    #[test]
+    fn a_record_that_fails_its_digest_ends_the_good_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let (open, _) = crashed_file(dir.path());
+        let good = std::fs::metadata(&open).unwrap().len();
+        let body = b"<p>Gemeenten werken samen.</p>";
+        let head = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\n\r\n";
+        let block = [&head[..], &body[..]].concat();
+        let member = |block_digest: String, payload_digest: String| {
+            let mut rec = Record::new("response", new_record_id(), ts("2026-01-05T10:00:00Z"));
+            rec.push("WARC-Target-URI", "https://example.nl/x".into());
+            rec.push("Content-Type", "application/http;msgtype=response".into());
+            rec.push("WARC-Payload-Digest", payload_digest);
+            rec.push("WARC-Block-Digest", block_digest);
+            rec.gzip(&block).unwrap()
+        };
+        let hex = |bytes: &[u8]| {
+            format!(
+                "sha1:{}",
+                data_encoding::HEXLOWER.encode(Sha1::digest(bytes).as_slice())
+            )
+        };
+        let append = |m: Vec<u8>| {
+            let mut f = OpenOptions::new().append(true).open(&open).unwrap();
+            f.write_all(&m).unwrap();
+        };
+        // Hex digests that match: read.
+        append(member(hex(&block), hex(body)));
+        let c = read_records(&open).unwrap();
+        assert!(c.torn_tail.is_none(), "{:?}", c.torn_tail);
+        assert_eq!(c.records.len(), 8);
+        let good = good + (std::fs::metadata(&open).unwrap().len() - good);
+        // A wrong payload digest, right block digest.
+        append(member(sha1_digest(&block), sha1_digest(b"iets anders")));
+        let t = read_records(&open).unwrap().torn_tail.unwrap();
+        assert_eq!(t.offset, good);
+        assert!(t.reason.contains("WARC-Payload-Digest"), "{}", t.reason);
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(good).unwrap();
+        drop(f);
+        // A wrong block digest.
+        append(member(sha1_digest(b"iets anders"), sha1_digest(body)));
+        let t = read_records(&open).unwrap().torn_tail.unwrap();
+        assert!(t.reason.contains("WARC-Block-Digest"), "{}", t.reason);
+        let r = recover_open_file(&open).unwrap();
+        assert_eq!((r.records_kept, r.bytes_kept), (8, good));
+    }
+
+    /// The streaming parser finds the HTTP head's end wherever the buffer boundaries fall,
+    /// and agrees with `http_payload` on blocks without a blank line.
+    #[test]
+    fn payload_digest_across_piece_boundaries() {
+        let head = b"HTTP/1.1 200 OK\r\nx: y\r\n\r\n";
+        let body = b"lichaam\r\n\r\nmet een lege regel";
+        let block = [&head[..], &body[..]].concat();
+        for piece in 1..=block.len() {
+            let mut d = BlockDigests::new(true);
+            for chunk in block.chunks(piece) {
+                d.update(chunk);
+            }
+            let (b, p, h) = d.finish();
+            assert_eq!(b, sha1_digest(&block));
+            assert_eq!(p, Some(sha1_digest(http_payload(&block))), "{piece}");
+            assert_eq!(h, head);
+        }
+        let mut d = BlockDigests::new(true);
+        d.update(b"HTTP/1.1 200 OK\r\nno blank line");
+        assert_eq!(d.finish().1, Some(sha1_digest(b"")));
+        let mut d = BlockDigests::new(false);
+        d.update(&block);
+        assert_eq!(d.finish().1, Some(sha1_digest(&block)));
+    }
+
+    /// The crashed run's index lines died with it: opening the folder indexes what the
+    /// recovery kept, the same lines a full index of the repaired file gives.
+    #[test]
+    fn store_open_indexes_the_recovered_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(crate::archive::cdxj::INDEX_FILE),
+            "a 1 {}\n",
+        )
+        .unwrap();
+        let (open, refs) = crashed_file(dir.path());
+        let len = std::fs::metadata(&open).unwrap().len();
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(len - 10).unwrap();
+        drop(f);
+        let store = crate::archive::store::ArchiveStore::open(dir.path()).unwrap();
+        let fin = store.recoveries()[0].final_path.clone().unwrap();
+        let mut want = crate::archive::cdxj::index_warc(&fin).unwrap();
+        assert_eq!(want.len(), refs.len());
+        want.push("a 1 {}".into());
+        want.sort();
+        let index =
+            std::fs::read_to_string(dir.path().join(crate::archive::cdxj::INDEX_FILE)).unwrap();
+        assert_eq!(index.lines().collect::<Vec<_>>(), want);
+        let name = fin.file_name().unwrap().to_str().unwrap();
+        for r in &refs {
+            assert!(index.contains(&format!(
+                "\"offset\": \"{}\", \"filename\": \"{name}\"",
+                r.offset
+            )));
+        }
+    }
+
     #[test]
     fn reader_never_panics_on_junk() {
         let dir = tempfile::tempdir().unwrap();
@@ -1804,7 +2046,7 @@ pub(crate) mod tests {
             inner: &bomb[..],
             pos: 0,
         };
-        let e = scan_member(&mut reader, 0, 10_000, false)
+        let e = scan_member(&mut reader, 0, 10_000, false, &mut 0)
             .unwrap()
             .err()
             .unwrap();

@@ -294,6 +294,7 @@ impl ArchiveStore {
     /// of the rest of the archive (and the memory bounded, whatever the file's size). A file
     /// that cannot be recovered is a warning; only I/O failures of the index are errors.
     fn recover(&mut self, path: &Path) -> io::Result<()> {
+        let started = std::time::Instant::now();
         let mut lines = IndexLines::new(&self.dir);
         let name = final_file_name(path);
         let recovered = recover_open_file_with(path, |rec| match index_line(&rec, &name) {
@@ -315,6 +316,13 @@ impl ArchiveStore {
                 if r.final_path.is_some() {
                     lines.finish()?;
                 }
+                tracing::info!(
+                    "archive: recovered {} ({} records, {} bytes kept) in {:.2} s",
+                    path.display(),
+                    r.records_kept,
+                    r.bytes_kept,
+                    started.elapsed().as_secs_f64()
+                );
                 self.recoveries.push(r);
             }
             Err(e) => self

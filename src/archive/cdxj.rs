@@ -348,12 +348,24 @@ impl IndexLines {
     }
 
     /// Merges the old `index.cdxj` and every line pushed into a new `index.cdxj`.
+    /// The old index is read twice when it is already sorted and clean (as the index this
+    /// writes always is): once to check that, then as one more sorted run of the merge, so
+    /// the merge costs one pass over it, not a sort (a rotation of the WARC file merges
+    /// into an index that may be large). Any other old index (shards concatenated) is
+    /// sorted like the new lines.
     pub fn finish(mut self) -> io::Result<()> {
         let path = self.dir.join(INDEX_FILE);
+        let mut old_run = None;
         match std::fs::File::open(&path) {
-            Ok(old) => {
-                for line in io::BufReader::new(old).lines() {
-                    self.push(line?)?;
+            Ok(mut old) => {
+                let sorted = is_sorted_and_clean(&old)?;
+                old.seek(io::SeekFrom::Start(0))?;
+                if sorted {
+                    old_run = Some(old);
+                } else {
+                    for line in io::BufReader::new(old).lines() {
+                        self.push(line?)?;
+                    }
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -364,7 +376,7 @@ impl IndexLines {
         let held = std::mem::take(&mut self.held);
         let mut sources: Vec<Box<dyn Iterator<Item = io::Result<String>>>> =
             vec![Box::new(held.into_iter().map(Ok))];
-        for run in self.runs.drain(..) {
+        for run in self.runs.drain(..).chain(old_run) {
             sources.push(Box::new(io::BufReader::new(run).lines()));
         }
         // k-way merge: the smallest head of every source next; equal lines written once.
@@ -393,6 +405,27 @@ impl IndexLines {
         tmp.as_file().sync_all()?;
         tmp.persist(&path).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+/// Whether an index file's lines are in bytewise order, none blank and none with a stray
+/// `\r` (what [`IndexLines::push`] would have changed). Reads it once, line by line.
+fn is_sorted_and_clean(file: &std::fs::File) -> io::Result<bool> {
+    let mut reader = io::BufReader::with_capacity(1 << 16, file);
+    let (mut previous, mut line) = (Vec::new(), Vec::new());
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(true);
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        let clean = std::str::from_utf8(&line).is_ok_and(|l| !l.trim().is_empty());
+        if !clean || line.contains(&b'\r') || line < previous {
+            return Ok(false);
+        }
+        std::mem::swap(&mut previous, &mut line);
     }
 }
 
@@ -584,6 +617,29 @@ mod tests {
         assert_eq!(text, "B 3 {}\na 1 {}\na 2 {}\nb 1 {}\n");
         // No temp files left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// An index this code wrote (sorted, clean) is merged as it is; one that is not (a
+    /// concatenation, a blank line) is sorted first: the same result either way.
+    #[test]
+    fn sorted_old_index_is_merged_without_a_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        for (old, sorted) in [
+            ("a 1 {}\nc 1 {}\nc 1 {}\nd 1 {}\n", true),
+            ("a 1 {}\nc 1 {}\nd 1 {}", true),
+            ("c 1 {}\na 1 {}\nd 1 {}\n", false),
+            ("a 1 {}\n\nc 1 {}\nd 1 {}\n", false),
+        ] {
+            std::fs::write(&path, old).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            assert_eq!(is_sorted_and_clean(&file).unwrap(), sorted, "{old:?}");
+            write_index(dir.path(), ["b 1 {}", "c 1 {}", "e 1 {}"]).unwrap();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(text, "a 1 {}\nb 1 {}\nc 1 {}\nd 1 {}\ne 1 {}\n", "{old:?}");
+        }
+        std::fs::write(&path, "a 1 {}\r\nc 1 {}\n").unwrap();
+        assert!(!is_sorted_and_clean(&std::fs::File::open(&path).unwrap()).unwrap());
     }
 
     /// Lines spilled in many small sorted runs (and an old, unsorted index) merge into the

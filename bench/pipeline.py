@@ -20,6 +20,15 @@ the same verdicts and spans as run.
 
 `--serve SECONDS --dir D` only serves the site of the largest size (for perf and other
 ad-hoc runs): D/ready holds the base URL, D/sources-N.csv and D/quotes-N.csv are beside it.
+
+`--recovery` measures crash recovery instead: for each size, a `run` is killed with SIGKILL
+once its manifest holds half the pages, and the `citecheck verify` that follows (which
+repairs the open WARC file, indexes it, then locates the quotes) runs under
+/usr/bin/time -v: peak RSS and wall time, and the repair's own time from citecheck's log.
+`--rotate SIZE` adds the same at the largest size with `run --warc-max-size SIZE` (only
+the file being written is left to repair), and one whole run with it (pages/s, files).
+`--citecheck PATH` measures another build (e.g. the one before a change) with the same
+site and inputs.
 """
 
 from __future__ import annotations
@@ -239,8 +248,8 @@ def archive_sizes(folder: Path) -> tuple[float, float, float, int]:
     return warc / 1e6, texts / 1e6, blocks / 1e6, files
 
 
-def run_command(case: Case, out: Path, concurrency: int) -> list[str]:
-    return [str(harness.CITECHECK), "run", "--sources", str(case.sources),
+def run_command(case: Case, out: Path, concurrency: int, extra: list[str] = ()) -> list[str]:
+    return [str(harness.CITECHECK), "run", *extra, "--sources", str(case.sources),
             "--quotes", str(case.quotes), "--archive", str(out / "archive"),
             "--report", str(out / "report.csv"), "--links", str(out / "links.csv"),
             "--host-interval", "0", "--per-host", str(concurrency),
@@ -255,14 +264,16 @@ def verify_command(case: Case, out: Path) -> list[str]:
             "--links", str(out / "links-verify.csv"), "--no-progress"]
 
 
-def measure(case: Case, out: Path, concurrency: int, timeout: float) -> RunResult:
+def measure(case: Case, out: Path, concurrency: int, timeout: float,
+            extra: list[str] = ()) -> RunResult:
     """One `run` into an empty archive, checked, then `verify` on it. `out` must be new:
     outputs are deleted only at the end, since ext4 allocates inodes slowly for a minute or
     more after many files were deleted (`recently_deleted` in the kernel), which would
     charge the cost of deleting the last run's archive to this one."""
     out.mkdir(parents=True)
     run_log = out / "run.log"
-    m = harness.timed(run_command(case, out, concurrency), log_path=run_log, timeout=timeout,
+    m = harness.timed(run_command(case, out, concurrency, extra), log_path=run_log,
+                      timeout=timeout,
                       env={"CITECHECK_LOG": "info"})
     text = run_log.read_text(errors="replace")
     if m.returncode not in (0, 1):
@@ -339,6 +350,137 @@ def print_tables(sizes: list[int], results: dict[int, list[RunResult]], concurre
           + ("met" if rss < RSS_TARGET_MB else "MISSED") + f" ({rss:.1f} MB)")
 
 
+# ------------------------------------------------------------------------ recovery
+
+
+@dataclass
+class RecoveryResult:
+    """One killed `run` and the `verify` that repaired its archive."""
+
+    pages_done: int  # manifest lines when the run was killed
+    open_mb: float  # the .open file(s) left
+    finished_files: int  # WARC files the killed run had finished (rotation)
+    verify: harness.Measure
+    repair: float  # seconds, the repair as citecheck logged it (nan if it did not)
+
+
+def killed_run(case: Case, out: Path, concurrency: int, extra: list[str],
+               timeout: float) -> tuple[int, float, int]:
+    """Starts `run` and SIGKILLs it once the manifest holds half the pages. Returns the
+    manifest lines then, the MB left in `.open` files and the finished WARC files."""
+    out.mkdir(parents=True)
+    archive = out / "archive"
+    manifest = archive / "manifest.jsonl"
+    with open(out / "run.log", "wb") as log_file:
+        proc = subprocess.Popen(run_command(case, out, concurrency, extra), stdin=subprocess.DEVNULL,
+                                stdout=log_file, stderr=log_file, env=harness.bench_env())
+        deadline = time.monotonic() + timeout
+        lines = 0
+        seen = None  # the manifest, read as it grows
+        try:
+            while lines < case.pages // 2:
+                if proc.poll() is not None:
+                    raise SystemExit(f"run at {case.pages} pages ended (exit {proc.returncode}) "
+                                     f"before half its pages; see {out / 'run.log'}")
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"run at {case.pages} pages: no half-way point in time")
+                time.sleep(0.02)
+                if seen is None and manifest.exists():
+                    seen = open(manifest, "rb")
+                if seen is not None:
+                    lines += seen.read().count(b"\n")
+        finally:
+            proc.kill()  # SIGKILL: no chance to close the WARC file
+            proc.wait()
+            if seen is not None:
+                seen.close()
+    open_bytes = sum(p.stat().st_size for p in archive.glob("*.warc.gz.open"))
+    finished = len(list(archive.glob("*.warc.gz")))
+    return lines, open_bytes / 1e6, finished
+
+
+def measure_recovery(case: Case, out: Path, concurrency: int, timeout: float,
+                     extra: list[str] = ()) -> RecoveryResult:
+    lines, open_mb, finished = killed_run(case, out, concurrency, list(extra), timeout)
+    v = harness.timed(verify_command(case, out), log_path=out / "verify.log", timeout=timeout,
+                      env={"CITECHECK_LOG": "info"})
+    text = (out / "verify.log").read_text(errors="replace")
+    if v.returncode not in (0, 1):
+        raise SystemExit(f"verify after the kill at {case.pages} pages: exit {v.returncode}\n"
+                         f"{text[-2000:]}")
+    left = list((out / "archive").glob("*.open"))
+    if left:
+        raise SystemExit(f"verify left {left} open")
+    repairs = [float(x) for x in re.findall(r"archive: recovered .* in ([0-9.]+) s", text)]
+    r = RecoveryResult(lines, open_mb, finished, v, sum(repairs) if repairs else float("nan"))
+    log(f"  {case.pages:>7} pages, killed at {lines}: open WARC {open_mb:.1f} MB "
+        f"(+{finished} finished files); verify {v.wall:.2f} s {v.rss_mb:.1f} MB, "
+        f"repair {r.repair:.2f} s")
+    return r
+
+
+def recovery_bench(cases: dict[int, Case], sizes: list[int], outputs: Path, args,
+                   version: str) -> None:
+    runs = iter(range(1, 1000))
+
+    def out() -> Path:
+        return outputs / f"recovery-{next(runs)}"
+
+    def timeout(n: int) -> float:
+        return max(600.0, n / 50)
+
+    log(f"concurrency {args.concurrency}: warm-up at {sizes[0]} pages")
+    measure(cases[sizes[0]], out(), args.concurrency, timeout(sizes[0]))
+    results: dict[int, list[RecoveryResult]] = {n: [] for n in sizes}
+    for i in range(args.runs):
+        log(f"round {i + 1}/{args.runs}")
+        for n in sizes:
+            results[n].append(measure_recovery(cases[n], out(), args.concurrency, timeout(n)))
+    rotated: list[RecoveryResult] = []
+    whole: list[RunResult] = []
+    big = sizes[-1]
+    if args.rotate:
+        flag = ["--warc-max-size", args.rotate]
+        for i in range(args.runs):
+            log(f"rotation round {i + 1}/{args.runs}: --warc-max-size {args.rotate}")
+            rotated.append(measure_recovery(cases[big], out(), args.concurrency, timeout(big),
+                                            flag))
+            whole.append(measure(cases[big], out(), args.concurrency, timeout(big), flag))
+    machine = harness.machine()
+
+    def med(rs, get) -> float:
+        return median([get(r) for r in rs])
+
+    print(f"\ncrash recovery: `citecheck run` SIGKILLed at half its pages, then `citecheck "
+          f"verify` (repair + index + quotes);\nmedians of {args.runs}; {machine}; {version}\n")
+    print("|    pages | killed at | open WARC (MB) | verify wall (s) | verify peak RSS (MB) "
+          "| repair (s) |")
+    print("| -------: | --------: | -------------: | --------------: | -------------------: "
+          "| ---------: |")
+    rows = [(f"{n:8,}", results[n]) for n in sizes]
+    if rotated:
+        rows.append((f"{big:,} rotated at {args.rotate}", rotated))
+    for label, rs in rows:
+        print(f"| {label} | {med(rs, lambda r: r.pages_done):9,.0f} | "
+              f"{med(rs, lambda r: r.open_mb):14.1f} | {med(rs, lambda r: r.verify.wall):15.2f} | "
+              f"{med(rs, lambda r: r.verify.rss_mb):20.1f} | {med(rs, lambda r: r.repair):10.2f} |")
+    if rotated:
+        files = med(rotated, lambda r: r.finished_files)
+        print(f"\nrotated: the killed run had finished {files:.0f} files; only the open one "
+              f"was repaired")
+    if whole:
+        wall = med(whole, lambda r: r.run.wall)
+        print(f"whole run at {big:,} pages with --warc-max-size {args.rotate}: {wall:.2f} s, "
+              f"{big / wall:,.0f} pages/s, peak RSS {med(whole, lambda r: r.run.rss_mb):.1f} MB, "
+              f"WARC {med(whole, lambda r: r.warc_mb):.1f} MB")
+    if len(sizes) > 1:
+        lo, hi = sizes[0], sizes[-1]
+        a = med(results[lo], lambda r: r.verify.rss_mb)
+        b = med(results[hi], lambda r: r.verify.rss_mb)
+        print(f"verify peak RSS after a crash at {hi:,} pages is {b / a:.2f}x the one at "
+              f"{lo:,} (target <= 1.3x: " + ("met" if b / a <= 1.3 else "MISSED") + ")")
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -358,6 +500,14 @@ def main() -> int:
     parser.add_argument("--serve", type=float, metavar="SECONDS",
                         help="only serve the site of the largest size (needs --dir), then stop")
     parser.add_argument("--no-build", action="store_true", help="skip cargo build")
+    parser.add_argument("--recovery", action="store_true",
+                        help="measure crash recovery: kill -9 each run at half its pages, then "
+                             "time `verify`")
+    parser.add_argument("--rotate", metavar="SIZE",
+                        help="with --recovery: also at the largest size with "
+                             "--warc-max-size SIZE (e.g. 8MB)")
+    parser.add_argument("--citecheck", type=Path, metavar="PATH",
+                        help="the binary to measure (default: target/release/citecheck, built)")
     args = parser.parse_args()
     try:
         sizes = sorted({int(s.replace("_", "").replace(",", ""))
@@ -370,8 +520,13 @@ def main() -> int:
     if args.serve is not None and (args.dir is None or not 0 < args.serve <= 3600):
         parser.error("--serve needs --dir, and 0 < SECONDS <= 3600")
 
+    if args.rotate and not args.recovery:
+        parser.error("--rotate goes with --recovery")
     harness.exit_on_sigterm()
-    harness.ensure_tools(need_lychee=False, build=not args.no_build and args.serve is None)
+    if args.citecheck is not None:
+        harness.CITECHECK = args.citecheck.resolve()
+    harness.ensure_tools(need_lychee=False, build=not args.no_build and args.serve is None
+                         and args.citecheck is None)
     version = harness.tool_version([str(harness.CITECHECK)])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=harness.REPO,
                             capture_output=True, text=True).stdout.strip()
@@ -395,6 +550,9 @@ def main() -> int:
                 return 0
             outputs = work / "out"
             shutil.rmtree(outputs, ignore_errors=True)
+            if args.recovery:
+                recovery_bench(cases, sizes, outputs, args, version)
+                return 0
             runs = iter(range(1, 1000))
 
             def out() -> Path:

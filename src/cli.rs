@@ -12,8 +12,9 @@ use crate::check::accept::AcceptStatus;
 use crate::check::cache::{CacheSettings, DEFAULT_CACHE_MAX_AGE, parse_max_age};
 use crate::config::{
     Config, DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY, DEFAULT_PER_HOST,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, FailOn, FetchSettings, MAX_CONCURRENCY, MAX_RETRIES,
-    MAX_TIMEOUT, Mode, OutputFormat, Publish, Remap, Shard, default_user_agent, timeout_from_secs,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, DEFAULT_WARC_MAX_SIZE, FailOn, FetchSettings,
+    MAX_CONCURRENCY, MAX_RETRIES, MAX_TIMEOUT, Mode, OutputFormat, Publish, Remap, Shard,
+    default_user_agent, timeout_from_secs,
 };
 use crate::error::{Error, Result};
 
@@ -92,6 +93,11 @@ pub struct RunArgs {
     /// Largest body read per response, in bytes; the rest is cut (and said in `error`).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Start a new WARC file when the next page would take the open one past this size
+    /// [default: 1GiB]; suffixes KB, MB, GB (powers of 1000) and KiB, MiB, GiB (of 1024). A
+    /// page's records are never split over two files.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub warc_max_size: Option<u64>,
     /// No network at all: every quote is located in the archive's copies.
     #[arg(long)]
     pub offline: bool,
@@ -271,6 +277,7 @@ impl RunArgs {
                 user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
             },
             max_body: self.max_body,
+            warc_max_size: self.warc_max_size.unwrap_or(DEFAULT_WARC_MAX_SIZE),
             offline: self.offline || mode == Mode::Verify,
             rescue: !self.no_rescue,
             probe: !self.no_probe,
@@ -302,6 +309,53 @@ impl RunArgs {
                 .map_err(Error::Usage)?,
         })
     }
+}
+
+/// A size in bytes: a number with an optional suffix `B`, `KB`/`MB`/`GB`/`TB` (powers of
+/// 1000) or `KiB`/`MiB`/`GiB`/`TiB` (powers of 1024), case-insensitive, spaces allowed.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "t" | "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use e.g. 500MB or 1GiB)"
+            ));
+        }
+    };
+    let number = number.replace('_', "");
+    let value = if number.contains('.') {
+        let x: f64 = number
+            .parse()
+            .map_err(|_| format!("{text:?} is not a size"))?;
+        let bytes = x * factor as f64;
+        if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+            return Err(format!("{text:?} is too large"));
+        }
+        bytes.round() as u64
+    } else {
+        number
+            .parse::<u64>()
+            .map_err(|_| format!("{text:?} is not a size"))?
+            .checked_mul(factor)
+            .ok_or_else(|| format!("{text:?} is too large"))?
+    };
+    if value == 0 {
+        return Err("the size must be at least 1 byte".into());
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -363,5 +417,36 @@ mod tests {
         assert!(args.resolve(Mode::Check).is_err());
         assert!(args.resolve(Mode::Run).unwrap().offline);
         assert!(args.resolve(Mode::Verify).unwrap().offline);
+    }
+
+    #[test]
+    fn sizes_with_and_without_units() {
+        for (text, want) in [
+            ("1", 1),
+            ("1048576", 1 << 20),
+            ("1GiB", 1 << 30),
+            ("1 gib", 1 << 30),
+            ("500MB", 500_000_000),
+            ("500mb", 500_000_000),
+            ("64KiB", 65_536),
+            ("2k", 2_000),
+            ("1.5MiB", 1_572_864),
+            ("10_000", 10_000),
+            ("7B", 7),
+        ] {
+            assert_eq!(parse_size(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "",
+            "0",
+            "0MB",
+            "MB",
+            "1XB",
+            "-1",
+            "1.2.3MB",
+            "99999999999999999999",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -30,6 +30,9 @@ pub const DEFAULT_PER_HOST: usize = 4;
 pub const DEFAULT_HOST_INTERVAL_MS: u64 = 100;
 /// Body cap per response (raw bytes on the wire), 10 MiB as in docs/links.md §7.
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+/// `--warc-max-size`: a run starts a new WARC file before one would grow past this (1 GiB,
+/// the size the WARC spec's annex suggests).
+pub const DEFAULT_WARC_MAX_SIZE: u64 = 1 << 30;
 /// In `check` mode only the head of a page is needed (title, soft-404 signals).
 pub const CHECK_MODE_BODY: usize = 256 * 1024;
 /// Most requests in flight `--concurrency` accepts.
@@ -70,6 +73,8 @@ pub struct Config {
     pub fetch: FetchSettings,
     /// Raw body cap per response.
     pub max_body: usize,
+    /// Largest WARC file a run writes before it starts the next (a capture is never split).
+    pub warc_max_size: u64,
     /// No network at all.
     pub offline: bool,
     /// Ask the web archive for copies of dead links.

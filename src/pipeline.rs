@@ -164,13 +164,15 @@ async fn run(config: &Config) -> Result<Outcome> {
         } else {
             None
         };
-        let session =
-            ArchiveSession::open(&config.archive, &config.fetch.user_agent).map_err(|source| {
-                Error::Write {
-                    path: config.archive.clone(),
-                    source,
-                }
-            })?;
+        let session = ArchiveSession::open(
+            &config.archive,
+            &config.fetch.user_agent,
+            config.warc_max_size,
+        )
+        .map_err(|source| Error::Write {
+            path: config.archive.clone(),
+            source,
+        })?;
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
         let result = check_links(config, Some(handle), resumed_archive, stage.clone()).await;

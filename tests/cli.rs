@@ -827,6 +827,11 @@ fn write_slow_sources(dir: &Path, n: usize) {
 /// Starts `citecheck run` in `dir` and kills it with SIGKILL (no chance to clean up) at
 /// `point`. Returns the number of WARC files left `.open`.
 fn kill_run_at(site: &FixtureSite, dir: &Path, point: KillPoint) -> usize {
+    kill_run_with(site, dir, point, &[])
+}
+
+/// [`kill_run_at`] with more arguments for the run.
+fn kill_run_with(site: &FixtureSite, dir: &Path, point: KillPoint, extra: &[&str]) -> usize {
     let archive = dir.join("archive");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
         .current_dir(dir)
@@ -839,6 +844,7 @@ fn kill_run_at(site: &FixtureSite, dir: &Path, point: KillPoint) -> usize {
             "--concurrency",
             "4",
         ])
+        .args(extra)
         .args(site.remap_args())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -911,6 +917,83 @@ fn a_run_killed_part_way_leaves_an_archive_the_next_run_repairs() {
     // The next run repairs the archive before writing its own file.
     assert_eq!(rerun_and_check_recovery(&site, dir.path()), 2);
     keep_warcs(&dir.path().join("archive"), "killed");
+}
+
+/// `--warc-max-size`: a run killed part-way has finished several small files and left one
+/// open; the repair touches only that one, and afterwards each file names itself in its own
+/// warcinfo, and the manifest and every index line point at the file holding the record.
+#[test]
+fn a_rotating_run_killed_part_way_is_repaired_file_by_file() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_slow_sources(dir.path(), 400);
+    let archive = dir.path().join("archive");
+    let point = KillPoint::ManifestLines(40);
+    let open = kill_run_with(&site, dir.path(), point, &["--warc-max-size", "20KB"]);
+    assert_eq!(open, 1, "only the file being written is open");
+    let finished: Vec<(String, std::time::SystemTime)> = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
+        .map(|p| {
+            let modified = std::fs::metadata(&p).unwrap().modified().unwrap();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                modified,
+            )
+        })
+        .collect();
+    assert!(finished.len() >= 2, "{finished:?}");
+    for (name, _) in &finished {
+        let size = std::fs::metadata(archive.join(name)).unwrap().len();
+        assert!(size <= 20_000, "{name}: {size} bytes");
+    }
+    // The repairing run (one page, the default size limit) adds its own file.
+    assert_eq!(
+        rerun_and_check_recovery(&site, dir.path()),
+        finished.len() + 2
+    );
+    // The finished files were not rewritten.
+    for (name, modified) in &finished {
+        let now = std::fs::metadata(archive.join(name))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(&now, modified, "{name}");
+    }
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&archive).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".warc.gz") {
+            let contents = citecheck::archive::read_records(&path).unwrap();
+            assert_eq!(contents.records[0].warc_type(), "warcinfo");
+            assert_eq!(
+                contents.records[0].header("WARC-Filename"),
+                Some(name.as_str())
+            );
+            names.push(name);
+        }
+    }
+    let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
+    let mut files_indexed = std::collections::HashSet::new();
+    for line in index.lines() {
+        let json: serde_json::Value =
+            serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap();
+        let file = json["filename"].as_str().unwrap();
+        assert!(names.iter().any(|n| n == file), "{line}");
+        let record = citecheck::archive::read_record_at(
+            &archive.join(file),
+            json["offset"].as_str().unwrap().parse().unwrap(),
+            json["length"].as_str().unwrap().parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(record.header("WARC-Target-URI"), json["url"].as_str());
+        files_indexed.insert(file.to_string());
+    }
+    // Every file is in the index, the recovered one too.
+    assert_eq!(files_indexed.len(), names.len(), "{names:?}");
+    keep_warcs(&archive, "rotated-killed");
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────

@@ -8,7 +8,7 @@
 use std::io::{self, BufRead, Seek, Write};
 use std::path::Path;
 
-use super::warc::{OPEN_SUFFIX, RecordRef, read_records};
+use super::warc::{OPEN_SUFFIX, RecordRef, ScannedRecord, scan_records};
 
 /// File name of the index inside the archive folder.
 pub const INDEX_FILE: &str = "index.cdxj";
@@ -111,31 +111,10 @@ fn canonical_escapes(s: &str) -> String {
     out
 }
 
-/// Decodes every valid `%XX` escape once; other bytes are kept.
+/// Decodes every valid `%XX` escape once; other bytes (a `%` without two hex digits after
+/// it too) are kept.
 pub(crate) fn percent_decode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).and_then(|&c| hex_val(c)),
-                bytes.get(i + 2).and_then(|&c| hex_val(c)),
-            )
-        {
-            out.push(h * 16 + l);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    char::from(c)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
+    percent_encoding::percent_decode(bytes).collect()
 }
 
 /// The media type of a `Content-Type` value: parameters dropped, trimmed, lowercased.
@@ -189,54 +168,78 @@ pub fn cdxj_line(r: &RecordRef, mime: &str, status: Option<u16>) -> String {
 }
 
 /// CDXJ lines for every `response`, `revisit` and `resource` record of a WARC file (in file
-/// order, unsorted). A torn tail is skipped: only complete records are indexed.
+/// order, unsorted). A torn tail is skipped: only complete records are indexed. For a file
+/// of any size, [`index_warc_with`] hands the lines over one at a time instead.
 pub fn index_warc(path: &Path) -> io::Result<Vec<String>> {
-    let contents = read_records(path)?;
-    let name = path
-        .file_name()
+    let mut lines = Vec::new();
+    index_warc_with(path, |line| {
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok(lines)
+}
+
+/// [`index_warc`] in bounded memory: the file is read record by record ([`scan_records`],
+/// digests checked) and each line goes to `each` as soon as its member is read whole.
+pub fn index_warc_with(
+    path: &Path,
+    mut each: impl FnMut(String) -> io::Result<()>,
+) -> io::Result<()> {
+    let name = final_file_name(path);
+    scan_records(path, |rec| match index_line(&rec, &name) {
+        Some(line) => each(line),
+        None => Ok(()),
+    })?;
+    Ok(())
+}
+
+/// The file name an index line names: without `.open`, as the file will be called.
+pub(crate) fn final_file_name(path: &Path) -> String {
+    path.file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .trim_end_matches(OPEN_SUFFIX)
-        .to_string();
-    let mut lines = Vec::new();
-    for rec in &contents.records {
-        let kind = rec.warc_type();
-        if !matches!(kind, "response" | "revisit" | "resource") {
-            continue;
-        }
-        let r = RecordRef {
-            record_id: rec.record_id().unwrap_or("").to_string(),
-            warc_file: name.clone(),
-            offset: rec.offset,
-            length: rec.length,
-            payload_digest: rec.header("WARC-Payload-Digest").unwrap_or("").to_string(),
-            block_digest: rec.header("WARC-Block-Digest").unwrap_or("").to_string(),
-            warc_date: rec.header("WARC-Date").unwrap_or("").to_string(),
-            target_uri: rec.header("WARC-Target-URI").unwrap_or("").to_string(),
-        };
-        let line = match kind {
-            "resource" => cdxj_line(&r, rec.header("Content-Type").unwrap_or(""), None),
-            _ => {
-                let (status, ctype) = http_status_and_type(&rec.block);
-                let mime = if kind == "revisit" {
-                    "warc/revisit".to_string()
-                } else {
-                    ctype.unwrap_or_default()
-                };
-                cdxj_line(&r, &mime, status)
-            }
-        };
-        lines.push(line);
+        .to_string()
+}
+
+/// The CDXJ line of a `response`, `revisit` or `resource` record read back from `file_name`
+/// (`None` for other records).
+pub(crate) fn index_line(rec: &ScannedRecord, file_name: &str) -> Option<String> {
+    let kind = rec.warc_type();
+    if !matches!(kind, "response" | "revisit" | "resource") {
+        return None;
     }
-    Ok(lines)
+    let field = |name: &str| rec.header(name).unwrap_or("").to_string();
+    let r = RecordRef {
+        record_id: field("WARC-Record-ID")
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string(),
+        warc_file: file_name.to_string(),
+        offset: rec.offset,
+        length: rec.length,
+        payload_digest: field("WARC-Payload-Digest"),
+        block_digest: field("WARC-Block-Digest"),
+        warc_date: field("WARC-Date"),
+        target_uri: field("WARC-Target-URI"),
+    };
+    Some(match kind {
+        "resource" => cdxj_line(&r, rec.header("Content-Type").unwrap_or(""), None),
+        _ => {
+            let (status, ctype) = http_status_and_type(&rec.http_head);
+            let mime = if kind == "revisit" {
+                "warc/revisit".to_string()
+            } else {
+                ctype.unwrap_or_default()
+            };
+            cdxj_line(&r, &mime, status)
+        }
+    })
 }
 
 /// Status code and `Content-Type` of an HTTP response head at the start of `block`.
 fn http_status_and_type(block: &[u8]) -> (Option<u16>, Option<String>) {
-    let head_len = block
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(block.len());
+    let head_len = memchr::memmem::find(block, b"\r\n\r\n").unwrap_or(block.len());
     let head = String::from_utf8_lossy(&block[..head_len]);
     let mut lines = head.split("\r\n");
     let status = lines
@@ -345,12 +348,24 @@ impl IndexLines {
     }
 
     /// Merges the old `index.cdxj` and every line pushed into a new `index.cdxj`.
+    /// The old index is read twice when it is already sorted and clean (as the index this
+    /// writes always is): once to check that, then as one more sorted run of the merge, so
+    /// the merge costs one pass over it, not a sort (a rotation of the WARC file merges
+    /// into an index that may be large). Any other old index (shards concatenated) is
+    /// sorted like the new lines.
     pub fn finish(mut self) -> io::Result<()> {
         let path = self.dir.join(INDEX_FILE);
+        let mut old_run = None;
         match std::fs::File::open(&path) {
-            Ok(old) => {
-                for line in io::BufReader::new(old).lines() {
-                    self.push(line?)?;
+            Ok(mut old) => {
+                let sorted = is_sorted_and_clean(&old)?;
+                old.seek(io::SeekFrom::Start(0))?;
+                if sorted {
+                    old_run = Some(old);
+                } else {
+                    for line in io::BufReader::new(old).lines() {
+                        self.push(line?)?;
+                    }
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -361,7 +376,7 @@ impl IndexLines {
         let held = std::mem::take(&mut self.held);
         let mut sources: Vec<Box<dyn Iterator<Item = io::Result<String>>>> =
             vec![Box::new(held.into_iter().map(Ok))];
-        for run in self.runs.drain(..) {
+        for run in self.runs.drain(..).chain(old_run) {
             sources.push(Box::new(io::BufReader::new(run).lines()));
         }
         // k-way merge: the smallest head of every source next; equal lines written once.
@@ -390,6 +405,27 @@ impl IndexLines {
         tmp.as_file().sync_all()?;
         tmp.persist(&path).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+/// Whether an index file's lines are in bytewise order, none blank and none with a stray
+/// `\r` (what [`IndexLines::push`] would have changed). Reads it once, line by line.
+fn is_sorted_and_clean(file: &std::fs::File) -> io::Result<bool> {
+    let mut reader = io::BufReader::with_capacity(1 << 16, file);
+    let (mut previous, mut line) = (Vec::new(), Vec::new());
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(true);
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        let clean = std::str::from_utf8(&line).is_ok_and(|l| !l.trim().is_empty());
+        if !clean || line.contains(&b'\r') || line < previous {
+            return Ok(false);
+        }
+        std::mem::swap(&mut previous, &mut line);
     }
 }
 
@@ -581,6 +617,29 @@ mod tests {
         assert_eq!(text, "B 3 {}\na 1 {}\na 2 {}\nb 1 {}\n");
         // No temp files left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// An index this code wrote (sorted, clean) is merged as it is; one that is not (a
+    /// concatenation, a blank line) is sorted first: the same result either way.
+    #[test]
+    fn sorted_old_index_is_merged_without_a_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        for (old, sorted) in [
+            ("a 1 {}\nc 1 {}\nc 1 {}\nd 1 {}\n", true),
+            ("a 1 {}\nc 1 {}\nd 1 {}", true),
+            ("c 1 {}\na 1 {}\nd 1 {}\n", false),
+            ("a 1 {}\n\nc 1 {}\nd 1 {}\n", false),
+        ] {
+            std::fs::write(&path, old).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            assert_eq!(is_sorted_and_clean(&file).unwrap(), sorted, "{old:?}");
+            write_index(dir.path(), ["b 1 {}", "c 1 {}", "e 1 {}"]).unwrap();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(text, "a 1 {}\nb 1 {}\nc 1 {}\nd 1 {}\ne 1 {}\n", "{old:?}");
+        }
+        std::fs::write(&path, "a 1 {}\r\nc 1 {}\n").unwrap();
+        assert!(!is_sorted_and_clean(&std::fs::File::open(&path).unwrap()).unwrap());
     }
 
     /// Lines spilled in many small sorted runs (and an old, unsorted index) merge into the

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! archive/
-//!   citecheck-<YYYYmmddHHMMSS>-<serial>.warc.gz   one per run (".open" while being written)
+//!   citecheck-<YYYYmmddHHMMSS>-<serial>.warc.gz   one or more per run, each up to
+//!                                                 --warc-max-size (".open" while written)
 //!   text/<slug>-<hash>.txt                        article text, exactly as extracted
 //!   manifest.jsonl                                one JSON line per capture (ManifestEntry)
 //!   index.cdxj                                    optional CDXJ index, bytewise sorted
@@ -49,9 +50,10 @@ impl CaptureOrigin {
     }
 }
 
-pub use cdxj::{cdxj_line, index_warc, surt, write_index};
+pub use cdxj::{cdxj_line, index_warc, index_warc_with, surt, write_index};
 pub use store::{ArchiveStore, ManifestEntry, TextFile, url_key};
 pub use warc::{
-    RecordRef, Recovery, TornTail, WarcContents, WarcRecord, WarcWriter, read_record_at,
-    read_records, recover_open_file, sha1_digest, warc_date,
+    RecordRef, Recovery, ScanEnd, ScannedRecord, TornTail, WarcContents, WarcRecord, WarcWriter,
+    read_record_at, read_records, recover_open_file, recover_open_file_with, scan_records,
+    sha1_digest, warc_date,
 };

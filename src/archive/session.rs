@@ -6,9 +6,16 @@
 //! The CPU work of a capture ([`prepare`]: serialising and gzipping its records, SHA-1 and
 //! SHA-256 digests, writing its text file) runs for the fetch task on the CPU pool
 //! ([`crate::cpu`]), in parallel; the writer thread only decides revisits, appends the bytes, and commits.
+//!
+//! Rotation: when a capture's records would take the open WARC file past the run's size
+//! limit, the writer finishes that file and starts the next one first, so every capture (its
+//! request/response pairs, revisits, text and page text records) lies whole in one file. Records name
+//! their file's `warcinfo`, so a capture prepared for the previous file is built again for
+//! the new one (rare: only those in flight at the switch).
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -58,38 +65,78 @@ pub struct Archived {
     pub text_changed: Option<bool>,
 }
 
+/// The record maker of the open WARC file, shared with the fetch tasks and replaced when
+/// the writer starts a new file.
+type SharedMaker = Arc<RwLock<Arc<RecordMaker>>>;
+
 /// The archive of one run.
 pub struct ArchiveSession {
     store: ArchiveStore,
     warc: WarcWriter,
     cdxj: IndexLines,
+    /// The `warcinfo` fields of every file of the run.
+    info: Vec<(&'static str, String)>,
+    /// A new file starts before a capture would take the open one past this many bytes.
+    max_file_size: u64,
+    maker: SharedMaker,
+    /// The files finished so far (rotated out), in order.
+    finished: Vec<PathBuf>,
 }
 
 impl ArchiveSession {
     /// Opens the folder (repairing what a crashed run left) and starts this run's WARC file.
-    pub fn open(dir: &Path, user_agent: &str) -> io::Result<ArchiveSession> {
+    /// A new file starts whenever the next capture would take the open one past
+    /// `max_file_size` bytes (a capture larger than that gets a file of its own).
+    pub fn open(dir: &Path, user_agent: &str, max_file_size: u64) -> io::Result<ArchiveSession> {
         let store = ArchiveStore::open(dir)?;
         for warning in store.warnings() {
             tracing::warn!("archive: {warning}");
         }
-        let software = format!("citecheck/{}", env!("CARGO_PKG_VERSION"));
-        let warc = WarcWriter::create(
-            dir,
-            &[
-                ("software", software.as_str()),
-                ("format", "WARC File Format 1.1"),
-                ("http-header-user-agent", user_agent),
-                (
-                    "description",
-                    "pages cited by a document, captured by citecheck",
-                ),
-            ],
-        )?;
+        let info = vec![
+            (
+                "software",
+                format!("citecheck/{}", env!("CARGO_PKG_VERSION")),
+            ),
+            ("format", "WARC File Format 1.1".to_string()),
+            ("http-header-user-agent", user_agent.to_string()),
+            (
+                "description",
+                "pages cited by a document, captured by citecheck".to_string(),
+            ),
+        ];
+        let warc = new_warc(dir, &info)?;
+        let maker = Arc::new(RwLock::new(Arc::new(warc.maker().clone())));
         Ok(ArchiveSession {
             store,
             warc,
             cdxj: IndexLines::new(dir),
+            info,
+            max_file_size,
+            maker,
+            finished: Vec::new(),
         })
+    }
+
+    /// Finishes the open WARC file and starts the next. The order keeps a crash anywhere in
+    /// between harmless: the file is made durable, then the index lines of its records are
+    /// merged into `index.cdxj` (a crash after that leaves a whole `.open` file, which the
+    /// next run renames and indexes again, the same lines), then it is renamed.
+    fn rotate(&mut self) -> io::Result<()> {
+        self.warc.sync()?;
+        let dir = self.store.dir().to_path_buf();
+        std::mem::replace(&mut self.cdxj, IndexLines::new(&dir)).finish()?;
+        let next = new_warc(&dir, &self.info)?;
+        *self.maker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next.maker().clone());
+        let old = std::mem::replace(&mut self.warc, next);
+        let bytes = old.bytes_written();
+        let path = old.finish()?;
+        tracing::info!(
+            "archive: {} is full ({bytes} bytes); continuing in {}",
+            path.display(),
+            self.warc.file_name()
+        );
+        self.finished.push(path);
+        Ok(())
     }
 
     /// The folder's store (latest captures, texts).
@@ -97,9 +144,14 @@ impl ArchiveSession {
         &self.store
     }
 
-    /// What builds this run's records off the writer thread.
+    /// What builds this run's records off the writer thread (for the open file).
     pub fn maker(&self) -> &RecordMaker {
         self.warc.maker()
+    }
+
+    /// The files this run has written and finished so far (before the open one).
+    pub fn finished_files(&self) -> &[PathBuf] {
+        &self.finished
     }
 
     /// Writes one capture and commits it at once (see [`prepare`],
@@ -118,8 +170,20 @@ impl ArchiveSession {
     /// on disk.
     pub fn stage(
         &mut self,
-        capture: PreparedCapture,
+        mut capture: PreparedCapture,
     ) -> io::Result<(Option<ManifestEntry>, Archived)> {
+        if self.warc.holds_records()
+            && self
+                .warc
+                .bytes_written()
+                .saturating_add(capture.member_bytes())
+                > self.max_file_size
+        {
+            self.rotate()?;
+        }
+        if capture.warcinfo_id != self.warc.maker().warcinfo_id() {
+            capture = capture.remake(self.warc.maker())?;
+        }
         let latest = self.store.latest(&capture.cited_url);
         let previous = latest.as_ref().map(|e| self.store.original(e));
         let mut final_ref = None;
@@ -217,18 +281,27 @@ impl ArchiveSession {
         self.store.append_manifest_batch(&entries)
     }
 
-    /// Closes the WARC file and merges this run's lines into `index.cdxj`.
-    pub fn finish(self) -> io::Result<PathBuf> {
-        let path = self.warc.finish()?;
+    /// Merges this run's lines into `index.cdxj` and closes the WARC file (durable first, as
+    /// in a rotation); returns the last file's path.
+    pub fn finish(mut self) -> io::Result<PathBuf> {
+        self.warc.sync()?;
         self.cdxj.finish()?;
-        Ok(path)
+        self.warc.finish()
     }
+}
+
+/// Creates the next WARC file of a run, with its `warcinfo` fields.
+fn new_warc(dir: &Path, info: &[(&'static str, String)]) -> io::Result<WarcWriter> {
+    let fields: Vec<(&str, &str)> = info.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    WarcWriter::create(dir, &fields)
 }
 
 /// A capture whose records are built and whose text file is written ([`prepare`]): what
 /// the writer thread still has to do is append and commit.
 #[derive(Debug)]
 pub struct PreparedCapture {
+    /// The `warcinfo` of the file its records were made for.
+    warcinfo_id: String,
     cited_url: String,
     origin: &'static str,
     /// Each exchange's records, with its HTTP status and MIME type (for the CDXJ line).
@@ -247,6 +320,50 @@ pub struct PreparedCapture {
     title: Option<String>,
     published: Option<String>,
     memento_datetime: Option<String>,
+}
+
+impl PreparedCapture {
+    /// Bytes its records take in the file (a revisit takes less than the response).
+    fn member_bytes(&self) -> u64 {
+        let exchanges: u64 = self
+            .exchanges
+            .iter()
+            .map(|(e, _, _)| e.member_bytes())
+            .sum();
+        exchanges
+            + self.text.as_ref().map_or(0, |(t, _)| t.member_bytes())
+            + self.page.as_ref().map_or(0, |(t, _, _)| t.member_bytes())
+    }
+
+    /// The same records made again by `maker` (another file's), under the same ids. The
+    /// text is read back from its file, which holds exactly the record's bytes.
+    fn remake(mut self, maker: &RecordMaker) -> io::Result<PreparedCapture> {
+        self.exchanges = self
+            .exchanges
+            .into_iter()
+            .map(|(e, status, mime)| Ok((maker.remake(e)?, status, mime)))
+            .collect::<io::Result<_>>()?;
+        if let Some((record, file)) = self.text.take() {
+            let text = std::fs::read_to_string(&file.path)?;
+            let refers_to = self
+                .last
+                .and_then(|i| self.exchanges.get(i))
+                .map(|(e, _, _)| e.record_id.clone());
+            let record = maker.remake_text(record, &self.cited_url, &text, refers_to.as_deref())?;
+            self.text = Some((record, file));
+        }
+        if let Some((record, file, regions)) = self.page.take() {
+            let text = std::fs::read_to_string(&file.path)?;
+            let refers_to = self
+                .last
+                .and_then(|i| self.exchanges.get(i))
+                .map(|(e, _, _)| e.record_id.clone());
+            let record = maker.remake_text(record, &self.cited_url, &text, refers_to.as_deref())?;
+            self.page = Some((record, file, regions));
+        }
+        self.warcinfo_id = maker.warcinfo_id().to_string();
+        Ok(self)
+    }
 }
 
 /// The CPU and file work of one capture, for any thread: gzip members and digests of every
@@ -293,6 +410,7 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
         _ => None,
     };
     Ok(PreparedCapture {
+        warcinfo_id: maker.warcinfo_id().to_string(),
         cited_url: capture.cited_url,
         origin: capture.origin.as_str(),
         exchanges,
@@ -319,15 +437,16 @@ type Job = (PreparedCapture, oneshot::Sender<io::Result<Archived>>);
 #[derive(Clone)]
 pub struct ArchiveHandle {
     jobs: mpsc::Sender<Job>,
-    maker: std::sync::Arc<RecordMaker>,
-    dir: std::sync::Arc<Path>,
+    maker: SharedMaker,
+    dir: Arc<Path>,
 }
 
 impl ArchiveHandle {
     /// Archives a capture: builds its records on the CPU pool ([`prepare`]), then has
     /// the writer thread append them, and waits for them to be on disk.
     pub async fn record(&self, capture: Capture) -> io::Result<Archived> {
-        let (maker, dir) = (self.maker.clone(), self.dir.clone());
+        let maker = self.maker.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let dir = self.dir.clone();
         let prepared = crate::cpu::run(move || prepare(&maker, &dir, capture))
             .await
             .ok_or_else(|| io::Error::other("preparing archive records failed"))??;
@@ -348,8 +467,8 @@ pub fn spawn_writer(
     let (tx, mut rx) = mpsc::channel::<Job>(MAX_BATCH);
     let handle = ArchiveHandle {
         jobs: tx,
-        maker: std::sync::Arc::new(session.maker().clone()),
-        dir: std::sync::Arc::from(session.store().dir()),
+        maker: session.maker.clone(),
+        dir: Arc::from(session.store().dir()),
     };
     let thread = std::thread::spawn(move || {
         let mut session = session;
@@ -386,4 +505,128 @@ pub fn spawn_writer(
         session.finish()
     });
     (handle, thread)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::cdxj::INDEX_FILE;
+    use crate::archive::warc::tests::{exchange, noise};
+    use crate::archive::warc::{read_record_at, read_records};
+
+    fn capture(i: u64) -> Capture {
+        let url = format!("https://example.nl/nieuws/{i}");
+        let wire = exchange(
+            &url,
+            "HTTP/1.1 200 OK",
+            "content-type: text/html\r\n",
+            &noise(4000, i + 1),
+        );
+        Capture {
+            cited_url: url.clone(),
+            origin: crate::archive::CaptureOrigin::Live,
+            exchanges: vec![Exchange {
+                wire,
+                status: 200,
+                headers: [(
+                    reqwest::header::CONTENT_TYPE,
+                    reqwest::header::HeaderValue::from_static("text/html"),
+                )]
+                .into_iter()
+                .collect(),
+            }],
+            last: Some(0),
+            final_url: url,
+            text: Some(format!(
+                "Artikel {i}: de gemeente werkt samen met de provincie."
+            )),
+            page: Some(crate::extract::PageText {
+                text: format!(
+                    "Menu\n\nArtikel {i}: de gemeente werkt samen met de provincie.\n\nLees ook"
+                ),
+                regions: Vec::new(),
+            }),
+            title: None,
+            published: None,
+            memento_datetime: None,
+        }
+    }
+
+    /// Small files: the run writes several, each with its own warcinfo, each capture whole in
+    /// one of them; the manifest and the index point at the right file; a capture prepared
+    /// for a file that was finished before it was staged is made again for the new one.
+    #[test]
+    fn rotation_keeps_captures_whole_and_points_at_the_right_file() {
+        const MAX: u64 = 30_000;
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = ArchiveSession::open(dir.path(), "citecheck-test", MAX).unwrap();
+        let stale = prepare(session.maker(), dir.path(), capture(99)).unwrap();
+        for i in 0..20 {
+            session.record(capture(i)).unwrap();
+        }
+        let (entry, _) = session.stage(stale).unwrap();
+        session.commit(entry.into_iter().collect()).unwrap();
+        let mut files = session.finished_files().to_vec();
+        files.push(session.finish().unwrap());
+        assert!(files.len() >= 4, "{files:?}");
+
+        let mut file_of_record = std::collections::HashMap::new();
+        for path in &files {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(std::fs::metadata(path).unwrap().len() <= MAX, "{name}");
+            let recs = read_records(path).unwrap();
+            assert!(recs.torn_tail.is_none());
+            let info = &recs.records[0];
+            assert_eq!(info.warc_type(), "warcinfo");
+            assert_eq!(info.header("WARC-Filename"), Some(name));
+            let info_id = info.header("WARC-Record-ID").unwrap();
+            let ids: Vec<&str> = recs.records.iter().filter_map(|r| r.record_id()).collect();
+            for rec in &recs.records[1..] {
+                assert_eq!(rec.header("WARC-Warcinfo-ID"), Some(info_id), "{name}");
+                // A request's response and a text's response are in the same file.
+                for link in ["WARC-Concurrent-To", "WARC-Refers-To"] {
+                    if let Some(to) = rec.header(link) {
+                        assert!(
+                            ids.contains(&to.trim_matches(['<', '>'])),
+                            "{name}: {link} {to}"
+                        );
+                    }
+                }
+                file_of_record.insert(rec.record_id().unwrap().to_string(), name.to_string());
+            }
+        }
+        let store = ArchiveStore::open(dir.path()).unwrap();
+        assert_eq!(store.len(), 21);
+        for i in (0..20).chain([99]) {
+            let e = store
+                .latest(&format!("https://example.nl/nieuws/{i}"))
+                .unwrap();
+            assert_eq!(file_of_record[&e.record_id], e.warc_file);
+            let rec = read_record_at(&dir.path().join(&e.warc_file), e.offset, e.length).unwrap();
+            assert_eq!(rec.record_id(), Some(e.record_id.as_str()));
+            let text = file_of_record[e.text_record_id.as_deref().unwrap()].clone();
+            assert_eq!(text, e.warc_file);
+            let page = file_of_record[e.page_text_record_id.as_deref().unwrap()].clone();
+            assert_eq!(page, e.warc_file);
+        }
+        // The stale capture landed in a later file than the one it was made for.
+        let stale_file = &store
+            .latest("https://example.nl/nieuws/99")
+            .unwrap()
+            .warc_file;
+        assert_ne!(stale_file, files[0].file_name().unwrap().to_str().unwrap());
+        // Three index lines (response, text, page text) per capture, each naming the file
+        // that holds it.
+        let index = std::fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();
+        assert_eq!(index.lines().count(), 63);
+        for line in index.lines() {
+            let json: serde_json::Value =
+                serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap();
+            let file = json["filename"].as_str().unwrap();
+            let offset: u64 = json["offset"].as_str().unwrap().parse().unwrap();
+            let length: u64 = json["length"].as_str().unwrap().parse().unwrap();
+            let rec = read_record_at(&dir.path().join(file), offset, length).unwrap();
+            assert_eq!(file_of_record[rec.record_id().unwrap()], file);
+        }
+    }
 }

@@ -22,8 +22,8 @@ use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::cdxj::percent_decode;
-use super::warc::{OPEN_SUFFIX, RecordRef, Recovery, recover_open_file};
+use super::cdxj::{IndexLines, final_file_name, index_line, percent_decode};
+use super::warc::{OPEN_SUFFIX, RecordRef, Recovery, recover_open_file_with};
 
 /// File name of the manifest inside the archive folder.
 pub const MANIFEST_FILE: &str = "manifest.jsonl";
@@ -262,7 +262,7 @@ fn lock_folder(dir: &Path) -> io::Result<std::sync::Arc<File>> {
 
 impl ArchiveStore {
     /// Opens (creating if needed) the archive folder and its `text/` folder, recovers every
-    /// `*.warc.gz.open` file (see [`recover_open_file`]; call this before creating this
+    /// `*.warc.gz.open` file (see [`recover_open_file`](super::warc::recover_open_file); call this before creating this
     /// run's writer), and loads `manifest.jsonl`. Lines that do not parse are skipped with a
     /// warning; a torn last line (no newline: a crash mid-write) is also cut off the file so
     /// the next append starts on a fresh line. Only I/O failures are errors.
@@ -296,27 +296,54 @@ impl ArchiveStore {
             .collect();
         open_files.sort();
         for path in open_files {
-            match recover_open_file(&path) {
-                Ok(r) => {
-                    if r.bytes_dropped > 0 || r.final_path.is_none() {
-                        store.warnings.push(format!(
-                            "{}: kept {} records ({} bytes), dropped {} bytes: {}",
-                            path.display(),
-                            r.records_kept,
-                            r.bytes_kept,
-                            r.bytes_dropped,
-                            r.reason.as_deref().unwrap_or("no complete record")
-                        ));
-                    }
-                    store.recoveries.push(r);
-                }
-                Err(e) => store
-                    .warnings
-                    .push(format!("{}: not recovered: {e}", path.display())),
-            }
+            store.recover(&path)?;
         }
         store.load_manifest()?;
         Ok(store)
+    }
+
+    /// Recovers one `.open` file left by a crashed run ([`recover_open_file_with`]) and adds
+    /// the records it kept to `index.cdxj` (the crashed run's index lines died with it), in
+    /// one streaming pass over that file: the time is the damaged file's, whatever the size
+    /// of the rest of the archive (and the memory bounded, whatever the file's size). A file
+    /// that cannot be recovered is a warning; only I/O failures of the index are errors.
+    fn recover(&mut self, path: &Path) -> io::Result<()> {
+        let started = std::time::Instant::now();
+        let mut lines = IndexLines::new(&self.dir);
+        let name = final_file_name(path);
+        let recovered = recover_open_file_with(path, |rec| match index_line(&rec, &name) {
+            Some(line) => lines.push(line),
+            None => Ok(()),
+        });
+        match recovered {
+            Ok(r) => {
+                if r.bytes_dropped > 0 || r.final_path.is_none() {
+                    self.warnings.push(format!(
+                        "{}: kept {} records ({} bytes), dropped {} bytes: {}",
+                        path.display(),
+                        r.records_kept,
+                        r.bytes_kept,
+                        r.bytes_dropped,
+                        r.reason.as_deref().unwrap_or("no complete record")
+                    ));
+                }
+                if r.final_path.is_some() {
+                    lines.finish()?;
+                }
+                tracing::info!(
+                    "archive: recovered {} ({} records, {} bytes kept) in {:.2} s",
+                    path.display(),
+                    r.records_kept,
+                    r.bytes_kept,
+                    started.elapsed().as_secs_f64()
+                );
+                self.recoveries.push(r);
+            }
+            Err(e) => self
+                .warnings
+                .push(format!("{}: not recovered: {e}", path.display())),
+        }
+        Ok(())
     }
 
     /// Reads `manifest.jsonl` line by line (never whole) and indexes every entry.

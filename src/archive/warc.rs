@@ -66,6 +66,8 @@ pub struct WarcWriter {
     final_path: PathBuf,
     file_name: String,
     offset: u64,
+    /// Where the `warcinfo` record ends: the file holds records past it.
+    warcinfo_end: u64,
     maker: RecordMaker,
 }
 
@@ -94,6 +96,21 @@ pub struct PreparedExchange {
     request: Vec<u8>,
 }
 
+impl PreparedExchange {
+    /// Bytes its members take in the file (the response's, or at most that as a revisit,
+    /// and the request's).
+    pub fn member_bytes(&self) -> u64 {
+        (self.response.len() + self.request.len()) as u64
+    }
+}
+
+impl PreparedText {
+    /// Bytes its member takes in the file.
+    pub fn member_bytes(&self) -> u64 {
+        self.member.len() as u64
+    }
+}
+
 /// A `urn:text:` resource record ready to append ([`RecordMaker::text`]).
 #[derive(Debug)]
 pub struct PreparedText {
@@ -107,8 +124,17 @@ pub struct PreparedText {
 impl RecordMaker {
     /// Response and request records of one exchange; fails on a head that cannot be framed.
     pub fn exchange(&self, ex: RawExchange) -> io::Result<PreparedExchange> {
+        self.exchange_with_id(ex, new_record_id())
+    }
+
+    /// The same records again for this maker's file (its `warcinfo`), under the same
+    /// response id: for a capture prepared just before the writer started a new file.
+    pub fn remake(&self, p: PreparedExchange) -> io::Result<PreparedExchange> {
+        self.exchange_with_id(p.exchange, p.record_id)
+    }
+
+    fn exchange_with_id(&self, ex: RawExchange, record_id: String) -> io::Result<PreparedExchange> {
         check_head(&ex.response_head, "response")?;
-        let record_id = new_record_id();
         let mut block = Vec::with_capacity(ex.response_head.len() + ex.body.len());
         block.extend_from_slice(&ex.response_head);
         block.extend_from_slice(&ex.body);
@@ -144,7 +170,14 @@ impl RecordMaker {
         refers_to: Option<&str>,
         date: jiff::Timestamp,
     ) -> io::Result<PreparedText> {
-        self.text_resource("urn:text:", cited_url, text, refers_to, date)
+        self.text_with_id(
+            "urn:text:",
+            cited_url,
+            text,
+            refers_to,
+            date,
+            new_record_id(),
+        )
     }
 
     /// The page's whole visible text (beside the article text) as a `resource` record with
@@ -156,18 +189,47 @@ impl RecordMaker {
         refers_to: Option<&str>,
         date: jiff::Timestamp,
     ) -> io::Result<PreparedText> {
-        self.text_resource("urn:pagetext:", cited_url, text, refers_to, date)
+        self.text_with_id(
+            "urn:pagetext:",
+            cited_url,
+            text,
+            refers_to,
+            date,
+            new_record_id(),
+        )
     }
 
-    fn text_resource(
+    /// The same text record (article or page text) again for this maker's file, under the
+    /// same id (see [`RecordMaker::remake`]); `text` and `refers_to` as they were.
+    pub fn remake_text(
+        &self,
+        p: PreparedText,
+        cited_url: &str,
+        text: &str,
+        refers_to: Option<&str>,
+    ) -> io::Result<PreparedText> {
+        let scheme = if p.target_uri.starts_with("urn:pagetext:") {
+            "urn:pagetext:"
+        } else {
+            "urn:text:"
+        };
+        self.text_with_id(scheme, cited_url, text, refers_to, p.date, p.record_id)
+    }
+
+    /// The `warcinfo` record id of the file this maker's records belong to.
+    pub fn warcinfo_id(&self) -> &str {
+        &self.warcinfo_id
+    }
+
+    fn text_with_id(
         &self,
         scheme: &str,
         cited_url: &str,
         text: &str,
         refers_to: Option<&str>,
         date: jiff::Timestamp,
+        record_id: String,
     ) -> io::Result<PreparedText> {
-        let record_id = new_record_id();
         let target_uri = uri_text(&format!("{scheme}{cited_url}"));
         let block = text.as_bytes();
         let digest = sha1_digest(block);
@@ -254,6 +316,7 @@ impl WarcWriter {
             final_path,
             file_name,
             offset: 0,
+            warcinfo_end: 0,
             maker: RecordMaker {
                 warcinfo_id: new_record_id(),
             },
@@ -279,6 +342,7 @@ impl WarcWriter {
         rec.push("WARC-Block-Digest", sha1_digest(&block));
         let member = rec.gzip(&block)?;
         writer.append(&[member])?;
+        writer.warcinfo_end = writer.offset;
         Ok(writer)
     }
 
@@ -414,6 +478,11 @@ impl WarcWriter {
     /// Bytes written so far (compressed), so the owner can start a new file near ~1 GB.
     pub fn bytes_written(&self) -> u64 {
         self.offset
+    }
+
+    /// Whether the file holds any record besides its `warcinfo`.
+    pub fn holds_records(&self) -> bool {
+        self.offset > self.warcinfo_end
     }
 
     /// Flushes and fsyncs the file, renames `.open` → `.warc.gz`, and returns the final path.
@@ -597,14 +666,10 @@ fn check_head(head: &[u8], what: &str) -> io::Result<()> {
 
 /// The bytes after the first blank line of an HTTP message (the entity body).
 pub fn http_payload(block: &[u8]) -> &[u8] {
-    match find(block, b"\r\n\r\n") {
+    match memchr::memmem::find(block, b"\r\n\r\n") {
         Some(i) => &block[i + 4..],
         None => &[],
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn sync_dir(path: &Path) {
@@ -618,6 +683,12 @@ fn sync_dir(path: &Path) {
 
 // ---------------------------------------------------------------------------------------------
 // Reading
+//
+// Every read goes through one streaming parser ([`scan_member`]): a gzip member is inflated
+// through a small buffer, each record's header fields are parsed, and its block passes through
+// the SHA-1 block and payload digests on its way, so a scan of a whole file holds one buffer's
+// worth of it at a time. Only [`read_records`] and [`read_record_at`] keep blocks, for callers
+// that asked for them.
 
 /// One record read back from a WARC file.
 #[derive(Clone, Debug)]
@@ -635,10 +706,7 @@ pub struct WarcRecord {
 impl WarcRecord {
     /// The first value of a header field (name compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_in(&self.headers, name)
     }
 
     /// `WARC-Type`, or "" when missing.
@@ -652,6 +720,42 @@ impl WarcRecord {
     }
 }
 
+/// What a scan ([`scan_records`]) keeps of one record: where it is, its header fields and the
+/// start of its block, never the whole block.
+#[derive(Clone, Debug)]
+pub struct ScannedRecord {
+    /// Header fields in file order.
+    pub headers: Vec<(String, String)>,
+    /// Offset of the gzip member holding the record.
+    pub offset: u64,
+    /// Compressed length of that member.
+    pub length: u64,
+    /// Bytes in the block (its `Content-Length`).
+    pub block_len: u64,
+    /// For an `application/http` block: its HTTP head up to and with the blank line (at most
+    /// [`MAX_HTTP_HEAD`] bytes); empty for other blocks.
+    pub http_head: Vec<u8>,
+}
+
+impl ScannedRecord {
+    /// The first value of a header field (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_in(&self.headers, name)
+    }
+
+    /// `WARC-Type`, or "" when missing.
+    pub fn warc_type(&self) -> &str {
+        self.header("WARC-Type").unwrap_or("")
+    }
+}
+
+fn header_in<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// Where and why reading stopped before the end of the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TornTail {
@@ -659,7 +763,7 @@ pub struct TornTail {
     pub offset: u64,
     /// Bytes from `offset` to the end of the file.
     pub bytes: u64,
-    /// What went wrong (truncated gzip, bad record framing, …).
+    /// What went wrong (truncated gzip, bad record framing, a digest that does not match, …).
     pub reason: String,
 }
 
@@ -672,125 +776,314 @@ pub struct WarcContents {
     pub torn_tail: Option<TornTail>,
 }
 
-/// Reads every record of a gzip-per-record WARC file, member by member. A member that does
-/// not decode or does not hold well-framed records ends the read: it and everything after
-/// it are reported in `torn_tail` (not an error). Errors are only for I/O failures.
+/// How a [`scan_records`] ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanEnd {
+    /// Complete records seen (in the good prefix).
+    pub records: usize,
+    /// Bytes of the good prefix: the whole file when `torn_tail` is `None`.
+    pub good_bytes: u64,
+    /// `Some` when the file ends in a member that cannot be read.
+    pub torn_tail: Option<TornTail>,
+    /// The most bytes the scan held at once in its own buffers: the read buffers, and the
+    /// header fields, HTTP head (and, for [`read_records`], block) of the records of the
+    /// member being read. Not the inflater's fixed state. For tests of the memory bound.
+    pub peak_held: usize,
+}
+
+/// Reads every record of a gzip-per-record WARC file, member by member, blocks and all: for
+/// tests and tools on small files. A scan of a whole archive file uses [`scan_records`],
+/// which never holds a block. A member that does not decode, does not hold well-framed
+/// records, or whose digests do not match ends the read: it and everything after it are
+/// reported in `torn_tail` (not an error). Errors are only for I/O failures.
 pub fn read_records(path: &Path) -> io::Result<WarcContents> {
+    let mut records = Vec::new();
+    let end = scan_file(path, true, &mut |rec| {
+        records.push(rec.into_record());
+        Ok(())
+    })?;
+    Ok(WarcContents {
+        records,
+        torn_tail: end.torn_tail,
+    })
+}
+
+/// Reads a WARC file record by record in bounded memory (about 200 KB, whatever the sizes of
+/// the file and its records), checking each record's `WARC-Block-Digest` and
+/// `WARC-Payload-Digest` (SHA-1, Base32 or hex) as its block streams past, and hands `each`
+/// the records of every member that is whole. The first member that does not decode, holds
+/// a badly framed record, inflates past 256 MB or fails a digest ends the scan: it is the
+/// torn tail (not an error). Errors are I/O failures and those `each` returns.
+pub fn scan_records(
+    path: &Path,
+    mut each: impl FnMut(ScannedRecord) -> io::Result<()>,
+) -> io::Result<ScanEnd> {
+    scan_file(path, false, &mut |rec| each(rec.scanned))
+}
+
+/// A record as [`scan_member`] gives it: what a scan keeps, and the block when asked for.
+struct MemberRecord {
+    scanned: ScannedRecord,
+    block: Vec<u8>,
+}
+
+impl MemberRecord {
+    /// Bytes it holds (header fields, HTTP head, block).
+    fn held(&self) -> usize {
+        headers_held(&self.scanned.headers)
+            + self.scanned.http_head.capacity()
+            + self.block.capacity()
+    }
+
+    fn into_record(self) -> WarcRecord {
+        WarcRecord {
+            headers: self.scanned.headers,
+            block: self.block,
+            offset: self.scanned.offset,
+            length: self.scanned.length,
+        }
+    }
+}
+
+fn scan_file(
+    path: &Path,
+    keep_blocks: bool,
+    each: &mut dyn FnMut(MemberRecord) -> io::Result<()>,
+) -> io::Result<ScanEnd> {
     let file = File::open(path)?;
     let file_len = file.metadata()?.len();
     let mut reader = CountingReader {
-        inner: BufReader::with_capacity(1 << 16, file),
+        inner: BufReader::with_capacity(FILE_BUFFER, file),
         pos: 0,
     };
-    let mut records = Vec::new();
-    let mut torn_tail = None;
+    let mut records = 0;
+    let mut peak_held = 0;
     loop {
         let start = reader.pos;
         if reader.fill_buf()?.is_empty() {
-            break;
+            return Ok(ScanEnd {
+                records,
+                good_bytes: start,
+                torn_tail: None,
+                peak_held,
+            });
         }
-        match read_member(&mut reader, start) {
-            Ok(mut recs) => records.append(&mut recs),
+        match scan_member(
+            &mut reader,
+            start,
+            MAX_MEMBER_DECODED,
+            keep_blocks,
+            &mut peak_held,
+        )? {
+            Ok(recs) => {
+                for rec in recs {
+                    records += 1;
+                    each(rec)?;
+                }
+            }
             Err(reason) => {
-                torn_tail = Some(TornTail {
-                    offset: start,
-                    bytes: file_len.saturating_sub(start),
-                    reason,
+                return Ok(ScanEnd {
+                    records,
+                    good_bytes: start,
+                    torn_tail: Some(TornTail {
+                        offset: start,
+                        bytes: file_len.saturating_sub(start),
+                        reason,
+                    }),
+                    peak_held,
                 });
-                break;
             }
         }
     }
-    Ok(WarcContents { records, torn_tail })
 }
 
 /// Reads the record(s) of the single gzip member at `offset`/`length` (as in a
-/// [`RecordRef`] or the manifest) and returns the first one.
+/// [`RecordRef`] or the manifest) and returns the first one, its digests checked.
 pub fn read_record_at(path: &Path, offset: u64, length: u64) -> io::Result<WarcRecord> {
     let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(offset))?;
-    let mut member = Vec::new();
-    file.take(length).read_to_end(&mut member)?;
-    if member.len() as u64 != length {
+    if file.metadata()?.len() < offset.saturating_add(length) {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             format!("{}: member at {offset} is cut short", path.display()),
         ));
     }
+    file.seek(SeekFrom::Start(offset))?;
     let mut reader = CountingReader {
-        inner: &member[..],
+        inner: BufReader::with_capacity(FILE_BUFFER, file.take(length)),
         pos: offset,
     };
-    let recs = read_member(&mut reader, offset)
-        .map_err(|reason| io::Error::new(io::ErrorKind::InvalidData, reason))?;
+    let recs =
+        scan_member(&mut reader, offset, MAX_MEMBER_DECODED, true, &mut 0)?.map_err(|reason| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {reason}", path.display()),
+            )
+        })?;
     recs.into_iter()
         .next()
+        .map(MemberRecord::into_record)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "empty gzip member".to_string()))
 }
 
 /// The most one gzip member of an archive may decode to when it is read back.
 const MAX_MEMBER_DECODED: u64 = 256 << 20;
+/// Read buffer over the (compressed) file.
+const FILE_BUFFER: usize = 1 << 16;
+/// Buffer of inflated bytes a record is parsed from.
+const DECODED_BUFFER: usize = 1 << 15;
+/// The longest WARC header block a reader accepts (ours are under 1 KB).
+const MAX_RECORD_HEAD: u64 = 1 << 16;
+/// The longest HTTP head a scan keeps ([`ScannedRecord::http_head`]). A longer one is not
+/// kept and the record's payload digest is not checked (its block digest still is).
+pub const MAX_HTTP_HEAD: usize = 1 << 16;
 
 /// Decodes one gzip member from `reader` (leaving it just past the member) and parses the
-/// records in it. Errors are described as text: they mean "damaged", not an I/O failure.
-fn read_member<R: BufRead>(
-    reader: &mut CountingReader<R>,
-    start: u64,
-) -> Result<Vec<WarcRecord>, String> {
-    read_member_within(reader, start, MAX_MEMBER_DECODED)
-}
-
-/// [`read_member`] with the decoded size cap as a parameter.
-fn read_member_within<R: BufRead>(
+/// records in it, streaming each block through its digests. The outer error is an I/O
+/// failure of the file; the inner one (text) means the member is damaged.
+fn scan_member<R: BufRead>(
     reader: &mut CountingReader<R>,
     start: u64,
     cap: u64,
-) -> Result<Vec<WarcRecord>, String> {
-    let mut raw = Vec::new();
+    keep_blocks: bool,
+    peak_held: &mut usize,
+) -> io::Result<Result<Vec<MemberRecord>, String>> {
     // bufread::GzDecoder consumes exactly one member (header, deflate data, trailer) from
     // the BufRead, so the counter then stands at the next member.
-    let mut dec = flate2::bufread::GzDecoder::new(&mut *reader);
-    (&mut dec)
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("gzip member at {start}: {e}"))?;
-    if raw.len() as u64 > cap {
+    let dec = flate2::bufread::GzDecoder::new(&mut *reader);
+    let mut decoded = BufReader::with_capacity(DECODED_BUFFER, dec.take(cap.saturating_add(1)));
+    let mut out: Vec<MemberRecord> = Vec::new();
+    let parsed = loop {
+        match decoded.fill_buf() {
+            Ok([]) => break Ok(()),
+            Ok(_) => {}
+            Err(e) => break Err(format!("gzip member at {start}: {e}")),
+        }
+        let held = FILE_BUFFER + DECODED_BUFFER + out.iter().map(MemberRecord::held).sum::<usize>();
+        match parse_streamed_record(&mut decoded, keep_blocks, held, peak_held) {
+            Ok(rec) => out.push(rec),
+            Err(e) => break Err(format!("record at {start}: {e}")),
+        }
+    };
+    if decoded.get_ref().limit() == 0 {
         // Our own records stay far below this (bodies are capped when fetched); a member
         // that inflates past it is not one of ours, or a planted decompression bomb.
-        return Err(format!(
+        return Ok(Err(format!(
             "gzip member at {start} decodes to more than {cap} bytes"
-        ));
+        )));
     }
-    drop(dec);
-    let length = reader.pos - start;
-    let mut rest: &[u8] = &raw;
-    let mut out = Vec::new();
-    while !rest.is_empty() {
-        let (headers, block, used) =
-            parse_record(rest).map_err(|e| format!("record at {start}: {e}"))?;
-        out.push(WarcRecord {
-            headers,
-            block,
-            offset: start,
-            length,
-        });
-        rest = &rest[used..];
+    if let Err(e) = parsed {
+        return Ok(Err(e));
     }
+    drop(decoded);
     if out.is_empty() {
-        return Err(format!("gzip member at {start} is empty"));
+        return Ok(Err(format!("gzip member at {start} is empty")));
     }
-    Ok(out)
+    let length = reader.pos - start;
+    for rec in &mut out {
+        rec.scanned.offset = start;
+        rec.scanned.length = length;
+    }
+    Ok(Ok(out))
 }
 
-type Parsed = (Vec<(String, String)>, Vec<u8>, usize);
-
-/// Parses one record at the start of `buf`; returns headers, block and bytes used.
-fn parse_record(buf: &[u8]) -> Result<Parsed, String> {
-    if !buf.starts_with(b"WARC/") {
-        return Err("does not start with WARC/".into());
+/// Parses one record from the inflated stream: its header block, then its block (hashed
+/// as it passes, kept only if asked), then the `\r\n\r\n` that ends it.
+/// `held` is what the scan holds besides this record; `peak_held` the most seen so far.
+fn parse_streamed_record<R: BufRead>(
+    decoded: &mut R,
+    keep_block: bool,
+    held: usize,
+    peak_held: &mut usize,
+) -> Result<MemberRecord, String> {
+    let mut head = Vec::new();
+    loop {
+        let before = head.len();
+        let room = MAX_RECORD_HEAD.saturating_sub(before as u64);
+        let n = (&mut *decoded)
+            .take(room)
+            .read_until(b'\n', &mut head)
+            .map_err(|e| format!("gzip: {e}"))?;
+        if before == 0 && !head.starts_with(b"WARC/") {
+            return Err("does not start with WARC/".into());
+        }
+        if head.ends_with(b"\r\n\r\n") {
+            break;
+        }
+        if n == 0 || head.len() as u64 >= MAX_RECORD_HEAD {
+            return Err("header block not terminated".into());
+        }
     }
-    let head_end = find(buf, b"\r\n\r\n").ok_or("header block not terminated")?;
-    let head = String::from_utf8_lossy(&buf[..head_end]);
+    let headers = parse_headers(&head[..head.len() - 4])?;
+    let held = held + head.capacity() + headers_held(&headers);
+    *peak_held = (*peak_held).max(held);
+    let len: u64 = header_in(&headers, "Content-Length")
+        .ok_or("no Content-Length")?
+        .parse()
+        .map_err(|_| "bad Content-Length")?;
+    let warc_type = header_in(&headers, "WARC-Type").unwrap_or("");
+    let is_http = header_in(&headers, "Content-Type").is_some_and(|t| {
+        t.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/http")
+    });
+    let mut digests = BlockDigests::new(is_http);
+    let mut block = Vec::new();
+    let mut remaining = len;
+    while remaining > 0 {
+        let buf = decoded.fill_buf().map_err(|e| format!("gzip: {e}"))?;
+        if buf.is_empty() {
+            return Err("block shorter than Content-Length".into());
+        }
+        let n = buf
+            .len()
+            .min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        digests.update(&buf[..n]);
+        if keep_block {
+            block.extend_from_slice(&buf[..n]);
+        }
+        decoded.consume(n);
+        remaining -= n as u64;
+        *peak_held = (*peak_held).max(held + digests.head.capacity() + block.capacity());
+    }
+    let mut end = [0u8; 4];
+    decoded
+        .read_exact(&mut end)
+        .map_err(|_| "record not followed by CRLF CRLF")?;
+    if &end != b"\r\n\r\n" {
+        return Err("record not followed by CRLF CRLF".into());
+    }
+    let (block_digest, payload_digest, http_head) = digests.finish();
+    check_digest(&headers, "WARC-Block-Digest", &block_digest)?;
+    // A revisit's payload digest is the original's; other records hash their own payload
+    // (an HTTP block's body, or the whole block).
+    if warc_type != "revisit"
+        && let Some(payload) = payload_digest
+    {
+        check_digest(&headers, "WARC-Payload-Digest", &payload)?;
+    }
+    Ok(MemberRecord {
+        scanned: ScannedRecord {
+            headers,
+            offset: 0,
+            length: 0,
+            block_len: len,
+            http_head,
+        },
+        block,
+    })
+}
+
+/// Bytes a record's header fields hold.
+fn headers_held(headers: &Vec<(String, String)>) -> usize {
+    headers.capacity() * std::mem::size_of::<(String, String)>()
+        + headers
+            .iter()
+            .map(|(n, v)| n.capacity() + v.capacity())
+            .sum::<usize>()
+}
+
+fn parse_headers(head: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let head = String::from_utf8_lossy(head);
     let mut lines = head.split("\r\n");
     lines.next(); // version line
     let mut headers = Vec::new();
@@ -800,22 +1093,101 @@ fn parse_record(buf: &[u8]) -> Result<Parsed, String> {
             .ok_or_else(|| format!("header line without colon: {line:?}"))?;
         headers.push((name.trim().to_string(), value.trim().to_string()));
     }
-    let len: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
-        .ok_or("no Content-Length")?
-        .1
-        .parse()
-        .map_err(|_| "bad Content-Length")?;
-    let block_start = head_end + 4;
-    let block_end = block_start
-        .checked_add(len)
-        .filter(|&e| e <= buf.len())
-        .ok_or("block shorter than Content-Length")?;
-    if buf.get(block_end..block_end + 4) != Some(b"\r\n\r\n".as_slice()) {
-        return Err("record not followed by CRLF CRLF".into());
+    Ok(headers)
+}
+
+/// The SHA-1 digests of a block fed in pieces: of the whole block, and of its payload (for
+/// an HTTP block, what follows the head's blank line, as [`http_payload`] cuts it).
+struct BlockDigests {
+    block: Sha1,
+    payload: Sha1,
+    /// The HTTP head gathered so far, while its end is not found.
+    head: Vec<u8>,
+    in_head: bool,
+    /// False once a head ran past [`MAX_HTTP_HEAD`]: the payload is then not known.
+    payload_known: bool,
+}
+
+impl BlockDigests {
+    fn new(is_http: bool) -> BlockDigests {
+        BlockDigests {
+            block: Sha1::new(),
+            payload: Sha1::new(),
+            head: Vec::new(),
+            in_head: is_http,
+            payload_known: true,
+        }
     }
-    Ok((headers, buf[block_start..block_end].to_vec(), block_end + 4))
+
+    fn update(&mut self, mut chunk: &[u8]) {
+        self.block.update(chunk);
+        while self.in_head && !chunk.is_empty() {
+            let before = self.head.len();
+            let take = chunk
+                .len()
+                .min(MAX_HTTP_HEAD + 3 - before.min(MAX_HTTP_HEAD));
+            self.head.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            // The blank line may straddle two pieces: search from 3 bytes back.
+            let from = before.saturating_sub(3);
+            if let Some(i) = memchr::memmem::find(&self.head[from..], b"\r\n\r\n") {
+                let end = from + i + 4;
+                self.payload.update(&self.head[end..]);
+                self.head.truncate(end);
+                self.in_head = false;
+            } else if self.head.len() > MAX_HTTP_HEAD {
+                self.head = Vec::new();
+                self.in_head = false;
+                self.payload_known = false;
+                return;
+            }
+        }
+        if self.payload_known {
+            self.payload.update(chunk);
+        }
+    }
+
+    /// Block digest, payload digest (`None` when not known), and the HTTP head.
+    fn finish(self) -> (String, Option<String>, Vec<u8>) {
+        let b32 = |h: Sha1| format!("sha1:{}", BASE32.encode(h.finalize().as_slice()));
+        let block = b32(self.block);
+        if self.in_head {
+            // No blank line in the whole block: no payload (as `http_payload` says), and
+            // no head either.
+            return (block, Some(sha1_digest(b"")), Vec::new());
+        }
+        let payload = self.payload_known.then(|| b32(self.payload));
+        (block, payload, self.head)
+    }
+}
+
+/// Compares a digest field with the digest computed. Only SHA-1 in Base32 (ours, warcio's)
+/// or hex is checked; a missing field or another algorithm passes.
+fn check_digest(headers: &[(String, String)], field: &str, computed: &str) -> Result<(), String> {
+    let Some(value) = header_in(headers, field) else {
+        return Ok(());
+    };
+    let Some((algorithm, encoded)) = value.split_once(':') else {
+        return Ok(());
+    };
+    if !algorithm.trim().eq_ignore_ascii_case("sha1") {
+        return Ok(());
+    }
+    let encoded = encoded.trim();
+    let want = computed.trim_start_matches("sha1:");
+    let matches = match encoded.len() {
+        40 => BASE32
+            .decode(want.as_bytes())
+            .is_ok_and(|raw| data_encoding::HEXLOWER.encode(&raw) == encoded.to_ascii_lowercase()),
+        _ => encoded.eq_ignore_ascii_case(want),
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} {value} does not match the record ({computed})"
+        ))
+    }
 }
 
 /// A BufRead that counts consumed bytes, so member offsets are known.
@@ -860,12 +1232,25 @@ pub struct Recovery {
     pub bytes_dropped: u64,
     /// Why the tail was cut, when it was.
     pub reason: Option<String>,
+    /// The most bytes the scan held at once ([`ScanEnd::peak_held`]).
+    pub peak_held: usize,
 }
 
 /// Truncates a `.warc.gz.open` left by a crashed run to its last complete member and renames
 /// it to `.warc.gz` (a file with no complete record is removed). Refuses (`AlreadyExists`)
 /// when the `.warc.gz` name is taken, and (`InvalidInput`) for a path not ending in `.open`.
 pub fn recover_open_file(path: &Path) -> io::Result<Recovery> {
+    recover_open_file_with(path, |_| Ok(()))
+}
+
+/// [`recover_open_file`], handing `each` every record kept as the one streaming pass over
+/// the file reads it (to index them on the way). The file is read in bounded memory, each
+/// record's digests checked ([`scan_records`]); the records `each` sees are those of the
+/// good prefix only.
+pub fn recover_open_file_with(
+    path: &Path,
+    each: impl FnMut(ScannedRecord) -> io::Result<()>,
+) -> io::Result<Recovery> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -883,19 +1268,17 @@ pub fn recover_open_file(path: &Path) -> io::Result<Recovery> {
             format!("{} already exists", final_path.display()),
         ));
     }
-    let contents = read_records(path)?;
+    let end = scan_records(path, each)?;
     let file_len = std::fs::metadata(path)?.len();
-    let (bytes_kept, reason) = match &contents.torn_tail {
-        Some(t) => (t.offset, Some(t.reason.clone())),
-        None => (file_len, None),
-    };
+    let bytes_kept = end.good_bytes.min(file_len);
     let mut recovery = Recovery {
         open_path: path.to_path_buf(),
         final_path: None,
-        records_kept: contents.records.len(),
+        records_kept: end.records,
         bytes_kept,
         bytes_dropped: file_len - bytes_kept,
-        reason,
+        reason: end.torn_tail.map(|t| t.reason),
+        peak_held: end.peak_held,
     };
     if bytes_kept == 0 {
         std::fs::remove_file(path)?;
@@ -1439,6 +1822,207 @@ pub(crate) mod tests {
         assert!(read_records(&fin).unwrap().torn_tail.is_none());
     }
 
+    /// `n` bytes that do not compress (a fixed pseudo-random sequence).
+    pub(crate) fn noise(n: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    /// The test the outside tester's crash asked for: a crashed run's `.open` file much
+    /// larger than the memory the recovery may use (with one record larger than that too),
+    /// recovered while the scan never holds more than a few buffers.
+    #[test]
+    fn recovery_reads_a_large_damaged_file_in_bounded_memory() {
+        const CAP: usize = 192 << 10;
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = WarcWriter::create(dir.path(), &[("software", "citecheck/0.1.0")]).unwrap();
+        let mut refs = Vec::new();
+        let mut big = exchange(
+            "https://example.nl/groot.pdf",
+            "HTTP/1.1 200 OK",
+            "content-type: application/pdf\r\n",
+            &noise(3 << 20, 1),
+        );
+        big.truncated = true;
+        refs.push(w.write_exchange(&big).unwrap());
+        for i in 0..16u64 {
+            let ex = exchange(
+                &format!("https://example.nl/bijlage/{i}"),
+                "HTTP/1.1 200 OK",
+                "content-type: application/octet-stream\r\n",
+                &noise(300 << 10, i + 2),
+            );
+            refs.push(w.write_exchange(&ex).unwrap());
+            w.write_text(
+                &format!("https://example.nl/bijlage/{i}"),
+                "Tekst.",
+                None,
+                ex.date,
+            )
+            .unwrap();
+        }
+        let open = dir.path().join(format!("{}{OPEN_SUFFIX}", w.file_name()));
+        drop(w);
+        // The crash cut the last member (a text record) short.
+        let whole = std::fs::metadata(&open).unwrap().len();
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(whole - 20).unwrap();
+        drop(f);
+        assert!(whole > 32 * CAP as u64, "{whole}");
+
+        // Keeping blocks, the same scan holds the big record whole: the count sees blocks.
+        let kept = scan_file(&open, true, &mut |_| Ok(())).unwrap();
+        assert!(kept.peak_held > 3 << 20, "{}", kept.peak_held);
+
+        let mut seen = Vec::new();
+        let r = recover_open_file_with(&open, |rec| {
+            seen.push((
+                rec.offset,
+                rec.length,
+                rec.block_len,
+                rec.warc_type().to_string(),
+            ));
+            Ok(())
+        })
+        .unwrap();
+        assert!(r.peak_held < CAP, "held {} bytes at once", r.peak_held);
+        assert_eq!(r.records_kept, 1 + 2 + 16 * 3 - 1);
+        assert!(r.bytes_dropped > 0 && r.bytes_dropped < 1000);
+        assert!(r.reason.is_some());
+        // Offsets, lengths and sizes as written.
+        assert_eq!(seen.len(), r.records_kept);
+        assert_eq!(
+            seen[1],
+            (
+                refs[0].offset,
+                refs[0].length,
+                (3 << 20) + big.response_head.len() as u64,
+                "response".into()
+            )
+        );
+        for rf in &refs {
+            assert!(seen.iter().any(|s| (s.0, s.1) == (rf.offset, rf.length)));
+        }
+        let fin = r.final_path.unwrap();
+        let again = read_record_at(&fin, refs[0].offset, refs[0].length).unwrap();
+        assert_eq!(again.header("WARC-Truncated"), Some("length"));
+    }
+
+    /// A member whose record does not match its digests is damaged like a torn one: the
+    /// good prefix ends before it. Hex SHA-1 digests (other tools) are checked too.
+    #[test]
+    fn a_record_that_fails_its_digest_ends_the_good_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let (open, _) = crashed_file(dir.path());
+        let good = std::fs::metadata(&open).unwrap().len();
+        let body = b"<p>Gemeenten werken samen.</p>";
+        let head = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\n\r\n";
+        let block = [&head[..], &body[..]].concat();
+        let member = |block_digest: String, payload_digest: String| {
+            let mut rec = Record::new("response", new_record_id(), ts("2026-01-05T10:00:00Z"));
+            rec.push("WARC-Target-URI", "https://example.nl/x".into());
+            rec.push("Content-Type", "application/http;msgtype=response".into());
+            rec.push("WARC-Payload-Digest", payload_digest);
+            rec.push("WARC-Block-Digest", block_digest);
+            rec.gzip(&block).unwrap()
+        };
+        let hex = |bytes: &[u8]| {
+            format!(
+                "sha1:{}",
+                data_encoding::HEXLOWER.encode(Sha1::digest(bytes).as_slice())
+            )
+        };
+        let append = |m: Vec<u8>| {
+            let mut f = OpenOptions::new().append(true).open(&open).unwrap();
+            f.write_all(&m).unwrap();
+        };
+        // Hex digests that match: read.
+        append(member(hex(&block), hex(body)));
+        let c = read_records(&open).unwrap();
+        assert!(c.torn_tail.is_none(), "{:?}", c.torn_tail);
+        assert_eq!(c.records.len(), 8);
+        let good = good + (std::fs::metadata(&open).unwrap().len() - good);
+        // A wrong payload digest, right block digest.
+        append(member(sha1_digest(&block), sha1_digest(b"iets anders")));
+        let t = read_records(&open).unwrap().torn_tail.unwrap();
+        assert_eq!(t.offset, good);
+        assert!(t.reason.contains("WARC-Payload-Digest"), "{}", t.reason);
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(good).unwrap();
+        drop(f);
+        // A wrong block digest.
+        append(member(sha1_digest(b"iets anders"), sha1_digest(body)));
+        let t = read_records(&open).unwrap().torn_tail.unwrap();
+        assert!(t.reason.contains("WARC-Block-Digest"), "{}", t.reason);
+        let r = recover_open_file(&open).unwrap();
+        assert_eq!((r.records_kept, r.bytes_kept), (8, good));
+    }
+
+    /// The streaming parser finds the HTTP head's end wherever the buffer boundaries fall,
+    /// and agrees with `http_payload` on blocks without a blank line.
+    #[test]
+    fn payload_digest_across_piece_boundaries() {
+        let head = b"HTTP/1.1 200 OK\r\nx: y\r\n\r\n";
+        let body = b"lichaam\r\n\r\nmet een lege regel";
+        let block = [&head[..], &body[..]].concat();
+        for piece in 1..=block.len() {
+            let mut d = BlockDigests::new(true);
+            for chunk in block.chunks(piece) {
+                d.update(chunk);
+            }
+            let (b, p, h) = d.finish();
+            assert_eq!(b, sha1_digest(&block));
+            assert_eq!(p, Some(sha1_digest(http_payload(&block))), "{piece}");
+            assert_eq!(h, head);
+        }
+        let mut d = BlockDigests::new(true);
+        d.update(b"HTTP/1.1 200 OK\r\nno blank line");
+        assert_eq!(d.finish().1, Some(sha1_digest(b"")));
+        let mut d = BlockDigests::new(false);
+        d.update(&block);
+        assert_eq!(d.finish().1, Some(sha1_digest(&block)));
+    }
+
+    /// The crashed run's index lines died with it: opening the folder indexes what the
+    /// recovery kept, the same lines a full index of the repaired file gives.
+    #[test]
+    fn store_open_indexes_the_recovered_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(crate::archive::cdxj::INDEX_FILE),
+            "a 1 {}\n",
+        )
+        .unwrap();
+        let (open, refs) = crashed_file(dir.path());
+        let len = std::fs::metadata(&open).unwrap().len();
+        let f = OpenOptions::new().write(true).open(&open).unwrap();
+        f.set_len(len - 10).unwrap();
+        drop(f);
+        let store = crate::archive::store::ArchiveStore::open(dir.path()).unwrap();
+        let fin = store.recoveries()[0].final_path.clone().unwrap();
+        let mut want = crate::archive::cdxj::index_warc(&fin).unwrap();
+        assert_eq!(want.len(), refs.len());
+        want.push("a 1 {}".into());
+        want.sort();
+        let index =
+            std::fs::read_to_string(dir.path().join(crate::archive::cdxj::INDEX_FILE)).unwrap();
+        assert_eq!(index.lines().collect::<Vec<_>>(), want);
+        let name = fin.file_name().unwrap().to_str().unwrap();
+        for r in &refs {
+            assert!(index.contains(&format!(
+                "\"offset\": \"{}\", \"filename\": \"{name}\"",
+                r.offset
+            )));
+        }
+    }
+
     #[test]
     fn reader_never_panics_on_junk() {
         let dir = tempfile::tempdir().unwrap();
@@ -1476,7 +2060,10 @@ pub(crate) mod tests {
             inner: &bomb[..],
             pos: 0,
         };
-        let e = read_member_within(&mut reader, 0, 10_000).unwrap_err();
+        let e = scan_member(&mut reader, 0, 10_000, false, &mut 0)
+            .unwrap()
+            .err()
+            .unwrap();
         assert!(e.contains("decodes to more than 10000 bytes"), "{e}");
     }
 

@@ -158,8 +158,12 @@ pub struct RunArgs {
 /// Options of `ingest`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// The document to read (plain UTF-8 text).
+    /// The document to read: a PDF, an HTML or Markdown page, or plain UTF-8 text (the kind
+    /// is told by the file's first bytes and its extension).
     pub document: PathBuf,
+    /// Replace existing output files (without it, `ingest` refuses and writes nothing).
+    #[arg(long)]
+    pub force: bool,
     /// Where the cited URLs go (`-` for stdout).
     #[arg(long, value_name = "FILE", default_value = "sources.csv")]
     pub sources_out: PathBuf,

@@ -542,6 +542,7 @@ fn quote_row(
         },
         speaker: speaker.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
         speaker_role: speaker.and_then(|s| s.role).unwrap_or_default(),
+        claimed_source: quote.source.clone().unwrap_or_default(),
         note: finding.note.clone(),
         via: source
             .filter(|_| found)

@@ -497,7 +497,11 @@ fn ingest_of_the_seed_gives_the_committed_sources_and_quotes() {
     for (a, b) in ingested.iter().zip(&committed) {
         assert_eq!(normalised_quote(&a["quote"]), normalised_quote(&b["quote"]));
         assert_eq!(a["theme"], b["theme"]);
+        // Each quote claims its source: the seed's 12 URLs follow its 12 quotes, in order.
+        assert_eq!(a["source"], b["source"]);
+        assert_eq!(a["pairing"], "in_order");
     }
+    let claimed: Vec<&str> = ingested.iter().map(|q| q["source"].as_str()).collect();
     let urls: Vec<String> = read_csv(&dir.path().join("sources.csv"))
         .into_iter()
         .map(|r| r["url"].clone())
@@ -507,6 +511,7 @@ fn ingest_of_the_seed_gives_the_committed_sources_and_quotes() {
         .map(|r| r["url"].clone())
         .collect();
     assert_eq!(urls, committed);
+    assert_eq!(claimed, urls);
 }
 
 #[test]

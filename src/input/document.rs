@@ -61,6 +61,12 @@ pub enum IngestError {
         /// What the file looks like (`a PDF file`, …).
         format: &'static str,
     },
+    /// A PDF whose text could not be read.
+    #[error("the PDF could not be read: {reason}")]
+    Pdf {
+        /// Why.
+        reason: String,
+    },
     /// A NUL byte: binary data.
     #[error("the document is binary, not text: NUL byte at byte offset {offset} (line {line})")]
     Binary {
@@ -119,6 +125,8 @@ pub struct Document {
     nos: Vec<usize>,
     /// What each line in reading order holds, for the pairing rules.
     pub(crate) kinds: Vec<LineKind>,
+    /// The lines in reading order, their URLs and labels taken out.
+    pub(crate) texts: Vec<String>,
 }
 
 /// What a line in reading order holds, as the pairing rules see it.
@@ -282,7 +290,10 @@ pub fn ingest_file(path: &std::path::Path, bytes: &[u8]) -> Result<Document, Ing
         DocumentKind::Text => ingest_document(bytes),
         DocumentKind::Html => Ok(read_text(&super::markup::html_to_text(&decode(bytes)?))),
         DocumentKind::Markdown => Ok(read_text(&super::markup::markdown_to_text(&decode(bytes)?))),
-        DocumentKind::Pdf => ingest_document(bytes),
+        DocumentKind::Pdf => {
+            let text = super::pdf::pdf_text(bytes).map_err(|reason| IngestError::Pdf { reason })?;
+            Ok(read_text(&text))
+        }
     }
 }
 
@@ -303,6 +314,16 @@ pub fn read_text(text: &str) -> Document {
             _ if l.trim().is_empty() => LineKind::Blank,
             UrlLine::OnlyUrls | UrlLine::Reference => LineKind::Urls,
             UrlLine::None | UrlLine::Mixed => LineKind::Text,
+        })
+        .collect();
+    doc.texts = lines
+        .iter()
+        .zip(&url_lines)
+        .zip(&spans)
+        .map(|((l, k), sp)| match k {
+            UrlLine::Mixed => text_without_urls(l.trim_end(), sp).unwrap_or_default(),
+            UrlLine::None => l.trim().to_string(),
+            _ => String::new(),
         })
         .collect();
     let blocks = split_blocks(&lines, &url_lines, &spans, &mut doc);
@@ -565,7 +586,7 @@ fn uses_footnotes(lines: &[&str]) -> bool {
     lines.iter().any(|line| {
         let chars: Vec<char> = line.chars().collect();
         chars.iter().enumerate().any(|(k, &c)| {
-            if !"’”»\"'".contains(c) {
+            if !"’”»›“‘\"'".contains(c) {
                 return false;
             }
             let rest: String = chars[k + 1..].iter().take(6).collect();

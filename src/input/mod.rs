@@ -7,6 +7,7 @@ pub mod document;
 pub(crate) mod layout;
 pub(crate) mod markup;
 pub(crate) mod pairing;
+pub(crate) mod pdf;
 pub mod quotes;
 pub mod repeats;
 pub mod sources;

@@ -104,8 +104,18 @@ fn adjacent(doc: &mut Document, used: &mut [bool]) {
                 .map(|(u, _)| u)
         };
         let mut found = if last_on_line { free(end, used) } else { None };
+        let mut next = next_filled(doc, end);
+        // The rest of the attribution sentence (`the head librarian said.`) may stand
+        // between the quotation and its URL.
+        if let Some(j) = next
+            && doc.kinds[j] == LineKind::Text
+            && attribution_tail(&doc.texts[j])
+            && !doc.quotes.iter().any(|q| q.end_idx == j)
+        {
+            next = next_filled(doc, j);
+        }
         if found.is_none()
-            && let Some(next) = next_filled(doc, end)
+            && let Some(next) = next
             && doc.kinds[next] == LineKind::Urls
             && run_len(doc, next) == 1
         {
@@ -117,6 +127,16 @@ fn adjacent(doc: &mut Document, used: &mut [bool]) {
             doc.quotes[k].pairing = Some(Pairing::Adjacent);
         }
     }
+}
+
+/// A short line that ends the sentence around a quotation: a few words, a full stop, no
+/// quote mark.
+fn attribution_tail(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.split_whitespace().count() <= 6
+        && t.ends_with(['.', '!', '?'])
+        && !t.contains(['‘', '’', '“', '”', '„', '«', '»', '"'])
 }
 
 /// `in_order`: a run of unpaired quotations, then a list of exactly as many URLs.

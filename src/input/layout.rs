@@ -195,6 +195,12 @@ fn columns(page: Vec<(usize, String)>, doc: &mut Document) -> Vec<(usize, String
     };
     for (no, line) in page {
         let chars: Vec<char> = line.trim_end().chars().collect();
+        if chars.iter().all(|c| c.is_whitespace()) {
+            // A blank line ends paragraphs in both columns.
+            left.push((no, String::new()));
+            right.push((no, String::new()));
+            continue;
+        }
         if chars.len() <= col {
             left.push((no, chars.iter().collect::<String>().trim().to_string()));
             continue;
@@ -353,6 +359,7 @@ Meer daarover later.                     Zie https://www.example.org/news/
                 "regels.”",
                 "Zie https://www.example.org/news/",
                 "minister-regels",
+                "",
             ]
         );
         assert!(doc.warnings.iter().any(|w| w.contains("two columns")));

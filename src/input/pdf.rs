@@ -165,7 +165,7 @@ fn layout_page(glyphs: &[Glyph]) -> String {
     let mut last: Option<(f64, f64)> = None;
     for (y, size, segments) in segmented {
         if let Some((py, psize)) = last
-            && y - py > psize.max(size) * 1.9
+            && y - py > psize.max(size) * 1.5
         {
             out.push('\n');
         }

@@ -1826,6 +1826,213 @@ mod tests {
         }
     }
 
+    fn quotes_of(text: &str) -> Vec<(String, Option<String>, Option<&'static str>)> {
+        read_text(text)
+            .quotes
+            .into_iter()
+            .map(|q| (q.text, q.source, q.pairing.map(Pairing::as_str)))
+            .collect()
+    }
+
+    #[test]
+    fn every_quote_mark_family() {
+        let text = "Mark families\n\n\
+            ‘Een citaat met enkele aanhalingstekens hier.’\n\n\
+            “Een citaat met dubbele aanhalingstekens hier.”\n\n\
+            Er sagte: „Ein Zitat mit deutschen Zeichen hier.“\n\n\
+            Er sagte: ‚Ein Zitat mit einfachen deutschen Zeichen.‘\n\n\
+            Il a dit\u{a0}: «\u{202f}Une citation avec des guillemets ici.\u{202f}»\n\n\
+            Il a dit : ‹ Une citation avec des chevrons simples. ›\n\n\
+            He said \"a quotation in straight double marks\" today.\n\n\
+            He said 'a quotation in straight single marks' today.\n\n\
+            Hij zei ,,een citaat met Nederlandse openingstekens”.\n\n\
+            Hij zei ,,een citaat met twee enkele sluittekens''.\n";
+        let got: Vec<String> = quotes_of(text).into_iter().map(|q| q.0).collect();
+        assert_eq!(
+            got,
+            [
+                "Een citaat met enkele aanhalingstekens hier.",
+                "Een citaat met dubbele aanhalingstekens hier.",
+                "Ein Zitat mit deutschen Zeichen hier.",
+                "Ein Zitat mit einfachen deutschen Zeichen.",
+                "Une citation avec des guillemets ici.",
+                "Une citation avec des chevrons simples.",
+                "a quotation in straight double marks",
+                "a quotation in straight single marks",
+                "een citaat met Nederlandse openingstekens",
+                "een citaat met twee enkele sluittekens",
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_continued_after_slash_hyphen_underscore_and_in_brackets() {
+        let doc = read_text(
+            "Zie https://www.bbc.example/news/\nworld-europe-12345678 en verder.\n\n\
+             Rapport <https://www.example.org/rapport-\nsamen-werken-2021>, p. 3.\n\n\
+             Data: https://data.example/set_\nversie_2 hier.\n\n\
+             Website https://www.example.com/pad/\nVervolg van de zin op de volgende regel.\n",
+        );
+        let urls: Vec<&str> = doc.urls.iter().map(|u| u.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://www.bbc.example/news/world-europe-12345678",
+                "https://www.example.org/rapport-samen-werken-2021",
+                "https://data.example/set_versie_2",
+                "https://www.example.com/pad/",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quotes_last_line_may_hold_its_url() {
+        let got = quotes_of(
+            "“We will not wait for the money, we will start with\n\
+             what we have and ask them.” (https://www.example.org/a/b).\n\n\
+             ‘Elke gemeente moet meedoen aan de regionale\n\
+             planning.’ Source: https://www.example.nl/c\n",
+        );
+        assert_eq!(
+            got,
+            [
+                (
+                    "We will not wait for the money, we will start with what we have and ask them."
+                        .to_string(),
+                    Some("https://www.example.org/a/b".to_string()),
+                    Some("adjacent")
+                ),
+                (
+                    "Elke gemeente moet meedoen aan de regionale planning.".to_string(),
+                    Some("https://www.example.nl/c".to_string()),
+                    Some("adjacent")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn footnote_markers_of_every_form_resolve_in_the_reference_list() {
+        let got = quotes_of(
+            "“Het eerste citaat van vier woorden.”¹\n\n\
+             “Het tweede citaat van vier woorden.”[2]\n\n\
+             “Het derde citaat van vier woorden.”^3\n\n\
+             “Het vierde citaat van vier woorden.” (4)\n\n\
+             “Het vijfde citaat zonder sluitteken[5] en daarna gewone tekst.\n\n\
+             Noten\n\n\
+             ¹ https://a.example/een\n\
+             [2] Jansen, P. (2021). “Een titel die geen citaat is”.\n\
+             https://b.example/twee\n\
+             ^3 https://c.example/drie\n\
+             (4) https://d.example/vier\n\
+             5. https://e.example/vijf\n",
+        );
+        let want = [
+            (
+                "Het eerste citaat van vier woorden.",
+                "https://a.example/een",
+            ),
+            (
+                "Het tweede citaat van vier woorden.",
+                "https://b.example/twee",
+            ),
+            (
+                "Het derde citaat van vier woorden.",
+                "https://c.example/drie",
+            ),
+            (
+                "Het vierde citaat van vier woorden.",
+                "https://d.example/vier",
+            ),
+            (
+                "Het vijfde citaat zonder sluitteken",
+                "https://e.example/vijf",
+            ),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, (text, url)) in got.iter().zip(want) {
+            assert_eq!(g.0, text);
+            assert_eq!(g.1.as_deref(), Some(url), "{text}");
+            assert_eq!(g.2, Some("footnote"), "{text}");
+        }
+    }
+
+    #[test]
+    fn reference_list_titles_are_no_quotations() {
+        let doc = read_text(
+            "Literatuur\n\n\
+             Müller, K. (2019). „Kommunen im Wandel der Zeit“. https://www.example.de/k\n",
+        );
+        assert!(doc.quotes.is_empty(), "{:#?}", doc.quotes);
+        assert!(
+            doc.skipped
+                .iter()
+                .any(|s| s.contains("reference-list entry"))
+        );
+    }
+
+    #[test]
+    fn in_order_needs_as_many_urls_as_quotations() {
+        let text = "• “Het eerste citaat van vier woorden.”\n\n\
+                    • “Het tweede citaat van vier woorden.”\n\n\
+                    https://a.example/een\nhttps://b.example/twee\n";
+        let got = quotes_of(text);
+        assert_eq!(got[0].1.as_deref(), Some("https://a.example/een"));
+        assert_eq!(got[1].1.as_deref(), Some("https://b.example/twee"));
+        assert!(got.iter().all(|q| q.2 == Some("in_order")));
+        // Three URLs after two quotations: no guess.
+        let doc = read_text(&format!("{text}https://c.example/drie\n"));
+        assert!(doc.quotes.iter().all(|q| q.source.is_none()));
+        assert_eq!(doc.unpaired.len(), 2);
+        assert!(
+            doc.unpaired[0].1.contains("counts differ"),
+            "{:?}",
+            doc.unpaired
+        );
+        assert_eq!(doc.unpaired[0].0, 1);
+    }
+
+    #[test]
+    fn no_convention_leaves_the_source_empty_and_says_why() {
+        let doc = read_text(
+            "Titel\n\n“Een citaat zonder enige bron erbij.”\n\n\
+             In de tekst staat ergens https://a.example/x als voorbeeld.\n",
+        );
+        assert_eq!(doc.quotes.len(), 1);
+        assert_eq!(doc.quotes[0].source, None);
+        assert_eq!(doc.unpaired.len(), 1);
+        assert_eq!(doc.unpaired[0].0, 3);
+    }
+
+    #[test]
+    fn two_line_headings_and_running_footers() {
+        let doc = read_text(
+            "Samenwerking tussen gemeenten\nen de provincie\n\n\
+             • ‘Wij werken samen aan één plan voor de regio.’\n\
+             Provincie Drenthe | www.drenthe.example\nPagina 1 van 3\n\x0c\
+             • ‘Het tweede citaat van vier woorden hier.’\n\
+             Provincie Drenthe | www.drenthe.example\nPagina 2 van 3\n\x0c\
+             Provincie Drenthe | www.drenthe.example\nPagina 3 van 3\n",
+        );
+        let themes: Vec<Option<&str>> = doc.quotes.iter().map(|q| q.theme.as_deref()).collect();
+        assert_eq!(
+            themes,
+            [Some("Samenwerking tussen gemeenten en de provincie"); 2],
+            "{doc:#?}"
+        );
+    }
+
+    #[test]
+    fn a_homepage_no_quotation_cites_is_no_source() {
+        let doc = read_text(
+            "“Een citaat met een eigen bron erbij.”\nBron: https://www.example.nl/artikel\n\n\
+             Meer op https://www.example.nl/\n",
+        );
+        assert_eq!(doc.urls[0].role, UrlRole::Citation);
+        assert_eq!(doc.urls[1].role, UrlRole::Homepage);
+        assert!(doc.skipped.iter().any(|s| s.contains("home page")));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {

@@ -25,8 +25,9 @@ pub(crate) fn pair(doc: &mut Document) {
     adjacent(doc, &mut used);
     in_order(doc, &mut used);
     homepages(doc, &used);
+    let explained: Vec<usize> = doc.unpaired.iter().map(|(line, _)| *line).collect();
     for q in &doc.quotes {
-        if q.source.is_some() {
+        if q.source.is_some() || explained.contains(&q.line) {
             continue;
         }
         let reason = match q.marker {

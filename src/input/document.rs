@@ -694,9 +694,9 @@ fn find_urls(
                     }
                     if let Some(n) = reference_number(lines[j]) {
                         reference = Some(n);
-                        for k in j..=i {
-                            if kinds[k] == UrlLine::None || k == i {
-                                kinds[k] = UrlLine::Reference;
+                        for (k, kind) in kinds.iter_mut().enumerate().take(i + 1).skip(j) {
+                            if *kind == UrlLine::None || k == i {
+                                *kind = UrlLine::Reference;
                             }
                         }
                         break;

@@ -65,10 +65,10 @@ fn split_pages(text: &str) -> Vec<Vec<(usize, String)>> {
     let mut pages = vec![Vec::new()];
     for (i, line) in text.split('\n').enumerate() {
         let mut parts = line.split('\x0c');
-        if let Some(first) = parts.next() {
-            if let Some(page) = pages.last_mut() {
-                page.push((i + 1, first.to_string()));
-            }
+        if let Some(first) = parts.next()
+            && let Some(page) = pages.last_mut()
+        {
+            page.push((i + 1, first.to_string()));
         }
         for part in parts {
             pages.push(vec![(i + 1, part.to_string())]);

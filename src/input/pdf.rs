@@ -105,6 +105,9 @@ pub(crate) fn pdf_text(bytes: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
+/// A row of glyphs: its baseline, its font size, and its segments (start x, text).
+type Row = (f64, f64, Vec<(f64, String)>);
+
 /// One page's glyphs as lines of text, placed on a grid of character cells.
 ///
 /// A row is cut into segments where the gap between glyphs is wider than a font size (a
@@ -131,7 +134,7 @@ fn layout_page(glyphs: &[Glyph]) -> String {
         }
     }
     // Segments of each row: (start x, text).
-    let mut segmented: Vec<(f64, f64, Vec<(f64, String)>)> = Vec::new();
+    let mut segmented: Vec<Row> = Vec::new();
     let mut cell = f64::INFINITY;
     for row in &mut rows {
         row.sort_by(|a, b| a.x.total_cmp(&b.x));

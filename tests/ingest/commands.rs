@@ -1,9 +1,7 @@
 //! `citecheck ingest` as a command: never replacing files without `--force`, `-` for
 //! stdout, and the PDF, HTML and Markdown inputs.
 
-#[path = "common/pdf.rs"]
-mod pdf;
-
+use super::pdf;
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -2,9 +2,7 @@
 //! reviews, two columns, Markdown, HTML): every expected quotation found, nothing else, each
 //! with the source and pairing rule the document shows.
 
-#[path = "common/ingest_eval.rs"]
-mod ingest_eval;
-
+use super::ingest_eval;
 use std::path::Path;
 
 #[test]

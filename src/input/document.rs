@@ -487,15 +487,20 @@ fn label_before(line: &str, url_start: usize) -> usize {
     let before = &line[..url_start];
     let mut cut = before.trim_end_matches([' ', '\u{a0}', '(', '<', '[']);
     let stripped = cut.trim_end_matches([':', ' ', '\u{a0}']);
-    let lower = stripped.to_lowercase();
     for label in URL_LABELS {
-        if lower.ends_with(label)
-            && lower[..lower.len() - label.len()]
+        let Some(at) = stripped.len().checked_sub(label.len()) else {
+            continue;
+        };
+        let (Some(head), Some(tail)) = (stripped.get(..at), stripped.get(at..)) else {
+            continue;
+        };
+        if tail.to_lowercase() == *label
+            && head
                 .chars()
                 .next_back()
                 .is_none_or(|c| !c.is_alphanumeric())
         {
-            cut = &stripped[..stripped.len() - label.len()];
+            cut = head;
             cut = cut.trim_end_matches(['(', ' ', '\u{a0}', '—', '–', '-']);
             return cut.len();
         }
@@ -2037,6 +2042,17 @@ mod tests {
         #[test]
         fn never_panics_on_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
             let _ = ingest_document(&bytes);
+        }
+
+        #[test]
+        fn never_panics_on_layouts(t in "(https://a.example/|Bron: |[a-zİ ]|[«»‹›„“”‘’,'\\[\\]^¹²()<>]|\u{a0}|\u{202f}|\u{c}|\n|   {10,30}|[0-9]|\\. ){0,80}") {
+            let doc = read_text(&t);
+            for q in &doc.quotes {
+                proptest::prop_assert!(q.end_line >= q.line || q.end_line == 0);
+                if let Some(src) = &q.source {
+                    proptest::prop_assert!(doc.urls.iter().any(|u| &u.url == src));
+                }
+            }
         }
 
         #[test]

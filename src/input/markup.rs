@@ -447,4 +447,12 @@ mod tests {
         assert!(text.contains("“Het kan beter.”[2]"), "{text}");
         assert!(text.contains("[2] https://www.example.com/b"), "{text}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(t in "[<>a-zA-Z/=\"' !\\[\\]()^:#*_>“”İ\n-]{0,120}") {
+            let _ = html_to_text(&t);
+            let _ = markdown_to_text(&t);
+        }
+    }
 }

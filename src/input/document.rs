@@ -286,9 +286,16 @@ pub fn document_kind(path: &std::path::Path, bytes: &[u8]) -> DocumentKind {
 
 /// Read a document file of any kind [`document_kind`] knows.
 pub fn ingest_file(path: &std::path::Path, bytes: &[u8]) -> Result<Document, IngestError> {
+    if bytes.is_empty() {
+        return Err(IngestError::Empty);
+    }
     match document_kind(path, bytes) {
         DocumentKind::Text => ingest_document(bytes),
-        DocumentKind::Html => Ok(read_text(&super::markup::html_to_text(&decode(bytes)?))),
+        DocumentKind::Html => {
+            // A saved page may be in any charset: BOM, `<meta charset>`, then a guess.
+            let (html, _) = crate::http::body::decode_text(bytes, None);
+            Ok(read_text(&super::markup::html_to_text(&html)))
+        }
         DocumentKind::Markdown => Ok(read_text(&super::markup::markdown_to_text(&decode(bytes)?))),
         DocumentKind::Pdf => {
             let text = super::pdf::pdf_text(bytes).map_err(|reason| IngestError::Pdf { reason })?;
@@ -2024,6 +2031,19 @@ mod tests {
             themes,
             [Some("Samenwerking tussen gemeenten en de provincie"); 2],
             "{doc:#?}"
+        );
+    }
+
+    #[test]
+    fn html_in_a_legacy_charset_is_decoded() {
+        let mut bytes = b"<html><head><meta charset=\"windows-1252\"></head><body><p>De wethouder: <q>Wij kiezen voor \xe9\xe9n plan</q> (<a href=\"https://a.example/x\">krant</a>).</p></body></html>".to_vec();
+        let doc = ingest_file(std::path::Path::new("pagina.html"), &bytes).unwrap();
+        assert_eq!(doc.quotes[0].text, "Wij kiezen voor één plan");
+        assert_eq!(doc.quotes[0].source.as_deref(), Some("https://a.example/x"));
+        bytes.clear();
+        assert_eq!(
+            ingest_file(std::path::Path::new("leeg.html"), &bytes).unwrap_err(),
+            IngestError::Empty
         );
     }
 

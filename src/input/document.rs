@@ -184,6 +184,8 @@ pub struct CitedUrl {
     pub(crate) idx: usize,
     /// The number of the reference-list entry it stands in.
     pub reference: Option<u32>,
+    /// A closing quote mark stands before it on its line (`…them.” (https://…)`).
+    pub(crate) after_closer: bool,
 }
 
 /// One quotation of the document.
@@ -722,6 +724,7 @@ fn find_urls(
                 role: UrlRole::Citation,
                 idx: i,
                 reference,
+                after_closer: line[..start].contains(['’', '”', '»', '›', '“', '‘', '"', '\'']),
             });
             pos = raw_end;
         }
@@ -2002,6 +2005,13 @@ mod tests {
             doc.unpaired
         );
         assert_eq!(doc.unpaired[0].0, 1);
+    }
+
+    #[test]
+    fn a_url_before_the_quotation_on_its_line_is_not_its_citation() {
+        let got = quotes_of("Zie https://a.example/x voor: “Een citaat van meer woorden hier.”\n");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1, None);
     }
 
     #[test]

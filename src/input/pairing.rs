@@ -5,7 +5,7 @@
 //! rules, in the order they apply; none of them guesses:
 //! - `footnote`: a marker after the quotation (`”[3]`, `”³`, `”^3`, `” (3)`) names a
 //!   numbered entry of a reference list that holds a URL.
-//! - `adjacent`: a URL on the quotation's last line, after it (`…them.” (https://…)`,
+//! - `adjacent`: a URL on the quotation's last line, after its closing mark (`…them.” (https://…)`,
 //!   `…’ Bron: https://…`), or alone on the next line that is not blank, with or without a
 //!   label, when that line is not the first of a list of URLs.
 //! - `in_order`: N quotations in a row (none paired by the rules above) followed by a list
@@ -104,7 +104,11 @@ fn adjacent(doc: &mut Document, used: &mut [bool]) {
                 .find(|(u, url)| url.idx == idx && url.reference.is_none() && !used[*u])
                 .map(|(u, _)| u)
         };
-        let mut found = if last_on_line { free(end, used) } else { None };
+        let mut found = if last_on_line {
+            free(end, used).filter(|&u| doc.urls[u].after_closer)
+        } else {
+            None
+        };
         let mut next = next_filled(doc, end);
         // The rest of the attribution sentence (`the head librarian said.`) may stand
         // between the quotation and its URL.

@@ -37,8 +37,8 @@ pub enum Command {
     Check(RunArgs),
     /// Quotes only, against what is already in the archive; never touches the network.
     Verify(RunArgs),
-    /// Read a document (plain text from a slide deck or PDF) and write its cited URLs and
-    /// quotations as CSV.
+    /// Read a document (a PDF, HTML, Markdown, or text from a slide deck or PDF) and write its
+    /// cited URLs and its quotations, each with the URL it cites, as CSV.
     Ingest(IngestArgs),
     /// Print the main article text of one HTML page (a file, a URL, or - for stdin).
     Text(TextArgs),

@@ -1,16 +1,25 @@
-//! `citecheck ingest DOCUMENT`: read a document's plain text (exported from a slide deck or
-//! a PDF) and find what it cites.
+//! `citecheck ingest DOCUMENT`: read a document (text exported from a slide deck or a PDF,
+//! a PDF, an HTML page, a Markdown file) and find what it cites.
 //!
 //! Takes the raw bytes of the document and returns a [`Document`]: its cited http(s) URLs
 //! in document order (duplicates kept), its quotations with the theme (heading) each one
-//! stands under, the warnings a reader should check (guesses made about the layout) and
-//! what was skipped and why. Writing `sources.csv`/`quotes.csv` is the caller's job.
+//! stands under and the URL each one cites, the warnings a reader should check (guesses
+//! made about the layout), what was skipped and why, and why a quotation has no source.
+//! Writing `sources.csv`/`quotes.csv` is the caller's job.
 //!
-//! The layout rules, in the order they apply:
-//! - Input must be UTF-8 text (a UTF-8 BOM, CRLF and a UTF-16 BOM are accepted); binary or
+//! The kind of document is told by [`document_kind`]; PDF, HTML and Markdown are first
+//! turned into text ([`super::pdf`], [`super::markup`]). Then the rules, in the order they
+//! apply:
+//! - Text must be UTF-8 (a UTF-8 BOM, CRLF and a UTF-16 BOM are accepted); binary or
 //!   non-UTF-8 input is an [`IngestError`] that names the byte offset and line.
+//! - The lines are put in reading order ([`super::layout`]): two columns read one after
+//!   the other, running headers and footers removed, quote-mark spellings normalised.
 //! - URLs are taken first, line by line (a URL broken over two lines is rejoined when the
-//!   break is unambiguous); lines holding only URLs take no further part.
+//!   next line's start can continue it: after `-`, `_`, `/`, or inside `<…>`); lines holding
+//!   only URLs take no further part, and a URL with its label (`Bron:`, `Source:`, `(…)`) is
+//!   taken out of a line that also holds text, so a quotation's last words stay whole.
+//!   When the document marks quotations with footnote numbers, a numbered line holding a
+//!   URL is a reference-list entry.
 //! - Page numbers (lines that are only a number) are dropped; PDF bullet glyphs (`ü`, `§`,
 //!   `•`, `▪`, `–`, …) start a new item; blank lines end a block.
 //! - A block's lines are joined with single spaces; a hyphen at a line end is dropped only
@@ -18,10 +27,12 @@
 //! - Quotations come from [`crate::locate::quotemarks`]; a block whose quotation is still
 //!   open at its end continues into the next block when that one carries on the sentence
 //!   (a quote over a page break); a bullet item that ends in a closing mark with no opener
-//!   is a quotation whose opener was lost.
-//! - Short single lines without final punctuation are headings: the theme of the
-//!   quotations under them. Several headings in a row share the quotations that follow in
-//!   order, evenly, with a warning.
+//!   is a quotation whose opener was lost; an unclosed quotation ends at its footnote
+//!   marker; a title in quote marks after authors and a year is a reference, not a quote.
+//! - Short lines without final punctuation (one, or two when a quotation follows) are
+//!   headings: the theme of the quotations under them. Several headings in a row share
+//!   the quotations that follow in order, evenly, with a warning.
+//! - Each quotation is paired with the URL it cites ([`super::pairing`]).
 
 use crate::locate::quotemarks::{self, Quotation};
 

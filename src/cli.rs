@@ -43,8 +43,8 @@ pub enum Command {
     Check(RunArgs),
     /// Quotes only, against what is already in the archive; never touches the network.
     Verify(RunArgs),
-    /// Read a document (plain text from a slide deck or PDF) and write its cited URLs and
-    /// quotations as CSV.
+    /// Read a document (a PDF, HTML, Markdown, or text from a slide deck or PDF) and write its
+    /// cited URLs and its quotations, each with the URL it cites, as CSV.
     Ingest(IngestArgs),
     /// Print the main article text of one HTML page (a file, a URL, or - for stdin).
     Text(TextArgs),
@@ -169,8 +169,12 @@ pub struct RunArgs {
 /// Options of `ingest`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// The document to read (plain UTF-8 text).
+    /// The document to read: a PDF, an HTML or Markdown page, or plain UTF-8 text (the kind
+    /// is told by the file's first bytes and its extension).
     pub document: PathBuf,
+    /// Replace existing output files (without it, `ingest` refuses and writes nothing).
+    #[arg(long)]
+    pub force: bool,
     /// Where the cited URLs go (`-` for stdout).
     #[arg(long, value_name = "FILE", default_value = "sources.csv")]
     pub sources_out: PathBuf,

@@ -782,6 +782,7 @@ fn quote_row(
             .map(|s| s.confidence.to_string())
             .unwrap_or_default(),
         speaker_role: speaker.and_then(|s| s.role).unwrap_or_default(),
+        claimed_source: quote.source.clone().unwrap_or_default(),
         note,
         via: source
             .filter(|_| found)
@@ -1552,16 +1553,41 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 }
 
 /// `ingest`: a document's cited URLs and quotations to `sources.csv` and `quotes.csv`.
-/// Both files are written only when the document could be read, each atomically.
+/// Both files are written only when the document could be read, each atomically, and
+/// neither replaces an existing file unless `--force` is given.
 fn ingest(args: &IngestArgs) -> Result<Outcome> {
+    let stdout = |p: &Path| p.as_os_str() == "-";
+    if stdout(&args.sources_out) && stdout(&args.quotes_out) {
+        return Err(Error::Usage(
+            "--sources-out - and --quotes-out - both write to stdout; send one of them to a \
+             file"
+                .into(),
+        ));
+    }
+    if !args.force {
+        let existing: Vec<String> = [&args.sources_out, &args.quotes_out]
+            .into_iter()
+            .filter(|p| !stdout(p) && p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} already exist{}; ingest does not replace files unless given --force \
+                 (nothing was written)",
+                existing.join(" and "),
+                if existing.len() == 1 { "s" } else { "" }
+            )));
+        }
+    }
     let bytes = std::fs::read(&args.document).map_err(|source| Error::Read {
         path: args.document.clone(),
         source,
     })?;
-    let document = crate::input::document::ingest_document(&bytes).map_err(|e| Error::Input {
-        path: args.document.clone(),
-        reason: e.to_string(),
-    })?;
+    let document =
+        crate::input::document::ingest_file(&args.document, &bytes).map_err(|e| Error::Input {
+            path: args.document.clone(),
+            reason: e.to_string(),
+        })?;
     let name = args.document.display();
     for warning in &document.warnings {
         tracing::warn!("{name}: {warning}");
@@ -1569,20 +1595,31 @@ fn ingest(args: &IngestArgs) -> Result<Outcome> {
     for skipped in &document.skipped {
         eprintln!("{name}: skipped {skipped}");
     }
+    for (line, reason) in &document.unpaired {
+        eprintln!("{name}:{line}: {reason}");
+    }
     let mut sources = csv::Writer::from_writer(Vec::new());
     let mut quotes = csv::Writer::from_writer(Vec::new());
     let rendered: csv::Result<()> = (|| {
         sources.write_record(["id", "url", "line"])?;
-        for (i, url) in document.urls.iter().enumerate() {
+        let cited = document
+            .urls
+            .iter()
+            .filter(|u| u.role == crate::input::document::UrlRole::Citation);
+        for (i, url) in cited.enumerate() {
             sources.write_record([format!("S{}", i + 1), url.url.clone(), url.line.to_string()])?;
         }
-        quotes.write_record(["id", "theme", "quote", "line"])?;
+        quotes.write_record(["id", "theme", "quote", "source", "pairing", "line"])?;
         for (i, quote) in document.quotes.iter().enumerate() {
-            let theme = quote.theme.clone().unwrap_or_default();
             quotes.write_record([
                 format!("Q{}", i + 1),
-                theme,
+                quote.theme.clone().unwrap_or_default(),
                 quote.text.clone(),
+                quote.source.clone().unwrap_or_default(),
+                quote
+                    .pairing
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default(),
                 quote.line.to_string(),
             ])?;
         }
@@ -1599,9 +1636,15 @@ fn ingest(args: &IngestArgs) -> Result<Outcome> {
     })?;
     write_atomically(&args.sources_out, &sources)?;
     write_atomically(&args.quotes_out, &quotes)?;
+    let paired = document
+        .quotes
+        .iter()
+        .filter(|q| q.source.is_some())
+        .count();
     eprintln!(
-        "{name}: {}; wrote {} and {}",
+        "{name}: {}; {paired} of {} quotations paired with a source; wrote {} and {}",
         document.summary(),
+        document.quotes.len(),
         args.sources_out.display(),
         args.quotes_out.display()
     );

@@ -1,16 +1,25 @@
-//! `citecheck ingest DOCUMENT`: read a document's plain text (exported from a slide deck or
-//! a PDF) and find what it cites.
+//! `citecheck ingest DOCUMENT`: read a document (text exported from a slide deck or a PDF,
+//! a PDF, an HTML page, a Markdown file) and find what it cites.
 //!
 //! Takes the raw bytes of the document and returns a [`Document`]: its cited http(s) URLs
 //! in document order (duplicates kept), its quotations with the theme (heading) each one
-//! stands under, the warnings a reader should check (guesses made about the layout) and
-//! what was skipped and why. Writing `sources.csv`/`quotes.csv` is the caller's job.
+//! stands under and the URL each one cites, the warnings a reader should check (guesses
+//! made about the layout), what was skipped and why, and why a quotation has no source.
+//! Writing `sources.csv`/`quotes.csv` is the caller's job.
 //!
-//! The layout rules, in the order they apply:
-//! - Input must be UTF-8 text (a UTF-8 BOM, CRLF and a UTF-16 BOM are accepted); binary or
+//! The kind of document is told by [`document_kind`]; PDF, HTML and Markdown are first
+//! turned into text ([`super::pdf`], [`super::markup`]). Then the rules, in the order they
+//! apply:
+//! - Text must be UTF-8 (a UTF-8 BOM, CRLF and a UTF-16 BOM are accepted); binary or
 //!   non-UTF-8 input is an [`IngestError`] that names the byte offset and line.
+//! - The lines are put in reading order ([`super::layout`]): two columns read one after
+//!   the other, running headers and footers removed, quote-mark spellings normalised.
 //! - URLs are taken first, line by line (a URL broken over two lines is rejoined when the
-//!   break is unambiguous); lines holding only URLs take no further part.
+//!   next line's start can continue it: after `-`, `_`, `/`, or inside `<…>`); lines holding
+//!   only URLs take no further part, and a URL with its label (`Bron:`, `Source:`, `(…)`) is
+//!   taken out of a line that also holds text, so a quotation's last words stay whole.
+//!   When the document marks quotations with footnote numbers, a numbered line holding a
+//!   URL is a reference-list entry.
 //! - Page numbers (lines that are only a number) are dropped; PDF bullet glyphs (`ü`, `§`,
 //!   `•`, `▪`, `–`, …) start a new item; blank lines end a block.
 //! - A block's lines are joined with single spaces; a hyphen at a line end is dropped only
@@ -18,10 +27,12 @@
 //! - Quotations come from [`crate::locate::quotemarks`]; a block whose quotation is still
 //!   open at its end continues into the next block when that one carries on the sentence
 //!   (a quote over a page break); a bullet item that ends in a closing mark with no opener
-//!   is a quotation whose opener was lost.
-//! - Short single lines without final punctuation are headings: the theme of the
-//!   quotations under them. Several headings in a row share the quotations that follow in
-//!   order, evenly, with a warning.
+//!   is a quotation whose opener was lost; an unclosed quotation ends at its footnote
+//!   marker; a title in quote marks after authors and a year is a reference, not a quote.
+//! - Short lines without final punctuation (one, or two when a quotation follows) are
+//!   headings: the theme of the quotations under them. Several headings in a row share
+//!   the quotations that follow in order, evenly, with a warning.
+//! - Each quotation is paired with the URL it cites ([`super::pairing`]).
 
 use crate::locate::quotemarks::{self, Quotation};
 
@@ -60,6 +71,12 @@ pub enum IngestError {
     NotPlainText {
         /// What the file looks like (`a PDF file`, …).
         format: &'static str,
+    },
+    /// A PDF whose text could not be read.
+    #[error("the PDF could not be read: {reason}")]
+    Pdf {
+        /// Why.
+        reason: String,
     },
     /// A NUL byte: binary data.
     #[error("the document is binary, not text: NUL byte at byte offset {offset} (line {line})")]
@@ -112,6 +129,57 @@ pub struct Document {
     pub warnings: Vec<String>,
     /// Text that was left out, and why (page numbers, prose, short scare quotes, …).
     pub skipped: Vec<String>,
+    /// Quotations whose citation the document does not show: (file line, reason).
+    pub unpaired: Vec<(usize, String)>,
+    /// The file's line number of each line in reading order (columns and removed
+    /// headers make them differ from the position).
+    nos: Vec<usize>,
+    /// What each line in reading order holds, for the pairing rules.
+    pub(crate) kinds: Vec<LineKind>,
+    /// The lines in reading order, their URLs and labels taken out.
+    pub(crate) texts: Vec<String>,
+}
+
+/// What a line in reading order holds, as the pairing rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineKind {
+    /// Nothing (or only white space).
+    Blank,
+    /// Only URLs, perhaps with a label.
+    Urls,
+    /// Text, perhaps with URLs in it.
+    Text,
+}
+
+/// What a URL in the document is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlRole {
+    /// A cited source.
+    Citation,
+    /// A site's home page that no quotation cites (a footer, a letterhead): not a source.
+    Homepage,
+}
+
+/// Which rule paired a quotation with its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pairing {
+    /// The URL stands right after the quotation: on its last line or the next one.
+    Adjacent,
+    /// A footnote marker after the quotation, resolved in a numbered reference list.
+    Footnote,
+    /// A block of N URLs after N quotations, paired in order.
+    InOrder,
+}
+
+impl Pairing {
+    /// The name in the `pairing` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pairing::Adjacent => "adjacent",
+            Pairing::Footnote => "footnote",
+            Pairing::InOrder => "in_order",
+        }
+    }
 }
 
 /// One cited URL.
@@ -121,6 +189,14 @@ pub struct CitedUrl {
     pub url: String,
     /// 1-based line of the document where it starts.
     pub line: usize,
+    /// Whether it is a cited source.
+    pub role: UrlRole,
+    /// Its line in reading order.
+    pub(crate) idx: usize,
+    /// The number of the reference-list entry it stands in.
+    pub reference: Option<u32>,
+    /// A closing quote mark stands before it on its line (`…them.” (https://…)`).
+    pub(crate) after_closer: bool,
 }
 
 /// One quotation of the document.
@@ -133,9 +209,24 @@ pub struct DocQuote {
     pub theme: Option<String>,
     /// 1-based line where it starts.
     pub line: usize,
+    /// 1-based line where it ends.
+    pub end_line: usize,
+    /// The footnote number that follows it (`”[3]`, `”³`), if any.
+    pub marker: Option<u32>,
+    /// The URL it cites, where the document shows it.
+    pub source: Option<String>,
+    /// The rule that paired it with `source`.
+    pub pairing: Option<Pairing>,
+    /// Its last line in reading order.
+    pub(crate) end_idx: usize,
 }
 
 impl Document {
+    /// The file's line number of line `idx` in reading order.
+    pub(crate) fn line_no(&self, idx: usize) -> usize {
+        self.nos.get(idx).copied().unwrap_or(idx + 1)
+    }
+
     /// A one-line account: counts of URLs (unique), quotations, themes, warnings, skips.
     pub fn summary(&self) -> String {
         let mut unique: Vec<&str> = self.urls.iter().map(|u| u.url.as_str()).collect();
@@ -163,15 +254,103 @@ impl Document {
 /// Read a document's bytes and find its URLs, quotations and themes.
 pub fn ingest_document(bytes: &[u8]) -> Result<Document, IngestError> {
     let text = decode(bytes)?;
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let lines: Vec<&str> = text.split('\n').collect();
-    let mut doc = Document::default();
+    Ok(read_text(&text))
+}
 
-    let url_lines = find_urls(&lines, &mut doc);
-    let blocks = split_blocks(&lines, &url_lines, &mut doc);
+/// The kinds of document `ingest` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// Plain text (exported from a slide deck or a PDF).
+    Text,
+    /// An HTML page.
+    Html,
+    /// A Markdown document.
+    Markdown,
+    /// A PDF file.
+    Pdf,
+}
+
+/// What kind of document these bytes are: magic bytes first (`%PDF-`, an HTML doctype or
+/// root element), then the file name's extension; plain text otherwise.
+pub fn document_kind(path: &std::path::Path, bytes: &[u8]) -> DocumentKind {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if bytes.starts_with(b"%PDF-") {
+        return DocumentKind::Pdf;
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    let head: Vec<u8> = body[start..body.len().min(start + 64)].to_ascii_lowercase();
+    if head.starts_with(b"<!doctype html") || head.starts_with(b"<html") {
+        return DocumentKind::Html;
+    }
+    match ext.as_str() {
+        "html" | "htm" | "xhtml" => DocumentKind::Html,
+        "md" | "markdown" | "mdown" | "mkd" => DocumentKind::Markdown,
+        "pdf" => DocumentKind::Pdf,
+        _ => DocumentKind::Text,
+    }
+}
+
+/// Read a document file of any kind [`document_kind`] knows.
+pub fn ingest_file(path: &std::path::Path, bytes: &[u8]) -> Result<Document, IngestError> {
+    if bytes.is_empty() {
+        return Err(IngestError::Empty);
+    }
+    match document_kind(path, bytes) {
+        DocumentKind::Text => ingest_document(bytes),
+        DocumentKind::Html => {
+            // A saved page may be in any charset: BOM, `<meta charset>`, then a guess.
+            let (html, _) = crate::http::body::decode_text(bytes, None);
+            Ok(read_text(&super::markup::html_to_text(&html)))
+        }
+        DocumentKind::Markdown => Ok(read_text(&super::markup::markdown_to_text(&decode(bytes)?))),
+        DocumentKind::Pdf => {
+            let text = super::pdf::pdf_text(bytes).map_err(|reason| IngestError::Pdf { reason })?;
+            Ok(read_text(&text))
+        }
+    }
+}
+
+/// Find the URLs, quotations and themes of a decoded text, and pair each quotation with
+/// the URL it cites.
+pub fn read_text(text: &str) -> Document {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut doc = Document::default();
+    let prepared = super::layout::prepare(&text, &mut doc);
+    doc.nos = prepared.iter().map(|(no, _)| *no).collect();
+    let lines: Vec<&str> = prepared.iter().map(|(_, l)| l.as_str()).collect();
+
+    let (url_lines, spans) = find_urls(&lines, &mut doc);
+    doc.kinds = lines
+        .iter()
+        .zip(&url_lines)
+        .map(|(l, k)| match k {
+            _ if l.trim().is_empty() => LineKind::Blank,
+            UrlLine::OnlyUrls | UrlLine::Reference => LineKind::Urls,
+            UrlLine::None | UrlLine::Mixed => LineKind::Text,
+        })
+        .collect();
+    doc.texts = lines
+        .iter()
+        .zip(&url_lines)
+        .zip(&spans)
+        .map(|((l, k), sp)| match k {
+            UrlLine::Mixed => text_without_urls(l.trim_end(), sp).unwrap_or_default(),
+            UrlLine::None => l.trim().to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    let blocks = split_blocks(&lines, &url_lines, &spans, &mut doc);
     let events = read_blocks(blocks, &mut doc);
     assign_themes(events, &mut doc);
-    Ok(doc)
+    super::pairing::pair(&mut doc);
+    doc
 }
 
 // ---------------------------------------------------------------------------------------
@@ -285,6 +464,8 @@ enum UrlLine {
     OnlyUrls,
     /// The line holds a URL inside other text.
     Mixed,
+    /// The line is part of a numbered reference-list entry with a URL.
+    Reference,
 }
 
 /// Characters that may appear in a URL as written in a document.
@@ -297,19 +478,195 @@ fn ends_mid_url(url: &str) -> bool {
     url.ends_with(['-', '_', '%', '=', '&', '?', '#', '+', '~', '.'])
 }
 
-/// Find every http(s) URL, in order; return what each line held.
-fn find_urls(lines: &[&str], doc: &mut Document) -> Vec<UrlLine> {
+/// Words that label a citation before its URL (`Bron: https://…`, `Quelle : https://…`).
+const URL_LABELS: &[&str] = &[
+    "bron",
+    "bronnen",
+    "source",
+    "sources",
+    "quelle",
+    "quellen",
+    "lien",
+    "link",
+    "links",
+    "zie",
+    "see",
+    "voir",
+    "siehe",
+    "via",
+    "url",
+    "online",
+    "en ligne",
+    "verfügbar unter",
+    "available at",
+];
+
+/// The byte range of a citation label (and an opening bracket) that ends where a URL starts,
+/// if there is one: `Source: `, `(`, `<`, `Bron: <`.
+fn label_before(line: &str, url_start: usize) -> usize {
+    let before = &line[..url_start];
+    let mut cut = before.trim_end_matches([' ', '\u{a0}', '(', '<', '[']);
+    let stripped = cut.trim_end_matches([':', ' ', '\u{a0}']);
+    for label in URL_LABELS {
+        let Some(at) = stripped.len().checked_sub(label.len()) else {
+            continue;
+        };
+        let (Some(head), Some(tail)) = (stripped.get(..at), stripped.get(at..)) else {
+            continue;
+        };
+        if tail.to_lowercase() == *label
+            && head
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        {
+            cut = head;
+            cut = cut.trim_end_matches(['(', ' ', '\u{a0}', '—', '–', '-']);
+            return cut.len();
+        }
+    }
+    if before.trim_end().ends_with(['(', '<', '[']) {
+        return cut.len();
+    }
+    url_start
+}
+
+/// The byte range after a URL that belongs to its citation: a closing bracket and the
+/// sentence's final stop (`(https://…).`, `<https://…>,`).
+fn closing_after(line: &str, url_end: usize) -> usize {
+    let rest = &line[url_end..];
+    let t = rest.trim_start_matches([')', '>', ']']);
+    let t = t.trim_start_matches(['.', ',', ';']);
+    line.len() - t.len()
+}
+
+/// A line with its URL spans (and their labels) taken out; `None` when nothing but
+/// punctuation is left.
+fn text_without_urls(line: &str, spans: &[std::ops::Range<usize>]) -> Option<String> {
+    let mut out = String::new();
+    let mut pos = 0;
+    for span in spans {
+        if span.start >= pos && span.start <= line.len() {
+            out.push_str(&line[pos..span.start]);
+            out.push(' ');
+            pos = span.end.min(line.len());
+        }
+    }
+    out.push_str(&line[pos..]);
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    out.chars()
+        .any(|c| c.is_alphanumeric() || quotemarks_char(c))
+        .then_some(out)
+}
+
+fn quotemarks_char(c: char) -> bool {
+    "‘’“”„‚«»‹›\"'".contains(c)
+}
+
+/// A line that starts a numbered reference-list entry: `[3] …`, `3. …`, `(3) …`, `³ …`,
+/// `^3 …`; returns its number.
+fn reference_number(line: &str) -> Option<u32> {
+    let t = line.trim_start();
+    let digits = |s: &str| -> Option<(u32, usize)> {
+        let n: String = s.chars().take_while(char::is_ascii_digit).collect();
+        (!n.is_empty() && n.len() <= 3).then(|| (n.parse().unwrap_or(0), n.len()))
+    };
+    let (n, rest) = if let Some(r) = t.strip_prefix('[') {
+        let (n, len) = digits(r)?;
+        (n, r[len..].strip_prefix(']')?)
+    } else if let Some(r) = t.strip_prefix('(') {
+        let (n, len) = digits(r)?;
+        (n, r[len..].strip_prefix(')')?)
+    } else if let Some(r) = t.strip_prefix('^') {
+        let (n, len) = digits(r)?;
+        (n, &r[len..])
+    } else if t.starts_with(|c: char| SUPERSCRIPTS.contains(c)) {
+        let sup: String = t
+            .chars()
+            .take_while(|&c| SUPERSCRIPTS.contains(c))
+            .collect();
+        (superscript_value(&sup)?, &t[sup.len()..])
+    } else {
+        let (n, len) = digits(t)?;
+        (n, t[len..].strip_prefix(['.', ')'])?)
+    };
+    rest.starts_with(char::is_whitespace).then_some(n)
+}
+
+/// Superscript digits, in the order of their value (¹ is 1, ⁰ is 0).
+const SUPERSCRIPTS: &str = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+fn superscript_value(s: &str) -> Option<u32> {
+    let mut n = 0u32;
+    for c in s.chars() {
+        let d = SUPERSCRIPTS.chars().position(|x| x == c)?;
+        n = n.checked_mul(10)?.checked_add(d as u32)?;
+    }
+    (!s.is_empty()).then_some(n)
+}
+
+/// Does the document mark its quotations with footnote numbers (`”[3]`, `”³`, `” (3)`,
+/// `”^3`)? Then numbered lines that hold a URL are a reference list.
+fn uses_footnotes(lines: &[&str]) -> bool {
+    lines.iter().any(|line| {
+        let chars: Vec<char> = line.chars().collect();
+        chars.iter().enumerate().any(|(k, &c)| {
+            if !"’”»›“‘\"'".contains(c) {
+                return false;
+            }
+            let rest: String = chars[k + 1..].iter().take(6).collect();
+            footnote_marker(rest.trim_start_matches(' ')).is_some()
+        })
+    })
+}
+
+/// A footnote marker at the start of `s`: its number and byte length.
+fn footnote_marker(s: &str) -> Option<(u32, usize)> {
+    let digits = |r: &str| -> Option<(u32, usize)> {
+        let n: String = r.chars().take_while(char::is_ascii_digit).collect();
+        (!n.is_empty() && n.len() <= 3).then(|| (n.parse().unwrap_or(0), n.len()))
+    };
+    if let Some(r) = s.strip_prefix('[') {
+        let (n, len) = digits(r)?;
+        r[len..].starts_with(']').then_some((n, len + 2))
+    } else if let Some(r) = s.strip_prefix('(') {
+        let (n, len) = digits(r)?;
+        r[len..].starts_with(')').then_some((n, len + 2))
+    } else if let Some(r) = s.strip_prefix('^') {
+        let (n, len) = digits(r)?;
+        Some((n, len + 1))
+    } else {
+        let sup: String = s
+            .chars()
+            .take_while(|&c| SUPERSCRIPTS.contains(c))
+            .collect();
+        Some((superscript_value(&sup)?, sup.len()))
+    }
+}
+
+/// Find every http(s) URL, in order; return what each line held and the byte ranges of
+/// each line that belong to a citation (URL, label, brackets), to be left out of its text.
+fn find_urls(
+    lines: &[&str],
+    doc: &mut Document,
+) -> (Vec<UrlLine>, Vec<Vec<std::ops::Range<usize>>>) {
     let mut kinds = vec![UrlLine::None; lines.len()];
+    let mut spans: Vec<Vec<std::ops::Range<usize>>> = vec![Vec::new(); lines.len()];
     // Byte offset on each line where scanning starts (after a consumed continuation).
     let mut resume = vec![0usize; lines.len()];
+    let footnotes = uses_footnotes(lines);
     let longest = lines
         .iter()
         .map(|l| l.trim_end().chars().count())
         .max()
         .unwrap_or(0);
     for i in 0..lines.len() {
+        let no = doc.line_no(i);
         let line = lines[i].trim_end();
         let mut pos = resume[i].min(line.len());
+        if pos > 0 {
+            spans[i].push(0..closing_after(line, pos));
+        }
         let mut rest_words = 0usize;
         let mut found = false;
         while let Some((start, raw_end)) = next_url(line, pos) {
@@ -318,21 +675,26 @@ fn find_urls(lines: &[&str], doc: &mut Document) -> Vec<UrlLine> {
                 .map_or(0, |s| s.split_whitespace().count());
             found = true;
             let mut raw = line[start..raw_end].to_string();
+            let bracketed = line[..start].trim_end().ends_with('<');
+            let mut span_end = closing_after(line, start + trim_url(&raw).len());
             // Rejoin a URL broken at the end of this line.
             if raw_end == line.len()
                 && let Some(next) = lines.get(i + 1)
             {
-                match continuation(&raw, line, next, longest) {
+                match continuation(&raw, line, next, longest, bracketed) {
                     Continuation::Join(len) => {
                         raw.push_str(&next[..len]);
                         resume[i + 1] = len;
                         doc.warnings.push(format!(
                             "line {}: URL continues on line {}; joined as {}",
-                            i + 1,
-                            i + 2,
+                            no,
+                            doc.line_no(i + 1),
                             trim_url(&raw)
                         ));
-                        if next[len..].trim().is_empty() {
+                        span_end = line.len();
+                        let rest = next.get(len..).unwrap_or("");
+                        let rest = rest.trim_start_matches(['>', ')', ']', '.', ',', ';']);
+                        if rest.trim().is_empty() {
                             kinds[i + 1] = UrlLine::OnlyUrls;
                         } else {
                             kinds[i + 1] = UrlLine::Mixed;
@@ -341,22 +703,52 @@ fn find_urls(lines: &[&str], doc: &mut Document) -> Vec<UrlLine> {
                     Continuation::Maybe => doc.warnings.push(format!(
                         "line {}: URL ends at the line end and line {} might continue it; \
                          not joined",
-                        i + 1,
-                        i + 2
+                        no,
+                        doc.line_no(i + 1)
                     )),
                     Continuation::No => {}
                 }
             }
+            // A numbered reference-list entry: the URL's number is the entry's, the entry
+            // (up to four lines above, within its paragraph) is no text of the document.
+            let mut reference = None;
+            if footnotes {
+                for j in (i.saturating_sub(4)..=i).rev() {
+                    if j < i && lines[j].trim().is_empty() {
+                        break;
+                    }
+                    if let Some(n) = reference_number(lines[j]) {
+                        reference = Some(n);
+                        for (k, kind) in kinds.iter_mut().enumerate().take(i + 1).skip(j) {
+                            if *kind == UrlLine::None || k == i {
+                                *kind = UrlLine::Reference;
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+            spans[i].push(label_before(line, start)..span_end);
             doc.urls.push(CitedUrl {
                 url: trim_url(&raw).to_string(),
-                line: i + 1,
+                line: no,
+                role: UrlRole::Citation,
+                idx: i,
+                reference,
+                after_closer: line[..start].contains(['’', '”', '»', '›', '“', '‘', '"', '\'']),
             });
             pos = raw_end;
         }
+        if kinds[i] == UrlLine::Reference {
+            continue;
+        }
         if found {
             rest_words += line.get(pos..).map_or(0, |s| s.split_whitespace().count());
-            // `Bron: https://…` is a source line; a URL inside a sentence is text.
-            kinds[i] = if rest_words <= 2 {
+            // `Bron: https://…` is a source line; a URL inside a sentence is text; a quote's
+            // last words before its URL are the quote's.
+            let rest = text_without_urls(line, &spans[i]);
+            let quoted = rest.as_deref().is_some_and(|r| r.contains(quotemarks_char));
+            kinds[i] = if rest.is_none() || (rest_words <= 2 && !quoted) {
                 UrlLine::OnlyUrls
             } else {
                 UrlLine::Mixed
@@ -368,12 +760,11 @@ fn find_urls(lines: &[&str], doc: &mut Document) -> Vec<UrlLine> {
         {
             doc.skipped.push(format!(
                 "line {}: '{}' has no http(s):// scheme; not taken as a URL",
-                i + 1,
-                w
+                no, w
             ));
         }
     }
-    kinds
+    (kinds, spans)
 }
 
 /// The next `http://`/`https://` URL at or after byte `from`: (start, end before trimming).
@@ -444,19 +835,41 @@ enum Continuation {
     No,
 }
 
-fn continuation(raw: &str, line: &str, next: &str, longest: usize) -> Continuation {
+fn continuation(
+    raw: &str,
+    line: &str,
+    next: &str,
+    longest: usize,
+    bracketed: bool,
+) -> Continuation {
     if next.starts_with(char::is_whitespace) || next.trim().is_empty() {
         return Continuation::No;
     }
-    let token_len = next.find(char::is_whitespace).unwrap_or(next.len());
+    let mut token_len = next.find(char::is_whitespace).unwrap_or(next.len());
+    // Inside `<…>` the URL runs to the `>`, whatever the line break did to it.
+    let closed_at = bracketed.then(|| next[..token_len].find('>')).flatten();
+    if let Some(end) = closed_at {
+        token_len = end;
+    }
     let token = &next[..token_len];
-    if token.to_ascii_lowercase().starts_with("http") || !token.chars().all(is_url_char) {
+    if token.is_empty()
+        || token.to_ascii_lowercase().starts_with("http")
+        || !token.chars().all(is_url_char)
+    {
         return Continuation::No;
+    }
+    if closed_at.is_some() {
+        return Continuation::Join(token_len);
     }
     let alone = next.trim_end().len() == token_len;
     let urlish = token.contains(['/', '-', '_', '%', '=', '&', '?', '#'])
         || (token.contains('.') && !token.ends_with('.'));
-    let mid = ends_mid_url(raw);
+    // After a `/` the next line carries on a path only when it looks like one: no
+    // capitals, a path character in it.
+    let after_slash = raw.ends_with('/')
+        && token.contains(['/', '-', '_', '%', '=', '&', '?', '#', '.'])
+        && !token.chars().any(char::is_uppercase);
+    let mid = ends_mid_url(raw) || after_slash;
     let at_margin = line.chars().count() + 2 >= longest.max(40) * 9 / 10;
     if (mid && (urlish || alone)) || (alone && urlish && at_margin) {
         Continuation::Join(token_len)
@@ -521,14 +934,43 @@ fn strip_bullet(line: &str) -> Option<&str> {
         .then(|| after.trim_start())
 }
 
-/// Group the non-URL lines into blocks; drop page numbers (noting them).
-fn split_blocks(lines: &[&str], url_lines: &[UrlLine], doc: &mut Document) -> Vec<Block> {
+/// Group the non-URL lines into blocks; drop page numbers (noting them). A block's lines
+/// are numbered by their position in reading order ([`Document::line_no`] gives the file's).
+fn split_blocks(
+    lines: &[&str],
+    url_lines: &[UrlLine],
+    spans: &[Vec<std::ops::Range<usize>>],
+    doc: &mut Document,
+) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut current: Option<Block> = None;
     let mut glyphs = 0usize;
+    let mut reference: Option<(usize, usize)> = None;
     for (i, raw) in lines.iter().enumerate() {
-        let no = i + 1;
-        let trimmed = raw.trim();
+        let no = doc.line_no(i);
+        if url_lines[i] == UrlLine::Reference {
+            reference = Some(reference.map_or((no, no), |(a, _)| (a, no)));
+            blocks.extend(current.take());
+            continue;
+        }
+        if let Some((a, b)) = reference.take() {
+            let lines = if a == b {
+                format!("line {a}")
+            } else {
+                format!("lines {a}-{b}")
+            };
+            doc.skipped
+                .push(format!("{lines}: numbered reference-list entry"));
+        }
+        let stripped = match url_lines[i] {
+            UrlLine::Mixed => text_without_urls(raw.trim_end(), &spans[i]),
+            _ => Some(raw.to_string()),
+        };
+        let Some(stripped) = stripped else {
+            blocks.extend(current.take());
+            continue;
+        };
+        let trimmed = stripped.trim();
         if url_lines[i] == UrlLine::OnlyUrls || trimmed.is_empty() {
             blocks.extend(current.take());
             continue;
@@ -539,7 +981,7 @@ fn split_blocks(lines: &[&str], url_lines: &[UrlLine], doc: &mut Document) -> Ve
             ));
             blocks.extend(current.take());
             blocks.push(Block {
-                lines: vec![(no, trimmed.to_string())],
+                lines: vec![(i, trimmed.to_string())],
                 bullet: false,
                 page_number: true,
             });
@@ -549,17 +991,17 @@ fn split_blocks(lines: &[&str], url_lines: &[UrlLine], doc: &mut Document) -> Ve
             glyphs += 1;
             blocks.extend(current.take());
             current = Some(Block {
-                lines: vec![(no, rest.to_string())],
+                lines: vec![(i, rest.to_string())],
                 bullet: true,
                 page_number: false,
             });
             continue;
         }
         match current.as_mut() {
-            Some(b) => b.lines.push((no, trimmed.to_string())),
+            Some(b) => b.lines.push((i, trimmed.to_string())),
             None => {
                 current = Some(Block {
-                    lines: vec![(no, trimmed.to_string())],
+                    lines: vec![(i, trimmed.to_string())],
                     bullet: false,
                     page_number: false,
                 })
@@ -567,6 +1009,10 @@ fn split_blocks(lines: &[&str], url_lines: &[UrlLine], doc: &mut Document) -> Ve
         }
     }
     blocks.extend(current.take());
+    if let Some((a, b)) = reference {
+        doc.skipped
+            .push(format!("lines {a}-{b}: numbered reference-list entry"));
+    }
     if glyphs > 0 {
         doc.skipped
             .push(format!("{glyphs} bullet glyphs removed at line starts"));
@@ -640,12 +1086,28 @@ enum Event {
 }
 
 /// Is this block a heading? Returns its text without a glued slide number.
-fn heading_text(block: &Block, doc: &mut Document) -> Option<String> {
-    if block.bullet || block.lines.len() != 1 {
+/// A heading split over two lines counts when a quotation follows it.
+fn heading_text(block: &Block, quote_follows: bool, doc: &mut Document) -> Option<String> {
+    if block.bullet || block.lines.is_empty() || block.lines.len() > 2 {
         return None;
     }
-    let (no, line) = &block.lines[0];
-    let line = line.trim();
+    let joined;
+    let line = if block.lines.len() == 2 {
+        let first = block.lines[0].1.trim();
+        let (text, _) = join_lines(&block.lines);
+        let last_word = text.split_whitespace().next_back().unwrap_or("");
+        if !quote_follows
+            || first.ends_with(['.', ',', ';', ':', '!', '?'])
+            || COORDINATORS.contains(&last_word.to_lowercase().as_str())
+        {
+            return None;
+        }
+        joined = text;
+        joined.as_str()
+    } else {
+        block.lines[0].1.trim()
+    };
+    let no = doc.line_no(block.lines[0].0);
     if line.chars().count() > HEADING_MAX_CHARS
         || line.split_whitespace().count() > HEADING_MAX_WORDS
         || line.ends_with(['.', ',', ';', ':', '!', '?']) && !line.ends_with("...")
@@ -683,12 +1145,17 @@ fn read_blocks(blocks: Vec<Block>, doc: &mut Document) -> Vec<Event> {
     while i < blocks.len() {
         let mut block = blocks[i].clone();
         i += 1;
+        let first_no = doc.line_no(block.lines[0].0);
         if block.page_number {
-            events.push(Event::Number(block.lines[0].0, block.lines[0].1.clone()));
+            events.push(Event::Number(first_no, block.lines[0].1.clone()));
             continue;
         }
-        if let Some(h) = heading_text(&block, doc) {
-            events.push(Event::Heading(block.lines[0].0, h));
+        let quote_follows = blocks[i..]
+            .iter()
+            .find(|b| !b.page_number)
+            .is_some_and(|b| b.bullet || b.lines.iter().any(|(_, l)| l.contains(quotemarks_char)));
+        if let Some(h) = heading_text(&block, quote_follows, doc) {
+            events.push(Event::Heading(first_no, h));
             continue;
         }
         let (mut text, mut starts) = join_lines(&block.lines);
@@ -704,10 +1171,11 @@ fn read_blocks(blocks: Vec<Block>, doc: &mut Document) -> Vec<Event> {
             let Some(next) = blocks.get(j).filter(|b| !b.bullet && continues_quote(b)) else {
                 break;
             };
-            let end_line = block.lines.last().map_or(0, |l| l.0);
+            let end_line = doc.line_no(block.lines.last().map_or(0, |l| l.0));
             doc.warnings.push(format!(
                 "line {}: a quotation runs over a break; joined with line {}",
-                end_line, next.lines[0].0
+                end_line,
+                doc.line_no(next.lines[0].0)
             ));
             block.lines.extend(next.lines.iter().cloned());
             i = j + 1;
@@ -716,8 +1184,8 @@ fn read_blocks(blocks: Vec<Block>, doc: &mut Document) -> Vec<Event> {
         }
         let found = quotes_in_block(&block, &text, &starts, &scan, doc);
         if found.is_empty() {
-            let first = block.lines[0].0;
-            let last = block.lines.last().map_or(first, |l| l.0);
+            let first = doc.line_no(block.lines[0].0);
+            let last = doc.line_no(block.lines.last().map_or(0, |l| l.0));
             let lines = if first == last {
                 format!("line {first}")
             } else {
@@ -765,6 +1233,13 @@ fn clean_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(c) = rest.chars().next() {
+        if c == '^' {
+            let inner = rest[1..].chars().take_while(char::is_ascii_digit).count();
+            if inner > 0 && inner <= 3 {
+                rest = &rest[inner + 1..];
+                continue;
+            }
+        }
         if c == '[' {
             let inner: String = rest[1..].chars().take_while(char::is_ascii_digit).collect();
             if !inner.is_empty() && inner.len() <= 3 && rest[1 + inner.len()..].starts_with(']') {
@@ -798,23 +1273,37 @@ fn quotes_in_block(
     doc: &mut Document,
 ) -> Vec<DocQuote> {
     let mut out = Vec::new();
-    let first_line = block.lines[0].0;
+    let first_idx = block.lines[0].0;
     for q in scan.quotations.iter().filter(|q| q.depth == 0) {
-        let line = line_at(starts, q.open.start);
-        let body = clean_quote(&text[q.content.clone()]);
-        let whole_block = q.open.start == 0 && only_footnotes_after(text, q.outer().end);
+        let idx = line_at(starts, q.open.start);
+        let line = doc.line_no(idx);
+        let mut content = q.content.clone();
+        let mut marker = None;
         if q.close.is_none() {
-            if !(block.bullet || q.open.start == 0) {
+            // `“… sneller[3]` then no closer: the footnote marker ends the quotation.
+            if let Some((at, n)) = first_marker(&text[content.clone()]) {
+                content = content.start..content.start + at;
+                marker = Some(n);
+                doc.warnings.push(format!(
+                    "line {line}: quotation has no closing mark; taken up to its footnote \
+                     marker {n}"
+                ));
+            } else if !(block.bullet || q.open.start == 0) {
                 doc.skipped.push(format!(
                     "line {line}: opening mark without a closing mark inside running text: '{}'",
-                    shorten(&body, 60)
+                    shorten(&clean_quote(&text[content]), 60)
                 ));
                 continue;
+            } else {
+                doc.warnings.push(format!(
+                    "line {line}: quotation has no closing mark; taken to the end of its \
+                     paragraph"
+                ));
             }
-            doc.warnings.push(format!(
-                "line {line}: quotation has no closing mark; taken to the end of its paragraph"
-            ));
         }
+        let body = clean_quote(&text[content.clone()]);
+        let end = q.close.as_ref().map_or(content.end, |c| c.end);
+        let whole_block = q.open.start == 0 && only_footnotes_after(text, end);
         let words = body.split_whitespace().count();
         if words == 0 {
             continue;
@@ -825,10 +1314,26 @@ fn quotes_in_block(
             ));
             continue;
         }
+        if is_reference_title(&text[..q.open.start]) {
+            doc.skipped.push(format!(
+                "line {line}: '{}' is the title in a reference-list entry, not a quotation",
+                shorten(&body, 60)
+            ));
+            continue;
+        }
+        marker = marker
+            .or_else(|| trailing_marker(&text[content.clone()]))
+            .or_else(|| footnote_marker(text[end..].trim_start_matches(' ')).map(|m| m.0));
+        let end_idx = line_at(starts, end.saturating_sub(1));
         out.push(DocQuote {
             text: body,
             theme: None,
             line,
+            end_line: doc.line_no(end_idx),
+            marker,
+            source: None,
+            pairing: None,
+            end_idx,
         });
     }
     // A bullet item (or a paragraph) that ends in a closing mark with no opener is a
@@ -846,7 +1351,8 @@ fn quotes_in_block(
             .unwrap_or(0);
         let body = clean_quote(&text[from..closer.start]);
         if !body.is_empty() {
-            let line = line_at(starts, from).max(first_line);
+            let idx = line_at(starts, from).max(first_idx);
+            let line = doc.line_no(idx);
             doc.warnings.push(format!(
                 "line {line}: closing mark without an opening mark; quotation taken from the \
                  start of the {}",
@@ -856,14 +1362,77 @@ fn quotes_in_block(
                     "paragraph"
                 }
             ));
+            let end_idx = line_at(starts, closer.start);
             out.push(DocQuote {
                 text: body,
                 theme: None,
                 line,
+                end_line: doc.line_no(end_idx),
+                marker: trailing_marker(&text[from..closer.start]).or_else(|| {
+                    footnote_marker(text[closer.end..].trim_start_matches(' ')).map(|m| m.0)
+                }),
+                source: None,
+                pairing: None,
+                end_idx,
             });
         }
     }
     out
+}
+
+/// The first footnote marker glued to a word in `s` (`sneller[3]`, `sneller³`,
+/// `sneller^3`): its byte offset and number.
+fn first_marker(s: &str) -> Option<(usize, u32)> {
+    let mut prev: Option<char> = None;
+    for (k, c) in s.char_indices() {
+        if (c == '[' || c == '^' || SUPERSCRIPTS.contains(c))
+            && prev.is_some_and(|p| !p.is_whitespace())
+            && let Some((n, _)) = footnote_marker(&s[k..])
+        {
+            return Some((k, n));
+        }
+        prev = Some(c);
+    }
+    None
+}
+
+/// A footnote marker at the end of a quotation's words (`…werk.[3]`, `…werk¹`).
+fn trailing_marker(s: &str) -> Option<u32> {
+    let t = s.trim_end().trim_end_matches(['.', ',', ';']);
+    if t.ends_with(']') {
+        let open = t.rfind('[')?;
+        return footnote_marker(&t[open..]).map(|m| m.0);
+    }
+    let sup: String = t
+        .chars()
+        .rev()
+        .take_while(|&c| SUPERSCRIPTS.contains(c))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    superscript_value(&sup)
+}
+
+/// Does the text before a quotation read like the start of a reference-list entry
+/// (authors, then a year: `Jansen, P. (2021). “…”`, `Müller, K. 2019: „…“`)?
+fn is_reference_title(before: &str) -> bool {
+    let t = before.trim_end().trim_end_matches(['.', ',', ':', ' ']);
+    let t = t.strip_suffix(')').unwrap_or(t);
+    let year: String = t
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let digits: String = year.chars().take_while(char::is_ascii_digit).collect();
+    let is_year = digits.len() == 4
+        && year.len() <= 5
+        && (digits.starts_with("19") || digits.starts_with("20"));
+    // An author's name with initials before the year: a comma in the entry.
+    is_year && t.contains(',')
 }
 
 /// At most `max` characters of `s`, with `…` when cut.
@@ -1283,10 +1852,248 @@ mod tests {
         }
     }
 
+    fn quotes_of(text: &str) -> Vec<(String, Option<String>, Option<&'static str>)> {
+        read_text(text)
+            .quotes
+            .into_iter()
+            .map(|q| (q.text, q.source, q.pairing.map(Pairing::as_str)))
+            .collect()
+    }
+
+    #[test]
+    fn every_quote_mark_family() {
+        let text = "Mark families\n\n\
+            ‘Een citaat met enkele aanhalingstekens hier.’\n\n\
+            “Een citaat met dubbele aanhalingstekens hier.”\n\n\
+            Er sagte: „Ein Zitat mit deutschen Zeichen hier.“\n\n\
+            Er sagte: ‚Ein Zitat mit einfachen deutschen Zeichen.‘\n\n\
+            Il a dit\u{a0}: «\u{202f}Une citation avec des guillemets ici.\u{202f}»\n\n\
+            Il a dit : ‹ Une citation avec des chevrons simples. ›\n\n\
+            He said \"a quotation in straight double marks\" today.\n\n\
+            He said 'a quotation in straight single marks' today.\n\n\
+            Hij zei ,,een citaat met Nederlandse openingstekens”.\n\n\
+            Hij zei ,,een citaat met twee enkele sluittekens''.\n";
+        let got: Vec<String> = quotes_of(text).into_iter().map(|q| q.0).collect();
+        assert_eq!(
+            got,
+            [
+                "Een citaat met enkele aanhalingstekens hier.",
+                "Een citaat met dubbele aanhalingstekens hier.",
+                "Ein Zitat mit deutschen Zeichen hier.",
+                "Ein Zitat mit einfachen deutschen Zeichen.",
+                "Une citation avec des guillemets ici.",
+                "Une citation avec des chevrons simples.",
+                "a quotation in straight double marks",
+                "a quotation in straight single marks",
+                "een citaat met Nederlandse openingstekens",
+                "een citaat met twee enkele sluittekens",
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_continued_after_slash_hyphen_underscore_and_in_brackets() {
+        let doc = read_text(
+            "Zie https://www.bbc.example/news/\nworld-europe-12345678 en verder.\n\n\
+             Rapport <https://www.example.org/rapport-\nsamen-werken-2021>, p. 3.\n\n\
+             Data: https://data.example/set_\nversie_2 hier.\n\n\
+             Website https://www.example.com/pad/\nVervolg van de zin op de volgende regel.\n",
+        );
+        let urls: Vec<&str> = doc.urls.iter().map(|u| u.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://www.bbc.example/news/world-europe-12345678",
+                "https://www.example.org/rapport-samen-werken-2021",
+                "https://data.example/set_versie_2",
+                "https://www.example.com/pad/",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quotes_last_line_may_hold_its_url() {
+        let got = quotes_of(
+            "“We will not wait for the money, we will start with\n\
+             what we have and ask them.” (https://www.example.org/a/b).\n\n\
+             ‘Elke gemeente moet meedoen aan de regionale\n\
+             planning.’ Source: https://www.example.nl/c\n",
+        );
+        assert_eq!(
+            got,
+            [
+                (
+                    "We will not wait for the money, we will start with what we have and ask them."
+                        .to_string(),
+                    Some("https://www.example.org/a/b".to_string()),
+                    Some("adjacent")
+                ),
+                (
+                    "Elke gemeente moet meedoen aan de regionale planning.".to_string(),
+                    Some("https://www.example.nl/c".to_string()),
+                    Some("adjacent")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn footnote_markers_of_every_form_resolve_in_the_reference_list() {
+        let got = quotes_of(
+            "“Het eerste citaat van vier woorden.”¹\n\n\
+             “Het tweede citaat van vier woorden.”[2]\n\n\
+             “Het derde citaat van vier woorden.”^3\n\n\
+             “Het vierde citaat van vier woorden.” (4)\n\n\
+             “Het vijfde citaat zonder sluitteken[5] en daarna gewone tekst.\n\n\
+             Noten\n\n\
+             ¹ https://a.example/een\n\
+             [2] Jansen, P. (2021). “Een titel die geen citaat is”.\n\
+             https://b.example/twee\n\
+             ^3 https://c.example/drie\n\
+             (4) https://d.example/vier\n\
+             5. https://e.example/vijf\n",
+        );
+        let want = [
+            (
+                "Het eerste citaat van vier woorden.",
+                "https://a.example/een",
+            ),
+            (
+                "Het tweede citaat van vier woorden.",
+                "https://b.example/twee",
+            ),
+            (
+                "Het derde citaat van vier woorden.",
+                "https://c.example/drie",
+            ),
+            (
+                "Het vierde citaat van vier woorden.",
+                "https://d.example/vier",
+            ),
+            (
+                "Het vijfde citaat zonder sluitteken",
+                "https://e.example/vijf",
+            ),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, (text, url)) in got.iter().zip(want) {
+            assert_eq!(g.0, text);
+            assert_eq!(g.1.as_deref(), Some(url), "{text}");
+            assert_eq!(g.2, Some("footnote"), "{text}");
+        }
+    }
+
+    #[test]
+    fn reference_list_titles_are_no_quotations() {
+        let doc = read_text(
+            "Literatuur\n\n\
+             Müller, K. (2019). „Kommunen im Wandel der Zeit“. https://www.example.de/k\n",
+        );
+        assert!(doc.quotes.is_empty(), "{:#?}", doc.quotes);
+        assert!(
+            doc.skipped
+                .iter()
+                .any(|s| s.contains("reference-list entry"))
+        );
+    }
+
+    #[test]
+    fn in_order_needs_as_many_urls_as_quotations() {
+        let text = "• “Het eerste citaat van vier woorden.”\n\n\
+                    • “Het tweede citaat van vier woorden.”\n\n\
+                    https://a.example/een\nhttps://b.example/twee\n";
+        let got = quotes_of(text);
+        assert_eq!(got[0].1.as_deref(), Some("https://a.example/een"));
+        assert_eq!(got[1].1.as_deref(), Some("https://b.example/twee"));
+        assert!(got.iter().all(|q| q.2 == Some("in_order")));
+        // Three URLs after two quotations: no guess.
+        let doc = read_text(&format!("{text}https://c.example/drie\n"));
+        assert!(doc.quotes.iter().all(|q| q.source.is_none()));
+        assert_eq!(doc.unpaired.len(), 2);
+        assert!(
+            doc.unpaired[0].1.contains("counts differ"),
+            "{:?}",
+            doc.unpaired
+        );
+        assert_eq!(doc.unpaired[0].0, 1);
+    }
+
+    #[test]
+    fn a_url_before_the_quotation_on_its_line_is_not_its_citation() {
+        let got = quotes_of("Zie https://a.example/x voor: “Een citaat van meer woorden hier.”\n");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1, None);
+    }
+
+    #[test]
+    fn no_convention_leaves_the_source_empty_and_says_why() {
+        let doc = read_text(
+            "Titel\n\n“Een citaat zonder enige bron erbij.”\n\n\
+             In de tekst staat ergens https://a.example/x als voorbeeld.\n",
+        );
+        assert_eq!(doc.quotes.len(), 1);
+        assert_eq!(doc.quotes[0].source, None);
+        assert_eq!(doc.unpaired.len(), 1);
+        assert_eq!(doc.unpaired[0].0, 3);
+    }
+
+    #[test]
+    fn two_line_headings_and_running_footers() {
+        let doc = read_text(
+            "Samenwerking tussen gemeenten\nen de provincie\n\n\
+             • ‘Wij werken samen aan één plan voor de regio.’\n\
+             Provincie Drenthe | www.drenthe.example\nPagina 1 van 3\n\x0c\
+             • ‘Het tweede citaat van vier woorden hier.’\n\
+             Provincie Drenthe | www.drenthe.example\nPagina 2 van 3\n\x0c\
+             Provincie Drenthe | www.drenthe.example\nPagina 3 van 3\n",
+        );
+        let themes: Vec<Option<&str>> = doc.quotes.iter().map(|q| q.theme.as_deref()).collect();
+        assert_eq!(
+            themes,
+            [Some("Samenwerking tussen gemeenten en de provincie"); 2],
+            "{doc:#?}"
+        );
+    }
+
+    #[test]
+    fn html_in_a_legacy_charset_is_decoded() {
+        let mut bytes = b"<html><head><meta charset=\"windows-1252\"></head><body><p>De wethouder: <q>Wij kiezen voor \xe9\xe9n plan</q> (<a href=\"https://a.example/x\">krant</a>).</p></body></html>".to_vec();
+        let doc = ingest_file(std::path::Path::new("pagina.html"), &bytes).unwrap();
+        assert_eq!(doc.quotes[0].text, "Wij kiezen voor één plan");
+        assert_eq!(doc.quotes[0].source.as_deref(), Some("https://a.example/x"));
+        bytes.clear();
+        assert_eq!(
+            ingest_file(std::path::Path::new("leeg.html"), &bytes).unwrap_err(),
+            IngestError::Empty
+        );
+    }
+
+    #[test]
+    fn a_homepage_no_quotation_cites_is_no_source() {
+        let doc = read_text(
+            "“Een citaat met een eigen bron erbij.”\nBron: https://www.example.nl/artikel\n\n\
+             Meer op https://www.example.nl/\n",
+        );
+        assert_eq!(doc.urls[0].role, UrlRole::Citation);
+        assert_eq!(doc.urls[1].role, UrlRole::Homepage);
+        assert!(doc.skipped.iter().any(|s| s.contains("home page")));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
             let _ = ingest_document(&bytes);
+        }
+
+        #[test]
+        fn never_panics_on_layouts(t in "(https://a.example/|Bron: |[a-zİ ]|[«»‹›„“”‘’,'\\[\\]^¹²()<>]|\u{a0}|\u{202f}|\u{c}|\n|   {10,30}|[0-9]|\\. ){0,80}") {
+            let doc = read_text(&t);
+            for q in &doc.quotes {
+                proptest::prop_assert!(q.end_line >= q.line || q.end_line == 0);
+                if let Some(src) = &q.source {
+                    proptest::prop_assert!(doc.urls.iter().any(|u| &u.url == src));
+                }
+            }
         }
 
         #[test]

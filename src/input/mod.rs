@@ -4,6 +4,10 @@
 
 pub mod csv_rows;
 pub mod document;
+pub(crate) mod layout;
+pub(crate) mod markup;
+pub(crate) mod pairing;
+pub(crate) mod pdf;
 pub mod quotes;
 pub mod repeats;
 pub mod sources;

@@ -712,6 +712,13 @@ fn quote_card(
         }
         out.push_str("</p>");
     }
+    if !row.claimed_source.is_empty() && row.claimed_source != row.source_url {
+        let _ = write!(
+            out,
+            "<p class=\"src\"><span class=\"lbl\">Cited</span><span class=\"url\">{}</span></p>",
+            escape(&row.claimed_source)
+        );
+    }
     if !row.source_url.is_empty() {
         let title = by_url
             .get(row.source_url.as_str())

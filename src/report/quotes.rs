@@ -32,6 +32,8 @@ pub struct QuoteRow {
     pub speaker: String,
     /// The speaker's role or function, when the source gives one.
     pub speaker_role: String,
+    /// The URL the quotes file claims the quote comes from (its `source` column).
+    pub claimed_source: String,
     /// Remarks (e.g. the claimed source could not be had).
     pub note: String,
     /// The web-archive snapshot the text came from, when the live page was dead.
@@ -72,6 +74,7 @@ pub const QUOTE_COLUMNS: &[&str] = &[
     "context",
     "speaker",
     "speaker_role",
+    "claimed_source",
     "note",
     "via",
     "differences",
@@ -108,6 +111,7 @@ pub fn write_csv<W: Write>(out: W, rows: &[QuoteRow]) -> csv::Result<()> {
             &r.context,
             &r.speaker,
             &r.speaker_role,
+            &r.claimed_source,
             &r.note,
             &r.via,
             &r.differences,

@@ -176,6 +176,7 @@ pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
                 context: get("context"),
                 speaker: get("speaker"),
                 speaker_role: get("speaker_role"),
+                claimed_source: get("claimed_source"),
                 note: get("note"),
                 via: get("via"),
                 differences: get("differences"),

@@ -58,6 +58,12 @@ fn count_text(s: &str) -> (u32, u32) {
 
 /// Computes the per-node facts.
 pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
+    analyse_with(dom, false)
+}
+
+/// Computes the per-node facts; `relaxed` ignores the weak class words (`widget`, `meta`,
+/// `tools`…), which some templates put on every wrapper of the page.
+pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
     let n = dom.nodes.len();
     let mut signal = vec![Signal::default(); n];
     let mut boiler = vec![false; n];
@@ -80,7 +86,7 @@ pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
             _ => false,
         } || s.hidden
             || (s.strong_negative && !s.article_body)
-            || (s.weak_negative && !s.positive && !in_quote[i]);
+            || (s.weak_negative && !s.positive && !in_quote[i] && (!relaxed || s.landmark));
     }
     // A class word can be wrong about a wrapper (`content-with-sidebar`, `page has-comments`,
     // `<form id="aspnetForm">` around the page): measure the good paragraph text with only
@@ -401,3 +407,28 @@ fn mark_link_lists(dom: &Dom<'_>, a: &Analysis, root: usize, skip: &mut [bool]) 
         }
     }
 }
+
+/// The wide block: the deepest element that holds most of the page's good paragraph text
+/// (`a` should be a relaxed analysis), for pages where the scored choice came out far
+/// smaller than the page's main text (a tagline picked next to the post, a template that
+/// marks every wrapper as a widget).
+pub(super) fn select_wide(dom: &Dom<'_>, a: &Analysis) -> Selection {
+    let total = a.good[0];
+    let mut root = 0usize;
+    for i in 1..dom.nodes.len() {
+        // Pre-order: the nodes holding more than the share form a chain from the root, and
+        // the last one seen is the deepest.
+        if !a.dropped[i] && a.good[i] as u64 * 10 >= total as u64 * WIDE_SHARE {
+            root = i;
+        }
+    }
+    let mut skip = a.boiler.clone();
+    mark_link_lists(dom, a, root, &mut skip);
+    Selection {
+        roots: vec![root],
+        skip,
+    }
+}
+
+/// Tenths of the page's good paragraph text the wide block must hold.
+const WIDE_SHARE: u64 = 7;

@@ -15,6 +15,7 @@
 mod charref;
 mod content;
 mod dom;
+mod lead;
 mod metadata;
 mod parse;
 mod signals;
@@ -45,7 +46,12 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Article {
 /// The extraction proper, on a parsed page (`json_ld`: the page's JSON-LD script bodies).
 fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Article {
     let analysis = content::analyse(dom);
-    let selection = content::select(dom, &analysis);
+    let mut selection = content::select(dom, &analysis);
+    let h1 = metadata::first_h1(dom, &analysis.dropped);
+    if let Some((h, _)) = &h1 {
+        let description = metadata::description(dom);
+        lead::add_leads(dom, &analysis, *h, description.as_deref(), &mut selection);
+    }
     let mut blocks = text::render(dom, &selection.roots, &selection.skip);
     let chosen = text_chars(&blocks);
     let relaxed = content::analyse_with(dom, true);
@@ -58,7 +64,6 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
         }
     }
 
-    let h1 = metadata::first_h1(dom, &analysis.dropped);
     let title = metadata::title(dom, h1.as_ref().map(|(_, t)| t.clone()));
     let date_from = h1
         .as_ref()

@@ -180,7 +180,8 @@ fn measure(dom: &Dom<'_>, boiler: &[bool]) -> Measures {
         if !dropped[i]
             && inline_chars[i] >= PARAGRAPH_MIN
             && inline_links[i] * 2 < inline_chars[i]
-            && dom.nodes[i].tag != Tag::Li
+            && (dom.nodes[i].tag != Tag::Li
+                || (inline_chars[i] >= 2 * PARAGRAPH_MIN && inline_links[i] * 5 < inline_chars[i]))
         {
             good[i] = inline_chars[i] - inline_links[i];
         }

@@ -82,7 +82,12 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
         boiler[i] = match node.tag {
             Tag::Nav | Tag::Aside | Tag::Menu | Tag::Dialog => true,
             Tag::Footer => !in_quote[i],
-            Tag::Figcaption | Tag::Caption => true,
+            // Captions inside the article are its text; their class words (`caption`,
+            // `credit`) say nothing about the page chrome.
+            Tag::Figcaption | Tag::Caption => {
+                boiler[i] = s.hidden;
+                continue;
+            }
             _ => false,
         } || s.hidden
             || (s.strong_negative && !s.article_body)

@@ -90,7 +90,7 @@ fn gap_blocks(dom: &Dom<'_>, a: &Analysis, start: usize, end: usize) -> Vec<GapB
             let block = block_of(dom, i);
             let in_link = in_link(dom, i, block);
             let text = n.text.trim();
-            if !text.is_empty() && block > start {
+            if !text.is_empty() && block >= start {
                 let idx = match out.iter().position(|b| b.node == block) {
                     Some(idx) => idx,
                     None => {

@@ -15,6 +15,9 @@ const LEAD_MIN: usize = 30;
 /// Most unmarked blocks in the gap for them to count as a lead (more is a widget, a teaser
 /// list or a table of contents).
 const GAP_BLOCKS_MAX: usize = 3;
+/// Least own text of the body paragraph that ends the gap when the headline is inside the
+/// chosen root (a subtitle or an unmarked lead before it is shorter, or rendered anyway).
+const BODY_MIN: u32 = 100;
 /// Characters compared with the description.
 const MATCH_PREFIX: usize = 40;
 
@@ -43,10 +46,10 @@ pub(super) fn add_leads(
         .find(|&&r| r < h1 && h1 < dom.nodes[r].end)
         .copied();
     // The gap: after the headline, up to the body (a separate root) or up to the first
-    // good paragraph the root renders (the headline inside the root).
+    // body paragraph the root renders (the headline inside the root).
     let gap_end = match inside {
         Some(root) => (h1_end..dom.nodes[root].end)
-            .find(|&k| a.good[k] > 0 && a.inline_chars[k] > 0 && !sel.skip[k])
+            .find(|&k| a.good[k] > 0 && a.inline_chars[k] >= BODY_MIN && !sel.skip[k])
             .unwrap_or(h1_end),
         None if h1_end <= first => first,
         None => return,

@@ -29,6 +29,9 @@ pub(super) struct Analysis {
     pub good: Vec<u32>,
     /// Each element's attribute signals.
     pub signal: Vec<Signal>,
+    /// Good paragraph text of the page with only hidden elements left out: an upper bound
+    /// of `good[0]` under any boilerplate rules.
+    pub good_upper: u32,
 }
 
 /// What to render.
@@ -131,6 +134,7 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
         inline_commas: m.inline_commas,
         good: m.good,
         signal,
+        good_upper: total_good,
     }
 }
 

@@ -54,13 +54,19 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
     }
     let mut blocks = text::render(dom, &selection.roots, &selection.skip);
     let chosen = text_chars(&blocks);
-    let relaxed = content::analyse_with(dom, true);
-    let page_good = relaxed.good[0] as usize;
-    if chosen * TOO_SMALL_RATIO < page_good || (chosen < SHORT_TEXT && page_good > 2 * SHORT_TEXT) {
-        let wide = content::select_wide(dom, &relaxed);
-        let wide_blocks = text::render(dom, &wide.roots, &wide.skip);
-        if text_chars(&wide_blocks) > chosen {
-            blocks = wide_blocks;
+    let too_small = |page_good: usize| {
+        chosen * TOO_SMALL_RATIO < page_good || (chosen < SHORT_TEXT && page_good > 2 * SHORT_TEXT)
+    };
+    // The relaxed pass costs a second analysis; skip it when even the upper bound of the
+    // page's good text cannot make the choice look too small.
+    if too_small(analysis.good_upper as usize) {
+        let relaxed = content::analyse_with(dom, true);
+        if too_small(relaxed.good[0] as usize) {
+            let wide = content::select_wide(dom, &relaxed);
+            let wide_blocks = text::render(dom, &wide.roots, &wide.skip);
+            if text_chars(&wide_blocks) > chosen {
+                blocks = wide_blocks;
+            }
         }
     }
 

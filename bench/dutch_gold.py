@@ -1,5 +1,12 @@
 #!/usr/bin/env python3
-"""Score an article-text extractor on the Dutch gold set (tests/fixtures/site).
+"""Score an article-text extractor on the Dutch gold set.
+
+The set is the article pages of the fixture site (tests/fixtures/site: 17 pages, the
+overheidvannu.nl-style articles the integration tests also serve) plus bench/dutch-gold
+(6 municipal, provincial, water-authority and central-government news pages: breadcrumb,
+meta line, intro or standfirst, body, blockquote, a table, an FAQ accordion, a figure
+caption, share links, related articles and a cookie bar). Both are our own invented text;
+each folder has a ground-truth.json of {id: {file, url, title, articleBody}}.
 
 Materialises the fixture pages in the layout that the shared scorer expects
 (html/<id>.html.gz holding UTF-8 HTML, plus ground-truth.json with articleBody and url)
@@ -28,6 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = REPO / "tests" / "fixtures" / "site"
+EXTRA = REPO / "bench" / "dutch-gold"
 DEFAULT_EVAL = REPO.parent / "shared" / "bench" / "extract_eval.py"
 
 META_CHARSET = re.compile(
@@ -54,15 +62,25 @@ def python_codec(label):
     return label
 
 
-def materialise(site, out):
-    routes = {}
-    for line in (site / "routes.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        path, fname, ctype = line.split("\t")
-        routes[fname] = ctype
-    truth = json.loads((site / "ground-truth.json").read_text(encoding="utf-8"))
+def materialise(sites, out):
     (out / "html").mkdir(parents=True, exist_ok=True)
     gt_out = {}
+    for site in sites:
+        materialise_one(site, out, gt_out)
+    (out / "ground-truth.json").write_text(json.dumps(gt_out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(gt_out)
+
+
+def materialise_one(site, out, gt_out):
+    routes = {}
+    if (site / "routes.tsv").exists():
+        for line in (site / "routes.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+            path, fname, ctype = line.split("\t")
+            routes[fname] = ctype
+    truth = json.loads((site / "ground-truth.json").read_text(encoding="utf-8"))
     for item_id, entry in sorted(truth.items()):
+        if item_id in gt_out:
+            raise SystemExit("%s: id %s is also in another folder" % (site, item_id))
         raw = (site / entry["file"]).read_bytes()
         codec = python_codec(declared_charset(raw, routes.get(entry["file"])))
         text = raw.decode(codec)
@@ -75,28 +93,29 @@ def materialise(site, out):
         with gzip.open(out / "html" / (item_id + ".html.gz"), "wb") as f:
             f.write(text.encode("utf-8"))
         gt_out[item_id] = {"articleBody": entry["articleBody"], "url": entry["url"]}
-    (out / "ground-truth.json").write_text(json.dumps(gt_out, ensure_ascii=False, indent=1), encoding="utf-8")
-    return len(gt_out)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="path of extract_eval.py (default: %(default)s)")
     ap.add_argument("--site", type=Path, default=SITE, help="fixture site directory (default: %(default)s)")
+    ap.add_argument("--extra", type=Path, default=EXTRA, help="folder of extra gold pages (default: %(default)s)")
+    ap.add_argument("--no-extra", action="store_true", help="the fixture site's pages only")
     ap.add_argument("--out", type=Path, help="materialise into this directory and keep it; "
                                              "without scorer arguments, stop there")
     args, rest = ap.parse_known_args(argv)
     if rest[:1] == ["--"]:
         rest = rest[1:]
 
+    sites = [args.site] if args.no_extra else [args.site, args.extra]
     if args.out:
-        n = materialise(args.site, args.out)
+        n = materialise(sites, args.out)
         print("materialised %d pages into %s" % (n, args.out), file=sys.stderr)
         if not rest:
             return 0
         return run_eval(args.eval, args.out, rest)
     with tempfile.TemporaryDirectory(prefix="dutch-gold-") as tmp:
-        materialise(args.site, Path(tmp))
+        materialise(sites, Path(tmp))
         return run_eval(args.eval, Path(tmp), rest)
 
 

@@ -29,6 +29,9 @@ pub(super) struct Analysis {
     pub good: Vec<u32>,
     /// Each element's attribute signals.
     pub signal: Vec<Signal>,
+    /// Good paragraph text of the page with only hidden elements left out: an upper bound
+    /// of `good[0]` under any boilerplate rules.
+    pub good_upper: u32,
 }
 
 /// What to render.
@@ -58,6 +61,12 @@ fn count_text(s: &str) -> (u32, u32) {
 
 /// Computes the per-node facts.
 pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
+    analyse_with(dom, false)
+}
+
+/// Computes the per-node facts; `relaxed` ignores the weak class words (`widget`, `meta`,
+/// `tools`…), which some templates put on every wrapper of the page.
+pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
     let n = dom.nodes.len();
     let mut signal = vec![Signal::default(); n];
     let mut boiler = vec![false; n];
@@ -76,11 +85,16 @@ pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
         boiler[i] = match node.tag {
             Tag::Nav | Tag::Aside | Tag::Menu | Tag::Dialog => true,
             Tag::Footer => !in_quote[i],
-            Tag::Figcaption | Tag::Caption => true,
+            // Captions inside the article are its text; their class words (`caption`,
+            // `credit`) say nothing about the page chrome.
+            Tag::Figcaption | Tag::Caption => {
+                boiler[i] = s.hidden;
+                continue;
+            }
             _ => false,
         } || s.hidden
             || (s.strong_negative && !s.article_body)
-            || (s.weak_negative && !s.positive && !in_quote[i]);
+            || (s.weak_negative && !s.positive && !in_quote[i] && (!relaxed || s.landmark));
     }
     // A class word can be wrong about a wrapper (`content-with-sidebar`, `page has-comments`,
     // `<form id="aspnetForm">` around the page): measure the good paragraph text with only
@@ -120,6 +134,7 @@ pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
         inline_commas: m.inline_commas,
         good: m.good,
         signal,
+        good_upper: total_good,
     }
 }
 
@@ -174,7 +189,8 @@ fn measure(dom: &Dom<'_>, boiler: &[bool]) -> Measures {
         if !dropped[i]
             && inline_chars[i] >= PARAGRAPH_MIN
             && inline_links[i] * 2 < inline_chars[i]
-            && dom.nodes[i].tag != Tag::Li
+            && (dom.nodes[i].tag != Tag::Li
+                || (inline_chars[i] >= 2 * PARAGRAPH_MIN && inline_links[i] * 5 < inline_chars[i]))
         {
             good[i] = inline_chars[i] - inline_links[i];
         }
@@ -401,3 +417,28 @@ fn mark_link_lists(dom: &Dom<'_>, a: &Analysis, root: usize, skip: &mut [bool]) 
         }
     }
 }
+
+/// The wide block: the deepest element that holds most of the page's good paragraph text
+/// (`a` should be a relaxed analysis), for pages where the scored choice came out far
+/// smaller than the page's main text (a tagline picked next to the post, a template that
+/// marks every wrapper as a widget).
+pub(super) fn select_wide(dom: &Dom<'_>, a: &Analysis) -> Selection {
+    let total = a.good[0];
+    let mut root = 0usize;
+    for i in 1..dom.nodes.len() {
+        // Pre-order: the nodes holding more than the share form a chain from the root, and
+        // the last one seen is the deepest.
+        if !a.dropped[i] && a.good[i] as u64 * 10 >= total as u64 * WIDE_SHARE {
+            root = i;
+        }
+    }
+    let mut skip = a.boiler.clone();
+    mark_link_lists(dom, a, root, &mut skip);
+    Selection {
+        roots: vec![root],
+        skip,
+    }
+}
+
+/// Tenths of the page's good paragraph text the wide block must hold.
+const WIDE_SHARE: u64 = 7;

@@ -91,6 +91,16 @@ pub(super) fn title_tag(dom: &Dom<'_>) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The page's summary: `og:description`, `description` or `twitter:description`, cleaned.
+pub(super) fn description(dom: &Dom<'_>) -> Option<String> {
+    meta_value(
+        &dom.metas,
+        &["og:description", "description", "twitter:description"],
+    )
+    .map(clean_inline)
+    .filter(|t| !t.is_empty())
+}
+
 /// `og:title` (or `twitter:title`), cleaned.
 pub(super) fn og_title(dom: &Dom<'_>) -> Option<String> {
     meta_value(&dom.metas, &["og:title", "twitter:title"])

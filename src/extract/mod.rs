@@ -15,6 +15,7 @@
 mod charref;
 mod content;
 mod dom;
+mod lead;
 mod metadata;
 mod page_text;
 mod parse;
@@ -49,10 +50,30 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Article {
 /// The extraction proper, on a parsed page (`json_ld`: the page's JSON-LD script bodies).
 fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Article {
     let analysis = content::analyse(dom);
-    let selection = content::select(dom, &analysis);
-    let blocks = text::render(dom, &selection.roots, &selection.skip);
-
+    let mut selection = content::select(dom, &analysis);
     let h1 = metadata::first_h1(dom, &analysis.dropped);
+    if let Some((h, _)) = &h1 {
+        let description = metadata::description(dom);
+        lead::add_leads(dom, &analysis, *h, description.as_deref(), &mut selection);
+    }
+    let mut blocks = text::render(dom, &selection.roots, &selection.skip);
+    let chosen = text_chars(&blocks);
+    let too_small = |page_good: usize| {
+        chosen * TOO_SMALL_RATIO < page_good || (chosen < SHORT_TEXT && page_good > 2 * SHORT_TEXT)
+    };
+    // The relaxed pass costs a second analysis; skip it when even the upper bound of the
+    // page's good text cannot make the choice look too small.
+    if too_small(analysis.good_upper as usize) {
+        let relaxed = content::analyse_with(dom, true);
+        if too_small(relaxed.good[0] as usize) {
+            let wide = content::select_wide(dom, &relaxed);
+            let wide_blocks = text::render(dom, &wide.roots, &wide.skip);
+            if text_chars(&wide_blocks) > chosen {
+                blocks = wide_blocks;
+            }
+        }
+    }
+
     let title = metadata::title(dom, h1.as_ref().map(|(_, t)| t.clone()));
     let date_from = h1
         .as_ref()
@@ -69,6 +90,21 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
         author,
         text,
     }
+}
+
+/// The scored choice is "clearly too small" when the page's good paragraph text is this many
+/// times its length...
+const TOO_SMALL_RATIO: usize = 3;
+/// ...or when it is shorter than this many characters while the page holds more than twice
+/// as much.
+const SHORT_TEXT: usize = 600;
+
+/// Non-whitespace characters of the rendered blocks.
+fn text_chars(blocks: &[text::Block]) -> usize {
+    blocks
+        .iter()
+        .map(|b| b.text.chars().filter(|c| !c.is_whitespace()).count())
+        .sum()
 }
 
 /// Joins the kept blocks: list items and table rows one per line, other blocks separated by

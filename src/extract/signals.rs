@@ -21,6 +21,9 @@ pub(super) struct Signal {
     pub positive: bool,
     /// Explicitly the article body (`itemprop="articleBody"`, class `article-body`…).
     pub article_body: bool,
+    /// An ARIA landmark role that is never the article (`navigation`, `banner`,
+    /// `contentinfo`, `complementary`, `menu`, `dialog`).
+    pub landmark: bool,
 }
 
 /// Word stems that mark boilerplate whatever else the element says (prefix match).
@@ -38,6 +41,9 @@ const STRONG_NEGATIVE: &[&str] = &[
     "promo",
     "newsletter",
     "comment",
+    "kommentar",
+    "reacties",
+    "leserbrief",
     "disqus",
     "outbrain",
     "taboola",
@@ -252,6 +258,7 @@ pub(super) fn read<'d>(
                 .any(|r| role.eq_ignore_ascii_case(r))
                 {
                     s.weak_negative = true;
+                    s.landmark = true;
                 }
                 if role.eq_ignore_ascii_case("main") || role.eq_ignore_ascii_case("article") {
                     s.positive = true;

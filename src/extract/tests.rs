@@ -323,3 +323,235 @@ fn shingle_f1_matches_hand_counts() {
     assert_eq!((p, r), (0.75, 1.0));
     assert!((f - 2.0 * 0.75 / 1.75).abs() < 1e-12);
 }
+
+/// Asserts that every string of `present` is in the text and none of `absent`.
+fn assert_text(text: &str, present: &[&str], absent: &[&str]) {
+    for p in present {
+        assert!(text.contains(p), "{p:?} missing from {text:?}");
+    }
+    for a in absent {
+        assert!(!text.contains(a), "{a:?} leaked into {text:?}");
+    }
+}
+
+/// Chrome around a page body: a navigation bar, a cookie bar and a footer.
+fn chrome_page(main: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><title>Page</title></head><body>
+<div class="cookie-bar"><p>We use cookies to make this site work. Accept them to see everything we offer.</p></div>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/blog">Blog</a></li><li><a href="/about">About</a></li></ul></nav>
+{main}
+<footer><p>Copyright Invented Company. All rights reserved, everywhere and always.</p></footer>
+</body></html>"#
+    )
+}
+
+#[test]
+fn tagline_block_falls_back_to_the_post_beside_it() {
+    // The tagline sits in a block that looks like content; the post is in a sibling block
+    // whose every wrapper carries a widget class.
+    let html = chrome_page(
+        r#"<div class="blog-content hero"><p>Ideas and stories from the people who build our rockets, every week.</p></div>
+<div class="cms-widget widget-area">
+<div class="module widget"><h2>How we moved our build farm</h2></div>
+<div class="module widget"><p>Last spring our builds took forty minutes, and every engineer waited for them, twice a day, which added up.</p></div>
+<div class="module widget"><p>We measured where the time went, and found that most of it was spent fetching the same packages again and again.</p></div>
+<div class="module widget"><p>A shared cache on local disks cut the builds to eleven minutes, and the bill for the machines fell by a third.</p></div>
+<div class="module widget"><p>The next step is to split the test suite, so that a change to one service runs only the tests that can notice it.</p></div>
+</div>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "Last spring our builds took forty minutes",
+            "most of it was spent fetching",
+            "cut the builds to eleven minutes",
+            "split the test suite",
+        ],
+        &["cookies", "Copyright"],
+    );
+}
+
+#[test]
+fn larger_comment_section_is_not_the_article() {
+    let comments: String = (0..12)
+        .map(|i| {
+            format!(
+                r#"<li class="comment"><p class="comment-author">Reader {i}</p><p>I have lived in this town for years, and I think the new bridge will change everything for the better, number {i}.</p></li>"#
+            )
+        })
+        .collect();
+    let html = chrome_page(&format!(
+        r#"<main><article><h1>Town votes for a new bridge</h1>
+<p>The town council voted on Tuesday to build a second bridge over the river, after two years of debate about its cost.</p>
+<p>The bridge will carry cyclists and buses only, and the council expects it to open in the spring of the year after next.</p>
+<p>Opponents said the money would be better spent on the old bridge, which needs new railings and a stronger deck.</p>
+</article>
+<section id="leserkommentare" class="reader-comments"><h2>Comments</h2><ul>{comments}</ul></section></main>"#
+    ));
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "voted on Tuesday to build a second bridge",
+            "carry cyclists and buses only",
+            "new railings and a stronger deck",
+        ],
+        &["Reader 3", "lived in this town"],
+    );
+}
+
+#[test]
+fn recipe_keeps_ingredients_and_steps() {
+    let html = chrome_page(
+        r#"<main><article class="recipe"><h1>Barley and leek soup</h1>
+<p>A thick winter soup that keeps for days, made with pearl barley, leeks and a little smoked cheese.</p>
+<h2>Ingredients</h2>
+<ul class="ingredients"><li>200 g pearl barley</li><li>3 leeks, sliced</li><li>1.5 litres vegetable stock</li><li>100 g smoked cheese</li></ul>
+<h2>Method</h2>
+<ol class="steps"><li>Rinse the barley and simmer it in the stock for thirty minutes.</li><li>Fry the leeks gently in butter until soft, about ten minutes.</li><li>Stir the leeks into the soup and grate the cheese over each bowl.</li></ol>
+</article></main>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "A thick winter soup",
+            "200 g pearl barley",
+            "3 leeks, sliced",
+            "Rinse the barley and simmer it",
+            "grate the cheese over each bowl",
+        ],
+        &["cookies", "Copyright", "About"],
+    );
+}
+
+#[test]
+fn finance_table_is_kept_as_rows_of_cells() {
+    let html = chrome_page(
+        r#"<main><article><h1>Quarterly results of the invented co-operative</h1>
+<p>The co-operative reported higher revenue in the third quarter, mostly thanks to its new dairy line and lower energy prices.</p>
+<table><thead><tr><th>Quarter</th><th>Revenue</th><th>Profit</th></tr></thead>
+<tbody><tr><td>Q2</td><td>4.1 m</td><td>0.3 m</td></tr><tr><td>Q3</td><td>4.8 m</td><td>0.5 m</td></tr></tbody></table>
+<p>The board expects the fourth quarter to be weaker, because the dairy line will close for maintenance in December.</p>
+</article></main>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "higher revenue in the third quarter",
+            "Quarter Revenue Profit\nQ2 4.1 m 0.3 m\nQ3 4.8 m 0.5 m",
+            "close for maintenance in December",
+        ],
+        &["cookies"],
+    );
+}
+
+#[test]
+fn lead_standfirst_and_hgroup_subtitle_are_kept() {
+    let html = r#"<!DOCTYPE html><html><head><title>Ferry | Invented Daily</title>
+<meta property="og:description" content="The island ferry will sail every hour from May, the operator said on Monday."></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<header class="article-header"><hgroup><h1>Hourly ferry for the island</h1><p class="subtitle">More sailings, bigger boats, same fare for residents</p></hgroup>
+<p class="teaser-text">The island ferry will sail every hour from May, the operator said on Monday.</p></header>
+<div class="article-body">
+<p>Until now the ferry sailed every two hours, and in winter only four times a day, which islanders have long complained about.</p>
+<p>The operator will lease two larger boats from a company on the mainland, so that cars no longer have to wait for the next sailing.</p>
+<p>Residents keep their reduced fare, but day visitors will pay a euro more for a return ticket from the first of May.</p>
+</div>
+<aside class="related"><p>Read more: the old harbour gets new quays and a bigger car park.</p></aside>
+</body></html>"#;
+    let a = extract_article(html, None);
+    assert_text(
+        &a.text,
+        &[
+            "More sailings, bigger boats, same fare for residents",
+            "The island ferry will sail every hour from May",
+            "Until now the ferry sailed every two hours",
+            "pay a euro more",
+        ],
+        &["Read more", "Home"],
+    );
+    assert!(
+        a.text.find("sail every hour").unwrap_or(usize::MAX)
+            < a.text.find("Until now").unwrap_or(0),
+        "lead after body in {:?}",
+        a.text
+    );
+}
+
+#[test]
+fn faq_accordion_answers_are_kept() {
+    let html = chrome_page(
+        r#"<main><article><h1>Questions about the new waste bins</h1>
+<p>From March every household gets three bins: one for paper, one for plastic and one for the rest.</p>
+<div class="faq accordion">
+<details><summary>When are the bins emptied?</summary><p>Paper and plastic are emptied every two weeks, the rest once a month.</p></details>
+<details><summary>Can I keep my old bin?</summary><p>No, the old bins are collected in the first week of March and recycled.</p></details>
+<details><summary>What does it cost?</summary><p>Nothing extra: the bins are paid from the waste levy you already pay.</p></details>
+</div>
+</article></main>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "every household gets three bins",
+            "When are the bins emptied?",
+            "Paper and plastic are emptied every two weeks",
+            "the old bins are collected in the first week",
+            "paid from the waste levy",
+        ],
+        &["cookies"],
+    );
+}
+
+#[test]
+fn live_ticker_entries_are_kept() {
+    let entries: String = [
+        ("14:05", "The first runners have crossed the bridge, and the crowd on the quay is cheering them on."),
+        ("13:40", "Rain is expected in the next hour, the organisers warn, and ask runners to take care on the cobbles."),
+        ("13:10", "The race has started under a grey sky, with more than four thousand runners at the start line."),
+    ]
+    .iter()
+    .map(|(t, p)| {
+        format!(r#"<div class="ticker-entry"><time>{t}</time><div class="entry-text"><p>{p}</p></div></div>"#)
+    })
+    .collect();
+    let html = chrome_page(&format!(
+        r#"<main><h1>Live: the city marathon</h1><div class="live-ticker">{entries}</div></main>"#
+    ));
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "first runners have crossed the bridge",
+            "Rain is expected in the next hour",
+            "more than four thousand runners",
+        ],
+        &["cookies", "Copyright"],
+    );
+}
+
+#[test]
+fn figure_captions_inside_the_article_are_kept() {
+    let html = chrome_page(
+        r#"<main><article><h1>The lighthouse reopens</h1>
+<p>After three years of repairs the old lighthouse on the point is open to visitors again, from ten to five every day.</p>
+<figure><img src="lighthouse.jpg" alt=""><figcaption>The lighthouse keeper's room has been restored with its original tiles.</figcaption></figure>
+<p>Visitors can climb the hundred and twelve steps to the lamp, which still turns every night for passing ships.</p>
+</article></main>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "open to visitors again",
+            "restored with its original tiles",
+            "hundred and twelve steps",
+        ],
+        &["cookies"],
+    );
+}

@@ -8,15 +8,14 @@ meta line, intro or standfirst, body, blockquote, a table, an FAQ accordion, a f
 caption, share links, related articles and a cookie bar). Both are our own invented text;
 each folder has a ground-truth.json of {id: {file, url, title, articleBody}}.
 
-Materialises the fixture pages in the layout that the shared scorer expects
-(html/<id>.html.gz holding UTF-8 HTML, plus ground-truth.json with articleBody and url)
-in a temporary directory, then runs extract_eval.py on it. Every argument this script does
-not know is passed through to extract_eval.py.
+Materialises the pages in the benchmark layout (html/<id>.html.gz holding UTF-8 HTML, plus
+ground-truth.json with articleBody and url) in a temporary directory, then scores them with
+bench/score_extract.py (word 4-gram F1). Every argument this script does not know is passed
+through to score_extract.py.
 
-  cargo build --release --example extract_one   # stdin page, BENCH_URL as its URL
-  python3 bench/dutch_gold.py --cmd target/release/examples/extract_one
-  python3 bench/dutch_gold.py --worst 5 --cmd target/release/examples/extract_one
-  python3 bench/dutch_gold.py --eval ../shared/bench/extract_eval.py --peer trafilatura
+  python3 bench/dutch_gold.py --cmd 'target/release/citecheck text -'
+  python3 bench/dutch_gold.py --worst 5 --cmd 'target/release/citecheck text -'
+  bench/.venv/bin/python bench/dutch_gold.py --peer trafilatura
   python3 bench/dutch_gold.py --out /tmp/dutch-gold      # materialise only, keep the files
 
 Pages not served as UTF-8 (the windows-1252 page) are transcoded, and their
@@ -36,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SITE = REPO / "tests" / "fixtures" / "site"
 EXTRA = REPO / "bench" / "dutch-gold"
-DEFAULT_EVAL = REPO.parent / "shared" / "bench" / "extract_eval.py"
+DEFAULT_EVAL = REPO / "bench" / "score_extract.py"
 
 META_CHARSET = re.compile(
     r"""<meta\s+charset=["']?[\w-]+["']?\s*/?>|<meta\s+http-equiv=["']?content-type["']?\s+content=["'][^"']*["']\s*/?>""",
@@ -97,7 +96,7 @@ def materialise_one(site, out, gt_out):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="path of extract_eval.py (default: %(default)s)")
+    ap.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="path of the scorer (default: %(default)s)")
     ap.add_argument("--site", type=Path, default=SITE, help="fixture site directory (default: %(default)s)")
     ap.add_argument("--extra", type=Path, default=EXTRA, help="folder of extra gold pages (default: %(default)s)")
     ap.add_argument("--no-extra", action="store_true", help="the fixture site's pages only")
@@ -121,10 +120,8 @@ def main(argv=None):
 
 def run_eval(eval_path, data, rest):
     if not eval_path.exists():
-        raise SystemExit("extract_eval.py not found at %s (use --eval PATH)" % eval_path)
-    if "--data" in rest:
-        raise SystemExit("--data is set by this script")
-    cmd = [sys.executable, str(eval_path), "--data", str(data)] + rest
+        raise SystemExit("scorer not found at %s (use --eval PATH)" % eval_path)
+    cmd = [sys.executable, str(eval_path)] + rest + [str(data)]
     return subprocess.call(cmd, cwd=str(REPO))
 
 

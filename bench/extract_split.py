@@ -7,14 +7,14 @@ else in the held-out part (about 70/30). The split never changes, so tuning deci
 are made on the tuning part only and the held-out figures stay honest.
 
 For each requested set and part, a temporary folder of symlinks (html/<id>.html.gz plus a
-filtered ground-truth.json or truth.jsonl) is made and the set's own scorer runs on it.
+filtered ground-truth.json or truth.jsonl) is made and bench/score_extract.py scores it.
 
   python3 bench/extract_split.py --bench DIR --cmd 'target/release/citecheck text -'
   python3 bench/extract_split.py --bench DIR --sets wcxb --parts tune --worst 10 --cmd '…'
   python3 bench/extract_split.py --bench DIR --list wcxb --parts heldout   # ids only
 
-DIR is the folder holding extract_eval.py, score_strings.py and the three set folders
-(or set CITECHECK_BENCH). Stdlib only.
+DIR is the folder holding the three set folders (or set CITECHECK_BENCH); bench/README.md
+says where each set comes from. Stdlib only.
 """
 
 import argparse
@@ -67,36 +67,26 @@ def materialise(set_dir, part, out):
     return len(keep)
 
 
+SCORER = Path(__file__).resolve().parent / "score_extract.py"
+
+
 def score(bench, name, data, cmd, worst):
-    if name == "article-extraction":
-        argv = [sys.executable, str(bench / "extract_eval.py"), "--data", str(data), "--cmd", cmd]
-        if worst:
-            argv += ["--worst", str(worst)]
-    else:
-        argv = [sys.executable, str(bench / "score_strings.py"), "--cmd", cmd, "--jobs", "2", str(data)]
-        argv += ["--worst", str(worst or 0)]
+    argv = [sys.executable, str(SCORER), "--cmd", cmd, "--jobs", "2", "--worst", str(worst or 0), str(data)]
     out = subprocess.run(argv, capture_output=True, text=True)
     sys.stderr.write(out.stderr)
     return out.stdout
 
 
 def summary(name, stdout):
-    """(P, R, F1) from a scorer's printed summary."""
-    if name == "article-extraction":
-        m = re.search(r"F1\s*=?\s*([\d.]+).*?precision\s*=?\s*([\d.]+).*?recall\s*=?\s*([\d.]+)", stdout, re.S | re.I)
-        if m:
-            return float(m.group(2)), float(m.group(3)), float(m.group(1))
-    else:
-        m = re.search(r"precision\s*=?\s*([\d.]+).*?recall\s*=?\s*([\d.]+).*?F1\s*=?\s*([\d.]+)", stdout, re.S | re.I)
-        if m:
-            return float(m.group(1)), float(m.group(2)), float(m.group(3))
-    return None
+    """(P, R, F1) from the scorer's summary line."""
+    m = re.search(r"precision=([\d.]+) recall=([\d.]+) F1=([\d.]+)", stdout)
+    return (float(m.group(1)), float(m.group(2)), float(m.group(3))) if m else None
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench", type=Path, default=os.environ.get("CITECHECK_BENCH"),
-                    help="folder with the scorers and the three sets (env CITECHECK_BENCH)")
+                    help="folder with the three sets (env CITECHECK_BENCH)")
     ap.add_argument("--cmd", help="extractor command: HTML on stdin, text on stdout")
     ap.add_argument("--sets", default=",".join(SETS), help="comma-separated (default: all three)")
     ap.add_argument("--parts", default=",".join(PARTS), help="tune,heldout (default: both)")

@@ -19,6 +19,8 @@ mod metadata;
 mod parse;
 mod signals;
 mod text;
+mod tokenize;
+mod tree;
 
 use serde::Serialize;
 
@@ -101,6 +103,13 @@ fn join_blocks(blocks: &[text::Block], title: Option<&str>) -> String {
 pub fn page_title(html: &str) -> Option<String> {
     let dom = parse::parse(head_prefix(html));
     metadata::title_tag(&dom).or_else(|| metadata::og_title(&dom))
+}
+
+/// The parsed tree of `html` in the html5lib-tests tree-construction format (elements,
+/// template `content`, text; no comments, doctype or attributes), for the conformance test.
+#[doc(hidden)]
+pub fn html5lib_tree(html: &str) -> String {
+    parse::html5lib_tree(html)
 }
 
 /// The document up to the end of `<head>` when there is one, else the whole document.

@@ -112,6 +112,13 @@ pub fn html5lib_tree(html: &str) -> String {
     parse::html5lib_tree(html)
 }
 
+/// Parses `html` into the extractor's flat node list and returns its length: the parse
+/// alone, for the parser benchmark (`examples/parse_speed.rs`).
+#[doc(hidden)]
+pub fn parse_only(html: &str) -> usize {
+    parse::parse(html).nodes.len()
+}
+
 /// The document up to the end of `<head>` when there is one, else the whole document.
 fn head_prefix(html: &str) -> &str {
     let bytes = html.as_bytes();

@@ -468,7 +468,10 @@ mod tests {
             shape("<p><a href=x>link<p>more</a>"),
             r#"p(a("link")) p(a("more"))"#
         );
-        assert_eq!(shape("<a href=1>a<div>b</a>c</div>"), r#"a("a") div(a("b") "c")"#);
+        assert_eq!(
+            shape("<a href=1>a<div>b</a>c</div>"),
+            r#"a("a") div(a("b") "c")"#
+        );
     }
 
     #[test]

@@ -391,6 +391,8 @@ pub(super) struct TreeBuilder<'a> {
     too_deep: Vec<(Cow<'a, str>, usize)>,
     /// Tokenizer switch requested by the last rule.
     switch: Option<(State, &'static str)>,
+    /// HTML `<p>` elements on the stack: most block start tags look for one.
+    open_p: usize,
 }
 
 /// Parses `src` into the arena (index 0 is the document).
@@ -464,6 +466,7 @@ impl<'a> TreeBuilder<'a> {
             skip_lf: false,
             too_deep: Vec::new(),
             switch: None,
+            open_p: 0,
         }
     }
 
@@ -649,14 +652,26 @@ impl<'a> TreeBuilder<'a> {
     }
 
     fn push(&mut self, n: u32) {
-        self.node_mut(n).open = true;
+        self.on_stack(n, true);
         self.open.push(n);
+    }
+
+    /// Bookkeeping for `n` entering or leaving the stack of open elements.
+    fn on_stack(&mut self, n: u32, open: bool) {
+        if self.is(n, "p") {
+            if open {
+                self.open_p += 1;
+            } else {
+                self.open_p = self.open_p.saturating_sub(1);
+            }
+        }
+        self.node_mut(n).open = open;
     }
 
     fn pop(&mut self) -> u32 {
         let n = self.open.pop().unwrap_or(NONE);
         if n != NONE {
-            self.node_mut(n).open = false;
+            self.on_stack(n, false);
         }
         n
     }
@@ -682,7 +697,7 @@ impl<'a> TreeBuilder<'a> {
     fn remove_from_stack(&mut self, n: u32) {
         if let Some(i) = self.open.iter().rposition(|&x| x == n) {
             self.open.remove(i);
-            self.node_mut(n).open = false;
+            self.on_stack(n, false);
         }
     }
 
@@ -796,7 +811,7 @@ impl<'a> TreeBuilder<'a> {
     }
 
     fn close_p(&mut self) {
-        if self.in_scope("p", Scope::Button) {
+        if self.open_p > 0 && self.in_scope("p", Scope::Button) {
             self.generate_implied_end_tags("p");
             self.pop_until("p");
         }
@@ -1690,7 +1705,7 @@ impl<'a> TreeBuilder<'a> {
                 }
             }
             "p" => {
-                if !self.in_scope("p", Scope::Button) {
+                if self.open_p == 0 || !self.in_scope("p", Scope::Button) {
                     self.imply("p");
                 }
                 self.close_p();
@@ -1802,7 +1817,7 @@ impl<'a> TreeBuilder<'a> {
                 }
                 let Some(p) = afe_pos else {
                     self.open.remove(node_idx);
-                    self.node_mut(node).open = false;
+                    self.on_stack(node, false);
                     fb_idx -= 1;
                     continue;
                 };
@@ -1817,8 +1832,8 @@ impl<'a> TreeBuilder<'a> {
                 if let Some(slot) = self.open.get_mut(node_idx) {
                     *slot = new;
                 }
-                self.node_mut(node).open = false;
-                self.node_mut(new).open = true;
+                self.on_stack(node, false);
+                self.on_stack(new, true);
                 if last == fb {
                     bookmark = p + 1;
                 }
@@ -1854,7 +1869,7 @@ impl<'a> TreeBuilder<'a> {
                 .position(|&n| n == fb)
                 .unwrap_or(self.open.len().saturating_sub(1));
             self.open.insert(fb_pos + 1, new);
-            self.node_mut(new).open = true;
+            self.on_stack(new, true);
             let _ = fb_idx;
         }
     }

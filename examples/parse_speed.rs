@@ -1,7 +1,7 @@
 //! Times our HTML parser against html5ever (through `scraper`) on the benchmark pages, in
 //! one process: the parse alone, no extraction.
 //!
-//! `cargo run --release --example parse_speed [HTML_DIR…] [--rounds N]`: loads every
+//! `cargo run --release --example parse_speed HTML_DIR… [--rounds N]`: loads every
 //! `*.html.gz` / `*.html` of each folder (decompressed once, up front), parses all pages a
 //! few rounds with each parser and prints the median round per folder as pages per second,
 //! and the speed ratio.
@@ -56,10 +56,8 @@ fn main() -> std::io::Result<()> {
         }
     }
     if dirs.is_empty() {
-        dirs = ["article-extraction", "wcxb", "fundus"]
-            .iter()
-            .map(|d| format!("../shared/bench/{d}/html"))
-            .collect();
+        eprintln!("usage: parse_speed HTML_DIR… [--rounds N]");
+        std::process::exit(2);
     }
     let (mut ours_all, mut theirs_all, mut n_all) = (0.0, 0.0, 0usize);
     for dir in &dirs {

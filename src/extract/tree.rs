@@ -393,6 +393,8 @@ pub(super) struct TreeBuilder<'a> {
     switch: Option<(State, &'static str)>,
     /// HTML `<p>` elements on the stack: most block start tags look for one.
     open_p: usize,
+    /// A `<selectedcontent>` element was inserted.
+    has_selectedcontent: bool,
 }
 
 /// Parses `src` into the arena (index 0 is the document).
@@ -428,6 +430,9 @@ pub(super) fn build(src: &str) -> TreeBuilder<'_> {
         if eof {
             break;
         }
+    }
+    if tb.has_selectedcontent {
+        tb.fill_selectedcontent();
     }
     tb
 }
@@ -467,6 +472,7 @@ impl<'a> TreeBuilder<'a> {
             too_deep: Vec::new(),
             switch: None,
             open_p: 0,
+            has_selectedcontent: false,
         }
     }
 
@@ -643,6 +649,9 @@ impl<'a> TreeBuilder<'a> {
     }
 
     fn insert_html(&mut self, name: Cow<'a, str>, attrs: (u32, u32)) -> u32 {
+        if name == "selectedcontent" {
+            self.has_selectedcontent = true;
+        }
         self.insert_element(name, Ns::Html, attrs)
     }
 
@@ -698,6 +707,85 @@ impl<'a> TreeBuilder<'a> {
         if let Some(i) = self.open.iter().rposition(|&x| x == n) {
             self.open.remove(i);
             self.on_stack(n, false);
+        }
+    }
+
+    /// The next node after `n` in tree order within `root`'s subtree, skipping `n`'s
+    /// children when `skip_children`.
+    fn next_in(&self, root: u32, n: u32, skip_children: bool) -> u32 {
+        if !skip_children && self.node(n).first != NONE {
+            return self.node(n).first;
+        }
+        let mut x = n;
+        while x != root && x != NONE {
+            let next = self.node(x).next;
+            if next != NONE {
+                return next;
+            }
+            x = self.node(x).parent;
+        }
+        NONE
+    }
+
+    /// A `<selectedcontent>` shows a copy of its select's chosen option (the last with
+    /// `selected`, else the first), as the standard's parser does when options close.
+    fn fill_selectedcontent(&mut self) {
+        let targets: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&n| self.is(n, "selectedcontent"))
+            .collect();
+        for sc in targets {
+            let mut select = self.node(sc).parent;
+            while select != NONE && !self.is(select, "select") {
+                select = self.node(select).parent;
+            }
+            if select == NONE {
+                continue;
+            }
+            let (mut first, mut chosen) = (NONE, NONE);
+            let mut n = self.node(select).first;
+            while n != NONE {
+                let inside = n == sc;
+                if !inside && self.is(n, "option") {
+                    if first == NONE {
+                        first = n;
+                    }
+                    if self.attr(n, "selected").is_some() {
+                        chosen = n;
+                    }
+                }
+                n = self.next_in(select, n, inside);
+            }
+            let option = if chosen == NONE { first } else { chosen };
+            if option == NONE {
+                continue;
+            }
+            let mut c = self.node(option).first;
+            while c != NONE {
+                let next = self.node(c).next;
+                self.clone_into(c, sc);
+                c = next;
+            }
+        }
+    }
+
+    /// Appends a deep copy of `n` to `parent`.
+    fn clone_into(&mut self, n: u32, parent: u32) {
+        let (name, ns, text, is_text, attrs) = {
+            let x = self.node(n);
+            (x.name.clone(), x.ns, x.text.clone(), x.is_text, x.attrs)
+        };
+        let copy = self.new_node(name, ns, attrs);
+        {
+            let x = self.node_mut(copy);
+            x.text = text;
+            x.is_text = is_text;
+        }
+        self.insert_at(parent, NONE, copy);
+        let mut c = self.node(n).first;
+        while c != NONE {
+            let next = self.node(c).next;
+            self.clone_into(c, copy);
+            c = next;
         }
     }
 

@@ -25,7 +25,7 @@
 //!   quirks mode (which decides whether `<table>` closes an open `<p>`).
 //! - Attributes of a second `<html>` or `<body>` tag are not merged into the first, and
 //!   foreign attribute names keep their lower-case spelling: attributes carry no text.
-//! - Elements nested deeper than [`MAX_DEPTH`] are dropped with their end tags (their text
+//! - Elements nested deeper than [`MAX_DEPTH`](super::tree::MAX_DEPTH) are dropped with their end tags (their text
 //!   stays): every scope check walks the open elements, so a hostile page of 100,000
 //!   nested `<div>`s would otherwise cost O(N²). Real pages stay under about 100 levels.
 
@@ -33,7 +33,8 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::dom::{Dom, Node, Tag};
-pub(super) use super::tree::MAX_DEPTH;
+#[cfg(test)]
+use super::tree::MAX_DEPTH;
 use super::tree::{NONE, Ns, TreeBuilder, build};
 
 /// Parses `src` into the flat DOM.

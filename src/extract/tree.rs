@@ -1445,12 +1445,12 @@ impl<'a> TreeBuilder<'a> {
     }
 
     /// Whether a start tag is dropped for depth (and its end tag counted).
-    fn too_deep_start(&mut self, name: &Cow<'a, str>) -> bool {
+    fn too_deep_start(&mut self, name: &str) -> bool {
         if self.open.len() < MAX_DEPTH + 2 {
             return false;
         }
         let void = matches!(
-            &**name,
+            name,
             "area"
                 | "br"
                 | "embed"
@@ -1474,7 +1474,7 @@ impl<'a> TreeBuilder<'a> {
         // Elements their sibling closes cannot pile up by themselves, and raw-text elements
         // must be read as such.
         let passes = matches!(
-            &**name,
+            name,
             "p" | "li"
                 | "dd"
                 | "dt"
@@ -1506,7 +1506,7 @@ impl<'a> TreeBuilder<'a> {
         }
         match self.too_deep.iter_mut().find(|(n, _)| n == name) {
             Some((_, count)) => *count += 1,
-            None => self.too_deep.push((name.clone(), 1)),
+            None => self.too_deep.push((Cow::Owned(name.to_string()), 1)),
         }
         true
     }

@@ -503,6 +503,46 @@ mod tests {
     }
 
     #[test]
+    fn deep_foreign_nesting_is_capped_too() {
+        let n = 100_000;
+        let page = format!(
+            "<select><button><selectedcontent></selectedcontent></button><option>o<svg>{}{}</svg></option></select><p>na</p>",
+            "<g>".repeat(n),
+            "</g>".repeat(n)
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(texts(&page), "na");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    proptest::proptest! {
+        /// Tables, foreign content, templates, selects and script escapes mixed at random
+        /// still give a proper tree, and never panic.
+        #[test]
+        fn any_structural_markup_gives_a_proper_tree(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "<table>", "</table>", "<tr>", "<td>", "</td>", "<caption>", "<colgroup>", "<col>",
+            "<svg>", "</svg>", "<math>", "<mi>", "<foreignObject>", "<desc>", "</desc>",
+            "<template>", "</template>", "<select>", "</select>", "<option>", "<optgroup>",
+            "<selectedcontent>", "<button>", "</button>", "<script>", "</script>", "<!--",
+            "-->", "<![CDATA[", "]]>", "<b>", "</b>", "<a href=x>", "</a>", "<p>", "</p>",
+            "<div>", "</div>", "<frameset>", "<frame>", "<noscript>", "<head>", "<body>",
+            "</html>", "<input type=hidden>", "<font color=red>", "<plaintext>", "x", " ",
+            "<li>", "<h1>", "</h2>", "<form>", "</form>", "<nobr>", "<textarea>", "<title>",
+        ]), 0..80)) {
+            let src: String = parts.concat();
+            let dom = parse(&src);
+            let len = dom.nodes.len();
+            proptest::prop_assert_eq!(dom.nodes[0].end, len);
+            for (i, n) in dom.nodes.iter().enumerate().skip(1) {
+                proptest::prop_assert!(n.parent < i, "node {} parent {}", i, n.parent);
+                proptest::prop_assert!(n.end > i && n.end <= len);
+                proptest::prop_assert!(dom.nodes[n.parent].end >= n.end, "node {} in {}", i, n.parent);
+            }
+            let _ = html5lib_tree(&src);
+        }
+    }
+
+    #[test]
     fn broken_input_does_not_panic() {
         for s in [
             "<",

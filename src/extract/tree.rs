@@ -768,24 +768,27 @@ impl<'a> TreeBuilder<'a> {
         }
     }
 
-    /// Appends a deep copy of `n` to `parent`.
+    /// Appends a deep copy of `n` to `parent` (without recursion: the subtree can be deep).
     fn clone_into(&mut self, n: u32, parent: u32) {
-        let (name, ns, text, is_text, attrs) = {
-            let x = self.node(n);
-            (x.name.clone(), x.ns, x.text.clone(), x.is_text, x.attrs)
-        };
-        let copy = self.new_node(name, ns, attrs);
-        {
-            let x = self.node_mut(copy);
-            x.text = text;
-            x.is_text = is_text;
-        }
-        self.insert_at(parent, NONE, copy);
-        let mut c = self.node(n).first;
-        while c != NONE {
-            let next = self.node(c).next;
-            self.clone_into(c, copy);
-            c = next;
+        let mut work = vec![(n, parent)];
+        while let Some((n, parent)) = work.pop() {
+            let (name, ns, text, is_text, attrs) = {
+                let x = self.node(n);
+                (x.name.clone(), x.ns, x.text.clone(), x.is_text, x.attrs)
+            };
+            let copy = self.new_node(name, ns, attrs);
+            {
+                let x = self.node_mut(copy);
+                x.text = text;
+                x.is_text = is_text;
+            }
+            self.insert_at(parent, NONE, copy);
+            // Children in reverse onto the stack, so they are appended in order.
+            let mut c = self.node(n).last;
+            while c != NONE {
+                work.push((c, copy));
+                c = self.node(c).prev;
+            }
         }
     }
 
@@ -1754,9 +1757,17 @@ impl<'a> TreeBuilder<'a> {
         Done
     }
 
-    fn body_end(&mut self, name: Cow<'a, str>) -> Step<'a> {
+    /// Whether an end tag belongs to a start tag dropped for depth (and is dropped too).
+    fn too_deep_end(&mut self, name: &str) -> bool {
         if let Some((_, count)) = self.too_deep.iter_mut().find(|(n, c)| *c > 0 && *n == name) {
             *count -= 1;
+            return true;
+        }
+        false
+    }
+
+    fn body_end(&mut self, name: Cow<'a, str>) -> Step<'a> {
+        if self.too_deep_end(&name) {
             return Done;
         }
         match &*name {
@@ -2582,6 +2593,9 @@ impl<'a> TreeBuilder<'a> {
                         self_closing,
                     });
                 }
+                if !self_closing && self.too_deep_start(&name) {
+                    return Done;
+                }
                 let ns = self.node(self.current()).ns;
                 let name = if ns == Ns::Svg {
                     svg_name(&name).map_or(name, Cow::Borrowed)
@@ -2595,6 +2609,9 @@ impl<'a> TreeBuilder<'a> {
                 Done
             }
             Token::End { name } => {
+                if self.too_deep_end(&name) {
+                    return Done;
+                }
                 if name == "br" || name == "p" {
                     self.pop_to_html();
                     return Again(Token::End { name });

@@ -352,6 +352,24 @@ mod tests {
         );
     }
 
+    /// The flat list is a proper pre-order tree: every node lies inside its parent's range
+    /// and after it.
+    fn proper_tree(dom: &Dom<'_>) -> Result<(), proptest::test_runner::TestCaseError> {
+        let len = dom.nodes.len();
+        proptest::prop_assert_eq!(dom.nodes[0].end, len);
+        for (i, n) in dom.nodes.iter().enumerate().skip(1) {
+            proptest::prop_assert!(n.parent < i, "node {} parent {}", i, n.parent);
+            proptest::prop_assert!(n.end > i && n.end <= len);
+            proptest::prop_assert!(
+                dom.nodes[n.parent].end >= n.end,
+                "node {} in {}",
+                i,
+                n.parent
+            );
+        }
+        Ok(())
+    }
+
     proptest::proptest! {
         /// Whatever the markup, the flat list is a proper pre-order tree: every node lies
         /// inside its parent's range and after it.
@@ -364,14 +382,7 @@ mod tests {
             "<!--", "-->", "<x-y>", "</x-y>", "<textarea>", "<button>",
         ]), 0..60)) {
             let src: String = parts.concat();
-            let dom = parse(&src);
-            let len = dom.nodes.len();
-            proptest::prop_assert_eq!(dom.nodes[0].end, len);
-            for (i, n) in dom.nodes.iter().enumerate().skip(1) {
-                proptest::prop_assert!(n.parent < i, "node {} parent {}", i, n.parent);
-                proptest::prop_assert!(n.end > i && n.end <= len);
-                proptest::prop_assert!(dom.nodes[n.parent].end >= n.end, "node {} in {}", i, n.parent);
-            }
+            proper_tree(&parse(&src))?;
         }
     }
 
@@ -530,14 +541,7 @@ mod tests {
             "<li>", "<h1>", "</h2>", "<form>", "</form>", "<nobr>", "<textarea>", "<title>",
         ]), 0..80)) {
             let src: String = parts.concat();
-            let dom = parse(&src);
-            let len = dom.nodes.len();
-            proptest::prop_assert_eq!(dom.nodes[0].end, len);
-            for (i, n) in dom.nodes.iter().enumerate().skip(1) {
-                proptest::prop_assert!(n.parent < i, "node {} parent {}", i, n.parent);
-                proptest::prop_assert!(n.end > i && n.end <= len);
-                proptest::prop_assert!(dom.nodes[n.parent].end >= n.end, "node {} in {}", i, n.parent);
-            }
+            proper_tree(&parse(&src))?;
             let _ = html5lib_tree(&src);
         }
     }

@@ -759,6 +759,14 @@ impl<'a> TreeBuilder<'a> {
             if option == NONE {
                 continue;
             }
+            // A `<selectedcontent>` inside its own option would copy itself without end.
+            let mut up = sc;
+            while up != NONE && up != option {
+                up = self.node(up).parent;
+            }
+            if up == option {
+                continue;
+            }
             let mut c = self.node(option).first;
             while c != NONE {
                 let next = self.node(c).next;
@@ -2586,12 +2594,18 @@ impl<'a> TreeBuilder<'a> {
                         .iter()
                         .any(|a| matches!(&*a.name, "color" | "face" | "size"));
                 if breaks_out(&name) || font_out {
+                    // Reprocessed by the insertion mode's rules, not the dispatcher: at an
+                    // integration point it would send the token back here.
                     self.pop_to_html();
-                    return Again(Token::Start {
-                        name,
-                        attrs,
-                        self_closing,
-                    });
+                    let mode = self.mode;
+                    return self.by_mode(
+                        mode,
+                        Token::Start {
+                            name,
+                            attrs,
+                            self_closing,
+                        },
+                    );
                 }
                 if !self_closing && self.too_deep_start(&name) {
                     return Done;
@@ -2614,7 +2628,8 @@ impl<'a> TreeBuilder<'a> {
                 }
                 if name == "br" || name == "p" {
                     self.pop_to_html();
-                    return Again(Token::End { name });
+                    let mode = self.mode;
+                    return self.by_mode(mode, Token::End { name });
                 }
                 let mut i = self.open.len();
                 while i > 1 {

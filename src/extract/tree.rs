@@ -1038,7 +1038,9 @@ impl<'a> TreeBuilder<'a> {
     // ----- dispatch -----
 
     fn process(&mut self, mut t: Token<'a>) {
-        loop {
+        // A token is reprocessed a few times at most (mode changes, implied elements); the
+        // bound only guards against a rule cycle, which would drop the token, not hang.
+        for _ in 0..64 {
             let step = if self.use_html_rules(&t) {
                 self.by_mode(self.mode, t)
             } else {

@@ -102,6 +102,18 @@ fn numeric(rest: &[u8]) -> Option<([Option<char>; 2], usize)> {
 /// The longest name in the table that the bytes start with; the table holds every prefix of
 /// every name (mapped to `(0, 0)`), so the search stops as soon as no name can match.
 fn named(rest: &[u8], context: Context) -> Option<([Option<char>; 2], usize)> {
+    // The common references, without walking the table (the same answers it gives).
+    for (name, c) in [
+        (&b"amp;"[..], '&'),
+        (b"nbsp;", '\u{a0}'),
+        (b"quot;", '"'),
+        (b"lt;", '<'),
+        (b"gt;", '>'),
+    ] {
+        if rest.starts_with(name) {
+            return Some(([Some(c), None], name.len()));
+        }
+    }
     let mut best: Option<((u32, u32), usize)> = None;
     let mut len = 0usize;
     // Names are ASCII and at most 32 bytes long ("CounterClockwiseContourIntegral;").

@@ -21,6 +21,8 @@ mod page_text;
 mod parse;
 mod signals;
 mod text;
+mod tokenize;
+mod tree;
 
 pub use page_text::{
     Outside, PageText, Region, RegionSpan, extract_with_page, page_text, parse_regions, region_of,
@@ -141,6 +143,20 @@ fn join_blocks(blocks: &[text::Block], title: Option<&str>) -> String {
 pub fn page_title(html: &str) -> Option<String> {
     let dom = parse::parse(head_prefix(html));
     metadata::title_tag(&dom).or_else(|| metadata::og_title(&dom))
+}
+
+/// The parsed tree of `html` in the html5lib-tests tree-construction format (elements,
+/// template `content`, text; no comments, doctype or attributes), for the conformance test.
+#[doc(hidden)]
+pub fn html5lib_tree(html: &str) -> String {
+    parse::html5lib_tree(html)
+}
+
+/// Parses `html` into the extractor's flat node list and returns its length: the parse
+/// alone, for the parser benchmark (`examples/parse_speed.rs`).
+#[doc(hidden)]
+pub fn parse_only(html: &str) -> usize {
+    parse::parse(html).nodes.len()
 }
 
 /// The document up to the end of `<head>` when there is one, else the whole document.

@@ -11,6 +11,7 @@ trafilatura lxml_html_clean)
 """
 
 import argparse
+import os
 import gzip
 import json
 import re
@@ -27,7 +28,8 @@ ROOT = HERE.parent
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(ROOT.parent / "shared/bench/article-extraction"))
+    ap.add_argument("--data", default=os.path.join(os.environ.get("CITECHECK_BENCH", "."), "article-extraction"),
+                    help="the article-extraction set (default: $CITECHECK_BENCH/article-extraction)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 

@@ -10,7 +10,16 @@ fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let data = args
         .next()
-        .unwrap_or_else(|| "../shared/bench/article-extraction".to_string());
+        .or_else(|| {
+            std::env::var("CITECHECK_BENCH")
+                .ok()
+                .map(|b| format!("{b}/article-extraction"))
+        })
+        .ok_or_else(|| {
+            std::io::Error::other(
+                "usage: extract_speed DATA [ROUNDS] (DATA: the article-extraction set; or set CITECHECK_BENCH)",
+            )
+        })?;
     let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5);
     let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!(
         "{data}/ground-truth.json"

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Build the quote-location perturbation set from real article text (stdlib only).
 
-Sources: the article bodies of the shared extraction benchmark (`--truth`, default
-`../shared/bench/article-extraction/ground-truth.json` beside the repository, falling back
-to /work/shared/...) plus the Dutch fixture articles (tests/fixtures/site/ground-truth.json).
+Sources: the article bodies of the public article-extraction benchmark (`--truth`, default
+`$CITECHECK_BENCH/article-extraction/ground-truth.json`; bench/README.md says where the set
+comes from) plus the Dutch fixture articles (tests/fixtures/site/ground-truth.json).
 A few articles are held out of the corpus; sentences from them are negatives.
 
 Writes (into `--out`, default bench/locate/):
@@ -35,6 +35,7 @@ source and span are unambiguous. Negatives are checked with a semi-global edit d
 """
 
 import argparse
+import os
 import json
 import random
 import re
@@ -45,9 +46,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DUTCH_TRUTH = REPO / "tests" / "fixtures" / "site" / "ground-truth.json"
-SHARED_CANDIDATES = [
-    REPO.parent / "shared" / "bench" / "article-extraction" / "ground-truth.json",
-    Path("/work/shared/bench/article-extraction/ground-truth.json"),
+BENCH_CANDIDATES = [
+    Path(os.environ.get("CITECHECK_BENCH", ".")) / "article-extraction" / "ground-truth.json",
 ]
 
 NEG_MAX_SCORE = 0.70  # negatives must stay well below DEFAULT_MIN_SCORE = 0.80
@@ -384,7 +384,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--scale", type=int, default=1000, help="texts in corpus1000.json")
     args = ap.parse_args()
-    truth = Path(args.truth) if args.truth else next((p for p in SHARED_CANDIDATES if p.exists()),
+    truth = Path(args.truth) if args.truth else next((p for p in BENCH_CANDIDATES if p.exists()),
                                                      None)
     if truth is None or not truth.exists():
         sys.exit("shared ground-truth.json not found; pass --truth")

@@ -198,10 +198,11 @@ mod tests {
     /// The 181 benchmark pages (not in the repository): `CITECHECK_BENCH_PAGES=DIR cargo
     /// test --release same_article_as_html5ever_on_the_benchmark -- --ignored`.
     #[test]
-    #[ignore = "needs the benchmark pages (../shared/bench/article-extraction/html)"]
+    #[ignore = "needs the benchmark pages: CITECHECK_BENCH_PAGES=<article-extraction set>/html"]
     fn same_article_as_html5ever_on_the_benchmark() {
-        let dir = std::env::var("CITECHECK_BENCH_PAGES")
-            .unwrap_or_else(|_| "../shared/bench/article-extraction/html".to_string());
+        let Ok(dir) = std::env::var("CITECHECK_BENCH_PAGES") else {
+            panic!("set CITECHECK_BENCH_PAGES to the benchmark's html folder (bench/README.md)");
+        };
         let pages = pages_in(Path::new(&dir), ".html.gz");
         let bad = differing(&pages);
         eprintln!("{} of {} pages differ", bad.len(), pages.len());

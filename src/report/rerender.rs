@@ -220,13 +220,10 @@ pub fn load_texts(archive: &Path, rows: &[QuoteRow]) -> HashMap<String, String> 
             );
             continue;
         };
-        let read = std::fs::metadata(&path).and_then(|m| {
-            if m.len() > MAX_TEXT_BYTES {
-                Err(std::io::Error::other("too large for an article text"))
-            } else {
-                std::fs::read(&path)
-            }
-        });
+        // No symlink is followed: a text file (or `text/`) pointing outside the archive
+        // must not put a file from elsewhere into the page.
+        let read =
+            crate::archive::files::read_inside(archive, Path::new(&row.text_path), MAX_TEXT_BYTES);
         match read {
             // Texts are written as UTF-8; a damaged byte must not cost the whole passage.
             Ok(bytes) => {
@@ -290,6 +287,7 @@ pub fn write_html(path: &Path, html: &str) -> Result<()> {
         None => Path::new("."),
     };
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+    crate::archive::files::set_default_mode(file.as_file()).map_err(write_error)?;
     file.write_all(html.as_bytes()).map_err(write_error)?;
     file.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())

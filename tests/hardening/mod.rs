@@ -91,7 +91,7 @@ fn a_formula_title_is_guarded_in_links_csv_unless_raw_csv() {
     assert!(rows[0]["url"].starts_with("https://"), "{text}");
 
     // `report` reads our own CSV back: the page shows the title as the page had it.
-    let (html, stderr) = report_html(dir.path());
+    let (html, _) = report_html(dir.path());
     assert!(
         html.contains("=HYPERLINK(&quot;http://evil.example/&quot;")
             || html.contains("=HYPERLINK(&#34;http://evil.example/&#34;"),

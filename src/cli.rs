@@ -114,6 +114,12 @@ pub struct RunArgs {
     /// Link-local and cloud metadata addresses are refused always.
     #[arg(long)]
     pub exclude_private: bool,
+    /// Write links.csv and report.csv without the formula guard: by default a text cell that
+    /// starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, so that a
+    /// spreadsheet shows it as text instead of running it (a page title such as
+    /// `=HYPERLINK(…)`). For machine consumers; JSON output is never altered.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// Do not ask the web archive for copies of dead links.
     #[arg(long)]
     pub no_rescue: bool,
@@ -263,6 +269,8 @@ impl RunArgs {
         if self.max_body == 0 {
             return Err(Error::Usage("--max-body must be at least 1".into()));
         }
+        // Process-wide: the CSV writers read it (report::csv_guard).
+        crate::report::csv_guard::set_raw_csv(self.raw_csv);
         Ok(Config {
             mode,
             sources: self.sources.clone(),

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod hardening;
 mod ingest;
 
 use std::collections::HashMap;

@@ -356,7 +356,7 @@ impl IndexLines {
     pub fn finish(mut self) -> io::Result<()> {
         let path = self.dir.join(INDEX_FILE);
         let mut old_run = None;
-        match std::fs::File::open(&path) {
+        match super::files::open_read(&path) {
             Ok(mut old) => {
                 let sorted = is_sorted_and_clean(&old)?;
                 old.seek(io::SeekFrom::Start(0))?;
@@ -387,6 +387,7 @@ impl IndexLines {
             }
         }
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        super::files::set_default_mode(tmp.as_file())?;
         {
             let mut w = io::BufWriter::new(tmp.as_file_mut());
             let mut last: Option<String> = None;

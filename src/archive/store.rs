@@ -22,7 +22,8 @@ use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::cdxj::{IndexLines, final_file_name, index_line, percent_decode};
+use super::cdxj::{INDEX_FILE, IndexLines, final_file_name, index_line, percent_decode};
+use super::files;
 use super::warc::{OPEN_SUFFIX, RecordRef, Recovery, recover_open_file_with};
 
 /// File name of the manifest inside the archive folder.
@@ -238,11 +239,10 @@ fn lock_folder(dir: &Path) -> io::Result<std::sync::Arc<File>> {
     if let Some(lock) = held.get(&key).and_then(Weak::upgrade) {
         return Ok(lock);
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(key.join(LOCK_FILE))?;
+    let file = files::open_nofollow(
+        OpenOptions::new().create(true).truncate(false).write(true),
+        &key.join(LOCK_FILE),
+    )?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -260,6 +260,29 @@ fn lock_folder(dir: &Path) -> io::Result<std::sync::Arc<File>> {
     Ok(lock)
 }
 
+/// Refuses an archive folder in which `text/`, the manifest, the index, the lock or a WARC
+/// file is a symlink ([`files`]): before anything in it is read or written.
+fn refuse_symlinks(dir: &Path) -> io::Result<()> {
+    for name in [TEXT_DIR, MANIFEST_FILE, INDEX_FILE, LOCK_FILE] {
+        files::refuse_symlink(&dir.join(name))?;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let warc = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.contains(".warc"));
+        if warc && entry.file_type()?.is_symlink() {
+            return Err(files::symlink_refused(&entry.path()));
+        }
+    }
+    Ok(())
+}
+
 impl ArchiveStore {
     /// Opens (creating if needed) the archive folder and its `text/` folder, recovers every
     /// `*.warc.gz.open` file (see [`recover_open_file`](super::warc::recover_open_file); call this before creating this
@@ -271,6 +294,7 @@ impl ArchiveStore {
     }
 
     fn open_with(dir: &Path, hash: fn(&str) -> u64) -> io::Result<ArchiveStore> {
+        refuse_symlinks(dir)?;
         std::fs::create_dir_all(dir.join(TEXT_DIR))?;
         let lock = lock_folder(dir)?;
         let mut store = ArchiveStore {
@@ -349,7 +373,7 @@ impl ArchiveStore {
     /// Reads `manifest.jsonl` line by line (never whole) and indexes every entry.
     fn load_manifest(&mut self) -> io::Result<()> {
         let path = self.dir.join(MANIFEST_FILE);
-        let file = match File::open(&path) {
+        let file = match files::open_read(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
@@ -396,7 +420,7 @@ impl ArchiveStore {
             match parsed {
                 Ok(entry) => {
                     self.index_entry(&entry, at);
-                    let mut f = OpenOptions::new().append(true).open(&path)?;
+                    let mut f = files::open_nofollow(OpenOptions::new().append(true), &path)?;
                     f.write_all(b"\n")?;
                     f.sync_data()?;
                 }
@@ -406,7 +430,7 @@ impl ArchiveStore {
                         path.display(),
                         body.len()
                     ));
-                    let f = OpenOptions::new().write(true).open(&path)?;
+                    let f = files::open_nofollow(OpenOptions::new().write(true), &path)?;
                     f.set_len(start)?;
                     f.sync_data()?;
                 }
@@ -493,7 +517,7 @@ impl ArchiveStore {
     fn read_line(&self, at: LineRef) -> io::Result<ManifestEntry> {
         let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         if reader.is_none() {
-            *reader = Some(File::open(self.dir.join(MANIFEST_FILE))?);
+            *reader = Some(files::open_read(&self.dir.join(MANIFEST_FILE))?);
         }
         let Some(file) = reader.as_mut() else {
             return Err(io::Error::other("manifest reader not open"));
@@ -570,7 +594,9 @@ impl ArchiveStore {
                 format!("text path {rel_path:?} leaves the archive folder"),
             ));
         }
-        std::fs::read_to_string(self.dir.join(rel))
+        let mut text = String::new();
+        files::open_inside(&self.dir, rel)?.read_to_string(&mut text)?;
+        Ok(text)
     }
 
     /// Appends one manifest line with a single write, then flushes and fsyncs it. A crash
@@ -593,10 +619,10 @@ impl ArchiveStore {
             line.push(b'\n');
         }
         if self.manifest.is_none() {
-            let f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(self.dir.join(MANIFEST_FILE))?;
+            let f = files::open_nofollow(
+                OpenOptions::new().create(true).append(true),
+                &self.dir.join(MANIFEST_FILE),
+            )?;
             self.manifest = Some(f);
         }
         let Some(f) = self.manifest.as_mut() else {
@@ -657,7 +683,7 @@ impl ArchiveStore {
     /// look-up [`ArchiveStore::original`] cannot answer from its index.
     pub fn find_record(&self, record_id: &str) -> Option<ManifestEntry> {
         let id = bare_record_id(record_id);
-        let file = File::open(self.dir.join(MANIFEST_FILE)).ok()?;
+        let file = files::open_read(&self.dir.join(MANIFEST_FILE)).ok()?;
         let mut found = None;
         for line in io::BufReader::new(file).split(b'\n') {
             let Ok(line) = line else { break };
@@ -722,7 +748,11 @@ pub fn write_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<Te
 fn write_named_text(dir: &Path, name: &str, text: &str) -> io::Result<TextFile> {
     let text_dir = dir.join(TEXT_DIR);
     let path = text_dir.join(name);
+    // The rename replaces a symlink at `path` rather than writing through it; a symlinked
+    // `text/` would put the file elsewhere.
+    files::refuse_symlink(&text_dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(&text_dir)?;
+    files::set_default_mode(tmp.as_file())?;
     // Written whole and renamed: a reader never sees half a file. Not fsynced one by one
     // (that would cost one disk flush per page); the manifest's `text_sha256` lets a
     // reader detect a text that a power cut took back.

@@ -850,7 +850,7 @@ fn scan_file(
     keep_blocks: bool,
     each: &mut dyn FnMut(MemberRecord) -> io::Result<()>,
 ) -> io::Result<ScanEnd> {
-    let file = File::open(path)?;
+    let file = super::files::open_read(path)?;
     let file_len = file.metadata()?.len();
     let mut reader = CountingReader {
         inner: BufReader::with_capacity(FILE_BUFFER, file),
@@ -900,7 +900,7 @@ fn scan_file(
 /// Reads the record(s) of the single gzip member at `offset`/`length` (as in a
 /// [`RecordRef`] or the manifest) and returns the first one, its digests checked.
 pub fn read_record_at(path: &Path, offset: u64, length: u64) -> io::Result<WarcRecord> {
-    let mut file = File::open(path)?;
+    let mut file = super::files::open_read(path)?;
     if file.metadata()?.len() < offset.saturating_add(length) {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
@@ -1285,7 +1285,7 @@ pub fn recover_open_file_with(
         return Ok(recovery);
     }
     if bytes_kept < file_len {
-        let f = OpenOptions::new().write(true).open(path)?;
+        let f = super::files::open_nofollow(OpenOptions::new().write(true), path)?;
         f.set_len(bytes_kept)?;
         f.sync_all()?;
     }

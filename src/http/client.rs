@@ -71,9 +71,46 @@ pub fn is_forbidden_ip(ip: IpAddr) -> bool {
             (seg[0] & 0xffc0) == 0xfe80
                 || v6.is_unspecified()
                 || seg == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254]
-                || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+                || embedded_ipv4(v6)
+                    .iter()
+                    .any(|v4| is_forbidden_ip(IpAddr::V4(*v4)))
         }
     }
+}
+
+/// The IPv4 addresses an IPv6 address carries and that a gateway or the host's own stack may
+/// end up contacting: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated
+/// but still routed by some stacks), and NAT64 (RFC 6052: the well-known `64:ff9b::/96`, and
+/// the local-use `64:ff9b:1::/48` in both its /96 and its /48 embedding). Each one is judged
+/// by the IPv4 rules, so `[::127.0.0.1]` is as private as `127.0.0.1`.
+fn embedded_ipv4(v6: std::net::Ipv6Addr) -> Vec<std::net::Ipv4Addr> {
+    use std::net::Ipv4Addr;
+    let seg = v6.segments();
+    let o = v6.octets();
+    let tail = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    let mut out = Vec::new();
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        out.push(v4);
+    }
+    // IPv4-compatible: 96 zero bits. `::` and `::1` are IPv6's own unspecified and loopback.
+    if seg[..6] == [0; 6] && !(seg[6] == 0 && seg[7] <= 1) {
+        out.push(tail);
+    }
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        out.push(tail);
+    }
+    if seg[..3] == [0x64, 0xff9b, 1] {
+        // Which prefix length the gateway uses is not ours to know: with a /96 the address
+        // is the last 32 bits, with the /48 itself it sits in bits 48..64 and 72..88.
+        // Judge each form the address's bits allow.
+        if o[6..12] == [0; 6] || o[12..] != [0; 4] {
+            out.push(tail);
+        }
+        if o[6..11] != [0; 5] {
+            out.push(Ipv4Addr::new(o[6], o[7], o[9], o[10]));
+        }
+    }
+    out
 }
 
 /// Whether an address is in a private range `--exclude-private` refuses: RFC 1918
@@ -86,10 +123,11 @@ pub fn is_private_ip(ip: IpAddr) -> bool {
             v4.is_private() || v4.is_loopback() || (a == 100 && (b & 0xc0) == 64) || a == 0
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private_ip(IpAddr::V4(v4));
-            }
-            v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00
+            v6.is_loopback()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || embedded_ipv4(v6)
+                    .iter()
+                    .any(|v4| is_private_ip(IpAddr::V4(*v4)))
         }
     }
 }
@@ -97,9 +135,7 @@ pub fn is_private_ip(ip: IpAddr) -> bool {
 fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
+        IpAddr::V6(v6) => v6.is_loopback() || embedded_ipv4(v6).iter().any(|v4| v4.is_loopback()),
     }
 }
 
@@ -197,6 +233,49 @@ mod tests {
         assert!(!is_forbidden_ip("127.0.0.1".parse().unwrap()));
         assert!(!is_forbidden_ip("10.0.0.1".parse().unwrap()));
         assert!(!is_forbidden_ip("2001:db8::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn ipv4_embedded_in_ipv6_is_judged_by_the_ipv4_rules() {
+        // Link-local / metadata behind every IPv4-in-IPv6 form: refused under every policy.
+        for ip in [
+            "::169.254.169.254",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::169.254.169.254",
+            "64:ff9b:1::a9fe:a9fe",
+            "64:ff9b:1:a9fe:a9:fe00::",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(is_forbidden_ip(ip), "{ip}");
+            assert!(AddressPolicy::Public.refusal(ip).is_some(), "{ip}");
+        }
+        // Loopback and private ranges behind them: refused only under --exclude-private.
+        for ip in [
+            "::127.0.0.1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::7f00:1",
+            "::10.0.0.1",
+            "64:ff9b::c0a8:101",
+            "64:ff9b:1::a00:1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(!is_forbidden_ip(ip), "{ip}");
+            assert!(is_private_ip(ip), "{ip}");
+            assert_eq!(AddressPolicy::Public.refusal(ip), None, "{ip}");
+            assert!(AddressPolicy::ExcludePrivate.refusal(ip).is_some(), "{ip}");
+        }
+        // The loopback exception for --remap targets covers the embedded forms too.
+        let lenient = AddressPolicy::ExcludePrivateButLoopback;
+        assert_eq!(lenient.refusal("::127.0.0.1".parse().unwrap()), None);
+        assert_eq!(lenient.refusal("64:ff9b::7f00:1".parse().unwrap()), None);
+        assert!(lenient.refusal("::10.0.0.1".parse().unwrap()).is_some());
+        // NAT64 of a public address, and IPv6's own `::1`/`::`, keep their meaning.
+        let public: IpAddr = "64:ff9b::808:808".parse().unwrap();
+        assert!(!is_forbidden_ip(public) && !is_private_ip(public));
+        assert!(is_private_ip("::1".parse().unwrap()));
+        assert!(!is_forbidden_ip("::1".parse().unwrap()));
+        assert!(is_forbidden_ip("::".parse().unwrap()));
     }
 
     #[test]

@@ -84,6 +84,12 @@ pub fn escape(s: &str) -> String {
 
 fn push_escaped(out: &mut String, c: char) {
     match c {
+        // Bidi embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) in a
+        // title or quote could reorder what the reader sees ("Trojan Source"): shown as a
+        // visible escape instead, which is safe in text and attribute values alike.
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+            let _ = write!(out, "\\u{{{:04X}}}", u32::from(c));
+        }
         '&' => out.push_str("&amp;"),
         '<' => out.push_str("&lt;"),
         '>' => out.push_str("&gt;"),
@@ -342,6 +348,7 @@ const STYLE: &str = r#"
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 a{color:var(--info);overflow-wrap:anywhere}
+a,bdi,td,.url,.qid,.theme,.said,.who strong,.note{unicode-bidi:isolate}
 .wrap{max-width:62rem;margin:0 auto;padding:0 1rem}
 header.top{background:var(--paper);border-bottom:1px solid var(--line);padding:1.25rem 0 1rem}
 h1{font-size:1.5rem;margin:0 0 .25rem}
@@ -882,7 +889,7 @@ fn link_row(out: &mut String, row: &LinkRecord) {
         id = escape(&row.id)
     );
     if !row.title.is_empty() {
-        let _ = write!(out, "{}<br>", escape(&row.title));
+        let _ = write!(out, "<bdi>{}</bdi><br>", escape(&row.title));
     }
     out.push_str(&link(&row.url, &row.url));
     if !row.final_url.is_empty() && row.final_url != row.url {
@@ -1023,6 +1030,42 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<mark>De pont lost het niet op</mark>, schrijft Gert."));
+    }
+
+    #[test]
+    fn bidi_controls_are_shown_as_escapes_and_untrusted_text_is_isolated() {
+        assert_eq!(
+            escape("a\u{202E}b\u{2066}c\u{2069}d\u{202A}"),
+            "a\\u{202E}b\\u{2066}c\\u{2069}d\\u{202A}"
+        );
+        let text = "Het college zegt: wij \u{202E}betalen\u{202C} niet.";
+        let matched = "wij \u{202E}betalen\u{202C} niet";
+        let start = text.find(matched).unwrap();
+        let mut row = quote("verified", matched, matched, start);
+        row.theme = "\u{2067}thema".into();
+        row.speaker = "Jan\u{202D}".into();
+        let mut input = input_with(text, row);
+        input.links = vec![LinkRecord {
+            id: "S1".into(),
+            url: "https://www.example.nl/\u{202E}a".into(),
+            status: Some(LinkStatus::Ok),
+            title: "Nieuws \u{202E}txt.exe".into(),
+            ..LinkRecord::default()
+        }];
+        let html = render(&input);
+        for c in ('\u{202A}'..='\u{202E}').chain('\u{2066}'..='\u{2069}') {
+            assert!(!html.contains(c), "raw U+{:04X} in the page", u32::from(c));
+        }
+        assert!(
+            html.contains("<bdi>Nieuws \\u{202E}txt.exe</bdi>"),
+            "{html}"
+        );
+        assert!(html.contains("\\u{2067}thema"), "{html}");
+        assert!(
+            html.contains("href=\"https://www.example.nl/%E2%80%AEa\""),
+            "{html}"
+        );
+        assert!(html.contains("unicode-bidi:isolate"));
     }
 
     #[test]

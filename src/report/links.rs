@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::check::LinkRecord;
+use crate::report::csv_guard;
 
 /// Column names, in order.
 pub const LINK_COLUMNS: &[&str] = &[
@@ -31,17 +32,25 @@ pub const LINK_COLUMNS: &[&str] = &[
 /// every row before it has been written.
 pub struct LinkCsvWriter<W: Write> {
     csv: csv::Writer<W>,
+    /// The formula guard ([`csv_guard`]): on unless `--raw-csv`.
+    guard: bool,
     next: usize,
     waiting: BTreeMap<usize, LinkRecord>,
 }
 
 impl<W: Write> LinkCsvWriter<W> {
-    /// Writes the header.
+    /// Writes the header; text cells are guarded against formulas unless `--raw-csv`.
     pub fn new(out: W) -> csv::Result<LinkCsvWriter<W>> {
+        LinkCsvWriter::with_guard(out, csv_guard::guard_enabled())
+    }
+
+    /// Writes the header; `guard` says whether text cells get the formula guard.
+    pub fn with_guard(out: W, guard: bool) -> csv::Result<LinkCsvWriter<W>> {
         let mut csv = csv::Writer::from_writer(out);
         csv.write_record(LINK_COLUMNS)?;
         Ok(LinkCsvWriter {
             csv,
+            guard,
             next: 0,
             waiting: BTreeMap::new(),
         })
@@ -51,7 +60,7 @@ impl<W: Write> LinkCsvWriter<W> {
     pub fn push(&mut self, record: LinkRecord) -> csv::Result<()> {
         self.waiting.insert(record.index, record);
         while let Some(record) = self.waiting.remove(&self.next) {
-            write_row(&mut self.csv, &record)?;
+            write_row(&mut self.csv, &record, self.guard)?;
             self.next += 1;
         }
         Ok(())
@@ -71,33 +80,35 @@ impl<W: Write> LinkCsvWriter<W> {
     /// Writes whatever is left (there should be nothing) and flushes.
     pub fn finish(mut self) -> csv::Result<()> {
         for (_, record) in std::mem::take(&mut self.waiting) {
-            write_row(&mut self.csv, &record)?;
+            write_row(&mut self.csv, &record, self.guard)?;
         }
         self.csv.flush()?;
         Ok(())
     }
 }
 
-fn write_row<W: Write>(csv: &mut csv::Writer<W>, r: &LinkRecord) -> csv::Result<()> {
+fn write_row<W: Write>(csv: &mut csv::Writer<W>, r: &LinkRecord, guard: bool) -> csv::Result<()> {
     let num = |n: Option<u16>| n.map(|n| n.to_string()).unwrap_or_default();
+    // Text cells only: the numbers we format are never negative, so never look like formulas.
+    let text = |s: &str| csv_guard::cell(s, guard);
     csv.write_record([
-        r.id.as_str(),
-        r.url.as_str(),
-        r.status_str(),
-        &num(r.http_status),
-        &r.final_url,
-        &r.redirects.to_string(),
-        &r.archived_url,
-        &r.title,
-        &r.error,
-        &r.reason,
-        &r.redirect_chain,
-        &r.attempts.to_string(),
-        &r.content_type,
-        &r.fetched_at,
-        &r.duplicate_of,
-        &r.changed,
-        if r.cached { "true" } else { "false" },
+        text(&r.id),
+        text(&r.url),
+        r.status_str().to_string(),
+        num(r.http_status),
+        text(&r.final_url),
+        r.redirects.to_string(),
+        text(&r.archived_url),
+        text(&r.title),
+        text(&r.error),
+        text(&r.reason),
+        text(&r.redirect_chain),
+        r.attempts.to_string(),
+        text(&r.content_type),
+        text(&r.fetched_at),
+        text(&r.duplicate_of),
+        text(&r.changed),
+        if r.cached { "true" } else { "false" }.to_string(),
     ])
 }
 
@@ -139,5 +150,40 @@ mod tests {
         assert!(lines[1].starts_with("S1,https://a.nl/0,ok,200,"));
         assert!(lines[1].contains("\"Titel, met komma\""));
         assert!(lines[3].starts_with("S3,"));
+    }
+
+    fn one_row(guard: bool) -> String {
+        let mut out = Vec::new();
+        let mut w = LinkCsvWriter::with_guard(&mut out, guard).unwrap();
+        w.push(LinkRecord {
+            index: 0,
+            id: "@S1".into(),
+            url: "https://a.nl/x".into(),
+            status: Some(LinkStatus::Ok),
+            http_status: Some(200),
+            title: "=HYPERLINK(\"http://evil.example/\",\"x\")".into(),
+            error: "+cmd|' /C calc'!A0".into(),
+            reason: "-1".into(),
+            attempts: 1,
+            ..LinkRecord::default()
+        })
+        .unwrap();
+        w.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn formula_cells_are_guarded_unless_raw() {
+        let guarded = one_row(true);
+        let row = guarded.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            "'@S1,https://a.nl/x,ok,200,,0,,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",'+cmd|' /C calc'!A0,'-1,,1,,,,,false"
+        );
+        let raw = one_row(false);
+        let row = raw.lines().nth(1).unwrap();
+        assert!(row.starts_with("@S1,"), "{row}");
+        assert!(row.contains(",\"=HYPERLINK("), "{row}");
+        assert!(row.contains(",+cmd|"), "{row}");
     }
 }

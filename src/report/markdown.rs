@@ -6,7 +6,7 @@
 //! titles, URLs and quotes are untrusted text, and a `|` or a `<script>` in a title must not
 //! break the table or turn into HTML.
 
-use crate::report::summary::{RunReport, Severity, describe_quote, one_line};
+use crate::report::summary::{RunReport, Severity, one_line, quote_finding};
 
 /// Problems listed at most; GitHub caps a step summary at 1 MiB.
 pub const MAX_PROBLEM_ROWS: usize = 500;
@@ -126,10 +126,7 @@ pub fn render_markdown(report: &RunReport) -> String {
             r.id.clone(),
             r.verdict.clone(),
             one_line(&r.quote, 100),
-            describe_quote(r)
-                .split_once(": ")
-                .map(|(_, what)| what.to_string())
-                .unwrap_or_default(),
+            quote_finding(r),
         ]);
     }
     if problems.is_empty() {
@@ -203,6 +200,32 @@ mod tests {
             let bars = row.matches('|').count() - row.matches("\\|").count();
             assert_eq!(bars, 7, "{row}");
         }
+    }
+
+    #[test]
+    fn a_quote_holding_colon_space_keeps_its_whole_detail() {
+        let mut report = sample();
+        report.links = None;
+        let quotes = report.quotes.as_mut().unwrap();
+        let row = quotes
+            .iter_mut()
+            .find(|r| r.verdict == "not_found")
+            .unwrap();
+        row.quote = "De regel: wie betaalt, bepaalt: zo gaat dat".to_string();
+        let expected = cell(&quote_finding(row));
+        assert!(
+            expected.starts_with("not found in any cited source"),
+            "{expected}"
+        );
+        let md = render_markdown(&report);
+        let line = md
+            .lines()
+            .find(|l| l.contains("| not_found |"))
+            .unwrap_or_else(|| panic!("{md}"));
+        assert!(
+            line.ends_with(&format!("| {expected} |")),
+            "detail is the finding, not a piece of the quote: {line}"
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::report::csv_guard;
+
 /// One `report.csv` row.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct QuoteRow {
@@ -92,36 +94,44 @@ pub fn format_score(score: Option<f64>) -> String {
     score.map(|s| format!("{s:.3}")).unwrap_or_default()
 }
 
-/// Writes the rows (already in input order).
+/// Writes the rows (already in input order); text cells are guarded against formulas
+/// unless `--raw-csv`.
 pub fn write_csv<W: Write>(out: W, rows: &[QuoteRow]) -> csv::Result<()> {
+    write_csv_with_guard(out, rows, csv_guard::guard_enabled())
+}
+
+/// Writes the rows; `guard` says whether text cells get the formula guard.
+pub fn write_csv_with_guard<W: Write>(out: W, rows: &[QuoteRow], guard: bool) -> csv::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(QUOTE_COLUMNS)?;
     let num = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
+    // Text cells only: scores and offsets are never negative, so never look like formulas.
+    let text = |s: &str| csv_guard::cell(s, guard);
     for r in rows {
         csv.write_record([
-            r.id.as_str(),
-            &r.theme,
-            &r.quote,
-            &r.verdict,
-            &r.source_url,
-            &format_score(r.score),
-            &num(r.start),
-            &num(r.end),
-            &r.matched_text,
-            &r.context,
-            &r.speaker,
-            &r.speaker_role,
-            &r.claimed_source,
-            &r.note,
-            &r.via,
-            &r.differences,
-            &r.omitted,
-            &r.also_found_in,
-            &format_score(r.best_score),
-            &r.best_source,
-            &r.text_path,
-            &r.speaker_confidence,
-            &r.region,
+            text(&r.id),
+            text(&r.theme),
+            text(&r.quote),
+            text(&r.verdict),
+            text(&r.source_url),
+            format_score(r.score),
+            num(r.start),
+            num(r.end),
+            text(&r.matched_text),
+            text(&r.context),
+            text(&r.speaker),
+            text(&r.speaker_role),
+            text(&r.claimed_source),
+            text(&r.note),
+            text(&r.via),
+            text(&r.differences),
+            text(&r.omitted),
+            text(&r.also_found_in),
+            format_score(r.best_score),
+            text(&r.best_source),
+            text(&r.text_path),
+            text(&r.speaker_confidence),
+            text(&r.region),
         ])?;
     }
     csv.flush()?;
@@ -154,6 +164,39 @@ mod tests {
         ));
         assert!(
             text.contains("Q1,,\"‘Wij zijn, zegt hij, \"\"klaar\"\"’\",approximate,,0.993,10,42,")
+        );
+    }
+
+    #[test]
+    fn formula_cells_are_guarded_unless_raw() {
+        let row = QuoteRow {
+            id: "-Q1".into(),
+            theme: "@thema".into(),
+            quote: "=1+1 is twee".into(),
+            verdict: "verified".into(),
+            score: Some(1.0),
+            start: Some(0),
+            end: Some(12),
+            speaker: "\tJan".into(),
+            ..QuoteRow::default()
+        };
+        let mut out = Vec::new();
+        write_csv_with_guard(&mut out, std::slice::from_ref(&row), true).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let line = text.lines().nth(1).unwrap();
+        assert!(
+            line.starts_with("'-Q1,'@thema,'=1+1 is twee,verified,,1.000,0,12,,,'\tJan,"),
+            "{line}"
+        );
+        let mut out = Vec::new();
+        write_csv_with_guard(&mut out, &[row], false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("-Q1,@thema,=1+1 is twee,verified,"),
+            "{text}"
         );
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::check::{LinkRecord, LinkStatus};
 use crate::config::Mode;
 use crate::error::{Error, Result};
+use crate::report::csv_guard;
 use crate::report::html::{ReportInput, render};
 use crate::report::quotes::QuoteRow;
 
@@ -97,10 +98,12 @@ impl Table {
         Ok(Table { columns, rows })
     }
 
+    /// A cell as the run had it: the formula guard's `'` ([`csv_guard`]) taken off again.
     fn get<'r>(&self, row: &'r csv::StringRecord, column: &str) -> &'r str {
         self.columns
             .get(column)
             .and_then(|&i| row.get(i))
+            .map(csv_guard::unguard)
             .unwrap_or("")
     }
 }
@@ -217,13 +220,10 @@ pub fn load_texts(archive: &Path, rows: &[QuoteRow]) -> HashMap<String, String> 
             );
             continue;
         };
-        let read = std::fs::metadata(&path).and_then(|m| {
-            if m.len() > MAX_TEXT_BYTES {
-                Err(std::io::Error::other("too large for an article text"))
-            } else {
-                std::fs::read(&path)
-            }
-        });
+        // No symlink is followed: a text file (or `text/`) pointing outside the archive
+        // must not put a file from elsewhere into the page.
+        let read =
+            crate::archive::files::read_inside(archive, Path::new(&row.text_path), MAX_TEXT_BYTES);
         match read {
             // Texts are written as UTF-8; a damaged byte must not cost the whole passage.
             Ok(bytes) => {
@@ -287,6 +287,7 @@ pub fn write_html(path: &Path, html: &str) -> Result<()> {
         None => Path::new("."),
     };
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+    crate::archive::files::set_default_mode(file.as_file()).map_err(write_error)?;
     file.write_all(html.as_bytes()).map_err(write_error)?;
     file.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
@@ -421,6 +422,50 @@ mod tests {
         assert_eq!((rows[0].start, rows[0].end), (Some(3), Some(12)));
         assert_eq!(rows[0].score, Some(0.95));
         assert_eq!(rows[0].best_score, None);
+    }
+
+    #[test]
+    fn guarded_cells_read_back_as_the_run_had_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let links_path = dir.path().join("links.csv");
+        let title = "=HYPERLINK(\"http://evil.example/\",\"x\")";
+        let mut writer =
+            LinkCsvWriter::with_guard(std::fs::File::create(&links_path).unwrap(), true).unwrap();
+        writer
+            .push(LinkRecord {
+                index: 0,
+                id: "'@S1".into(),
+                url: "https://a.nl/".into(),
+                status: Some(LinkStatus::Ok),
+                title: title.into(),
+                ..LinkRecord::default()
+            })
+            .unwrap();
+        writer.finish().unwrap();
+        let written = std::fs::read_to_string(&links_path).unwrap();
+        assert!(written.contains("\"'=HYPERLINK("), "{written}");
+        let links = read_links(&links_path).unwrap();
+        assert_eq!(links[0].title, title);
+        assert_eq!(links[0].id, "'@S1");
+        assert_eq!(links[0].status, Some(LinkStatus::Ok));
+
+        let report_path = dir.path().join("report.csv");
+        let row = QuoteRow {
+            id: "Q1".into(),
+            theme: "-thema".into(),
+            quote: "@iedereen: kom".into(),
+            verdict: "verified".into(),
+            ..QuoteRow::default()
+        };
+        crate::report::quotes::write_csv_with_guard(
+            std::fs::File::create(&report_path).unwrap(),
+            &[row],
+            true,
+        )
+        .unwrap();
+        let rows = read_quote_rows(&report_path).unwrap();
+        assert_eq!(rows[0].theme, "-thema");
+        assert_eq!(rows[0].quote, "@iedereen: kom");
     }
 
     #[test]

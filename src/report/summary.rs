@@ -199,6 +199,18 @@ pub fn describe_link(record: &LinkRecord) -> String {
 
 /// A sentence on a quote row: `Q3 “Het begint met…”: not found in any cited source`.
 pub fn describe_quote(row: &QuoteRow) -> String {
+    format!(
+        "{} “{}”: {}",
+        row.id,
+        one_line(&row.quote, 80),
+        quote_finding(row)
+    )
+}
+
+/// What [`describe_quote`] says after the quote itself: the verdict in words, the region and
+/// the note. Separate so that a table with its own id and quote columns need not cut the
+/// description apart (a quote may itself hold `": "`).
+pub fn quote_finding(row: &QuoteRow) -> String {
     let score = |s: Option<f64>| s.map(|s| format!("{s:.3}")).unwrap_or_default();
     let what = match row.verdict.as_str() {
         "verified" => format!("verified in {}", row.source_url),
@@ -219,7 +231,7 @@ pub fn describe_quote(row: &QuoteRow) -> String {
         "not_found" => "not found in any cited source".to_string(),
         other => other.to_string(),
     };
-    let mut text = format!("{} “{}”: {what}", row.id, one_line(&row.quote, 80));
+    let mut text = what;
     if row.region == "page" {
         text.push_str(" (in the page text, outside its article text)");
     }

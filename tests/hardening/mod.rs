@@ -1,0 +1,244 @@
+//! Hardening (issue #18): formula-safe CSV, no symlink followed inside the archive folder,
+//! and output file modes that follow the umask.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::common::FixtureSite;
+
+const SITE: &str = "https://www.overheidvannu.nl";
+
+/// The binary, with proxies disabled (reqwest would send even 127.0.0.1 through one).
+fn citecheck(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("citecheck").unwrap();
+    cmd.current_dir(dir)
+        .env("NO_PROXY", "*")
+        .env("NO_COLOR", "1");
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_WORKSPACE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The CSV file's rows, each cell looked up by column name.
+fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let names: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        rows.push(
+            names
+                .iter()
+                .cloned()
+                .zip(record.iter().map(String::from))
+                .collect(),
+        );
+    }
+    rows
+}
+
+/// `citecheck report --html -` in `dir`: the page and the log.
+fn report_html(dir: &Path) -> (String, String) {
+    let output = citecheck(dir)
+        .args(["report", "--html", "-"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    (String::from_utf8_lossy(&output.stdout).into_owned(), stderr)
+}
+
+const FORMULA_TITLE: &str = "=HYPERLINK(\"http://evil.example/\",\"Klik hier\")";
+
+fn check_formula_page(dir: &Path, site: &FixtureSite, extra: &[&str]) {
+    std::fs::write(
+        dir.join("sources.csv"),
+        format!("id,url\n@S1,{SITE}/formule-titel\n"),
+    )
+    .unwrap();
+    let output = citecheck(dir)
+        .args(["check", "--retries", "0", "--no-probe", "--no-rescue"])
+        .args(extra)
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn a_formula_title_is_guarded_in_links_csv_unless_raw_csv() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    check_formula_page(dir.path(), &site, &[]);
+    let text = std::fs::read_to_string(dir.path().join("links.csv")).unwrap();
+    let rows = read_rows(&dir.path().join("links.csv"));
+    assert_eq!(rows[0]["status"], "ok", "{text}");
+    assert_eq!(rows[0]["title"], format!("'{FORMULA_TITLE}"), "{text}");
+    assert_eq!(rows[0]["id"], "'@S1", "{text}");
+    assert!(rows[0]["url"].starts_with("https://"), "{text}");
+
+    // `report` reads our own CSV back: the page shows the title as the page had it.
+    let (html, _) = report_html(dir.path());
+    assert!(
+        html.contains("=HYPERLINK(&quot;http://evil.example/&quot;")
+            || html.contains("=HYPERLINK(&#34;http://evil.example/&#34;"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("'=HYPERLINK"),
+        "the guard is taken off again"
+    );
+
+    // --raw-csv: written as the page has it.
+    let raw = tempfile::tempdir().unwrap();
+    check_formula_page(raw.path(), &site, &["--raw-csv"]);
+    let rows = read_rows(&raw.path().join("links.csv"));
+    assert_eq!(rows[0]["title"], FORMULA_TITLE);
+    assert_eq!(rows[0]["id"], "@S1");
+}
+
+const QUOTE: &str = "vergaderde over de nieuwe fietsroute langs het kanaal";
+
+/// A sources/quotes pair citing the fixture page, in `dir`.
+fn write_inputs(dir: &Path) {
+    std::fs::write(
+        dir.join("sources.csv"),
+        format!("id,url\nS1,{SITE}/formule-titel\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("quotes.csv"), format!("id,quote\nQ1,{QUOTE}\n")).unwrap();
+}
+
+fn run(dir: &Path, site: &FixtureSite, extra: &[&str]) -> std::process::Output {
+    citecheck(dir)
+        .args(["run", "--retries", "0", "--no-probe", "--no-rescue"])
+        .args(extra)
+        .args(site.remap_args())
+        .output()
+        .unwrap()
+}
+
+fn verify(dir: &Path) -> std::process::Output {
+    citecheck(dir).arg("verify").output().unwrap()
+}
+
+#[test]
+fn a_symlinked_text_folder_is_refused() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    let elsewhere = dir.path().join("elders");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(dir.path().join("archive")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.path().join("archive/text")).unwrap();
+    let output = run(dir.path(), &site, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("archive/text is a symbolic link"),
+        "names the path: {stderr}"
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert_eq!(site.total_hits(), 0, "refused before any request");
+}
+
+#[test]
+fn a_symlinked_manifest_is_refused_and_its_target_left_alone() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    // The victim ends in what looks like a torn manifest line: following the link, opening
+    // the archive would cut it off.
+    let victim = dir.path().join("victim.txt");
+    let content = "belangrijke gegevens\n{\"cited_url\": \"half";
+    std::fs::write(&victim, content).unwrap();
+    std::fs::create_dir_all(dir.path().join("archive")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("archive/manifest.jsonl")).unwrap();
+
+    for output in [run(dir.path(), &site, &[]), verify(dir.path())] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("manifest.jsonl is a symbolic link"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), content);
+    }
+}
+
+#[test]
+fn report_html_does_not_read_a_symlinked_text_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("geheim.txt");
+    std::fs::write(&secret, "Het wachtwoord is tulpenbol-42.").unwrap();
+    std::fs::create_dir_all(dir.path().join("archive/text")).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("archive/text/pagina.txt")).unwrap();
+    std::fs::write(
+        dir.path().join("report.csv"),
+        "id,quote,verdict,source_url,start,end,matched_text,context,text_path\n\
+         Q1,Het wachtwoord,verified,https://www.overheidvannu.nl/a,0,14,Het wachtwoord,\
+         eigen context,text/pagina.txt\n",
+    )
+    .unwrap();
+    let (html, stderr) = report_html(dir.path());
+    assert!(
+        !html.contains("tulpenbol"),
+        "the secret stays out of the page"
+    );
+    assert!(
+        html.contains("eigen context"),
+        "the context column is shown instead"
+    );
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+}
+
+#[test]
+fn text_files_and_report_html_get_the_mode_of_the_manifest() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    // Under a known umask (027: group may read, others nothing), whatever the test runner's.
+    let bin = assert_cmd::cargo::cargo_bin("citecheck");
+    let remap = site.remap_args();
+    let output = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .env("NO_PROXY", "*")
+        .args(["-c", "umask 027 && exec \"$0\" \"$@\""])
+        .arg(&bin)
+        .args(["run", "--retries", "0", "--no-probe", "--no-rescue"])
+        .args(["--html", "report.html"])
+        .args(&remap)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let archive = dir.path().join("archive");
+    let manifest = mode(&archive.join("manifest.jsonl"));
+    assert_eq!(manifest, 0o640);
+    let texts: Vec<_> = std::fs::read_dir(archive.join("text"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!texts.is_empty());
+    for text in &texts {
+        assert_eq!(mode(text), manifest, "{}", text.display());
+    }
+    assert_eq!(mode(&archive.join("index.cdxj")), manifest);
+    assert_eq!(mode(&dir.path().join("report.html")), manifest);
+    assert_eq!(mode(&dir.path().join("report.csv")), manifest);
+}

@@ -29,9 +29,12 @@ pub mod myers;
 pub mod normalize;
 pub mod quotemarks;
 mod search;
+mod source_text;
 pub mod speaker;
 
 use std::collections::HashMap;
+
+pub(crate) use self::source_text::SourceText;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use self::index::{TrigramIndex, in_source, source_runs};

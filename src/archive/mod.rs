@@ -20,6 +20,7 @@
 //! - [`session`]: one run's writer thread, from captures to records, texts and manifest lines.
 
 pub mod cdxj;
+pub mod paths;
 pub mod session;
 pub mod store;
 pub mod warc;

@@ -559,18 +559,13 @@ impl ArchiveStore {
     /// Reads a stored text back (`rel_path` as in the manifest). Refuses paths that would
     /// leave the archive folder.
     pub fn read_text(&self, rel_path: &str) -> io::Result<String> {
-        let rel = Path::new(rel_path);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
+        let Some(path) = super::paths::inside_archive(&self.dir, rel_path) else {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("text path {rel_path:?} leaves the archive folder"),
             ));
-        }
-        std::fs::read_to_string(self.dir.join(rel))
+        };
+        std::fs::read_to_string(path)
     }
 
     /// Appends one manifest line with a single write, then flushes and fsyncs it. A crash

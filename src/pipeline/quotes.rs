@@ -197,7 +197,7 @@ pub(super) async fn locate_quotes(
                         Some(_) => s.page_text_path.as_deref(),
                         None => s.text_path.as_deref(),
                     })
-                    .and_then(|p| crate::report::rerender::archive_file(&archive, p))
+                    .and_then(|p| crate::archive::paths::inside_archive(&archive, p))
                     .and_then(|p| std::fs::read_to_string(p).ok());
                 if let (Some(_), Some(page)) = (region, &text) {
                     fit_to_page_text(&mut finding, &quote.text, page);

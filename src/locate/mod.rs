@@ -77,6 +77,20 @@ impl Verdict {
             Verdict::NotFound => "not_found",
         }
     }
+
+    /// The verdict a `report.csv` name stands for (`None` for any other text, e.g. in a
+    /// hand-edited file).
+    pub fn from_name(name: &str) -> Option<Verdict> {
+        [
+            Verdict::Verified,
+            Verdict::Approximate,
+            Verdict::Misattributed,
+            Verdict::SourceUnavailable,
+            Verdict::NotFound,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == name)
+    }
 }
 
 /// Where and how well a quote was found.

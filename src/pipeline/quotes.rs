@@ -213,23 +213,19 @@ pub(super) async fn locate_quotes(
     })?;
     let out = open_output(&config.report)?;
     crate::report::quotes::write_csv(out, &rows).map_err(|e| csv_error(&config.report, e))?;
-    let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for verdict in [
-        Verdict::Verified,
-        Verdict::Approximate,
-        Verdict::Misattributed,
-        Verdict::SourceUnavailable,
-        Verdict::NotFound,
-    ] {
-        let n = rows
-            .iter()
-            .filter(|r| r.verdict == verdict.as_str())
-            .count();
-        if n > 0 {
-            counts.push((verdict.as_str(), n));
-        }
-    }
-    let summary: Vec<String> = counts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+    let verdicts: Vec<Option<Verdict>> = rows
+        .iter()
+        .map(|r| Verdict::from_name(&r.verdict))
+        .collect();
+    let counts: Vec<(Verdict, usize)> = crate::config::QUOTE_VERDICTS
+        .into_iter()
+        .map(|v| (v, verdicts.iter().filter(|r| **r == Some(v)).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(v, n)| format!("{n} {}", v.as_str()))
+        .collect();
     eprintln!(
         "{} quotes: {}",
         rows.len(),
@@ -239,7 +235,7 @@ pub(super) async fn locate_quotes(
             summary.join(", ")
         }
     );
-    let findings = counts.iter().any(|(v, _)| config.fail_on.fails(v));
+    let findings = counts.iter().any(|(v, _)| config.fail_on.fails_verdict(*v));
     Ok((Outcome { findings }, Some(rows)))
 }
 

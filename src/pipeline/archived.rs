@@ -109,7 +109,7 @@ pub(super) fn archived_source(
 /// The archived page text of a capture with its regions (from the manifest), checked
 /// against the manifest's hash; a page text that is missing or differs is extracted again
 /// from the WARC (with its regions) and rewritten. `None` for captures without one.
-pub(super) fn stored_page_text(
+fn stored_page_text(
     store: &ArchiveStore,
     entry: &crate::archive::ManifestEntry,
 ) -> Option<crate::extract::PageText> {
@@ -145,10 +145,7 @@ pub(super) fn stored_page_text(
 /// The archived text of a capture, checked against the manifest's hash. A text that is
 /// missing or differs (a crash took it back, or someone edited it) is extracted again from
 /// the page in the WARC file and rewritten, so offsets always refer to the file on disk.
-pub(super) fn stored_text(
-    store: &ArchiveStore,
-    entry: &crate::archive::ManifestEntry,
-) -> Option<String> {
+fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
     let rel = entry.text_path.as_deref()?;
     match store.read_text(rel) {
         Ok(text)
@@ -175,7 +172,7 @@ pub(super) fn stored_text(
 
 /// Extracts a capture's article text and page text (none for a plain-text page) from the
 /// response stored in the WARC file.
-pub(super) fn texts_from_warc(
+fn texts_from_warc(
     store: &ArchiveStore,
     entry: &crate::archive::ManifestEntry,
 ) -> Option<(String, Option<crate::extract::PageText>)> {

@@ -284,7 +284,7 @@ pub(super) async fn check_links(
 /// The rows an interrupted run wrote to links.csv, by position: only complete rows of
 /// fetched links (a duplicate or invalid row is cheap to redo), and not the last line when the
 /// file does not end in a newline (the run died while writing it).
-pub(super) fn resumable_rows(links: &Path) -> HashMap<usize, LinkRecord> {
+fn resumable_rows(links: &Path) -> HashMap<usize, LinkRecord> {
     if links.as_os_str() == "-" {
         return HashMap::new();
     }

@@ -36,7 +36,7 @@ pub(super) struct CheckContext {
 }
 
 /// A dead link's copy from the web archive.
-pub(super) struct Rescued {
+struct Rescued {
     archived_url: String,
     text_path: Option<String>,
     title: Option<String>,
@@ -337,7 +337,7 @@ impl Rescued {
     }
 }
 
-pub(super) fn append_error(record: &mut LinkRecord, note: &str) {
+fn append_error(record: &mut LinkRecord, note: &str) {
     if record.error.is_empty() {
         record.error = note.to_string();
     } else {
@@ -346,7 +346,7 @@ pub(super) fn append_error(record: &mut LinkRecord, note: &str) {
 }
 
 /// The body of an exchange with its content encoding undone (empty when it cannot be).
-pub(super) fn decoded_body(exchange: &crate::wire::Exchange) -> Vec<u8> {
+fn decoded_body(exchange: &crate::wire::Exchange) -> Vec<u8> {
     decode_content(
         exchange.header("content-encoding"),
         &exchange.wire.body,
@@ -357,7 +357,7 @@ pub(super) fn decoded_body(exchange: &crate::wire::Exchange) -> Vec<u8> {
 
 /// A capture of exchanges that are evidence but no cited page (probes, archive look-ups):
 /// WARC records only, no manifest line.
-pub(super) fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
+fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
     Capture {
         cited_url: url.to_string(),
         origin: CaptureOrigin::Lookup,
@@ -374,7 +374,7 @@ pub(super) fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Ca
 
 /// Scans a text (and the page text, the fallback) for the quotes on a blocking thread (CPU
 /// work), then drops them.
-pub(super) async fn scan_off_thread(
+async fn scan_off_thread(
     stage: std::sync::Arc<QuoteStage>,
     source: usize,
     text: String,
@@ -392,7 +392,7 @@ pub(super) async fn scan_off_thread(
 /// Extracts the article text and the whole page text (one parse) off the async threads
 /// (the DOM is `!Send` and CPU-bound). A plain-text page is its own article text and has
 /// no page text.
-pub(super) async fn extract_page(
+async fn extract_page(
     page: Page,
     url: String,
 ) -> (
@@ -415,7 +415,7 @@ pub(super) async fn extract_page(
     .unwrap_or((None, None))
 }
 
-pub(super) fn capture_of(
+fn capture_of(
     source: &Source,
     outcome: &FetchOutcome,
     record: &LinkRecord,

@@ -139,7 +139,7 @@ impl QuoteStage {
 }
 
 /// The note of a `not_found` quote when not one source text could be had.
-pub(super) const NOTHING_READ: &str = "no source text could be read (every cited page failed: see links.csv), so nothing was searched";
+const NOTHING_READ: &str = "no source text could be read (every cited page failed: see links.csv), so nothing was searched";
 
 /// The quote stage's end: every quote's hits turned into its verdict, written to report.csv
 /// in input order.
@@ -245,7 +245,7 @@ pub(super) async fn locate_quotes(
 /// text always stands: a teaser in one page's sidebar never takes a quote from the page
 /// whose article holds it. Returns the region of the reported page hit, `None` when the
 /// article finding stands.
-pub(super) fn page_fallback(
+fn page_fallback(
     set: &QuoteSet,
     quote: usize,
     finding: &mut Finding,
@@ -286,7 +286,7 @@ pub(super) fn page_fallback(
 /// Makes a page hit's span, words and context those of the page text file itself: a hit
 /// found across two blocks outside the article text (with an article block between them on
 /// the page) is searched again in the whole page text.
-pub(super) fn fit_to_page_text(finding: &mut Finding, quote: &str, page: &str) {
+fn fit_to_page_text(finding: &mut Finding, quote: &str, page: &str) {
     let span: String = page
         .chars()
         .skip(finding.start)
@@ -318,7 +318,7 @@ pub(super) fn fit_to_page_text(finding: &mut Finding, quote: &str, page: &str) {
 }
 
 /// The note of a quote found in a page text outside its article text.
-pub(super) fn page_note(region: crate::extract::Region) -> String {
+fn page_note(region: crate::extract::Region) -> String {
     match region {
         crate::extract::Region::Body => "found in the page text, not in its article text \
              (a part of the page the article extraction left out)"

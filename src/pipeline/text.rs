@@ -65,7 +65,7 @@ pub(super) async fn text(args: &TextArgs) -> Result<Outcome> {
 }
 
 /// Fetches one page for `text URL`, with the same client, remap and caps as a run.
-pub(super) async fn fetch_one(
+async fn fetch_one(
     args: &TextArgs,
     input: &str,
 ) -> Result<(Vec<u8>, Option<String>, Option<String>)> {

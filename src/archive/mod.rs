@@ -21,6 +21,7 @@
 
 pub mod cdxj;
 pub mod files;
+pub mod paths;
 pub mod session;
 pub mod store;
 pub mod warc;

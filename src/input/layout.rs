@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use super::document::Document;
+use super::model::Document;
 
 /// A line repeated on at least this many pages (or times) is a running header or footer.
 const MIN_REPEATS: usize = 3;

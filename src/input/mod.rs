@@ -6,6 +6,7 @@ pub mod csv_rows;
 pub mod document;
 pub(crate) mod layout;
 pub(crate) mod markup;
+mod model;
 pub(crate) mod pairing;
 pub(crate) mod pdf;
 pub mod quotes;

@@ -16,7 +16,7 @@
 //! [`Document::unpaired`]. A URL that is a site's home page (no path) and that no quotation
 //! cites is marked [`UrlRole::Homepage`]: a letterhead or footer link, not a source.
 
-use super::document::{Document, LineKind, Pairing, UrlRole};
+use super::model::{Document, LineKind, Pairing, UrlRole};
 
 /// Pair every quotation of `doc` with the URL it cites, where the document shows it.
 pub(crate) fn pair(doc: &mut Document) {

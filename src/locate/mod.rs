@@ -29,9 +29,12 @@ pub mod myers;
 pub mod normalize;
 pub mod quotemarks;
 mod search;
+mod source_text;
 pub mod speaker;
 
 use std::collections::HashMap;
+
+pub(crate) use self::source_text::SourceText;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use self::index::{TrigramIndex, in_source, source_runs};
@@ -73,6 +76,20 @@ impl Verdict {
             Verdict::SourceUnavailable => "source_unavailable",
             Verdict::NotFound => "not_found",
         }
+    }
+
+    /// The verdict a `report.csv` name stands for (`None` for any other text, e.g. in a
+    /// hand-edited file).
+    pub fn from_name(name: &str) -> Option<Verdict> {
+        [
+            Verdict::Verified,
+            Verdict::Approximate,
+            Verdict::Misattributed,
+            Verdict::SourceUnavailable,
+            Verdict::NotFound,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == name)
     }
 }
 

@@ -663,3 +663,19 @@ fn quote_set_covers_every_verdict() {
         "quote index out of range"
     );
 }
+
+#[test]
+fn verdict_names_round_trip_and_other_text_is_none() {
+    for v in [
+        Verdict::Verified,
+        Verdict::Approximate,
+        Verdict::Misattributed,
+        Verdict::SourceUnavailable,
+        Verdict::NotFound,
+    ] {
+        assert_eq!(Verdict::from_name(v.as_str()), Some(v));
+    }
+    for other in ["", "Verified", "broken", "weird<>"] {
+        assert_eq!(Verdict::from_name(other), None, "{other}");
+    }
+}

@@ -10,6 +10,7 @@ pub mod junit;
 pub mod links;
 pub mod markdown;
 pub mod publish;
+pub(crate) mod quote_row;
 pub mod quotes;
 pub mod rerender;
 pub mod summary;

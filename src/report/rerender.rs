@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
+use crate::archive::paths::inside_archive;
 use crate::check::{LinkRecord, LinkStatus};
 use crate::config::Mode;
 use crate::error::{Error, Result};
@@ -198,11 +199,9 @@ pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
 
 /// `rel` under `archive`, only for a plain relative path (no `..`, no root): the report is
 /// input, and its paths must not reach outside the archive.
+/// The same rule as the archive's own readers ([`inside_archive`]).
 pub fn archive_file(archive: &Path, rel: &str) -> Option<PathBuf> {
-    let rel = Path::new(rel);
-    let plain =
-        !rel.as_os_str().is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
-    plain.then(|| archive.join(rel))
+    inside_archive(archive, rel)
 }
 
 /// The archived texts the rows point at, by `text_path`; a missing or unreadable file is

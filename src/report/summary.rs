@@ -7,7 +7,8 @@
 //! Markdown problems.
 
 use crate::check::{LinkRecord, LinkStatus};
-use crate::config::{FAIL_ON_NAMES, FailOn};
+use crate::config::{FAIL_ON_NAMES, FailOn, QUOTE_VERDICTS};
+use crate::locate::Verdict;
 use crate::report::quotes::QuoteRow;
 
 /// The contract's quote verdicts, in the order summaries list them.
@@ -87,7 +88,7 @@ impl RunReport {
     /// How serious a link row is.
     pub fn link_severity(&self, record: &LinkRecord) -> Severity {
         match record.status {
-            Some(s) if self.fail_on.fails(s.as_str()) => Severity::Fail,
+            Some(s) if self.fail_on.fails_link(s) => Severity::Fail,
             Some(LinkStatus::Blocked) => Severity::Warn,
             _ => Severity::Pass,
         }
@@ -95,9 +96,10 @@ impl RunReport {
 
     /// How serious a quote row is.
     pub fn quote_severity(&self, row: &QuoteRow) -> Severity {
-        if self.fail_on.fails(&row.verdict) {
+        let verdict = Verdict::from_name(&row.verdict);
+        if verdict.is_some_and(|v| self.fail_on.fails_verdict(v)) {
             Severity::Fail
-        } else if row.verdict == "approximate" {
+        } else if verdict == Some(Verdict::Approximate) {
             Severity::Warn
         } else {
             Severity::Pass
@@ -118,7 +120,10 @@ impl RunReport {
     /// `verified` and `approximate`.
     pub fn is_quote_problem(&self, row: &QuoteRow) -> bool {
         self.quote_severity(row) == Severity::Fail
-            || !matches!(row.verdict.as_str(), "verified" | "approximate")
+            || !matches!(
+                Verdict::from_name(&row.verdict),
+                Some(Verdict::Verified | Verdict::Approximate)
+            )
     }
 
     /// The counts.
@@ -134,10 +139,20 @@ impl RunReport {
                 })
                 .collect()
         });
+        // Each row's verdict is parsed once; the counts follow the typed values.
         let quotes = self.quotes.as_ref().map(|rows| {
-            VERDICTS
+            let verdicts: Vec<Option<Verdict>> = rows
                 .iter()
-                .map(|v| (*v, rows.iter().filter(|r| r.verdict == *v).count()))
+                .map(|r| Verdict::from_name(&r.verdict))
+                .collect();
+            QUOTE_VERDICTS
+                .iter()
+                .map(|v| {
+                    (
+                        v.as_str(),
+                        verdicts.iter().filter(|r| **r == Some(*v)).count(),
+                    )
+                })
                 .collect()
         });
         let severities = self

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod cmd;
 pub mod faults;
 pub mod json_schema;
 pub mod xml;

@@ -7,3 +7,4 @@ mod documents;
 pub mod ingest_eval;
 #[path = "../common/pdf.rs"]
 pub mod pdf;
+mod seed;

@@ -1,0 +1,331 @@
+//! The quote stage: the quotes scanned for in every source text as it passes, then turned
+//! into verdicts and written to report.csv in input order.
+
+use std::collections::HashMap;
+
+use crate::config::{Config, Mode};
+use crate::error::{Error, Result};
+use crate::input::url::{duplicate_key, parse_cited};
+use crate::input::{Quote, read_quotes};
+use crate::locate::{Finding, QuoteSet, SourceHit, Verdict, prune_hits};
+use crate::report::open_output;
+use crate::report::quotes::QuoteRow;
+
+use super::{Outcome, csv_error};
+use crate::locate::SourceText;
+use crate::report::quote_row::quote_row;
+
+/// The quote stage while the sources stream past: the quotes, indexed once, and the best
+/// hits per quote so far. Each source's text is scanned as soon as it is had (extracted,
+/// rescued, or read from the archive) and then dropped, so memory grows with the quotes and
+/// their hits, not with the number of pages (docs/matching.md; bench/pipeline-profile.md).
+pub(super) struct QuoteStage {
+    quotes: Vec<Quote>,
+    set: QuoteSet,
+    hits: std::sync::Mutex<Vec<Vec<SourceHit>>>,
+    /// Duplicate keys of the sources the quotes claim.
+    claimed: std::collections::HashSet<String>,
+    /// Sources (rows) whose text gave a hit.
+    hit_sources: std::sync::Mutex<std::collections::HashSet<usize>>,
+    /// The best hits per quote in the page texts (the fallback), with the region each
+    /// stood in.
+    page_hits: std::sync::Mutex<Vec<Vec<(SourceHit, crate::extract::Region)>>>,
+    /// Source texts scanned: none means no quote could be found anywhere.
+    scanned: std::sync::atomic::AtomicUsize,
+}
+
+impl QuoteStage {
+    /// Reads the quotes file. In `run`, a missing file means there is no quote to locate.
+    pub(super) fn open(config: &Config) -> Result<Option<std::sync::Arc<QuoteStage>>> {
+        if config.mode == Mode::Check {
+            return Ok(None);
+        }
+        if config.mode == Mode::Run && !config.quotes.exists() {
+            tracing::warn!(
+                "{}: not found; no quotes to locate, report.csv not written",
+                config.quotes.display()
+            );
+            return Ok(None);
+        }
+        let (quotes, problems) = read_quotes(&config.quotes)?;
+        for problem in &problems {
+            tracing::warn!("{problem}");
+        }
+        let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
+        let set = QuoteSet::new(&texts);
+        let hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
+        let page_hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
+        let claimed = quotes
+            .iter()
+            .filter_map(|q| q.source.as_deref().and_then(|s| parse_cited(s).ok()))
+            .map(|u| duplicate_key(&u))
+            .collect();
+        Ok(Some(std::sync::Arc::new(QuoteStage {
+            quotes,
+            set,
+            hits,
+            page_hits,
+            claimed,
+            hit_sources: std::sync::Mutex::default(),
+            scanned: std::sync::atomic::AtomicUsize::new(0),
+        })))
+    }
+
+    /// Whether the quote stage's end needs this source: a quote claims it, or its text gave
+    /// a hit (scanned before). Only those are kept, so memory does not grow with the pages.
+    pub(super) fn wants(&self, source: &SourceText) -> bool {
+        self.claimed.contains(&source.key)
+            || self
+                .hit_sources
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&source.index)
+    }
+
+    /// Scans one source's text (`source` = its row in the sources file) and keeps the hits
+    /// that can still matter.
+    pub fn scan(&self, source: usize, text: &str) {
+        self.scanned
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let found = self.set.scan(source, text);
+        if found.is_empty() {
+            return;
+        }
+        self.hit_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source);
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        for (quote, hit) in found {
+            if let Some(list) = hits.get_mut(quote) {
+                list.push(hit);
+                prune_hits(list);
+            }
+        }
+    }
+
+    /// Scans one source's page text (the fallback for quotes no article text holds) and
+    /// keeps the hits that can still matter, each with the region it stood in. Only the
+    /// blocks outside the article text (`article`, scanned already) are read: a quote the
+    /// article holds is found there, and the rest is usually a small part of the page.
+    pub fn scan_page(&self, source: usize, page: &crate::extract::PageText, article: &str) {
+        let outside = page.outside(article);
+        let found = self.set.scan(source, &outside.text);
+        if found.is_empty() {
+            return;
+        }
+        self.hit_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source);
+        let mut hits = self.page_hits.lock().unwrap_or_else(|e| e.into_inner());
+        for (quote, hit) in found {
+            if let Some(list) = hits.get_mut(quote) {
+                let mut hit = hit;
+                (hit.start, hit.end) = outside.page_span(hit.start, hit.end);
+                let region = page.region_at(hit.start, hit.end);
+                list.push((hit, region));
+                // Pruned as `prune_hits` prunes the article hits: every match, and the
+                // best-scoring misses.
+                let best_miss = list
+                    .iter()
+                    .filter(|(h, _)| !h.is_match)
+                    .map(|(h, _)| h.score)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                list.retain(|(h, _)| h.is_match || h.score >= best_miss);
+            }
+        }
+    }
+}
+
+/// The note of a `not_found` quote when not one source text could be had.
+const NOTHING_READ: &str = "no source text could be read (every cited page failed: see links.csv), so nothing was searched";
+
+/// The quote stage's end: every quote's hits turned into its verdict, written to report.csv
+/// in input order.
+pub(super) async fn locate_quotes(
+    config: &Config,
+    stage: std::sync::Arc<QuoteStage>,
+    sources: &[SourceText],
+) -> Result<(Outcome, Option<Vec<QuoteRow>>)> {
+    let bar = crate::progress::stage_bar("locate", Some(stage.quotes.len() as u64));
+    let sources = sources.to_vec();
+    let archive = config.archive.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let by_index: HashMap<usize, &SourceText> = sources.iter().map(|s| (s.index, s)).collect();
+        let mut by_key: HashMap<String, usize> =
+            sources.iter().map(|s| (s.key.clone(), s.index)).collect();
+        // A claimed source that is not among the cited URLs was never fetched: it counts as a
+        // source that could not be had (ids past every row of the sources file).
+        let mut next_extra = usize::MAX / 2;
+        for quote in &stage.quotes {
+            if let Some(claimed) = quote.source.as_deref().and_then(|s| parse_cited(s).ok()) {
+                by_key.entry(duplicate_key(&claimed)).or_insert_with(|| {
+                    next_extra += 1;
+                    next_extra
+                });
+            }
+        }
+        let available = |i: usize| by_index.get(&i).is_some_and(|s| s.available);
+        let nothing_read = stage.scanned.load(std::sync::atomic::Ordering::Relaxed) == 0;
+        let mut hits = std::mem::take(&mut *stage.hits.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut page_hits =
+            std::mem::take(&mut *stage.page_hits.lock().unwrap_or_else(|e| e.into_inner()));
+        stage
+            .quotes
+            .iter()
+            .enumerate()
+            .map(|(q, quote)| {
+                let claimed = quote
+                    .source
+                    .as_deref()
+                    .and_then(|s| parse_cited(s).ok())
+                    .and_then(|u| by_key.get(&duplicate_key(&u)).copied());
+                let found = hits.get_mut(q).map(std::mem::take).unwrap_or_default();
+                let mut finding = stage.set.finish(q, found, claimed, &available);
+                let page = page_hits.get_mut(q).map(std::mem::take).unwrap_or_default();
+                let region = page_fallback(&stage.set, q, &mut finding, page, claimed, &available);
+                if nothing_read && finding.verdict == Verdict::NotFound && finding.note.is_empty() {
+                    finding.note = NOTHING_READ.into();
+                }
+                bar.inc(1);
+                // The winner's text, read back from the archive, for the speaker.
+                let text = finding
+                    .source
+                    .and_then(|i| by_index.get(&i))
+                    .and_then(|s| match region {
+                        Some(_) => s.page_text_path.as_deref(),
+                        None => s.text_path.as_deref(),
+                    })
+                    .and_then(|p| crate::archive::paths::inside_archive(&archive, p))
+                    .and_then(|p| std::fs::read_to_string(p).ok());
+                if let (Some(_), Some(page)) = (region, &text) {
+                    fit_to_page_text(&mut finding, &quote.text, page);
+                }
+                quote_row(quote, &finding, region, &by_index, text.as_deref())
+            })
+            .collect::<Vec<QuoteRow>>()
+    })
+    .await
+    .map_err(|e| Error::Write {
+        path: config.report.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let out = open_output(&config.report)?;
+    crate::report::quotes::write_csv(out, &rows).map_err(|e| csv_error(&config.report, e))?;
+    let verdicts: Vec<Option<Verdict>> = rows
+        .iter()
+        .map(|r| Verdict::from_name(&r.verdict))
+        .collect();
+    let counts: Vec<(Verdict, usize)> = crate::config::QUOTE_VERDICTS
+        .into_iter()
+        .map(|v| (v, verdicts.iter().filter(|r| **r == Some(v)).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(v, n)| format!("{n} {}", v.as_str()))
+        .collect();
+    eprintln!(
+        "{} quotes: {}",
+        rows.len(),
+        if summary.is_empty() {
+            "none".into()
+        } else {
+            summary.join(", ")
+        }
+    );
+    let findings = counts.iter().any(|(v, _)| config.fail_on.fails_verdict(*v));
+    Ok((Outcome { findings }, Some(rows)))
+}
+
+/// The page-text fallback (contract: `region`): when no article text gave the quote a
+/// match (`not_found`, `source_unavailable`), the page texts' hits decide instead, with the
+/// same rules, and the finding then says where on the page it stood. A match in any article
+/// text always stands: a teaser in one page's sidebar never takes a quote from the page
+/// whose article holds it. Returns the region of the reported page hit, `None` when the
+/// article finding stands.
+fn page_fallback(
+    set: &QuoteSet,
+    quote: usize,
+    finding: &mut Finding,
+    page: Vec<(SourceHit, crate::extract::Region)>,
+    claimed: Option<usize>,
+    available: &dyn Fn(usize) -> bool,
+) -> Option<crate::extract::Region> {
+    if !matches!(
+        finding.verdict,
+        Verdict::NotFound | Verdict::SourceUnavailable
+    ) || !page.iter().any(|(h, _)| h.is_match)
+    {
+        return None;
+    }
+    let regions: HashMap<usize, crate::extract::Region> =
+        page.iter().map(|(h, r)| (h.source, *r)).collect();
+    let hits = page.into_iter().map(|(h, _)| h).collect();
+    let on_page = set.finish(quote, hits, claimed, available);
+    if !matches!(
+        on_page.verdict,
+        Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
+    ) {
+        return None;
+    }
+    let region = on_page
+        .source
+        .and_then(|s| regions.get(&s).copied())
+        .unwrap_or(crate::extract::Region::Body);
+    let mut note = page_note(region);
+    if !on_page.note.is_empty() {
+        note = format!("{note}; {}", on_page.note);
+    }
+    *finding = on_page;
+    finding.note = note;
+    Some(region)
+}
+
+/// Makes a page hit's span, words and context those of the page text file itself: a hit
+/// found across two blocks outside the article text (with an article block between them on
+/// the page) is searched again in the whole page text.
+fn fit_to_page_text(finding: &mut Finding, quote: &str, page: &str) {
+    let span: String = page
+        .chars()
+        .skip(finding.start)
+        .take(finding.end.saturating_sub(finding.start))
+        .collect();
+    if span == finding.matched_text {
+        return;
+    }
+    let set = QuoteSet::new(&[quote]);
+    if let Some((_, hit)) = set.scan(0, page).into_iter().find(|(_, h)| h.is_match) {
+        if finding.verdict != Verdict::Misattributed {
+            finding.verdict = if hit.verified {
+                Verdict::Verified
+            } else {
+                Verdict::Approximate
+            };
+        }
+        finding.score = hit.score;
+        finding.start = hit.start;
+        finding.end = hit.end;
+        finding.matched_text = hit.matched_text;
+        finding.context = hit.context;
+        finding.differences = hit.differences;
+        finding.omitted = hit.omitted;
+        finding.attribution_gaps = hit.attribution_gaps;
+    } else {
+        finding.matched_text = span;
+    }
+}
+
+/// The note of a quote found in a page text outside its article text.
+fn page_note(region: crate::extract::Region) -> String {
+    match region {
+        crate::extract::Region::Body => "found in the page text, not in its article text \
+             (a part of the page the article extraction left out)"
+            .into(),
+        r => format!(
+            "found in the page's {}, not in its article text",
+            r.describe()
+        ),
+    }
+}

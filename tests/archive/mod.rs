@@ -1,0 +1,231 @@
+//! The archive: WARC records, text files and the manifest, runs killed part-way and
+//! repaired, WARC rotation, and one run per archive at a time.
+
+use crate::common::FixtureSite;
+use crate::common::cmd::*;
+
+#[test]
+fn run_archives_every_exchange_text_and_manifest() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("12 links: 11 ok, 1 duplicate"), "{stderr}");
+    let archive = dir.path().join("archive");
+    let warcs = keep_warcs(&archive, "seed-run");
+    assert_eq!(warcs.len(), 1, "one WARC file per run");
+    assert!(
+        !std::fs::read_dir(&archive).unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .to_string_lossy()
+            .ends_with(".open"))
+    );
+
+    // Every capture is in the manifest with a text file whose hash matches.
+    let manifest = std::fs::read_to_string(archive.join("manifest.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = manifest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 11);
+    for entry in &entries {
+        assert_eq!(entry["http_status"], 200);
+        let text_path = archive.join(entry["text_path"].as_str().unwrap());
+        let text = std::fs::read(&text_path).unwrap();
+        assert!(text.len() > 1000, "{}", text_path.display());
+        use sha2::Digest;
+        let hex: String = sha2::Sha256::digest(&text)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(entry["text_sha256"], hex);
+        assert!(entry["title"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+
+    // Read the WARC back with our own reader: digests hold, request/response pairs, texts.
+    let contents = citecheck::archive::read_records(&warcs[0]).unwrap();
+    assert!(contents.torn_tail.is_none());
+    let types: Vec<&str> = contents.records.iter().map(|r| r.warc_type()).collect();
+    assert_eq!(types[0], "warcinfo");
+    // 11 pages, and one soft-404 probe per month folder: a made-up day folder with a made-up
+    // page in it (each answered 404, so the day folders needed no probe of their own).
+    let statuses: Vec<&str> = contents
+        .records
+        .iter()
+        .filter(|r| r.warc_type() == "response")
+        .map(|r| std::str::from_utf8(&r.block[9..12]).unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "200").count(), 11);
+    assert_eq!(statuses.iter().filter(|s| **s == "404").count(), 5);
+    assert_eq!(types.iter().filter(|t| **t == "request").count(), 16);
+    // Per page an article text (urn:text:) and a page text (urn:pagetext:) record: 11 + 11.
+    assert_eq!(types.iter().filter(|t| **t == "resource").count(), 22);
+    for record in &contents.records {
+        let digest = record.header("WARC-Block-Digest").unwrap();
+        assert_eq!(digest, citecheck::archive::sha1_digest(&record.block));
+    }
+    let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
+    assert_eq!(index.lines().count(), 38);
+
+    // A second run: unchanged pages become revisits, and links.csv says nothing changed.
+    let output = citecheck(dir.path())
+        .args(["run", "--host-interval", "0"])
+        .args(site.remap_args())
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some());
+    let warcs = keep_warcs(&archive, "seed-rerun");
+    assert_eq!(warcs.len(), 2);
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert!(
+        links
+            .iter()
+            .filter(|r| r["status"] == "ok")
+            .all(|r| r["changed"] == "false"),
+        "{links:?}"
+    );
+    let newest = warcs.iter().max().unwrap();
+    let contents = citecheck::archive::read_records(newest).unwrap();
+    assert_eq!(
+        contents
+            .records
+            .iter()
+            .filter(|r| r.warc_type() == "revisit")
+            .count(),
+        11
+    );
+}
+
+#[test]
+fn a_run_killed_part_way_leaves_an_archive_the_next_run_repairs() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_slow_sources(dir.path(), 400);
+    let open = kill_run_at(&site, dir.path(), KillPoint::ManifestLines(20));
+    assert_eq!(open, 1, "the killed run's WARC is still open");
+    // The next run repairs the archive before writing its own file.
+    assert_eq!(rerun_and_check_recovery(&site, dir.path()), 2);
+    keep_warcs(&dir.path().join("archive"), "killed");
+}
+
+/// `--warc-max-size`: a run killed part-way has finished several small files and left one
+/// open; the repair touches only that one, and afterwards each file names itself in its own
+/// warcinfo, and the manifest and every index line point at the file holding the record.
+#[test]
+fn a_rotating_run_killed_part_way_is_repaired_file_by_file() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_slow_sources(dir.path(), 400);
+    let archive = dir.path().join("archive");
+    let point = KillPoint::ManifestLines(40);
+    let open = kill_run_with(&site, dir.path(), point, &["--warc-max-size", "20KB"]);
+    assert_eq!(open, 1, "only the file being written is open");
+    let finished: Vec<(String, std::time::SystemTime)> = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".warc.gz"))
+        .map(|p| {
+            let modified = std::fs::metadata(&p).unwrap().modified().unwrap();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                modified,
+            )
+        })
+        .collect();
+    assert!(finished.len() >= 2, "{finished:?}");
+    for (name, _) in &finished {
+        let size = std::fs::metadata(archive.join(name)).unwrap().len();
+        assert!(size <= 20_000, "{name}: {size} bytes");
+    }
+    // The repairing run (one page, the default size limit) adds its own file.
+    assert_eq!(
+        rerun_and_check_recovery(&site, dir.path()),
+        finished.len() + 2
+    );
+    // The finished files were not rewritten.
+    for (name, modified) in &finished {
+        let now = std::fs::metadata(archive.join(name))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(&now, modified, "{name}");
+    }
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&archive).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".warc.gz") {
+            let contents = citecheck::archive::read_records(&path).unwrap();
+            assert_eq!(contents.records[0].warc_type(), "warcinfo");
+            assert_eq!(
+                contents.records[0].header("WARC-Filename"),
+                Some(name.as_str())
+            );
+            names.push(name);
+        }
+    }
+    let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
+    let mut files_indexed = std::collections::HashSet::new();
+    for line in index.lines() {
+        let json: serde_json::Value =
+            serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap();
+        let file = json["filename"].as_str().unwrap();
+        assert!(names.iter().any(|n| n == file), "{line}");
+        let record = citecheck::archive::read_record_at(
+            &archive.join(file),
+            json["offset"].as_str().unwrap().parse().unwrap(),
+            json["length"].as_str().unwrap().parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(record.header("WARC-Target-URI"), json["url"].as_str());
+        files_indexed.insert(file.to_string());
+    }
+    // Every file is in the index, the recovered one too.
+    assert_eq!(files_indexed.len(), names.len(), "{names:?}");
+    keep_warcs(&archive, "rotated-killed");
+}
+
+#[test]
+fn a_second_run_on_an_archive_in_use_stops_before_touching_it() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_sources(dir.path(), &[("ok", "/ok")]);
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        "id,quote\nQ1,Het begint met een kop koffie\n",
+    )
+    .unwrap();
+    // This test process stands for the other run: it holds the folder's lock.
+    std::fs::create_dir_all(dir.path().join("archive")).unwrap();
+    let other = std::fs::File::create(dir.path().join("archive/.lock")).unwrap();
+    other.lock().unwrap();
+    let planted = dir.path().join("archive/other.warc.gz.open");
+    std::fs::write(&planted, b"being written by the other run").unwrap();
+    let output = run_cmd(dir.path(), &site).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another citecheck run is using this archive folder"),
+        "{stderr}"
+    );
+    // The other run's open WARC was not "repaired", and nothing was fetched.
+    assert_eq!(
+        std::fs::read(&planted).unwrap(),
+        b"being written by the other run"
+    );
+    assert_eq!(site.hits("/ok"), 0);
+    other.unlock().unwrap();
+    let output = run_cmd(dir.path(), &site).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

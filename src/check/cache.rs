@@ -286,6 +286,7 @@ impl LinkCache {
         };
         std::fs::create_dir_all(&dir)?;
         let mut file = tempfile::NamedTempFile::new_in(&dir)?;
+        crate::archive::files::set_default_mode(file.as_file())?;
         file.write_all(self.to_jsonl().as_bytes())?;
         file.as_file().sync_all()?;
         file.persist(&self.path).map_err(|e| e.error)?;

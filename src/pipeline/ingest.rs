@@ -124,6 +124,8 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(fail)?;
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    // tempfile creates 0600; the output gets the mode any other file would (umask).
+    crate::archive::files::set_default_mode(file.as_file()).map_err(fail)?;
     file.write_all(bytes).map_err(fail)?;
     file.persist(path).map_err(|e| fail(e.error))?;
     Ok(())

@@ -241,4 +241,29 @@ fn text_files_and_report_html_get_the_mode_of_the_manifest() {
     assert_eq!(mode(&archive.join("index.cdxj")), manifest);
     assert_eq!(mode(&dir.path().join("report.html")), manifest);
     assert_eq!(mode(&dir.path().join("report.csv")), manifest);
+
+    // ingest's outputs too (written through a temporary file, which tempfile makes 0600).
+    std::fs::write(
+        dir.path().join("doc.txt"),
+        "Thema\n\n‘Wij werken samen met de provincie aan de nieuwe wijk.’\nBron: https://www.example.nl/nieuws/1\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .args(["-c", "umask 027 && exec \"$0\" \"$@\""])
+        .arg(&bin)
+        .args([
+            "ingest",
+            "doc.txt",
+            "--sources-out",
+            "s.csv",
+            "--quotes-out",
+            "q.csv",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(mode(&dir.path().join("s.csv")), manifest);
+    assert_eq!(mode(&dir.path().join("q.csv")), manifest);
 }

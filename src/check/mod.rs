@@ -513,6 +513,24 @@ pub fn first_heading(html: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+impl LinkRecord {
+    /// The link's outcome in a few words (`broken: HTTP 404 (not_found)`), for the note of a
+    /// quote whose claimed source could not be read.
+    pub(crate) fn outcome_in_words(&self) -> String {
+        let mut out = self
+            .status
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "not checked".into());
+        if let Some(code) = self.http_status {
+            out.push_str(&format!(": HTTP {code}"));
+        }
+        if !self.reason.is_empty() {
+            out.push_str(&format!(" ({})", self.reason));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -583,7 +583,7 @@ impl Corpus {
 }
 
 /// A finding with nothing found.
-fn empty_finding() -> Finding {
+pub(crate) fn empty_finding() -> Finding {
     Finding {
         verdict: Verdict::NotFound,
         source: None,

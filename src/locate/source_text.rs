@@ -19,4 +19,7 @@ pub(crate) struct SourceText {
     pub(crate) title: Option<String>,
     /// The archived page text file (the whole visible page), when one was kept.
     pub(crate) page_text_path: Option<String>,
+    /// What became of the link, in words (`broken: HTTP 404 (not_found)`), for the note of
+    /// a quote whose claimed source could not be read.
+    pub(crate) link: String,
 }

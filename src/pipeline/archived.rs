@@ -102,6 +102,11 @@ pub(super) fn archived_source(
             .as_ref()
             .filter(|_| page.is_some())
             .and_then(|e| e.page_text_path.clone()),
+        link: match (&entry, &text) {
+            (None, _) => "no capture in the archive".into(),
+            (Some(_), None) => "its archived text could not be read".into(),
+            (Some(e), Some(_)) => format!("archived capture of {}", e.fetched_at),
+        },
         text_path: entry.and_then(|e| e.text_path),
     }
 }

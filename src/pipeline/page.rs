@@ -138,6 +138,7 @@ impl CheckContext {
         if let (Some(stage), Some(text)) = (&self.quotes, text) {
             scan_off_thread(stage.clone(), source.index, text, scanned_page).await;
         }
+        let link = record.outcome_in_words();
         let source_text = self.archive.as_ref().map(|_| SourceText {
             index: source.index,
             key: duplicate_key(&url),
@@ -147,6 +148,7 @@ impl CheckContext {
             text_path,
             title,
             page_text_path,
+            link,
         });
         Checked {
             record,

@@ -7,6 +7,49 @@ use crate::locate::speaker::{Attribution, attribute};
 use crate::locate::{Finding, SourceText, Verdict};
 use crate::report::quotes::QuoteRow;
 
+/// Why a quote that failed failed: the claimed source and where the quote was found instead
+/// (`misattributed`), the claimed source's link outcome (`source_unavailable`), the nearest
+/// miss (`not_found`). Empty for a match.
+fn failure_note(
+    quote: &Quote,
+    finding: &Finding,
+    source: Option<&SourceText>,
+    sources: &HashMap<usize, &SourceText>,
+) -> String {
+    let claimed_url = quote.source.as_deref().unwrap_or_default();
+    let claimed = || {
+        let key = crate::input::url::parse_cited(claimed_url)
+            .ok()
+            .map(|u| crate::input::url::duplicate_key(&u));
+        sources
+            .values()
+            .find(|s| s.url == claimed_url || Some(&s.key) == key.as_ref())
+            .copied()
+    };
+    match finding.verdict {
+        Verdict::Misattributed => format!(
+            "the claimed source {claimed_url} does not hold it; found in {}",
+            source.map(|s| s.url.as_str()).unwrap_or("another source")
+        ),
+        Verdict::SourceUnavailable => match claimed() {
+            Some(s) => format!(
+                "the claimed source {claimed_url} could not be read ({})",
+                s.link
+            ),
+            None => format!("the claimed source {claimed_url} is not in the sources file"),
+        },
+        Verdict::NotFound if finding.best_score > 0.0 => {
+            let nearest = finding
+                .best_source
+                .and_then(|i| sources.get(&i))
+                .map(|s| s.url.as_str())
+                .unwrap_or("a source");
+            format!("nearest miss: score {:.3} in {nearest}", finding.best_score)
+        }
+        _ => String::new(),
+    }
+}
+
 /// One report.csv row from a finding (`region`: where on the page a page-text hit stood;
 /// `None` for an article hit).
 pub(crate) fn quote_row(
@@ -31,11 +74,20 @@ pub(crate) fn quote_row(
         ),
         _ => Attribution::default(),
     };
-    let note = match attribution.note {
+    let mut note = match attribution.note {
         Some(why) if finding.note.is_empty() => why,
         Some(why) => format!("{}; {why}", finding.note),
         None => finding.note.clone(),
     };
+    // A quote that is not verified says why (contract: `note`).
+    let why = failure_note(quote, finding, source, sources);
+    if !why.is_empty() {
+        note = if note.is_empty() {
+            why
+        } else {
+            format!("{why}; {note}")
+        };
+    }
     let speaker = attribution.speaker;
     QuoteRow {
         id: quote.id.clone(),
@@ -102,5 +154,83 @@ pub(crate) fn quote_row(
             (true, Some(_)) => "page".into(),
         },
         line: quote.line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(index: usize, url: &str, link: &str) -> SourceText {
+        SourceText {
+            index,
+            url: url.into(),
+            key: url.into(),
+            available: link.is_empty(),
+            via: None,
+            text_path: None,
+            title: None,
+            page_text_path: None,
+            link: link.into(),
+        }
+    }
+
+    fn quote(claimed: Option<&str>) -> Quote {
+        Quote {
+            id: "Q1".into(),
+            theme: String::new(),
+            text: "De wijk krijgt een nieuw plein met bomen en bankjes.".into(),
+            source: claimed.map(str::to_string),
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn every_failing_verdict_says_why() {
+        let a = source(0, "https://a.example/1", "");
+        let b = source(1, "https://b.example/2", "broken: HTTP 404 (not_found)");
+        let sources: HashMap<usize, &SourceText> = [(0, &a), (1, &b)].into_iter().collect();
+
+        let mut misattributed = crate::locate::empty_finding();
+        misattributed.verdict = Verdict::Misattributed;
+        misattributed.source = Some(0);
+        let row = quote_row(
+            &quote(Some("https://b.example/2")),
+            &misattributed,
+            None,
+            &sources,
+            None,
+        );
+        assert_eq!(
+            row.note,
+            "the claimed source https://b.example/2 does not hold it; found in https://a.example/1"
+        );
+
+        let mut unavailable = crate::locate::empty_finding();
+        unavailable.verdict = Verdict::SourceUnavailable;
+        let row = quote_row(
+            &quote(Some("https://b.example/2")),
+            &unavailable,
+            None,
+            &sources,
+            None,
+        );
+        assert_eq!(
+            row.note,
+            "the claimed source https://b.example/2 could not be read (broken: HTTP 404 (not_found))"
+        );
+
+        let mut missing = crate::locate::empty_finding();
+        missing.best_score = 0.61;
+        missing.best_source = Some(0);
+        let row = quote_row(&quote(None), &missing, None, &sources, None);
+        assert_eq!(row.note, "nearest miss: score 0.610 in https://a.example/1");
+        assert_eq!(row.best_source, "https://a.example/1");
+
+        let mut verified = crate::locate::empty_finding();
+        verified.verdict = Verdict::Verified;
+        verified.source = Some(0);
+        let row = quote_row(&quote(None), &verified, None, &sources, None);
+        assert_eq!(row.note, "");
     }
 }

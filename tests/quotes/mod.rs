@@ -81,9 +81,14 @@ fn run_locates_the_seed_quotes_and_verify_reproduces_it_offline() {
                     .ends_with("/zeeuwen-experimenteren-met-innovatieve-mobiliteitsoplossingen"),
                 "{id}: {row:?}"
             );
-            assert!(
-                row["note"].starts_with(
-                    "found in the page's related-articles list, not in its article text"
+            // The note says why (the claimed source lacks it, where it stood instead) and
+            // where on that page it stood.
+            assert_eq!(
+                row["note"],
+                format!(
+                    "the claimed source {} does not hold it; found in {}; found in the page's \
+                     related-articles list, not in its article text",
+                    row["claimed_source"], row["source_url"]
                 ),
                 "{id}: {row:?}"
             );

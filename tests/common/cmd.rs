@@ -27,7 +27,11 @@ pub fn citecheck(dir: &Path) -> Command {
 
 /// Rows of a CSV file as maps.
 pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
+    rows_of(csv::Reader::from_path(path).unwrap())
+}
+
+/// Rows of any CSV reader as maps (header → value).
+pub fn rows_of<R: std::io::Read>(mut reader: csv::Reader<R>) -> Vec<HashMap<String, String>> {
     let headers = reader.headers().unwrap().clone();
     reader
         .records()

@@ -1,53 +1,10 @@
 //! Hardening (issue #18): formula-safe CSV, no symlink followed inside the archive folder,
 //! and output file modes that follow the umask.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use assert_cmd::Command;
-
 use crate::common::FixtureSite;
-
-const SITE: &str = "https://www.overheidvannu.nl";
-
-/// The binary, with proxies disabled (reqwest would send even 127.0.0.1 through one).
-fn citecheck(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("citecheck").unwrap();
-    cmd.current_dir(dir)
-        .env("NO_PROXY", "*")
-        .env("NO_COLOR", "1");
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "ALL_PROXY",
-        "GITHUB_ACTIONS",
-        "GITHUB_STEP_SUMMARY",
-        "GITHUB_WORKSPACE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-/// The CSV file's rows, each cell looked up by column name.
-fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let names: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.unwrap();
-        rows.push(
-            names
-                .iter()
-                .cloned()
-                .zip(record.iter().map(String::from))
-                .collect(),
-        );
-    }
-    rows
-}
+use crate::common::cmd::{SITE, citecheck, read_csv as read_rows};
 
 /// `citecheck report --html -` in `dir`: the page and the log.
 fn report_html(dir: &Path) -> (String, String) {

@@ -14,19 +14,7 @@ fn citecheck(dir: &Path) -> Command {
 }
 
 fn rows(csv_text: &str) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+    crate::common::cmd::rows_of(csv::Reader::from_reader(csv_text.as_bytes()))
 }
 
 fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {

@@ -10,23 +10,13 @@ use crate::common::{self, FixtureSite};
 /// The expected outcome per seed quote, from `tests/fixtures/site/quotes-expected.tsv`.
 fn expected_quotes() -> Vec<HashMap<String, String>> {
     let path = common::fixtures().join("site/quotes-expected.tsv");
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .quoting(false)
-        .from_path(path)
-        .unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+    crate::common::cmd::rows_of(
+        csv::ReaderBuilder::new()
+            .delimiter(b'\t')
+            .quoting(false)
+            .from_path(path)
+            .unwrap(),
+    )
 }
 
 /// Writes a quotes file: `(id, quote, claimed source path or "")`.

@@ -33,7 +33,7 @@ fn failure_note(
         ),
         Verdict::SourceUnavailable => match claimed() {
             Some(s) => format!(
-                "the claimed source {claimed_url} could not be read ({})",
+                "the claimed source {claimed_url} could not be read: {}",
                 s.link
             ),
             None => format!("the claimed source {claimed_url} is not in the sources file"),
@@ -217,7 +217,7 @@ mod tests {
         );
         assert_eq!(
             row.note,
-            "the claimed source https://b.example/2 could not be read (broken: HTTP 404 (not_found))"
+            "the claimed source https://b.example/2 could not be read: broken: HTTP 404 (not_found)"
         );
 
         let mut missing = crate::locate::empty_finding();

@@ -555,3 +555,44 @@ fn figure_captions_inside_the_article_are_kept() {
         &["cookies"],
     );
 }
+
+#[test]
+fn noscript_copy_is_read_when_the_scripted_page_is_empty() {
+    let posts: String = [
+        ("ridgewalker", "Has anyone crossed the northern pass this early in the season? The map says the hut opens in May, but the road report is silent about snow."),
+        ("fernhill", "We went over last weekend. The first kilometre above the hut was still icy, so bring spikes and start before the sun softens the crust."),
+        ("ridgewalker", "Thanks, that helps a lot. We will leave at six and turn back at the saddle if the wind is too strong."),
+    ]
+    .iter()
+    .map(|(who, p)| format!(r#"<div class="post"><span class="author">{who}</span><div class="body"><p>{p}</p></div></div>"#))
+    .collect();
+    let html = format!(
+        r#"<!DOCTYPE html><html><head><title>Northern pass in April? - Hiking forum</title>
+<noscript><link rel="stylesheet" href="/plain.css"></noscript></head>
+<body><div id="app"></div>
+<noscript><div id="main" role="main"><h1>Northern pass in April?</h1>{posts}</div></noscript>
+<script src="/app.js"></script></body></html>"#
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "crossed the northern pass this early",
+            "bring spikes and start before the sun",
+            "turn back at the saddle",
+        ],
+        &["plain.css"],
+    );
+    // The page text is read from the same parse, so the article stands in it.
+    let (b, page) = extract_with_page(&html, None);
+    assert_eq!(a, b);
+    assert!(page.text.contains("bring spikes and start before the sun"));
+    // A page whose text is already there ignores its `<noscript>` notice.
+    let plain = chrome_page(
+        r#"<main><article><h1>The lighthouse reopens</h1>
+<p>After three years of repairs the old lighthouse on the point is open to visitors again, from ten to five every day.</p>
+<noscript><p>Please turn on JavaScript to see the map of the point.</p></noscript></article></main>"#,
+    );
+    let c = extract_article(&plain, None);
+    assert!(!c.text.contains("JavaScript"), "{:?}", c.text);
+}

@@ -596,3 +596,49 @@ fn noscript_copy_is_read_when_the_scripted_page_is_empty() {
     let c = extract_article(&plain, None);
     assert!(!c.text.contains("JavaScript"), "{:?}", c.text);
 }
+
+#[test]
+fn forum_posts_marked_as_comments_are_the_page() {
+    let posts: String = [
+        "Our bakery wants to switch to a wood-fired oven next spring. Has anyone here made that change, and how long did it take the staff to learn the new baking times?",
+        "We switched two years ago. The first month was hard: the oven holds heat for hours, so the order of the bakes matters more than the recipes themselves.",
+        "Plan for the chimney inspection early. Ours took six weeks to schedule, and the insurer would not cover the oven until the report was in.",
+        "Thanks, both of you. We will book the inspection first and practise the bake order on quiet Mondays before the summer season starts.",
+    ]
+    .iter()
+    .map(|p| format!(r#"<div class="comment post-item"><div class="comment-body"><p>{p}</p></div></div>"#))
+    .collect();
+    let html = chrome_page(&format!(
+        r#"<main><h1>Switching to a wood-fired oven</h1><div class="thread">{posts}</div></main>"#
+    ));
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "switch to a wood-fired oven next spring",
+            "the order of the bakes matters",
+            "chimney inspection early",
+            "practise the bake order on quiet Mondays",
+        ],
+        &["cookies", "Copyright"],
+    );
+    // Under an article the same comments stay out.
+    let article = chrome_page(&format!(
+        r#"<main><article><h1>The bakery on the square turns ten</h1>
+<p>Ten years ago two sisters opened a small bakery on the market square, with one oven and a borrowed counter, and sold out of bread by nine every morning.</p>
+<p>Today the bakery employs twelve people, supplies four restaurants in town and still opens at six, though the queue now reaches the fountain on Saturdays.</p>
+<p>For the anniversary the sisters bake the first loaf they ever sold, a dark rye with caraway, and hand it out for free to everyone who comes by before noon.</p>
+<p>They plan to open a second shop next year, but say the square will always be home, because that is where the regulars know them by their first names.</p>
+</article><section class="comments">{}</section></main>"#,
+        r#"<div class="comment"><p>Congratulations, the rye is the best in town!</p></div><div class="comment"><p>I have bought my bread there since the first week.</p></div><div class="comment"><p>Happy anniversary from the shop next door.</p></div>"#
+    ));
+    let b = extract_article(&article, None);
+    assert_text(
+        &b.text,
+        &[
+            "two sisters opened a small bakery",
+            "square will always be home",
+        ],
+        &["the rye is the best in town", "Happy anniversary"],
+    );
+}

@@ -73,6 +73,12 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
     let mut scratch = signals::Scratch::default();
     // A `<footer>` inside a `<blockquote>` names the quote's source: content, not page chrome.
     let mut in_quote = vec![false; n];
+    let controlled: std::collections::HashSet<&str> = dom
+        .attrs
+        .iter()
+        .filter(|a| a.name == "aria-controls")
+        .flat_map(|a| a.value.split_whitespace())
+        .collect();
     for (i, node) in dom.nodes.iter().enumerate() {
         if i > 0 {
             in_quote[i] = node.tag == Tag::Blockquote || in_quote[node.parent];
@@ -80,7 +86,17 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
         if node.tag == Tag::Text {
             continue;
         }
-        let s = signals::read(node, dom.attrs_of(i), &mut scratch);
+        let mut s = signals::read(node, dom.attrs_of(i), &mut scratch);
+        // A collapsed accordion panel that a control on the page opens (`aria-controls`)
+        // is text the reader can show: an FAQ's answers.
+        if s.hidden
+            && !controlled.is_empty()
+            && dom
+                .attr(i, "id")
+                .is_some_and(|id| controlled.contains(id.trim()))
+        {
+            s.hidden = false;
+        }
         signal[i] = s;
         boiler[i] = match node.tag {
             Tag::Nav | Tag::Aside | Tag::Menu | Tag::Dialog => true,

@@ -642,3 +642,29 @@ fn forum_posts_marked_as_comments_are_the_page() {
         &["the rye is the best in town", "Happy anniversary"],
     );
 }
+
+#[test]
+fn collapsed_accordion_panels_a_control_opens_are_kept() {
+    let html = chrome_page(
+        r##"<main><article><h1>Parking permits for residents</h1>
+<p>Residents of the old town can apply for one parking permit per household, valid for a year and renewed online.</p>
+<div class="accordion">
+<h3><a href="#a1" aria-controls="a1" aria-expanded="false">Who can apply?</a></h3>
+<div id="a1" class="panel" hidden><p>Anyone registered at an address inside the old town, with a car in their own name or a lease car.</p></div>
+<h3><a href="#a2" aria-controls="a2" aria-expanded="false">How long does it take?</a></h3>
+<div id="a2" class="panel" aria-hidden="true"><p>Most permits are granted within ten working days, and the permit is sent to you by post.</p></div>
+</div>
+<div class="note" hidden><p>This notice about a closed office is not shown to anyone on the page.</p></div>
+</article></main>"##,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "one parking permit per household",
+            "registered at an address inside the old town",
+            "granted within ten working days",
+        ],
+        &["closed office", "cookies"],
+    );
+}

@@ -73,6 +73,12 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
     let mut scratch = signals::Scratch::default();
     // A `<footer>` inside a `<blockquote>` names the quote's source: content, not page chrome.
     let mut in_quote = vec![false; n];
+    let controlled: std::collections::HashSet<&str> = dom
+        .attrs
+        .iter()
+        .filter(|a| a.name == "aria-controls")
+        .flat_map(|a| a.value.split_whitespace())
+        .collect();
     for (i, node) in dom.nodes.iter().enumerate() {
         if i > 0 {
             in_quote[i] = node.tag == Tag::Blockquote || in_quote[node.parent];
@@ -80,7 +86,17 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
         if node.tag == Tag::Text {
             continue;
         }
-        let s = signals::read(node, dom.attrs_of(i), &mut scratch);
+        let mut s = signals::read(node, dom.attrs_of(i), &mut scratch);
+        // A collapsed accordion panel that a control on the page opens (`aria-controls`)
+        // is text the reader can show: an FAQ's answers.
+        if s.hidden
+            && !controlled.is_empty()
+            && dom
+                .attr(i, "id")
+                .is_some_and(|id| controlled.contains(id.trim()))
+        {
+            s.hidden = false;
+        }
         signal[i] = s;
         boiler[i] = match node.tag {
             Tag::Nav | Tag::Aside | Tag::Menu | Tag::Dialog => true,
@@ -111,6 +127,7 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
             boiler[i] = false;
         }
     }
+    keep_repeated_posts(dom, &signal, &first.good, total_good, &mut boiler);
     // Forms wrap whole pages on some CMSs; only a small form is boilerplate.
     for ((node, b), &c) in dom
         .nodes
@@ -147,6 +164,66 @@ struct Measures {
     inline_links: Vec<u32>,
     inline_commas: Vec<u32>,
     good: Vec<u32>,
+}
+
+/// Sibling elements marked boilerplate only by a class word (a forum thread's posts, each
+/// `comment` or `reply`) that together hold two thirds of the page's good text are the
+/// page: a discussion, not a comment section under an article. At least three such
+/// siblings are needed; page chrome tags and hidden elements stay out.
+fn keep_repeated_posts(
+    dom: &Dom<'_>,
+    signal: &[Signal],
+    good: &[u32],
+    total_good: u32,
+    boiler: &mut [bool],
+) {
+    if total_good == 0 {
+        return;
+    }
+    // Topmost boilerplate elements per parent, and their good text.
+    let mut groups: std::collections::HashMap<usize, (Vec<usize>, u64)> = Default::default();
+    let mut skip_to = 0;
+    for i in 1..dom.nodes.len() {
+        if i < skip_to || !boiler[i] {
+            continue;
+        }
+        let node = &dom.nodes[i];
+        skip_to = node.end;
+        let chrome = matches!(
+            node.tag,
+            Tag::Nav | Tag::Aside | Tag::Footer | Tag::Header | Tag::Menu | Tag::Dialog | Tag::Form
+        );
+        let s = &signal[i];
+        if chrome || s.hidden || s.landmark || !s.strong_negative || good[i] == 0 {
+            continue;
+        }
+        // Posts inside a container named as boilerplate are a comment section.
+        let mut a = node.parent;
+        let mut in_named = false;
+        while a != 0 {
+            in_named |= signal[a].strong_negative;
+            a = dom.nodes[a].parent;
+        }
+        if in_named {
+            continue;
+        }
+        let g = groups.entry(node.parent).or_default();
+        g.0.push(i);
+        g.1 += u64::from(good[i]);
+    }
+    for (posts, sum) in groups.into_values() {
+        if posts.len() >= 3 && sum * 3 >= u64::from(total_good) * 2 {
+            for i in posts {
+                boiler[i] = false;
+                // The post's own body (`comment-body`) is named like the post.
+                for j in i + 1..dom.nodes[i].end {
+                    if boiler[j] && !signal[j].hidden && good[j] * 2 > good[i] {
+                        boiler[j] = false;
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn measure(dom: &Dom<'_>, boiler: &[bool]) -> Measures {

@@ -45,8 +45,31 @@ pub struct Article {
 /// Extracts the article body and metadata from one HTML page; `url` (the page's address)
 /// helps find the date. Never panics on any input.
 pub fn extract_article(html: &str, url: Option<&str>) -> Article {
+    parse_and_extract(html, url).1
+}
+
+/// Parses `html` and extracts its article; returns the parse the article was read from.
+fn parse_and_extract<'a>(html: &'a str, url: Option<&str>) -> (dom::Dom<'a>, Article) {
     let (dom, json_ld) = parse::parse_with_json_ld(html);
-    article_of(&dom, &json_ld, url)
+    let article = article_of(&dom, &json_ld, url);
+    // A page that renders its text with scripts may keep a readable copy in `<noscript>`:
+    // when the scripted view holds little text, read the page as a reader without scripts
+    // sees it, and take that when it holds clearly more.
+    let short = article.text.len() < SHORT_TEXT;
+    if short && contains_ignore_case(html.as_bytes(), b"<noscript") {
+        let (dom2, json_ld) = parse::parse_with_noscript(html);
+        let without_scripts = article_of(&dom2, &json_ld, url);
+        if without_scripts.text.len() > 2 * article.text.len() + SHORT_TEXT / 2 {
+            return (dom2, without_scripts);
+        }
+    }
+    (dom, article)
+}
+
+/// Whether `hay` contains `needle` (ASCII case-insensitive).
+fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The extraction proper, on a parsed page (`json_ld`: the page's JSON-LD script bodies).

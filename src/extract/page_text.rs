@@ -263,8 +263,7 @@ pub fn region_of(regions: &[RegionSpan], start: usize, end: usize) -> Region {
 /// Extracts the article and the whole page text from one parse of `html` (see
 /// [`super::extract_article`], which gives the same [`super::Article`]).
 pub fn extract_with_page(html: &str, url: Option<&str>) -> (super::Article, PageText) {
-    let (dom, json_ld) = super::parse::parse_with_json_ld(html);
-    let article = super::article_of(&dom, &json_ld, url);
+    let (dom, article) = super::parse_and_extract(html, url);
     (article, render_page(&dom))
 }
 

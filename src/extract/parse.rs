@@ -45,7 +45,14 @@ pub(super) fn parse(src: &str) -> Dom<'_> {
 /// Parses `src` into the flat DOM; also returns the bodies of its
 /// `<script type="application/ld+json">` elements, in order.
 pub(super) fn parse_with_json_ld(src: &str) -> (Dom<'_>, Vec<String>) {
-    flatten(build(src))
+    flatten(build(src), false)
+}
+
+/// Like [`parse_with_json_ld`], but `<noscript>` content is kept as an ordinary block: what
+/// a reader without scripts sees. Some pages render their whole text with scripts and put
+/// the readable copy there.
+pub(super) fn parse_with_noscript(src: &str) -> (Dom<'_>, Vec<String>) {
+    flatten(build(src), true)
 }
 
 /// The text of `n`'s text children.
@@ -63,7 +70,7 @@ fn child_text(tb: &TreeBuilder<'_>, n: u32) -> String {
 }
 
 /// Copies the arena into the flat pre-order list.
-fn flatten(mut tb: TreeBuilder<'_>) -> (Dom<'_>, Vec<String>) {
+fn flatten(mut tb: TreeBuilder<'_>, keep_noscript: bool) -> (Dom<'_>, Vec<String>) {
     enum Step {
         /// Arena node, flat parent.
         Enter(u32, usize),
@@ -145,7 +152,12 @@ fn flatten(mut tb: TreeBuilder<'_>) -> (Dom<'_>, Vec<String>) {
                 }
             }
             name => {
-                let Some(tag) = Tag::from_name(name) else {
+                let tag = if keep_noscript && name == "noscript" {
+                    Some(Tag::Div)
+                } else {
+                    Tag::from_name(name)
+                };
+                let Some(tag) = tag else {
                     continue;
                 };
                 let name = if tag == Tag::Other {

@@ -555,3 +555,116 @@ fn figure_captions_inside_the_article_are_kept() {
         &["cookies"],
     );
 }
+
+#[test]
+fn noscript_copy_is_read_when_the_scripted_page_is_empty() {
+    let posts: String = [
+        ("ridgewalker", "Has anyone crossed the northern pass this early in the season? The map says the hut opens in May, but the road report is silent about snow."),
+        ("fernhill", "We went over last weekend. The first kilometre above the hut was still icy, so bring spikes and start before the sun softens the crust."),
+        ("ridgewalker", "Thanks, that helps a lot. We will leave at six and turn back at the saddle if the wind is too strong."),
+    ]
+    .iter()
+    .map(|(who, p)| format!(r#"<div class="post"><span class="author">{who}</span><div class="body"><p>{p}</p></div></div>"#))
+    .collect();
+    let html = format!(
+        r#"<!DOCTYPE html><html><head><title>Northern pass in April? - Hiking forum</title>
+<noscript><link rel="stylesheet" href="/plain.css"></noscript></head>
+<body><div id="app"></div>
+<noscript><div id="main" role="main"><h1>Northern pass in April?</h1>{posts}</div></noscript>
+<script src="/app.js"></script></body></html>"#
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "crossed the northern pass this early",
+            "bring spikes and start before the sun",
+            "turn back at the saddle",
+        ],
+        &["plain.css"],
+    );
+    // The page text is read from the same parse, so the article stands in it.
+    let (b, page) = extract_with_page(&html, None);
+    assert_eq!(a, b);
+    assert!(page.text.contains("bring spikes and start before the sun"));
+    // A page whose text is already there ignores its `<noscript>` notice.
+    let plain = chrome_page(
+        r#"<main><article><h1>The lighthouse reopens</h1>
+<p>After three years of repairs the old lighthouse on the point is open to visitors again, from ten to five every day.</p>
+<noscript><p>Please turn on JavaScript to see the map of the point.</p></noscript></article></main>"#,
+    );
+    let c = extract_article(&plain, None);
+    assert!(!c.text.contains("JavaScript"), "{:?}", c.text);
+}
+
+#[test]
+fn forum_posts_marked_as_comments_are_the_page() {
+    let posts: String = [
+        "Our bakery wants to switch to a wood-fired oven next spring. Has anyone here made that change, and how long did it take the staff to learn the new baking times?",
+        "We switched two years ago. The first month was hard: the oven holds heat for hours, so the order of the bakes matters more than the recipes themselves.",
+        "Plan for the chimney inspection early. Ours took six weeks to schedule, and the insurer would not cover the oven until the report was in.",
+        "Thanks, both of you. We will book the inspection first and practise the bake order on quiet Mondays before the summer season starts.",
+    ]
+    .iter()
+    .map(|p| format!(r#"<div class="comment post-item"><div class="comment-body"><p>{p}</p></div></div>"#))
+    .collect();
+    let html = chrome_page(&format!(
+        r#"<main><h1>Switching to a wood-fired oven</h1><div class="thread">{posts}</div></main>"#
+    ));
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "switch to a wood-fired oven next spring",
+            "the order of the bakes matters",
+            "chimney inspection early",
+            "practise the bake order on quiet Mondays",
+        ],
+        &["cookies", "Copyright"],
+    );
+    // Under an article the same comments stay out.
+    let article = chrome_page(&format!(
+        r#"<main><article><h1>The bakery on the square turns ten</h1>
+<p>Ten years ago two sisters opened a small bakery on the market square, with one oven and a borrowed counter, and sold out of bread by nine every morning.</p>
+<p>Today the bakery employs twelve people, supplies four restaurants in town and still opens at six, though the queue now reaches the fountain on Saturdays.</p>
+<p>For the anniversary the sisters bake the first loaf they ever sold, a dark rye with caraway, and hand it out for free to everyone who comes by before noon.</p>
+<p>They plan to open a second shop next year, but say the square will always be home, because that is where the regulars know them by their first names.</p>
+</article><section class="comments">{}</section></main>"#,
+        r#"<div class="comment"><p>Congratulations, the rye is the best in town!</p></div><div class="comment"><p>I have bought my bread there since the first week.</p></div><div class="comment"><p>Happy anniversary from the shop next door.</p></div>"#
+    ));
+    let b = extract_article(&article, None);
+    assert_text(
+        &b.text,
+        &[
+            "two sisters opened a small bakery",
+            "square will always be home",
+        ],
+        &["the rye is the best in town", "Happy anniversary"],
+    );
+}
+
+#[test]
+fn collapsed_accordion_panels_a_control_opens_are_kept() {
+    let html = chrome_page(
+        r##"<main><article><h1>Parking permits for residents</h1>
+<p>Residents of the old town can apply for one parking permit per household, valid for a year and renewed online.</p>
+<div class="accordion">
+<h3><a href="#a1" aria-controls="a1" aria-expanded="false">Who can apply?</a></h3>
+<div id="a1" class="panel" hidden><p>Anyone registered at an address inside the old town, with a car in their own name or a lease car.</p></div>
+<h3><a href="#a2" aria-controls="a2" aria-expanded="false">How long does it take?</a></h3>
+<div id="a2" class="panel" aria-hidden="true"><p>Most permits are granted within ten working days, and the permit is sent to you by post.</p></div>
+</div>
+<div class="note" hidden><p>This notice about a closed office is not shown to anyone on the page.</p></div>
+</article></main>"##,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "one parking permit per household",
+            "registered at an address inside the old town",
+            "granted within ten working days",
+        ],
+        &["closed office", "cookies"],
+    );
+}

@@ -32,6 +32,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,7 @@ def half(page_id: str) -> str:
 
 
 def load_set(data: Path, per_page: int, rng: random.Random):
-    """(pages {path: bytes}, quotes [(set, half, page path, quote)])."""
+    """(pages {path: bytes}, quotes [(set, half, page kind, page path, quote)])."""
     name = data.name
     pages, quotes = {}, []
     for line in (data / "truth.jsonl").read_text(encoding="utf-8").split("\n"):
@@ -115,7 +116,7 @@ def run(binary: str, work: Path, base: str, pages: dict, quotes: list) -> tuple[
             w.writerow([i, q, base + path])
     archive = work / "archive"
     if archive.exists():
-        subprocess.run(["rm", "-rf", str(archive)], check=True)
+        shutil.rmtree(archive)
     cmd = [binary, "run", "--sources", "sources.csv", "--quotes", "quotes.csv",
            "--archive", "archive", "--report", "report.csv", "--links", "links.csv",
            "--no-rescue", "--no-probe", "--no-progress", "--host-interval", "0",

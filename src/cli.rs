@@ -269,8 +269,6 @@ impl RunArgs {
         if self.max_body == 0 {
             return Err(Error::Usage("--max-body must be at least 1".into()));
         }
-        // Process-wide: the CSV writers read it (report::csv_guard).
-        crate::report::csv_guard::set_raw_csv(self.raw_csv);
         Ok(Config {
             mode,
             sources: self.sources.clone(),
@@ -289,6 +287,7 @@ impl RunArgs {
                 user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
             },
             max_body: self.max_body,
+            raw_csv: self.raw_csv,
             warc_max_size: self.warc_max_size.unwrap_or(DEFAULT_WARC_MAX_SIZE),
             offline: self.offline || mode == Mode::Verify,
             rescue: !self.no_rescue,

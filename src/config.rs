@@ -91,6 +91,8 @@ pub struct Config {
     pub shard: Option<Shard>,
     /// `--format`/`--output`, and whether stdout carries data.
     pub publish: Publish,
+    /// `--raw-csv`: CSV cells are written as they are, without the formula guard.
+    pub raw_csv: bool,
     /// `--cache`/`--cache-max-age`.
     pub cache: Option<CacheSettings>,
     /// `--accept`: the HTTP statuses that count as live (default: any 2xx).

@@ -13,7 +13,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Component, Path};
+use std::path::Path;
 use std::sync::OnceLock;
 
 /// The error for a symlink met where an archive file or folder should be.
@@ -52,15 +52,19 @@ pub fn open_read(path: &Path) -> io::Result<File> {
     open_nofollow(OpenOptions::new().read(true), path)
 }
 
-/// Opens `root/rel` for reading where `rel` is a plain relative path (no `..`, no root) and
-/// no folder between `root` and the file, nor the file, is a symlink.
+/// Opens the archived text `root/rel` for reading where `rel` is a plain relative path (no
+/// `..`, no root) and no folder between `root` and the file, nor the file, is a symlink.
 pub fn open_inside(root: &Path, rel: &Path) -> io::Result<File> {
-    let plain =
-        !rel.as_os_str().is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
+    let plain = rel
+        .to_str()
+        .is_some_and(|r| super::paths::inside_archive(root, r).is_some());
     if !plain {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("path {} leaves the archive folder", rel.display()),
+            format!(
+                "text path {:?} leaves the archive folder",
+                rel.display().to_string()
+            ),
         ));
     }
     let mut at = root.to_path_buf();

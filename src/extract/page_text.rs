@@ -443,21 +443,8 @@ fn is_hidden(dom: &Dom<'_>, i: usize, tag: Tag) -> bool {
     attrs.iter().any(|a| match &*a.name {
         "hidden" => true,
         "aria-hidden" => a.value.trim().eq_ignore_ascii_case("true"),
-        "style" => style_hides(&a.value),
+        "style" => super::signals::style_hides(&a.value),
         _ => false,
-    })
-}
-
-/// Whether an inline `style` hides the element (`display:none`, `visibility:hidden`).
-fn style_hides(style: &str) -> bool {
-    style.split(';').any(|decl| {
-        let Some((prop, value)) = decl.split_once(':') else {
-            return false;
-        };
-        let (prop, value) = (prop.trim(), value.trim());
-        let value = value.split_whitespace().next().unwrap_or("");
-        (prop.eq_ignore_ascii_case("display") && value.eq_ignore_ascii_case("none"))
-            || (prop.eq_ignore_ascii_case("visibility") && value.eq_ignore_ascii_case("hidden"))
     })
 }
 

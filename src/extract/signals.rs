@@ -279,7 +279,7 @@ pub(super) fn read<'d>(
 }
 
 /// Whether an inline `style` hides the element.
-fn style_hides(style: &str) -> bool {
+pub(super) fn style_hides(style: &str) -> bool {
     let compact: String = style
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -2408,11 +2408,10 @@ impl<'a> TreeBuilder<'a> {
     fn in_cell(&mut self, t: Token<'a>) -> Step<'a> {
         match t {
             Token::End { ref name } if name == "td" || name == "th" => {
+                // No other cell can be open above this one inside the table scope, so
+                // closing "the current cell" is closing `name`.
                 if self.in_scope(name, Scope::Table) {
-                    self.generate_implied_end_tags("");
-                    self.pop_until(name);
-                    self.clear_afe_to_marker();
-                    self.mode = Mode::InRow;
+                    self.close_cell();
                 }
                 Done
             }

@@ -34,6 +34,7 @@
 //!   the quotations that follow in order, evenly, with a warning.
 //! - Each quotation is paired with the URL it cites ([`super::pairing`]).
 
+use crate::locate::quotemarks::is_quote_mark;
 use crate::locate::quotemarks::{self, Quotation};
 
 /// Bullet glyphs that PDF and slide exports leave at the start of a line (Wingdings `ü`
@@ -425,12 +426,8 @@ fn text_without_urls(line: &str, spans: &[std::ops::Range<usize>]) -> Option<Str
     out.push_str(&line[pos..]);
     let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
     out.chars()
-        .any(|c| c.is_alphanumeric() || quotemarks_char(c))
+        .any(|c| c.is_alphanumeric() || is_quote_mark(c))
         .then_some(out)
-}
-
-fn quotemarks_char(c: char) -> bool {
-    "‘’“”„‚«»‹›\"'".contains(c)
 }
 
 /// A line that starts a numbered reference-list entry: `[3] …`, `3. …`, `(3) …`, `³ …`,
@@ -617,7 +614,7 @@ fn find_urls(
             // `Bron: https://…` is a source line; a URL inside a sentence is text; a quote's
             // last words before its URL are the quote's.
             let rest = text_without_urls(line, &spans[i]);
-            let quoted = rest.as_deref().is_some_and(|r| r.contains(quotemarks_char));
+            let quoted = rest.as_deref().is_some_and(|r| r.contains(is_quote_mark));
             kinds[i] = if rest.is_none() || (rest_words <= 2 && !quoted) {
                 UrlLine::OnlyUrls
             } else {
@@ -1023,7 +1020,7 @@ fn read_blocks(blocks: Vec<Block>, doc: &mut Document) -> Vec<Event> {
         let quote_follows = blocks[i..]
             .iter()
             .find(|b| !b.page_number)
-            .is_some_and(|b| b.bullet || b.lines.iter().any(|(_, l)| l.contains(quotemarks_char)));
+            .is_some_and(|b| b.bullet || b.lines.iter().any(|(_, l)| l.contains(is_quote_mark)));
         if let Some(h) = heading_text(&block, quote_follows, doc) {
             events.push(Event::Heading(first_no, h));
             continue;

@@ -110,6 +110,11 @@ enum MarkRole {
 }
 
 /// The family a character opens or closes, if it is a quote mark at all.
+/// Whether `c` is a quotation mark of any family (also the apostrophe `'`/`’`).
+pub(crate) fn is_quote_mark(c: char) -> bool {
+    family_of(c).is_some()
+}
+
 fn family_of(c: char) -> Option<MarkFamily> {
     match c {
         '\'' | '‘' | '’' | '‚' => Some(MarkFamily::Single),

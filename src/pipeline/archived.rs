@@ -51,7 +51,8 @@ pub(super) fn archived_texts(
         if repeats.may_repeat(&key) && !seen.insert(key.clone()) {
             continue;
         }
-        if store.latest(&source.url).is_none() {
+        let entry = store.latest(&source.url);
+        if entry.is_none() {
             tracing::warn!(
                 "{}:{}: {} is not in the archive",
                 config.sources.display(),
@@ -59,7 +60,7 @@ pub(super) fn archived_texts(
                 source.url
             );
         }
-        let text = archived_source(&store, &source, key, quotes);
+        let text = archived_source(&store, &source, entry, key, quotes);
         if quotes.is_some_and(|q| q.wants(&text)) {
             texts.push(text);
         }
@@ -67,15 +68,15 @@ pub(super) fn archived_texts(
     Ok(texts)
 }
 
-/// A cited page as the archive holds it (its latest capture): the text is read, checked,
+/// A cited page as the archive holds it (`entry`, its latest capture): the text is read, checked,
 /// scanned for the quotes and dropped. Used by `verify` and for rows kept by `--resume`.
 pub(super) fn archived_source(
     store: &ArchiveStore,
     source: &Source,
+    entry: Option<crate::archive::ManifestEntry>,
     key: String,
     quotes: Option<&QuoteStage>,
 ) -> SourceText {
-    let entry = store.latest(&source.url);
     let text = entry.as_ref().and_then(|e| stored_text(store, e));
     if let (Some(stage), Some(text)) = (quotes, &text) {
         stage.scan(source.index, text);

@@ -88,7 +88,8 @@ pub(super) async fn check_links(
         quotes: quotes.clone(),
     };
     let out = open_output(&config.links)?;
-    let mut writer = LinkCsvWriter::new(out).map_err(|e| csv_error(&config.links, e))?;
+    let mut writer =
+        LinkCsvWriter::with_guard(out, !config.raw_csv).map_err(|e| csv_error(&config.links, e))?;
     let bar = crate::progress::stage_bar("check", None);
 
     // Rows are read lazily: `buffer_unordered` pulls the next one when a slot frees up.
@@ -170,7 +171,13 @@ pub(super) async fn check_links(
                     record.index = source.index;
                     record.line = source.line;
                     let source_text = resumed_archive.as_ref().map(|store| {
-                        archived_source(store, &source, duplicate_key(&url), quotes.as_deref())
+                        archived_source(
+                            store,
+                            &source,
+                            store.latest(&source.url),
+                            duplicate_key(&url),
+                            quotes.as_deref(),
+                        )
                     });
                     Done::Row(Box::new(Checked {
                         record,

@@ -171,6 +171,7 @@ pub(super) async fn locate_quotes(
         let mut hits = std::mem::take(&mut *stage.hits.lock().unwrap_or_else(|e| e.into_inner()));
         let mut page_hits =
             std::mem::take(&mut *stage.page_hits.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut texts: HashMap<String, Option<String>> = HashMap::new();
         stage
             .quotes
             .iter()
@@ -189,16 +190,30 @@ pub(super) async fn locate_quotes(
                     finding.note = NOTHING_READ.into();
                 }
                 bar.inc(1);
-                // The winner's text, read back from the archive, for the speaker.
+                // The winner's text, read back from the archive for the speaker (once per file:
+                // quotes often share a source), without following a symlink.
+                let found = matches!(
+                    finding.verdict,
+                    Verdict::Verified | Verdict::Approximate | Verdict::Misattributed
+                );
                 let text = finding
                     .source
+                    .filter(|_| found)
                     .and_then(|i| by_index.get(&i))
                     .and_then(|s| match region {
                         Some(_) => s.page_text_path.as_deref(),
                         None => s.text_path.as_deref(),
                     })
-                    .and_then(|p| crate::archive::paths::inside_archive(&archive, p))
-                    .and_then(|p| std::fs::read_to_string(p).ok());
+                    .and_then(|p| {
+                        texts
+                            .entry(p.to_string())
+                            .or_insert_with(|| {
+                                let path = std::path::Path::new(p);
+                                let file = crate::archive::files::open_inside(&archive, path);
+                                std::io::read_to_string(file.ok()?).ok()
+                            })
+                            .clone()
+                    });
                 if let (Some(_), Some(page)) = (region, &text) {
                     fit_to_page_text(&mut finding, &quote.text, page);
                 }
@@ -212,7 +227,8 @@ pub(super) async fn locate_quotes(
         source: std::io::Error::other(e.to_string()),
     })?;
     let out = open_output(&config.report)?;
-    crate::report::quotes::write_csv(out, &rows).map_err(|e| csv_error(&config.report, e))?;
+    crate::report::quotes::write_csv_with_guard(out, &rows, !config.raw_csv)
+        .map_err(|e| csv_error(&config.report, e))?;
     let verdicts: Vec<Option<Verdict>> = rows
         .iter()
         .map(|r| Verdict::from_name(&r.verdict))

@@ -13,21 +13,6 @@
 //! `--raw-csv` turns the guard off for machine consumers; JSON output is never altered.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Whether `--raw-csv` was given. Process-wide: set once when the command's options are
-/// resolved, read by the CSV writers.
-static RAW_CSV: AtomicBool = AtomicBool::new(false);
-
-/// Sets `--raw-csv` for this process.
-pub fn set_raw_csv(raw: bool) {
-    RAW_CSV.store(raw, Ordering::Relaxed);
-}
-
-/// Whether the CSV writers guard their cells (no `--raw-csv`).
-pub fn guard_enabled() -> bool {
-    !RAW_CSV.load(Ordering::Relaxed)
-}
 
 /// The characters that make a spreadsheet read a cell as a formula.
 const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];

@@ -198,7 +198,7 @@ mod tests {
     #[test]
     fn the_step_summary_is_appended() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("summary.md");
+        let path = dir.path().join("step-summary");
         std::fs::write(&path, "# eerder\n").unwrap();
         append_step_summary(&path, "## citecheck\n").unwrap();
         append_step_summary(&path, "tweede").unwrap();

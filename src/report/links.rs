@@ -39,9 +39,10 @@ pub struct LinkCsvWriter<W: Write> {
 }
 
 impl<W: Write> LinkCsvWriter<W> {
-    /// Writes the header; text cells are guarded against formulas unless `--raw-csv`.
+    /// Writes the header; text cells are guarded against formulas (see
+    /// [`LinkCsvWriter::with_guard`] for `--raw-csv`).
     pub fn new(out: W) -> csv::Result<LinkCsvWriter<W>> {
-        LinkCsvWriter::with_guard(out, csv_guard::guard_enabled())
+        LinkCsvWriter::with_guard(out, true)
     }
 
     /// Writes the header; `guard` says whether text cells get the formula guard.

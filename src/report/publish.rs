@@ -145,8 +145,13 @@ mod tests {
         assert!(p.stdout_has_data);
         let p = Publish::resolve(OutputFormat::Junit, Some("r.xml".into()), true, false).unwrap();
         assert!(p.stdout_has_data, "--links - still carries data");
-        let p =
-            Publish::resolve(OutputFormat::Markdown, Some("r.md".into()), false, false).unwrap();
+        let p = Publish::resolve(
+            OutputFormat::Markdown,
+            Some("report.markdown".into()),
+            false,
+            false,
+        )
+        .unwrap();
         assert!(!p.stdout_has_data);
         let e = Publish::resolve(OutputFormat::Json, None, true, false).unwrap_err();
         assert!(e.contains("--links -"), "{e}");

@@ -94,10 +94,10 @@ pub fn format_score(score: Option<f64>) -> String {
     score.map(|s| format!("{s:.3}")).unwrap_or_default()
 }
 
-/// Writes the rows (already in input order); text cells are guarded against formulas
-/// unless `--raw-csv`.
+/// Writes the rows (already in input order), text cells guarded against formulas
+/// ([`write_csv_with_guard`] with `false` is `--raw-csv`).
 pub fn write_csv<W: Write>(out: W, rows: &[QuoteRow]) -> csv::Result<()> {
-    write_csv_with_guard(out, rows, csv_guard::guard_enabled())
+    write_csv_with_guard(out, rows, true)
 }
 
 /// Writes the rows; `guard` says whether text cells get the formula guard.

@@ -3,22 +3,11 @@
 
 use super::pdf;
 use std::collections::HashMap;
-use std::path::Path;
 
-use assert_cmd::Command;
-
-fn citecheck(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("citecheck").unwrap();
-    cmd.current_dir(dir).env("NO_COLOR", "1");
-    cmd
-}
+use crate::common::cmd::{citecheck, read_csv as read_rows};
 
 fn rows(csv_text: &str) -> Vec<HashMap<String, String>> {
     crate::common::cmd::rows_of(csv::Reader::from_reader(csv_text.as_bytes()))
-}
-
-fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
-    rows(&std::fs::read_to_string(path).unwrap())
 }
 
 const NOTE: &str = "Verslag\n\n“Wij bouwen samen aan de wijk van morgen.”\nBron: https://www.wijkkrant.example/artikel/samen-bouwen\n\n“Dit citaat heeft geen bron in het document.”\n";
@@ -209,7 +198,7 @@ fn ingest_reads_a_pdf_with_two_columns_column_by_column() {
 
 #[test]
 fn ingest_reads_html_and_markdown() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
     for (file, want) in [
         (
             "persbericht.html",

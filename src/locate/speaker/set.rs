@@ -166,28 +166,32 @@ mod tests {
         for (part, set, floor, max_wrong) in [("tune", TUNE, 0.95, 0), ("held", HELD, 0.85, 1)] {
             let cases = parse(set);
             let (_, named, unnamed) = tally(&cases);
-            let misses: Vec<String> = cases
-                .iter()
-                .filter_map(|c| {
-                    let (o, got) = judge(c);
-                    (o != Outcome::Right).then(|| format!("{} {:?}: {got:?}", c.article, c.needle))
-                })
-                .collect();
+            // Judged again only to explain a failure (an assert's message is lazy).
+            let misses = || {
+                cases
+                    .iter()
+                    .filter_map(|c| {
+                        let (o, got) = judge(c);
+                        (o != Outcome::Right)
+                            .then(|| format!("{} {:?}: {got:?}", c.article, c.needle))
+                    })
+                    .collect::<Vec<String>>()
+            };
             assert!(
                 named.right as f64 >= floor * named.total() as f64,
                 "{part}: {named:?}\n{}",
-                misses.join("\n")
+                misses().join("\n")
             );
             assert!(
                 named.wrong <= max_wrong,
                 "{part}: {named:?}\n{}",
-                misses.join("\n")
+                misses().join("\n")
             );
             assert_eq!(
                 unnamed.wrong,
                 0,
                 "{part}: invented speakers\n{}",
-                misses.join("\n")
+                misses().join("\n")
             );
         }
     }

@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 
 use super::model::Document;
+use crate::locate::quotemarks::low_double_comma_opens;
 
 /// A line repeated on at least this many pages (or times) is a running header or footer.
 const MIN_REPEATS: usize = 3;
@@ -253,8 +254,7 @@ fn normalise_marks(line: &str) -> String {
                 out.push(if c == ' ' { ' ' } else { c });
             }
             ',' if chars.get(k + 1) == Some(&',')
-                && prev.is_none_or(|p| p.is_whitespace() || "([".contains(p))
-                && chars.get(k + 2).is_some_and(|n| n.is_alphanumeric()) =>
+                && low_double_comma_opens(prev, chars.get(k + 2).copied()) =>
             {
                 out.push('„');
                 k += 2;

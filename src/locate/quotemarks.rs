@@ -109,12 +109,21 @@ enum MarkRole {
     Ignore,
 }
 
-/// The family a character opens or closes, if it is a quote mark at all.
 /// Whether `c` is a quotation mark of any family (also the apostrophe `'`/`’`).
 pub(crate) fn is_quote_mark(c: char) -> bool {
     family_of(c).is_some()
 }
 
+/// Whether a `,,` between `before` and `after` opens a quotation: the typewriter form of
+/// `„`, common in Dutch. It opens after a line start, a space or opening punctuation, and
+/// before a letter, a digit or a mark (`,,'t`, `,,...`); `a,,b` and `1,,5` stay as they are.
+/// Ingest and the speaker rules share this one test.
+pub(crate) fn low_double_comma_opens(before: Option<char>, after: Option<char>) -> bool {
+    before.is_none_or(|c| c.is_whitespace() || matches!(c, ':' | '(' | '[' | '—' | '–'))
+        && after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '‘' | '\'' | '.'))
+}
+
+/// The family a character opens or closes, if it is a quote mark at all.
 fn family_of(c: char) -> Option<MarkFamily> {
     match c {
         '\'' | '‘' | '’' | '‚' => Some(MarkFamily::Single),

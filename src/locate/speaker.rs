@@ -238,8 +238,7 @@ impl Context<'_> {
 
 /// The text with each `,,` opening mark (the typewriter form of `„`, common in Dutch
 /// regional news) turned into ` "`: same byte and character offsets, and an opener the
-/// quotation parser knows. A `,,` counts as an opener only before a letter, digit or
-/// mark, and after a space, a line start or an opening punctuation mark.
+/// quotation parser knows ([`quotemarks::low_double_comma_opens`] decides).
 fn low_double_comma(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains(",,") {
         return std::borrow::Cow::Borrowed(text);
@@ -251,9 +250,7 @@ fn low_double_comma(text: &str) -> std::borrow::Cow<'_, str> {
         let before = rest[..at].chars().next_back().or(prev);
         let after = rest[at + 2..].chars().next();
         out.push_str(&rest[..at]);
-        let opens = before
-            .is_none_or(|c| c.is_whitespace() || matches!(c, ':' | '(' | '[' | '—' | '–'))
-            && after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '‘' | '\'' | '.'));
+        let opens = quotemarks::low_double_comma_opens(before, after);
         out.push_str(if opens { " \"" } else { ",," });
         prev = Some(',');
         rest = &rest[at + 2..];

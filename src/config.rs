@@ -265,18 +265,11 @@ pub fn default_user_agent() -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailOn {
     links: BTreeSet<LinkStatus>,
-    /// In [`QUOTE_VERDICTS`] order (`Verdict` has no order of its own).
-    verdicts: Vec<Verdict>,
+    verdicts: BTreeSet<Verdict>,
 }
 
 /// Every quote verdict, in the order `--fail-on` lists them.
-pub const QUOTE_VERDICTS: [Verdict; 5] = [
-    Verdict::Verified,
-    Verdict::Approximate,
-    Verdict::Misattributed,
-    Verdict::SourceUnavailable,
-    Verdict::NotFound,
-];
+pub const QUOTE_VERDICTS: [Verdict; 5] = Verdict::ALL;
 
 /// Link statuses and quote verdicts that fail a run by default (contract: not `blocked`).
 pub const DEFAULT_FAIL_ON: &[&str] = &[
@@ -356,11 +349,19 @@ impl FailOn {
         self.verdicts.contains(&verdict)
     }
 
-    /// Whether a finding with this status or verdict name fails the run (for rows read back
-    /// as text).
-    pub fn fails(&self, name: &str) -> bool {
-        self.links.iter().any(|s| s.as_str() == name)
-            || self.verdicts.iter().any(|v| v.as_str() == name)
+    /// The names this set holds, in [`FAIL_ON_NAMES`] order (statuses, then verdicts).
+    pub fn names(&self) -> Vec<&'static str> {
+        LinkStatus::ALL
+            .into_iter()
+            .filter(|s| self.fails_link(*s))
+            .map(LinkStatus::as_str)
+            .chain(
+                Verdict::ALL
+                    .into_iter()
+                    .filter(|v| self.fails_verdict(*v))
+                    .map(Verdict::as_str),
+            )
+            .collect()
     }
 }
 
@@ -393,12 +394,14 @@ mod tests {
     #[test]
     fn fail_on_default_excludes_blocked() {
         let f = FailOn::parse("default").unwrap();
-        assert!(f.fails("broken") && f.fails("not_found"));
-        assert!(!f.fails("blocked") && !f.fails("approximate"));
+        assert!(f.fails_link(LinkStatus::Broken) && f.fails_verdict(Verdict::NotFound));
+        assert!(!f.fails_link(LinkStatus::Blocked) && !f.fails_verdict(Verdict::Approximate));
         let f = FailOn::parse("default,blocked").unwrap();
-        assert!(f.fails("blocked"));
+        assert!(f.fails_link(LinkStatus::Blocked));
+        assert!(f.names().contains(&"blocked") && f.names().contains(&"not_found"));
         let f = FailOn::parse("none").unwrap();
-        assert!(!f.fails("broken"));
+        assert!(!f.fails_link(LinkStatus::Broken));
+        assert!(f.names().is_empty());
         assert!(FailOn::parse("brokn").is_err());
     }
 

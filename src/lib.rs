@@ -35,6 +35,7 @@ pub mod extract;
 pub mod http;
 pub mod input;
 pub mod locate;
+mod names;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

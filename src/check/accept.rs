@@ -9,18 +9,18 @@
 
 use std::ops::RangeInclusive;
 
-use super::{LinkRecord, LinkStatus};
+use super::{LinkRecord, LinkStatus, Reason};
 
 /// Reasons the judge gives when the final HTTP status alone decided the verdict.
-const STATUS_REASONS: &[&str] = &[
-    "not_found",
-    "gone",
-    "server_error",
-    "client_error",
-    "unexpected_status",
-    "forbidden",
-    "rate_limited",
-    "challenge",
+const STATUS_REASONS: &[Reason] = &[
+    Reason::NotFound,
+    Reason::Gone,
+    Reason::ServerError,
+    Reason::ClientError,
+    Reason::UnexpectedStatus,
+    Reason::Forbidden,
+    Reason::RateLimited,
+    Reason::Challenge,
 ];
 
 /// The accepted HTTP statuses.
@@ -73,19 +73,20 @@ impl AcceptStatus {
 
     /// Re-judges a record by its final HTTP status (see the module doc).
     pub fn apply(&self, record: &mut LinkRecord) {
-        let (Some(status), Some(link_status)) = (record.http_status, record.status) else {
+        let Some(status) = record.http_status else {
             return;
         };
-        let from_status = STATUS_REASONS.contains(&record.reason.as_str());
+        let link_status = record.status;
+        let from_status = record.reason.is_some_and(|r| STATUS_REASONS.contains(&r));
         let accepted = self.accepts(status);
         if accepted && from_status && !link_status.is_live() {
             let was = record.error.clone();
-            record.status = Some(if record.redirects > 0 {
+            record.status = if record.redirects > 0 {
                 LinkStatus::Redirected
             } else {
                 LinkStatus::Ok
-            });
-            record.reason = "accepted".into();
+            };
+            record.reason = Some(Reason::Accepted);
             record.error = format!("HTTP {status} accepted by --accept (was {was})");
         } else if !accepted
             && (200..300).contains(&status)
@@ -94,8 +95,8 @@ impl AcceptStatus {
                 LinkStatus::Ok | LinkStatus::Redirected | LinkStatus::Soft404
             )
         {
-            record.status = Some(LinkStatus::Broken);
-            record.reason = "not_accepted".into();
+            record.status = LinkStatus::Broken;
+            record.reason = Some(Reason::NotAccepted);
             let note = format!("HTTP {status} is not in --accept");
             record.error = if record.error.is_empty() {
                 note
@@ -112,12 +113,11 @@ mod tests {
 
     fn record(status: LinkStatus, http: u16, reason: &str, redirects: usize) -> LinkRecord {
         LinkRecord {
-            status: Some(status),
             http_status: Some(http),
-            reason: reason.into(),
+            reason: Reason::from_name(reason),
             redirects,
             error: format!("HTTP {http}"),
-            ..LinkRecord::default()
+            ..LinkRecord::new(status)
         }
     }
 
@@ -153,12 +153,12 @@ mod tests {
         let a = AcceptStatus::parse("200..=299,403").unwrap();
         let mut r = record(LinkStatus::Blocked, 403, "forbidden", 0);
         a.apply(&mut r);
-        assert_eq!(r.status, Some(LinkStatus::Ok));
-        assert_eq!(r.reason, "accepted");
+        assert_eq!(r.status, LinkStatus::Ok);
+        assert_eq!(r.reason, Some(Reason::Accepted));
         assert!(r.error.contains("HTTP 403 accepted"), "{}", r.error);
         let mut r = record(LinkStatus::Broken, 403, "forbidden", 2);
         a.apply(&mut r);
-        assert_eq!(r.status, Some(LinkStatus::Redirected));
+        assert_eq!(r.status, LinkStatus::Redirected);
     }
 
     #[test]
@@ -166,10 +166,10 @@ mod tests {
         let a = AcceptStatus::parse("200..=399").unwrap();
         let mut r = record(LinkStatus::Broken, 302, "redirect_loop", 10);
         a.apply(&mut r);
-        assert_eq!(r.status, Some(LinkStatus::Broken));
+        assert_eq!(r.status, LinkStatus::Broken);
         let mut r = record(LinkStatus::Soft404, 200, "home_redirect", 1);
         a.apply(&mut r);
-        assert_eq!(r.status, Some(LinkStatus::Soft404));
+        assert_eq!(r.status, LinkStatus::Soft404);
     }
 
     #[test]
@@ -178,18 +178,18 @@ mod tests {
         let mut r = record(LinkStatus::Ok, 204, "", 0);
         r.error.clear();
         a.apply(&mut r);
-        assert_eq!(r.status, Some(LinkStatus::Broken));
-        assert_eq!(r.reason, "not_accepted");
+        assert_eq!(r.status, LinkStatus::Broken);
+        assert_eq!(r.reason, Some(Reason::NotAccepted));
         assert_eq!(r.error, "HTTP 204 is not in --accept");
         let mut r = record(LinkStatus::Ok, 200, "", 0);
         a.apply(&mut r);
-        assert_eq!(r.status, Some(LinkStatus::Ok));
+        assert_eq!(r.status, LinkStatus::Ok);
         // A 404 that is not accepted stays what it was.
         let mut r = record(LinkStatus::Broken, 404, "not_found", 0);
         a.apply(&mut r);
         assert_eq!(
-            (r.status, r.reason.as_str()),
-            (Some(LinkStatus::Broken), "not_found")
+            (r.status, r.reason_str()),
+            (LinkStatus::Broken, "not_found")
         );
     }
 }

@@ -27,7 +27,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{LinkRecord, LinkStatus};
+use super::{LinkRecord, LinkStatus, Reason};
 use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
 
@@ -111,7 +111,7 @@ pub struct CacheEntry {
 impl CacheEntry {
     /// An entry for a live row (`None` for any other status: failures are never cached).
     pub fn of(record: &LinkRecord, now: Timestamp) -> Option<CacheEntry> {
-        let status = record.status.filter(|s| s.is_live())?;
+        let status = Some(record.status).filter(|s| s.is_live())?;
         let checked_at = record
             .fetched_at
             .parse::<Timestamp>()
@@ -125,7 +125,7 @@ impl CacheEntry {
             redirects: record.redirects,
             title: record.title.clone(),
             error: record.error.clone(),
-            reason: record.reason.clone(),
+            reason: record.reason_str().to_string(),
             redirect_chain: record.redirect_chain.clone(),
             attempts: record.attempts,
             content_type: record.content_type.clone(),
@@ -136,28 +136,21 @@ impl CacheEntry {
 
     /// The links.csv row for `source`, from this entry.
     pub fn record_for(&self, source: &Source) -> Option<LinkRecord> {
-        let status = LinkStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == self.status)
-            .filter(|s| s.is_live())?;
+        let status = LinkStatus::from_name(&self.status).filter(|s| s.is_live())?;
         Some(LinkRecord {
-            index: source.index,
-            line: source.line,
-            id: source.id.clone(),
-            url: source.url.clone(),
-            status: Some(status),
             http_status: self.http_status,
             final_url: self.final_url.clone(),
             redirects: self.redirects,
             title: self.title.clone(),
             error: self.error.clone(),
-            reason: self.reason.clone(),
+            // A name this version does not know (another version's cache) is left out.
+            reason: Reason::from_name(&self.reason),
             redirect_chain: self.redirect_chain.clone(),
             attempts: self.attempts,
             content_type: self.content_type.clone(),
             fetched_at: self.fetched_at.clone(),
             cached: true,
-            ..LinkRecord::default()
+            ..LinkRecord::of_source(source, status)
         })
     }
 
@@ -238,12 +231,7 @@ impl LinkCache {
     /// Takes note of a row of this run: a fresh live result is stored, a failure removes the
     /// URL's entry. Reused, duplicate and invalid rows change nothing.
     pub fn observe(&mut self, record: &LinkRecord) {
-        if record.cached
-            || matches!(
-                record.status,
-                None | Some(LinkStatus::Duplicate | LinkStatus::Invalid)
-            )
-        {
+        if record.cached || matches!(record.status, LinkStatus::Duplicate | LinkStatus::Invalid) {
             return;
         }
         let Some(key) = key_of(&record.url) else {
@@ -314,14 +302,13 @@ mod tests {
     fn live(url: &str, fetched_at: &str) -> LinkRecord {
         LinkRecord {
             url: url.into(),
-            status: Some(LinkStatus::Ok),
             http_status: Some(200),
             final_url: url.into(),
             title: "Samen werken".into(),
             attempts: 1,
             content_type: "text/html".into(),
             fetched_at: fetched_at.into(),
-            ..LinkRecord::default()
+            ..LinkRecord::new(LinkStatus::Ok)
         }
     }
 
@@ -347,7 +334,7 @@ mod tests {
         let mut cache = LinkCache::load(&path, Duration::from_secs(3600), t0).unwrap();
         cache.observe(&live("https://www.x.nl/a", "2025-05-01T10:00:00Z"));
         let mut broken = live("https://www.x.nl/b", "2025-05-01T10:00:00Z");
-        broken.status = Some(LinkStatus::Broken);
+        broken.status = LinkStatus::Broken;
         cache.observe(&broken);
         cache.save().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -369,7 +356,7 @@ mod tests {
             "{row:?}"
         );
         assert!(row.cached);
-        assert_eq!(row.status, Some(LinkStatus::Ok));
+        assert_eq!(row.status, LinkStatus::Ok);
         assert_eq!(row.title, "Samen werken");
         let b = parse_cited("https://www.x.nl/b").unwrap();
         assert!(cache.reuse(&source(0, "https://www.x.nl/b"), &b).is_none());
@@ -398,7 +385,7 @@ mod tests {
         let t1: Timestamp = "2025-05-01T10:05:00Z".parse().unwrap();
         let mut cache = LinkCache::load(&path, Duration::from_secs(60), t1).unwrap();
         let mut broken = live("https://www.x.nl/a", "2025-05-01T10:05:00Z");
-        broken.status = Some(LinkStatus::Timeout);
+        broken.status = LinkStatus::Timeout;
         cache.observe(&broken);
         assert_eq!(cache.to_jsonl(), "");
     }

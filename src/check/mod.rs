@@ -16,60 +16,120 @@ use crate::http::body::{MAX_DECODED_BODY, decode_content, decode_text, looks_bin
 use crate::http::fetch::Failure;
 use crate::http::{FetchOutcome, TransportError};
 use crate::input::Source;
+use crate::input::url::UrlProblem;
 
-/// The contract's link statuses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkStatus {
-    /// 2xx with no redirect.
-    Ok,
-    /// 2xx after one or more redirects.
-    Redirected,
-    /// 4xx/5xx after retries, a redirect loop, or too many redirects.
-    Broken,
-    /// No answer within the timeout, after retries.
-    Timeout,
-    /// DNS, connection or TLS failure.
-    Unreachable,
-    /// 2xx, but a not-found page or a redirect to the home page.
-    Soft404,
-    /// The server refuses automated access.
-    Blocked,
-    /// Not an absolute http(s) URL.
-    Invalid,
-    /// The same URL as an earlier row; not fetched again.
-    Duplicate,
+crate::names::named_enum! {
+    /// The contract's link statuses, in the order summaries list them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum LinkStatus {
+        /// 2xx with no redirect.
+        Ok = "ok",
+        /// 2xx after one or more redirects.
+        Redirected = "redirected",
+        /// 4xx/5xx after retries, a redirect loop, or too many redirects.
+        Broken = "broken",
+        /// No answer within the timeout, after retries.
+        Timeout = "timeout",
+        /// DNS, connection or TLS failure.
+        Unreachable = "unreachable",
+        /// 2xx, but a not-found page or a redirect to the home page.
+        Soft404 = "soft_404",
+        /// The server refuses automated access.
+        Blocked = "blocked",
+        /// Not an absolute http(s) URL.
+        Invalid = "invalid",
+        /// The same URL as an earlier row; not fetched again.
+        Duplicate = "duplicate",
+    }
+}
+
+crate::names::named_enum! {
+    /// Why a link got its status: `links.csv`'s `reason` column (empty when nothing needs
+    /// saying, as for a plain `ok`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Reason {
+        /// No complete answer within the timeout.
+        Timeout = "timeout",
+        /// The name did not resolve.
+        Dns = "dns",
+        /// The TCP connection failed.
+        Connect = "connect",
+        /// The TLS handshake or certificate failed.
+        Tls = "tls",
+        /// We refused to contact the address (link-local, metadata, `--exclude-private`).
+        ForbiddenAddress = "forbidden_address",
+        /// The connection broke or the answer was not HTTP.
+        Protocol = "protocol",
+        /// A redirect led back to a URL already visited.
+        RedirectLoop = "redirect_loop",
+        /// More redirects than we follow.
+        TooManyRedirects = "too_many_redirects",
+        /// A redirect to something that cannot be followed.
+        BadRedirect = "bad_redirect",
+        /// A 3xx without `Location`.
+        NoLocation = "no_location",
+        /// `--remap` made something that is not a URL.
+        Remap = "remap",
+        /// HTTP 429, or a `Retry-After` longer than we wait.
+        RateLimited = "rate_limited",
+        /// A bot challenge page.
+        Challenge = "challenge",
+        /// HTTP 403.
+        Forbidden = "forbidden",
+        /// HTTP 404.
+        NotFound = "not_found",
+        /// HTTP 410.
+        Gone = "gone",
+        /// HTTP 5xx.
+        ServerError = "server_error",
+        /// Another HTTP 4xx.
+        ClientError = "client_error",
+        /// A final status that is neither 2xx nor an error (1xx, an unfollowed 3xx).
+        UnexpectedStatus = "unexpected_status",
+        /// Soft 404: redirects took a deep link to the site's home page.
+        RedirectToRoot = "redirect_to_root",
+        /// Soft 404: redirects ended on an error page's URL.
+        ErrorUrl = "error_url",
+        /// Soft 404: the title or first heading says the page was not found.
+        NotFoundTitle = "not_found_title",
+        /// Soft 404: a made-up path in the same folder answers with the same page.
+        ProbeMatch = "probe_match",
+        /// Invalid: not an absolute URL.
+        NotAbsolute = "not_absolute",
+        /// Invalid: not http or https.
+        Scheme = "scheme",
+        /// A bug while reading the response.
+        Internal = "internal",
+        /// `--accept` took the final HTTP status as fine.
+        Accepted = "accepted",
+        /// `--accept` does not list this 2xx status.
+        NotAccepted = "not_accepted",
+    }
+}
+
+impl From<UrlProblem> for Reason {
+    fn from(problem: UrlProblem) -> Reason {
+        match problem {
+            UrlProblem::NotAbsolute => Reason::NotAbsolute,
+            UrlProblem::Scheme => Reason::Scheme,
+        }
+    }
+}
+
+impl From<&TransportError> for Reason {
+    fn from(error: &TransportError) -> Reason {
+        match error {
+            TransportError::Timeout(_) => Reason::Timeout,
+            TransportError::Dns(_) => Reason::Dns,
+            TransportError::Connect(_) => Reason::Connect,
+            TransportError::Tls(_) => Reason::Tls,
+            TransportError::Forbidden(_) => Reason::ForbiddenAddress,
+            TransportError::Other(_) => Reason::Protocol,
+        }
+    }
 }
 
 impl LinkStatus {
-    /// Every status, in the order summaries list them.
-    pub const ALL: [LinkStatus; 9] = [
-        Self::Ok,
-        Self::Redirected,
-        Self::Broken,
-        Self::Timeout,
-        Self::Unreachable,
-        Self::Soft404,
-        Self::Blocked,
-        Self::Invalid,
-        Self::Duplicate,
-    ];
-
-    /// The name used in CSV and `--fail-on`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Redirected => "redirected",
-            Self::Broken => "broken",
-            Self::Timeout => "timeout",
-            Self::Unreachable => "unreachable",
-            Self::Soft404 => "soft_404",
-            Self::Blocked => "blocked",
-            Self::Invalid => "invalid",
-            Self::Duplicate => "duplicate",
-        }
-    }
-
     /// Whether the live page is the cited page (its text can be a source).
     pub fn is_live(self) -> bool {
         matches!(self, Self::Ok | Self::Redirected)
@@ -85,7 +145,7 @@ impl LinkStatus {
 }
 
 /// One `links.csv` row.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LinkRecord {
     /// Position in the sources file (0-based).
     #[serde(skip)]
@@ -98,7 +158,7 @@ pub struct LinkRecord {
     /// The URL as cited.
     pub url: String,
     /// The status.
-    pub status: Option<LinkStatus>,
+    pub status: LinkStatus,
     /// Last HTTP status received.
     pub http_status: Option<u16>,
     /// Where redirects ended (logical URL).
@@ -112,7 +172,7 @@ pub struct LinkRecord {
     /// A readable sentence on what went wrong.
     pub error: String,
     /// A short machine-readable reason (`not_found`, `redirect_loop`, `challenge`, …).
-    pub reason: String,
+    pub reason: Option<Reason>,
     /// Each hop: `301 https://a/x -> 200 https://a/y/`.
     pub redirect_chain: String,
     /// Requests made.
@@ -123,16 +183,58 @@ pub struct LinkRecord {
     pub fetched_at: String,
     /// For a duplicate: the id of the row it repeats.
     pub duplicate_of: String,
-    /// Whether the archived text changed since the previous capture (`run` only).
-    pub changed: String,
+    /// Whether the archived text changed since the previous capture (`run` only; `None`
+    /// when there is no earlier capture to compare with).
+    pub changed: Option<bool>,
     /// Whether the row was reused from `--cache` instead of fetched.
     pub cached: bool,
 }
 
 impl LinkRecord {
-    /// The status name, empty while undecided.
+    /// A row with this status and every other column empty, to fill in.
+    pub fn new(status: LinkStatus) -> LinkRecord {
+        LinkRecord {
+            index: 0,
+            line: 0,
+            id: String::new(),
+            url: String::new(),
+            status,
+            http_status: None,
+            final_url: String::new(),
+            redirects: 0,
+            archived_url: String::new(),
+            title: String::new(),
+            error: String::new(),
+            reason: None,
+            redirect_chain: String::new(),
+            attempts: 0,
+            content_type: String::new(),
+            fetched_at: String::new(),
+            duplicate_of: String::new(),
+            changed: None,
+            cached: false,
+        }
+    }
+
+    /// A row for `source` with this status, every other column empty.
+    pub fn of_source(source: &Source, status: LinkStatus) -> LinkRecord {
+        LinkRecord {
+            index: source.index,
+            line: source.line,
+            id: source.id.clone(),
+            url: source.url.clone(),
+            ..LinkRecord::new(status)
+        }
+    }
+
+    /// The status name.
     pub fn status_str(&self) -> &'static str {
-        self.status.map_or("", LinkStatus::as_str)
+        self.status.as_str()
+    }
+
+    /// The reason's name, empty when there is none.
+    pub fn reason_str(&self) -> &'static str {
+        self.reason.map_or("", Reason::as_str)
     }
 }
 
@@ -146,16 +248,11 @@ pub struct Page {
 }
 
 /// A row for a URL that is not fetchable.
-pub fn invalid_record(source: &Source, reason: &str, message: &str) -> LinkRecord {
+pub fn invalid_record(source: &Source, reason: Reason, message: &str) -> LinkRecord {
     LinkRecord {
-        index: source.index,
-        line: source.line,
-        id: source.id.clone(),
-        url: source.url.clone(),
-        status: Some(LinkStatus::Invalid),
         error: message.to_string(),
-        reason: reason.to_string(),
-        ..LinkRecord::default()
+        reason: Some(reason),
+        ..LinkRecord::of_source(source, LinkStatus::Invalid)
     }
 }
 
@@ -185,18 +282,13 @@ impl From<&LinkRecord> for Original {
 /// A row for a repeated URL: the original's answer, marked `duplicate`.
 pub fn duplicate_record(source: &Source, original: &Original) -> LinkRecord {
     LinkRecord {
-        index: source.index,
-        line: source.line,
-        id: source.id.clone(),
-        url: source.url.clone(),
-        status: Some(LinkStatus::Duplicate),
         http_status: original.http_status,
         final_url: original.final_url.to_string(),
         redirects: original.redirects,
         title: original.title.to_string(),
         duplicate_of: original.id.to_string(),
         error: format!("same URL as row {} (not fetched again)", original.id),
-        ..LinkRecord::default()
+        ..LinkRecord::of_source(source, LinkStatus::Duplicate)
     }
 }
 
@@ -211,11 +303,8 @@ pub fn judge(
     cap_is_users: bool,
     body_limit: usize,
 ) -> (LinkRecord, Option<Page>) {
+    // Every way out below sets the status; `unreachable` is the one for no answer at all.
     let mut record = LinkRecord {
-        index: source.index,
-        line: source.line,
-        id: source.id.clone(),
-        url: source.url.clone(),
         final_url: outcome.final_url.clone(),
         redirects: outcome.hops.len().saturating_sub(1),
         redirect_chain: outcome.redirect_chain(),
@@ -231,7 +320,7 @@ pub fn judge(
                     .to_string()
             })
             .unwrap_or_default(),
-        ..LinkRecord::default()
+        ..LinkRecord::of_source(source, LinkStatus::Unreachable)
     };
     let last_any = outcome.exchanges.last();
     record.http_status = last_any.map(|e| e.status);
@@ -252,23 +341,23 @@ pub fn judge(
                 };
                 (
                     status,
-                    e.reason(),
+                    Reason::from(e),
                     format!("{e}{}", attempts(outcome.attempts)),
                 )
             }
             Failure::RedirectLoop(url) => (
                 LinkStatus::Broken,
-                "redirect_loop",
+                Reason::RedirectLoop,
                 format!("redirect loop via {url}"),
             ),
             Failure::TooManyRedirects => (
                 LinkStatus::Broken,
-                "too_many_redirects",
+                Reason::TooManyRedirects,
                 format!("more than {} redirects", crate::http::fetch::MAX_REDIRECTS),
             ),
             Failure::BadRedirect(location) => (
                 LinkStatus::Broken,
-                "bad_redirect",
+                Reason::BadRedirect,
                 format!(
                     "redirect to a location that cannot be followed: '{}'",
                     truncate(location, 200)
@@ -276,13 +365,13 @@ pub fn judge(
             ),
             Failure::NoLocation => (
                 LinkStatus::Broken,
-                "no_location",
+                Reason::NoLocation,
                 format!(
                     "HTTP {} redirect without a Location header",
                     record.http_status.unwrap_or(0)
                 ),
             ),
-            Failure::Remap(message) => (LinkStatus::Invalid, "remap", message.clone()),
+            Failure::Remap(message) => (LinkStatus::Invalid, Reason::Remap, message.clone()),
             Failure::RetryAfterTooLong(wait) => {
                 let status = if record.http_status == Some(429) {
                     LinkStatus::Blocked
@@ -291,7 +380,7 @@ pub fn judge(
                 };
                 (
                     status,
-                    "rate_limited",
+                    Reason::RateLimited,
                     format!(
                         "HTTP {} with Retry-After {} s (more than we wait)",
                         record.http_status.unwrap_or(0),
@@ -300,14 +389,14 @@ pub fn judge(
                 )
             }
         };
-        record.status = Some(status);
-        record.reason = reason.to_string();
+        record.status = status;
+        record.reason = Some(reason);
         record.error = error;
         return (record, None);
     }
 
     let Some(last) = outcome.last_exchange() else {
-        record.status = Some(LinkStatus::Unreachable);
+        record.status = LinkStatus::Unreachable;
         record.error = "no response".into();
         return (record, None);
     };
@@ -378,13 +467,13 @@ pub fn judge(
     {
         (
             LinkStatus::Blocked,
-            "challenge",
+            Some(Reason::Challenge),
             format!("bot challenge ({signal}); the page may well exist"),
         )
     } else if status == 403 {
         (
             LinkStatus::Blocked,
-            "forbidden",
+            Some(Reason::Forbidden),
             format!(
                 "HTTP 403 Forbidden{}; the page may well exist",
                 attempts(outcome.attempts)
@@ -393,19 +482,19 @@ pub fn judge(
     } else if status == 429 {
         (
             LinkStatus::Blocked,
-            "rate_limited",
+            Some(Reason::RateLimited),
             format!("HTTP 429 Too Many Requests{}", attempts(outcome.attempts)),
         )
     } else if status >= 400 {
         let reason = match status {
-            404 => "not_found",
-            410 => "gone",
-            500..=599 => "server_error",
-            _ => "client_error",
+            404 => Reason::NotFound,
+            410 => Reason::Gone,
+            500..=599 => Reason::ServerError,
+            _ => Reason::ClientError,
         };
         (
             LinkStatus::Broken,
-            reason,
+            Some(reason),
             format!(
                 "HTTP {status} {}{}",
                 reason_phrase(status),
@@ -415,7 +504,7 @@ pub fn judge(
     } else if !(200..300).contains(&status) {
         (
             LinkStatus::Broken,
-            "unexpected_status",
+            Some(Reason::UnexpectedStatus),
             format!("unexpected HTTP {status} {}", reason_phrase(status)),
         )
     } else {
@@ -435,13 +524,13 @@ pub fn judge(
             title.as_deref(),
             heading.as_deref(),
         ) {
-            Some((reason, message)) => (LinkStatus::Soft404, reason, message),
-            None if outcome.hops.len() > 1 => (LinkStatus::Redirected, "", String::new()),
-            None => (LinkStatus::Ok, "", String::new()),
+            Some((reason, message)) => (LinkStatus::Soft404, Some(reason), message),
+            None if outcome.hops.len() > 1 => (LinkStatus::Redirected, None, String::new()),
+            None => (LinkStatus::Ok, None, String::new()),
         }
     };
-    record.status = Some(link_status);
-    record.reason = reason.to_string();
+    record.status = link_status;
+    record.reason = reason;
     if !error.is_empty() {
         notes.insert(0, error);
     }
@@ -517,15 +606,12 @@ impl LinkRecord {
     /// The link's outcome in a few words (`broken: HTTP 404 (not_found)`), for the note of a
     /// quote whose claimed source could not be read.
     pub(crate) fn outcome_in_words(&self) -> String {
-        let mut out = self
-            .status
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "not checked".into());
+        let mut out = self.status.as_str().to_string();
         if let Some(code) = self.http_status {
             out.push_str(&format!(": HTTP {code}"));
         }
-        if !self.reason.is_empty() {
-            out.push_str(&format!(" ({})", self.reason));
+        if let Some(reason) = self.reason {
+            out.push_str(&format!(" ({reason})"));
         }
         out
     }
@@ -560,6 +646,24 @@ mod tests {
         assert_eq!(sniff_binary(b"\xff\xfe<\0h\0t\0m\0l\0>\0"), None);
         assert_eq!(sniff_binary(b"<!DOCTYPE html><title>x</title>"), None);
         assert_eq!(sniff_binary(b""), None);
+    }
+
+    #[test]
+    fn transport_errors_name_their_reason() {
+        let forbidden = TransportError::Forbidden("refused".into());
+        assert_eq!(Reason::from(&forbidden).as_str(), "forbidden_address");
+        let timeout = TransportError::Timeout(std::time::Duration::from_secs(1));
+        assert_eq!(Reason::from(&timeout), Reason::Timeout);
+        assert_eq!(
+            Reason::from(&TransportError::Other("x".into())).as_str(),
+            "protocol"
+        );
+        for r in Reason::ALL {
+            assert_eq!(Reason::from_name(r.as_str()), Some(r));
+        }
+        for p in UrlProblem::ALL {
+            assert_eq!(Reason::from(p).as_str(), p.as_str());
+        }
     }
 
     #[test]

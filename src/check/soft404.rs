@@ -4,6 +4,8 @@
 use unicode_normalization::UnicodeNormalization;
 use url::Url;
 
+use super::Reason;
+
 /// Phrases that mark a not-found page wherever they stand in its title or first heading.
 const NOT_FOUND_PHRASES: &[&str] = &[
     "pagina niet gevonden",
@@ -32,10 +34,10 @@ pub fn soft_404_signal(
     hops: usize,
     title: Option<&str>,
     first_heading: Option<&str>,
-) -> Option<(&'static str, String)> {
+) -> Option<(Reason, String)> {
     if hops > 1 && redirects_to_root(cited, final_url) {
         return Some((
-            "redirect_to_root",
+            Reason::RedirectToRoot,
             format!("soft 404: redirected to the site's home page {final_url}"),
         ));
     }
@@ -50,7 +52,7 @@ pub fn soft_404_signal(
         ] {
             if path.contains(marker) && !cited.path().to_lowercase().contains(marker) {
                 return Some((
-                    "error_url",
+                    Reason::ErrorUrl,
                     format!("soft 404: redirected to an error page {final_url}"),
                 ));
             }
@@ -64,7 +66,7 @@ pub fn soft_404_signal(
             || WHOLE_TITLE_PHRASES.contains(&whole)
         {
             return Some((
-                "not_found_title",
+                Reason::NotFoundTitle,
                 format!("soft 404: the page's {label} says \"{}\"", text.trim()),
             ));
         }
@@ -183,7 +185,7 @@ mod tests {
     #[test]
     fn not_found_titles_but_not_news_about_finding() {
         let a = u("https://x.nl/a/b");
-        let sig = |t: &str| soft_404_signal(&a, &a, 1, Some(t), None).map(|s| s.0);
+        let sig = |t: &str| soft_404_signal(&a, &a, 1, Some(t), None).map(|s| s.0.as_str());
         assert_eq!(
             sig("Pagina niet gevonden | Overheid van Nu"),
             Some("not_found_title")
@@ -209,6 +211,6 @@ mod tests {
             None,
             None,
         );
-        assert_eq!(s.map(|s| s.0), Some("error_url"));
+        assert_eq!(s.map(|s| s.0.as_str()), Some("error_url"));
     }
 }

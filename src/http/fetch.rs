@@ -53,18 +53,6 @@ impl TransportError {
     fn retryable(&self) -> bool {
         matches!(self, Self::Timeout(_) | Self::Connect(_) | Self::Other(_))
     }
-
-    /// Short machine-readable reason.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Self::Timeout(_) => "timeout",
-            Self::Dns(_) => "dns",
-            Self::Connect(_) => "connect",
-            Self::Tls(_) => "tls",
-            Self::Forbidden(_) => "forbidden_address",
-            Self::Other(_) => "protocol",
-        }
-    }
 }
 
 impl std::fmt::Display for TransportError {
@@ -826,7 +814,6 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(error.reason(), "forbidden_address");
     }
 
     #[tokio::test]

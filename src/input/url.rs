@@ -1,10 +1,27 @@
 //! Cited URLs: is it a URL we can fetch, and when are two citations the same page?
 
+crate::names::named_enum! {
+    /// What is wrong with a cited URL (its name is the links.csv `reason`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum UrlProblem {
+        /// Not an absolute URL, or one without a host.
+        NotAbsolute = "not_absolute",
+        /// Not http or https.
+        Scheme = "scheme",
+    }
+}
+
+impl PartialEq<&str> for UrlProblem {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
 /// Why a cited URL cannot be fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidUrl {
-    /// Short machine-readable reason: `not_absolute` or `scheme`.
-    pub reason: &'static str,
+    /// Short machine-readable reason.
+    pub reason: UrlProblem,
     /// A readable sentence for the `error` column.
     pub message: String,
 }
@@ -16,24 +33,24 @@ pub fn parse_cited(raw: &str) -> Result<url::Url, InvalidUrl> {
     let trimmed = raw.trim();
     let Some((scheme, _)) = trimmed.split_once("://") else {
         return Err(InvalidUrl {
-            reason: "not_absolute",
+            reason: UrlProblem::NotAbsolute,
             message: "not an absolute URL (no scheme://)".into(),
         });
     };
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
         return Err(InvalidUrl {
-            reason: "scheme",
+            reason: UrlProblem::Scheme,
             message: format!("unsupported scheme '{scheme}' (only http and https are checked)"),
         });
     }
     let mut url = url::Url::parse(trimmed).map_err(|e| InvalidUrl {
-        reason: "not_absolute",
+        reason: UrlProblem::NotAbsolute,
         message: format!("not a valid URL: {e}"),
     })?;
     if url.host_str().is_none_or(str::is_empty) {
         return Err(InvalidUrl {
-            reason: "not_absolute",
+            reason: UrlProblem::NotAbsolute,
             message: "the URL has no host".into(),
         });
     }

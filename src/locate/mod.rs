@@ -51,45 +51,20 @@ pub const MIN_FUZZY_KEY: usize = 20;
 /// Largest gap, in characters, between two fragments of an ellipsis quote.
 pub const MAX_ELLIPSIS_GAP: usize = 500;
 
-/// The verdict of one quote (README.md, `report.csv`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every word stands in a source in the same order, typography set aside.
-    Verified,
-    /// A close match; `score` says how close.
-    Approximate,
-    /// Found in another source, not in the claimed one.
-    Misattributed,
-    /// The claimed source could not be had and no other source holds it.
-    SourceUnavailable,
-    /// No available source holds it.
-    NotFound,
-}
-
-impl Verdict {
-    /// The verdict as written in `report.csv`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Verdict::Verified => "verified",
-            Verdict::Approximate => "approximate",
-            Verdict::Misattributed => "misattributed",
-            Verdict::SourceUnavailable => "source_unavailable",
-            Verdict::NotFound => "not_found",
-        }
-    }
-
-    /// The verdict a `report.csv` name stands for (`None` for any other text, e.g. in a
-    /// hand-edited file).
-    pub fn from_name(name: &str) -> Option<Verdict> {
-        [
-            Verdict::Verified,
-            Verdict::Approximate,
-            Verdict::Misattributed,
-            Verdict::SourceUnavailable,
-            Verdict::NotFound,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == name)
+crate::names::named_enum! {
+    /// The verdict of one quote (README.md, `report.csv`), in the order summaries list them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Verdict {
+        /// Every word stands in a source in the same order, typography set aside.
+        Verified = "verified",
+        /// A close match; `score` says how close.
+        Approximate = "approximate",
+        /// Found in another source, not in the claimed one.
+        Misattributed = "misattributed",
+        /// The claimed source could not be had and no other source holds it.
+        SourceUnavailable = "source_unavailable",
+        /// No available source holds it.
+        NotFound = "not_found",
     }
 }
 

@@ -120,7 +120,7 @@ pub(super) async fn check_links(
                         Err(invalid) => (
                             Job::Ready(check::invalid_record(
                                 &source,
-                                invalid.reason,
+                                invalid.reason.into(),
                                 &invalid.message,
                             )),
                             false,
@@ -202,9 +202,7 @@ pub(super) async fn check_links(
     let keep_rows = crate::report::publish::wants_rows(&config.publish) || config.cache.is_some();
     let mut emit =
         |writer: &mut LinkCsvWriter<Box<dyn Write + Send>>, record: LinkRecord| -> Result<()> {
-            if let Some(status) = record.status {
-                *counts.entry(status).or_default() += 1;
-            }
+            *counts.entry(record.status).or_default() += 1;
             bar.inc(1);
             if keep_rows {
                 records.push(record.clone());
@@ -298,22 +296,21 @@ fn resumable_rows(links: &Path) -> HashMap<usize, LinkRecord> {
     let Ok(bytes) = std::fs::read(links) else {
         return HashMap::new();
     };
-    let mut rows = match crate::report::rerender::read_links(links) {
+    // A last line without its newline is a row the run died while writing: left out.
+    let complete = match memchr::memrchr(b'\n', &bytes) {
+        Some(end) if !bytes.ends_with(b"\n") => &bytes[..=end],
+        _ => &bytes[..],
+    };
+    let rows = match crate::report::rerender::read_links_from(links, complete) {
         Ok(rows) => rows,
         Err(e) => {
             tracing::warn!("--resume: {e}; starting afresh");
             return HashMap::new();
         }
     };
-    if !bytes.ends_with(b"\n") {
-        rows.pop();
-    }
     let kept: HashMap<usize, LinkRecord> = rows
         .into_iter()
-        .filter(|r| {
-            r.status
-                .is_some_and(|s| !matches!(s, LinkStatus::Duplicate | LinkStatus::Invalid))
-        })
+        .filter(|r| !matches!(r.status, LinkStatus::Duplicate | LinkStatus::Invalid))
         .map(|r| (r.index, r))
         .collect();
     eprintln!("--resume: {} rows of {} kept", kept.len(), links.display());

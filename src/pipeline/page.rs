@@ -63,10 +63,10 @@ impl CheckContext {
         let (mut record, mut page) = judged.unwrap_or_else(|| {
             let mut record = check::invalid_record(
                 &source,
-                "internal",
+                check::Reason::Internal,
                 "internal error while reading the response (a bug: please report it)",
             );
-            record.status = Some(LinkStatus::Unreachable);
+            record.status = LinkStatus::Unreachable;
             record.final_url = outcome.final_url.clone();
             (record, None)
         });
@@ -75,7 +75,7 @@ impl CheckContext {
         if let Some(accept) = &self.accept {
             accept.apply(&mut record);
         }
-        page = page.filter(|_| record.status.is_some_and(LinkStatus::is_live));
+        page = page.filter(|_| record.status.is_live());
         if let Some(html) = page
             .as_ref()
             .filter(|p| p.is_html && self.probe)
@@ -85,8 +85,8 @@ impl CheckContext {
                 .await
         {
             {
-                record.status = Some(LinkStatus::Soft404);
-                record.reason = "probe_match".into();
+                record.status = LinkStatus::Soft404;
+                record.reason = Some(check::Reason::ProbeMatch);
                 record.error =
                     "soft 404: a made-up path in the same folder answers with the same page".into();
                 page = None;
@@ -113,7 +113,7 @@ impl CheckContext {
             (text_path, page_text_path) = self.keep(archive, capture, &mut record).await;
         }
         let mut via = None;
-        if self.rescue && record.status.is_some_and(LinkStatus::wants_rescue) {
+        if self.rescue && record.status.wants_rescue() {
             let rescued = self.rescue(&source, &url).await;
             if let Some(rescued) = rescued {
                 record.archived_url = rescued.archived_url.clone();
@@ -168,10 +168,7 @@ impl CheckContext {
         match archive.record(capture).await {
             Ok(archived) => {
                 if is_main {
-                    record.changed = archived
-                        .text_changed
-                        .map(|c| c.to_string())
-                        .unwrap_or_default();
+                    record.changed = archived.text_changed;
                 }
                 (archived.text_path, archived.page_text_path)
             }
@@ -292,7 +289,7 @@ impl CheckContext {
         );
         rescued.title = Some(judged.title.clone()).filter(|t| !t.is_empty());
         let (article, page_text) = match (judged.status, page) {
-            (Some(status), Some(page)) if status.is_live() => {
+            (status, Some(page)) if status.is_live() => {
                 extract_page(page, source.url.clone()).await
             }
             (status, _) => {
@@ -300,7 +297,7 @@ impl CheckContext {
                 rescued.note = Some(format!(
                     "web archive snapshot {} not usable ({}{})",
                     snapshot.archived_url,
-                    status.map_or("no answer", LinkStatus::as_str),
+                    status.as_str(),
                     if judged.error.is_empty() {
                         String::new()
                     } else {

@@ -229,13 +229,8 @@ pub(super) async fn locate_quotes(
     let out = open_output(&config.report)?;
     crate::report::quotes::write_csv_with_guard(out, &rows, !config.raw_csv)
         .map_err(|e| csv_error(&config.report, e))?;
-    let verdicts: Vec<Option<Verdict>> = rows
-        .iter()
-        .map(|r| Verdict::from_name(&r.verdict))
-        .collect();
-    let counts: Vec<(Verdict, usize)> = crate::config::QUOTE_VERDICTS
+    let counts: Vec<(Verdict, usize)> = crate::report::summary::verdict_counts(&rows)
         .into_iter()
-        .map(|v| (v, verdicts.iter().filter(|r| **r == Some(v)).count()))
         .filter(|(_, n)| *n > 0)
         .collect();
     let summary: Vec<String> = counts

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::check::{self, LinkStatus};
+use crate::check;
 use crate::cli::TextArgs;
 use crate::error::{Error, Result};
 use crate::http::body::decode_text;
@@ -91,7 +91,7 @@ async fn fetch_one(
         line: 0,
     };
     let (record, page) = check::judge(&source, &url, &outcome, true, max_body);
-    match page.filter(|_| record.status.is_some_and(LinkStatus::is_live)) {
+    match page.filter(|_| record.status.is_live()) {
         Some(page) => Ok((
             page.text.into_bytes(),
             Some("text/html; charset=utf-8".into()),

@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 
 use crate::check::{LinkRecord, LinkStatus};
 use crate::locate::Verdict;
-use crate::report::quotes::{QuoteRow, format_score};
+use crate::report::quotes::{QuoteRegion, QuoteRow, format_score};
+use crate::report::summary;
 
 /// Characters of archived text shown on each side of a matched span.
 pub const PASSAGE_RADIUS: usize = 300;
@@ -20,15 +21,6 @@ pub const PASSAGE_RADIUS: usize = 300;
 /// Beyond this many cells (quote words × source words) the word diff is not aligned: such a
 /// pair is no close match anyway, and the table would cost memory for nothing.
 const MAX_DIFF_CELLS: usize = 1_000_000;
-
-/// The verdicts in the order the summary lists them.
-const VERDICTS: [Verdict; 5] = [
-    Verdict::Verified,
-    Verdict::Approximate,
-    Verdict::Misattributed,
-    Verdict::SourceUnavailable,
-    Verdict::NotFound,
-];
 
 /// What the page is made of.
 #[derive(Debug, Clone, Default)]
@@ -306,13 +298,6 @@ fn link(url: &str, text: &str) -> String {
     }
 }
 
-/// A class-safe token for a verdict or status name (anything unexpected becomes `other`).
-fn token(name: &str) -> &str {
-    let known = VERDICTS.iter().any(|v| v.as_str() == name)
-        || LinkStatus::ALL.iter().any(|s| s.as_str() == name);
-    if known { name } else { "other" }
-}
-
 /// How a verdict or status reads in a badge.
 fn label(name: &str) -> String {
     if name.is_empty() {
@@ -323,21 +308,23 @@ fn label(name: &str) -> String {
 }
 
 /// Link statuses that are no cause for a second look.
-fn link_is_fine(status: &str) -> bool {
-    matches!(status, "ok" | "redirected" | "duplicate")
+fn link_is_fine(status: LinkStatus) -> bool {
+    matches!(
+        status,
+        LinkStatus::Ok | LinkStatus::Redirected | LinkStatus::Duplicate
+    )
 }
 
-/// Counts per name, in the order of `order`, then any unknown names; zero counts left out.
-fn tally<'a>(names: impl Iterator<Item = &'a str>, order: &[&'a str]) -> Vec<(&'a str, usize)> {
-    let mut counts: Vec<(&'a str, usize)> = order.iter().map(|n| (*n, 0)).collect();
-    for name in names {
-        match counts.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, c)) => *c += 1,
-            None => counts.push((name, 1)),
-        }
-    }
-    counts.retain(|(_, c)| *c > 0);
+/// The shared counts ([`summary::count`]) by name, zero counts left out.
+fn nonzero<T: Copy>(
+    counts: Vec<(T, usize)>,
+    name: fn(T) -> &'static str,
+) -> Vec<(&'static str, usize)> {
     counts
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(v, n)| (name(v), n))
+        .collect()
 }
 
 const STYLE: &str = r#"
@@ -505,16 +492,8 @@ impl FilterGroup<'_> {
 
 /// The HTML page for `input`.
 pub fn render(input: &ReportInput) -> String {
-    let verdict_order: Vec<&str> = VERDICTS.iter().map(Verdict::as_str).collect();
-    let status_order: Vec<&str> = LinkStatus::ALL.iter().map(|s| s.as_str()).collect();
-    let verdicts = tally(
-        input.quotes.iter().map(|q| token(&q.verdict)),
-        &verdict_order,
-    );
-    let statuses = tally(
-        input.links.iter().map(|l| token(l.status_str())),
-        &status_order,
-    );
+    let verdicts = nonzero(summary::verdict_counts(&input.quotes), Verdict::as_str);
+    let statuses = nonzero(summary::link_counts(&input.links), LinkStatus::as_str);
     let quote_filter = FilterGroup {
         name: "fv",
         item: "quote",
@@ -525,7 +504,7 @@ pub fn render(input: &ReportInput) -> String {
             input
                 .quotes
                 .iter()
-                .filter(|q| q.verdict != "verified")
+                .filter(|q| q.verdict != Verdict::Verified)
                 .count(),
         ),
         fine: vec!["verified"],
@@ -540,7 +519,7 @@ pub fn render(input: &ReportInput) -> String {
             input
                 .links
                 .iter()
-                .filter(|l| !link_is_fine(l.status_str()))
+                .filter(|l| !link_is_fine(l.status))
                 .count(),
         ),
         fine: vec!["ok", "redirected", "duplicate"],
@@ -679,15 +658,15 @@ fn quote_card(
     by_url: &HashMap<&str, &LinkRecord>,
     texts: &HashMap<String, String>,
 ) {
-    let kind = token(&row.verdict);
+    let kind = row.verdict.as_str();
     let _ = write!(
         out,
         "<article class=\"card quote k-{kind}\" id=\"quote-{n}\"><div class=\"chead\">\
          <span class=\"badge k-{kind}\">{verdict}</span>",
         n = index + 1,
-        verdict = escape(&label(&row.verdict)),
+        verdict = escape(&label(row.verdict.as_str())),
     );
-    if let Some(score) = row.score.filter(|_| row.verdict != "verified") {
+    if let Some(score) = row.score.filter(|_| row.verdict != Verdict::Verified) {
         let _ = write!(out, "<span>score {}</span>", format_score(Some(score)));
     }
     if !row.id.is_empty() {
@@ -754,18 +733,20 @@ fn quote_card(
             out.push_str(" · ");
             out.push_str(&link(copy, "archived copy"));
         }
-        match row.region.as_str() {
-            "page" => out.push_str(
+        match row.region {
+            Some(QuoteRegion::Page) => out.push_str(
                 " · <span class=\"region page\">in the page text, outside the article</span>",
             ),
-            "article" => out.push_str(" · <span class=\"region\">in the article text</span>"),
-            _ => {}
+            Some(QuoteRegion::Article) => {
+                out.push_str(" · <span class=\"region\">in the article text</span>")
+            }
+            None => {}
         }
         out.push_str("</p>");
     }
     if !row.matched_text.is_empty() {
         passage_block(out, row, texts);
-        if row.verdict != "verified" {
+        if row.verdict != Verdict::Verified {
             diff_block(out, row);
         }
     }
@@ -882,7 +863,7 @@ fn diff_block(out: &mut String, row: &QuoteRow) {
 
 fn link_row(out: &mut String, row: &LinkRecord) {
     let status = row.status_str();
-    let kind = token(status);
+    let kind = status;
     let _ = write!(
         out,
         "<tr class=\"link k-{kind}\"><td data-label=\"Id\">{id}</td><td class=\"page\" data-label=\"Page\">",
@@ -942,14 +923,13 @@ mod tests {
             id: "Q1".into(),
             theme: "Samenwerken".into(),
             quote: quote.into(),
-            verdict: verdict.into(),
             source_url: "https://www.example.nl/a".into(),
             score: Some(if verdict == "verified" { 1.0 } else { 0.9 }),
             start: Some(start),
             end: Some(start + matched.chars().count()),
             matched_text: matched.into(),
             text_path: "text/a.txt".into(),
-            ..QuoteRow::default()
+            ..QuoteRow::new(Verdict::from_name(verdict).unwrap())
         }
     }
 
@@ -998,10 +978,9 @@ mod tests {
         input.links = vec![LinkRecord {
             id: "S1".into(),
             url: "https://www.example.nl/a".into(),
-            status: Some(LinkStatus::Ok),
             title: "Nieuws <script>alert(1)</script>".into(),
             error: "<img src=x onerror=alert(2)>".into(),
-            ..LinkRecord::default()
+            ..LinkRecord::new(LinkStatus::Ok)
         }];
         let html = render(&input);
         assert!(!html.contains("<script"), "{html}");
@@ -1018,7 +997,7 @@ mod tests {
         let start =
             page.chars().count() - "De pont lost het niet op, schrijft Gert.".chars().count();
         let mut row = quote("verified", matched, matched, start);
-        row.region = "page".into();
+        row.region = Some(QuoteRegion::Page);
         row.text_path = "text/a.page.txt".into();
         let mut input = input_with("Artikel.", row);
         input
@@ -1048,9 +1027,8 @@ mod tests {
         input.links = vec![LinkRecord {
             id: "S1".into(),
             url: "https://www.example.nl/\u{202E}a".into(),
-            status: Some(LinkStatus::Ok),
             title: "Nieuws \u{202E}txt.exe".into(),
-            ..LinkRecord::default()
+            ..LinkRecord::new(LinkStatus::Ok)
         }];
         let html = render(&input);
         for c in ('\u{202A}'..='\u{202E}').chain('\u{2066}'..='\u{2069}') {
@@ -1070,14 +1048,13 @@ mod tests {
 
     #[test]
     fn attribute_values_are_escaped() {
-        let mut input = input_with("", QuoteRow::default());
+        let mut input = input_with("", QuoteRow::new(Verdict::Verified));
         input.quotes.clear();
         input.links = vec![LinkRecord {
             id: "S1".into(),
             url: "https://www.example.nl/\"onmouseover=\"alert(1)".into(),
-            status: Some(LinkStatus::Broken),
             archived_url: "javascript:alert(3)".into(),
-            ..LinkRecord::default()
+            ..LinkRecord::new(LinkStatus::Broken)
         }];
         let html = render(&input);
         assert!(html.contains("href=\"https://www.example.nl/%22onmouseover=%22alert(1)\""));
@@ -1238,25 +1215,27 @@ mod tests {
             files: vec![("sources".into(), "bronnen <1>.csv".into())],
             ..ReportInput::default()
         };
-        for verdict in ["verified", "verified", "not_found", "weird<>"] {
-            input.quotes.push(QuoteRow {
-                verdict: verdict.into(),
-                ..QuoteRow::default()
-            });
+        // A verdict is typed: a name outside the five (a hand-edited report.csv) cannot
+        // reach the page, so the fourth row is another known verdict.
+        for verdict in [
+            Verdict::Verified,
+            Verdict::Verified,
+            Verdict::NotFound,
+            Verdict::SourceUnavailable,
+        ] {
+            input.quotes.push(QuoteRow::new(verdict));
         }
         input.links = vec![
             LinkRecord {
-                status: Some(LinkStatus::Ok),
-                ..LinkRecord::default()
+                ..LinkRecord::new(LinkStatus::Ok)
             },
             LinkRecord {
-                status: Some(LinkStatus::Broken),
-                ..LinkRecord::default()
+                ..LinkRecord::new(LinkStatus::Broken)
             },
         ];
         let html = render(&input);
         assert!(html.contains("sources <code>bronnen &lt;1&gt;.csv</code>"));
-        assert!(html.contains("4 quotes: 2 verified, 1 not found, 1 other"));
+        assert!(html.contains("4 quotes: 2 verified, 1 source unavailable, 1 not found"));
         assert!(html.contains("2 links: 1 ok, 1 broken"));
         assert!(html.contains("<label class=\"pill\" for=\"fv-attention\">not verified <b>2</b>"));
         assert!(html.contains("#fv-not_found:checked~main .quote:not(.k-not_found){display:none}"));

@@ -99,7 +99,7 @@ pub fn render_junit(report: &RunReport) -> String {
                     kind: r.status_str().to_string(),
                     message: describe_link(r),
                 },
-                _ if matches!(r.status, Some(LinkStatus::Blocked | LinkStatus::Duplicate)) => {
+                _ if matches!(r.status, LinkStatus::Blocked | LinkStatus::Duplicate) => {
                     Outcome::Skipped {
                         message: describe_link(r),
                     }
@@ -117,7 +117,7 @@ pub fn render_junit(report: &RunReport) -> String {
             line: r.line,
             outcome: match report.quote_severity(r) {
                 Severity::Fail => Outcome::Failure {
-                    kind: r.verdict.clone(),
+                    kind: r.verdict.as_str().to_string(),
                     message: describe_quote(r),
                 },
                 _ => Outcome::Pass,

@@ -90,7 +90,8 @@ impl<W: Write> LinkCsvWriter<W> {
 
 fn write_row<W: Write>(csv: &mut csv::Writer<W>, r: &LinkRecord, guard: bool) -> csv::Result<()> {
     let num = |n: Option<u16>| n.map(|n| n.to_string()).unwrap_or_default();
-    // Text cells only: the numbers we format are never negative, so never look like formulas.
+    // Text cells only: the numbers we format are never negative and the names of statuses
+    // and reasons are plain words, so neither ever looks like a formula.
     let text = |s: &str| csv_guard::cell(s, guard);
     csv.write_record([
         text(&r.id),
@@ -102,13 +103,13 @@ fn write_row<W: Write>(csv: &mut csv::Writer<W>, r: &LinkRecord, guard: bool) ->
         text(&r.archived_url),
         text(&r.title),
         text(&r.error),
-        text(&r.reason),
+        r.reason_str().to_string(),
         text(&r.redirect_chain),
         r.attempts.to_string(),
         text(&r.content_type),
         text(&r.fetched_at),
         text(&r.duplicate_of),
-        text(&r.changed),
+        r.changed.map(|c| c.to_string()).unwrap_or_default(),
         if r.cached { "true" } else { "false" }.to_string(),
     ])
 }
@@ -128,10 +129,9 @@ mod tests {
                     index: i,
                     id: format!("S{}", i + 1),
                     url: format!("https://a.nl/{i}"),
-                    status: Some(LinkStatus::Ok),
                     http_status: Some(200),
                     title: "Titel, met komma".into(),
-                    ..LinkRecord::default()
+                    ..LinkRecord::new(LinkStatus::Ok)
                 })
                 .unwrap();
                 if i == 2 {
@@ -160,13 +160,13 @@ mod tests {
             index: 0,
             id: "@S1".into(),
             url: "https://a.nl/x".into(),
-            status: Some(LinkStatus::Ok),
             http_status: Some(200),
             title: "=HYPERLINK(\"http://evil.example/\",\"x\")".into(),
             error: "+cmd|' /C calc'!A0".into(),
-            reason: "-1".into(),
+            // `reason` is a typed name now (never a formula): the redirect chain carries it.
+            redirect_chain: "-1".into(),
             attempts: 1,
-            ..LinkRecord::default()
+            ..LinkRecord::new(LinkStatus::Ok)
         })
         .unwrap();
         w.finish().unwrap();
@@ -179,7 +179,7 @@ mod tests {
         let row = guarded.lines().nth(1).unwrap();
         assert_eq!(
             row,
-            "'@S1,https://a.nl/x,ok,200,,0,,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",'+cmd|' /C calc'!A0,'-1,,1,,,,,false"
+            "'@S1,https://a.nl/x,ok,200,,0,,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",'+cmd|' /C calc'!A0,,'-1,1,,,,,false"
         );
         let raw = one_row(false);
         let row = raw.lines().nth(1).unwrap();

@@ -124,7 +124,7 @@ pub fn render_markdown(report: &RunReport) -> String {
             severity_word(report.quote_severity(r)).to_string(),
             format!("{}:{}", report.quotes_file, r.line),
             r.id.clone(),
-            r.verdict.clone(),
+            r.verdict.as_str().to_string(),
             one_line(&r.quote, 100),
             quote_finding(r),
         ]);
@@ -209,7 +209,7 @@ mod tests {
         let quotes = report.quotes.as_mut().unwrap();
         let row = quotes
             .iter_mut()
-            .find(|r| r.verdict == "not_found")
+            .find(|r| r.verdict == crate::locate::Verdict::NotFound)
             .unwrap();
         row.quote = "De regel: wie betaalt, bepaalt: zo gaat dat".to_string();
         let expected = cell(&quote_finding(row));

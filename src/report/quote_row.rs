@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::input::Quote;
 use crate::locate::speaker::{Attribution, attribute};
 use crate::locate::{Finding, SourceText, Verdict};
-use crate::report::quotes::QuoteRow;
+use crate::report::quotes::{QuoteRegion, QuoteRow};
 
 /// Why a quote that failed failed: the claimed source and where the quote was found instead
 /// (`misattributed`), the claimed source's link outcome (`source_unavailable`), the nearest
@@ -93,7 +93,7 @@ pub(crate) fn quote_row(
         id: quote.id.clone(),
         theme: quote.theme.clone(),
         quote: quote.text.clone(),
-        verdict: finding.verdict.as_str().to_string(),
+        verdict: finding.verdict,
         source_url: source
             .filter(|_| found)
             .map(|s| s.url.clone())
@@ -149,9 +149,9 @@ pub(crate) fn quote_row(
             })
             .unwrap_or_default(),
         region: match (found, region) {
-            (false, _) => String::new(),
-            (true, None) => "article".into(),
-            (true, Some(_)) => "page".into(),
+            (false, _) => None,
+            (true, None) => Some(QuoteRegion::Article),
+            (true, Some(_)) => Some(QuoteRegion::Page),
         },
         line: quote.line,
     }

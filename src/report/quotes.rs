@@ -5,10 +5,22 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::locate::Verdict;
 use crate::report::csv_guard;
 
+crate::names::named_enum! {
+    /// Where on the cited page a found quote stands (`report.csv`'s `region`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum QuoteRegion {
+        /// In the article text.
+        Article = "article",
+        /// Only elsewhere in the page's visible text.
+        Page = "page",
+    }
+}
+
 /// One `report.csv` row.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct QuoteRow {
     /// The quote's id.
     pub id: String,
@@ -17,7 +29,7 @@ pub struct QuoteRow {
     /// The quotation as given.
     pub quote: String,
     /// verified, approximate, misattributed, source_unavailable or not_found.
-    pub verdict: String,
+    pub verdict: Verdict,
     /// The cited URL whose text holds the quote.
     pub source_url: String,
     /// How close, in [0, 1].
@@ -55,11 +67,43 @@ pub struct QuoteRow {
     /// How the speaker was found (`adjacent_verb`, `previous_sentence`, `pronoun`, …).
     pub speaker_confidence: String,
     /// `article` when the match stands in the article text, `page` when only elsewhere in
-    /// the page's visible text; empty when not found.
-    pub region: String,
+    /// the page's visible text; `None` (empty) when not found.
+    pub region: Option<QuoteRegion>,
     /// Line of the quote in the quotes file (for annotations).
     #[serde(skip)]
     pub line: usize,
+}
+
+impl QuoteRow {
+    /// A row with this verdict and every other column empty, to fill in.
+    pub fn new(verdict: Verdict) -> QuoteRow {
+        QuoteRow {
+            id: String::new(),
+            theme: String::new(),
+            quote: String::new(),
+            verdict,
+            source_url: String::new(),
+            score: None,
+            start: None,
+            end: None,
+            matched_text: String::new(),
+            context: String::new(),
+            speaker: String::new(),
+            speaker_role: String::new(),
+            claimed_source: String::new(),
+            note: String::new(),
+            via: String::new(),
+            differences: String::new(),
+            omitted: String::new(),
+            also_found_in: String::new(),
+            best_score: None,
+            best_source: String::new(),
+            text_path: String::new(),
+            speaker_confidence: String::new(),
+            region: None,
+            line: 0,
+        }
+    }
 }
 
 /// Column names, in order.
@@ -105,14 +149,15 @@ pub fn write_csv_with_guard<W: Write>(out: W, rows: &[QuoteRow], guard: bool) ->
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(QUOTE_COLUMNS)?;
     let num = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
-    // Text cells only: scores and offsets are never negative, so never look like formulas.
+    // Text cells only: scores and offsets are never negative and verdicts and regions are
+    // plain names, so none of them ever looks like a formula.
     let text = |s: &str| csv_guard::cell(s, guard);
     for r in rows {
         csv.write_record([
             text(&r.id),
             text(&r.theme),
             text(&r.quote),
-            text(&r.verdict),
+            r.verdict.as_str().to_string(),
             text(&r.source_url),
             format_score(r.score),
             num(r.start),
@@ -131,7 +176,7 @@ pub fn write_csv_with_guard<W: Write>(out: W, rows: &[QuoteRow], guard: bool) ->
             text(&r.best_source),
             text(&r.text_path),
             text(&r.speaker_confidence),
-            text(&r.region),
+            r.region.map_or("", QuoteRegion::as_str).to_string(),
         ])?;
     }
     csv.flush()?;
@@ -150,11 +195,10 @@ mod tests {
             &[QuoteRow {
                 id: "Q1".into(),
                 quote: "‘Wij zijn, zegt hij, \"klaar\"’".into(),
-                verdict: "approximate".into(),
                 score: Some(0.99312),
                 start: Some(10),
                 end: Some(42),
-                ..QuoteRow::default()
+                ..QuoteRow::new(Verdict::Approximate)
             }],
         )
         .unwrap();
@@ -173,12 +217,11 @@ mod tests {
             id: "-Q1".into(),
             theme: "@thema".into(),
             quote: "=1+1 is twee".into(),
-            verdict: "verified".into(),
             score: Some(1.0),
             start: Some(0),
             end: Some(12),
             speaker: "\tJan".into(),
-            ..QuoteRow::default()
+            ..QuoteRow::new(Verdict::Verified)
         };
         let mut out = Vec::new();
         write_csv_with_guard(&mut out, std::slice::from_ref(&row), true).unwrap();

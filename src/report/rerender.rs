@@ -11,9 +11,10 @@ use crate::archive::paths::inside_archive;
 use crate::check::{LinkRecord, LinkStatus};
 use crate::config::Mode;
 use crate::error::{Error, Result};
+use crate::locate::Verdict;
 use crate::report::csv_guard;
 use crate::report::html::{ReportInput, render};
-use crate::report::quotes::QuoteRow;
+use crate::report::quotes::{QuoteRegion, QuoteRow};
 
 /// The files `report.html` is made from, and where it goes: `citecheck report`'s options, or
 /// a run's files with `--html`.
@@ -72,10 +73,19 @@ struct Table {
 
 impl Table {
     fn read(path: &Path, required: &[&str]) -> Result<Table> {
-        let mut reader = csv::ReaderBuilder::new()
+        let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_path(path)
             .map_err(|e| read_error(path, e))?;
+        Table::from_reader(path, reader, required)
+    }
+
+    /// The table in `reader`; `path` names it in messages.
+    fn from_reader<R: std::io::Read>(
+        path: &Path,
+        mut reader: csv::Reader<R>,
+        required: &[&str],
+    ) -> Result<Table> {
         let headers = reader.headers().map_err(|e| read_error(path, e))?.clone();
         let columns: HashMap<String, usize> = headers
             .iter()
@@ -107,6 +117,27 @@ impl Table {
             .map(csv_guard::unguard)
             .unwrap_or("")
     }
+
+    /// A typed cell: `None`, with a warning that the row is skipped, for a name this version
+    /// does not know (a hand-edited file): such a row cannot be counted or judged.
+    fn named<T>(
+        &self,
+        path: &Path,
+        row: &csv::StringRecord,
+        column: &str,
+        parse: fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let text = self.get(row, column);
+        let value = parse(text);
+        if value.is_none() {
+            tracing::warn!(
+                "{}:{}: unknown {column} '{text}'; row skipped",
+                path.display(),
+                row.position().map_or(0, |p| p.line()),
+            );
+        }
+        value
+    }
 }
 
 fn read_error(path: &Path, e: csv::Error) -> Error {
@@ -125,36 +156,48 @@ fn read_error(path: &Path, e: csv::Error) -> Error {
 
 /// The rows of a `links.csv`.
 pub fn read_links(path: &Path) -> Result<Vec<LinkRecord>> {
-    let table = Table::read(path, &["url", "status"])?;
-    Ok(table
+    Ok(link_rows(path, Table::read(path, &["url", "status"])?))
+}
+
+/// The rows of a `links.csv` held in memory (`path` names it in messages).
+pub fn read_links_from(path: &Path, bytes: &[u8]) -> Result<Vec<LinkRecord>> {
+    let reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    Ok(link_rows(
+        path,
+        Table::from_reader(path, reader, &["url", "status"])?,
+    ))
+}
+
+fn link_rows(path: &Path, table: Table) -> Vec<LinkRecord> {
+    table
         .rows
         .iter()
         .enumerate()
-        .map(|(index, row)| {
+        .filter_map(|(index, row)| {
             let get = |c: &str| table.get(row, c).to_string();
-            let status = table.get(row, "status");
-            LinkRecord {
+            let status = table.named(path, row, "status", LinkStatus::from_name)?;
+            Some(LinkRecord {
                 index,
                 id: get("id"),
                 url: get("url"),
-                status: LinkStatus::ALL.into_iter().find(|s| s.as_str() == status),
                 http_status: table.get(row, "http_status").parse().ok(),
                 final_url: get("final_url"),
                 redirects: table.get(row, "redirects").parse().unwrap_or(0),
                 archived_url: get("archived_url"),
                 title: get("title"),
                 error: get("error"),
-                reason: get("reason"),
+                // An unknown reason only loses its name: the row itself still counts.
+                reason: crate::check::Reason::from_name(table.get(row, "reason")),
                 redirect_chain: get("redirect_chain"),
                 attempts: table.get(row, "attempts").parse().unwrap_or(0),
                 content_type: get("content_type"),
                 fetched_at: get("fetched_at"),
                 duplicate_of: get("duplicate_of"),
-                changed: get("changed"),
-                ..LinkRecord::default()
-            }
+                changed: table.get(row, "changed").parse().ok(),
+                ..LinkRecord::new(status)
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The rows of a `report.csv`.
@@ -163,15 +206,15 @@ pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
     Ok(table
         .rows
         .iter()
-        .map(|row| {
+        .filter_map(|row| {
             let get = |c: &str| table.get(row, c).to_string();
             let num = |c: &str| table.get(row, c).parse::<usize>().ok();
             let score = |c: &str| table.get(row, c).parse::<f64>().ok();
-            QuoteRow {
+            Some(QuoteRow {
                 id: get("id"),
                 theme: get("theme"),
                 quote: get("quote"),
-                verdict: get("verdict"),
+                verdict: table.named(path, row, "verdict", Verdict::from_name)?,
                 source_url: get("source_url"),
                 score: score("score"),
                 start: num("start"),
@@ -190,9 +233,9 @@ pub fn read_quote_rows(path: &Path) -> Result<Vec<QuoteRow>> {
                 best_source: get("best_source"),
                 text_path: get("text_path"),
                 speaker_confidence: get("speaker_confidence"),
-                region: get("region"),
+                region: QuoteRegion::from_name(table.get(row, "region")),
                 line: 0,
-            }
+            })
         })
         .collect())
 }
@@ -384,20 +427,19 @@ mod tests {
                 index: 0,
                 id: "S1".into(),
                 url: "https://www.example.nl/a".into(),
-                status: Some(LinkStatus::Soft404),
                 http_status: Some(200),
                 redirects: 2,
                 title: "Pagina, \"niet\" gevonden".into(),
                 redirect_chain: "301 https://www.example.nl/a -> 200 https://www.example.nl/"
                     .into(),
                 fetched_at: "2025-05-01T10:00:00Z".into(),
-                ..LinkRecord::default()
+                ..LinkRecord::new(LinkStatus::Soft404)
             })
             .unwrap();
         writer.finish().unwrap();
         let links = read_links(&links_path).unwrap();
         assert_eq!(links.len(), 1);
-        assert_eq!(links[0].status, Some(LinkStatus::Soft404));
+        assert_eq!(links[0].status, LinkStatus::Soft404);
         assert_eq!(links[0].http_status, Some(200));
         assert_eq!(links[0].redirects, 2);
         assert_eq!(links[0].title, "Pagina, \"niet\" gevonden");
@@ -407,12 +449,11 @@ mod tests {
         let row = QuoteRow {
             id: "Q1".into(),
             quote: "‘Samen, ja’".into(),
-            verdict: "approximate".into(),
             score: Some(0.95),
             start: Some(3),
             end: Some(12),
             text_path: "text/a.txt".into(),
-            ..QuoteRow::default()
+            ..QuoteRow::new(Verdict::Approximate)
         };
         write_csv(std::fs::File::create(&report_path).unwrap(), &[row]).unwrap();
         let rows = read_quote_rows(&report_path).unwrap();
@@ -435,9 +476,8 @@ mod tests {
                 index: 0,
                 id: "'@S1".into(),
                 url: "https://a.nl/".into(),
-                status: Some(LinkStatus::Ok),
                 title: title.into(),
-                ..LinkRecord::default()
+                ..LinkRecord::new(LinkStatus::Ok)
             })
             .unwrap();
         writer.finish().unwrap();
@@ -446,15 +486,14 @@ mod tests {
         let links = read_links(&links_path).unwrap();
         assert_eq!(links[0].title, title);
         assert_eq!(links[0].id, "'@S1");
-        assert_eq!(links[0].status, Some(LinkStatus::Ok));
+        assert_eq!(links[0].status, LinkStatus::Ok);
 
         let report_path = dir.path().join("report.csv");
         let row = QuoteRow {
             id: "Q1".into(),
             theme: "-thema".into(),
             quote: "@iedereen: kom".into(),
-            verdict: "verified".into(),
-            ..QuoteRow::default()
+            ..QuoteRow::new(Verdict::Verified)
         };
         crate::report::quotes::write_csv_with_guard(
             std::fs::File::create(&report_path).unwrap(),
@@ -503,12 +542,11 @@ mod tests {
             std::fs::File::create(&report).unwrap(),
             &[QuoteRow {
                 quote: matched.into(),
-                verdict: "verified".into(),
                 start: Some(start),
                 end: Some(start + matched.chars().count()),
                 matched_text: matched.into(),
                 text_path: "text/a.txt".into(),
-                ..QuoteRow::default()
+                ..QuoteRow::new(Verdict::Verified)
             }],
         )
         .unwrap();

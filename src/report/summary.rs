@@ -7,18 +7,42 @@
 //! Markdown problems.
 
 use crate::check::{LinkRecord, LinkStatus};
-use crate::config::{FAIL_ON_NAMES, FailOn, QUOTE_VERDICTS};
+use crate::config::FailOn;
 use crate::locate::Verdict;
-use crate::report::quotes::QuoteRow;
+use crate::report::quotes::{QuoteRegion, QuoteRow};
 
-/// The contract's quote verdicts, in the order summaries list them.
-pub const VERDICTS: [&str; 5] = [
-    "verified",
-    "approximate",
-    "misattributed",
-    "source_unavailable",
-    "not_found",
-];
+/// How many of `values` there are of each of `all`, in the order of `all` (zeros included):
+/// the one count behind every summary (stderr, JSON, Markdown, JUnit, report.html).
+pub fn count<T: Copy + PartialEq>(
+    all: &[T],
+    values: impl IntoIterator<Item = T>,
+) -> Vec<(T, usize)> {
+    let mut counts: Vec<(T, usize)> = all.iter().map(|v| (*v, 0)).collect();
+    for value in values {
+        if let Some(slot) = counts.iter_mut().find(|(v, _)| *v == value) {
+            slot.1 += 1;
+        }
+    }
+    counts
+}
+
+/// Links per status, every status in [`LinkStatus::ALL`] order.
+pub fn link_counts(rows: &[LinkRecord]) -> Vec<(LinkStatus, usize)> {
+    count(&LinkStatus::ALL, rows.iter().map(|r| r.status))
+}
+
+/// Quotes per verdict, every verdict in [`Verdict::ALL`] order.
+pub fn verdict_counts(rows: &[QuoteRow]) -> Vec<(Verdict, usize)> {
+    count(&Verdict::ALL, rows.iter().map(|r| r.verdict))
+}
+
+/// Counts with their values' names, for the renderings.
+fn named<T: Copy>(
+    counts: Vec<(T, usize)>,
+    name: fn(T) -> &'static str,
+) -> Vec<(&'static str, usize)> {
+    counts.into_iter().map(|(v, n)| (name(v), n)).collect()
+}
 
 /// How a row stands with respect to the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +79,7 @@ pub struct Summary {
     pub command: &'static str,
     /// Links per status, every status in [`LinkStatus::ALL`] order; `None` when not checked.
     pub links: Option<Vec<(&'static str, usize)>>,
-    /// Quotes per verdict, every verdict in [`VERDICTS`] order; `None` when not located.
+    /// Quotes per verdict, every verdict in [`Verdict::ALL`] order; `None` when not located.
     pub quotes: Option<Vec<(&'static str, usize)>>,
     /// Links reused from `--cache`.
     pub cached: usize,
@@ -88,18 +112,17 @@ impl RunReport {
     /// How serious a link row is.
     pub fn link_severity(&self, record: &LinkRecord) -> Severity {
         match record.status {
-            Some(s) if self.fail_on.fails_link(s) => Severity::Fail,
-            Some(LinkStatus::Blocked) => Severity::Warn,
+            s if self.fail_on.fails_link(s) => Severity::Fail,
+            LinkStatus::Blocked => Severity::Warn,
             _ => Severity::Pass,
         }
     }
 
     /// How serious a quote row is.
     pub fn quote_severity(&self, row: &QuoteRow) -> Severity {
-        let verdict = Verdict::from_name(&row.verdict);
-        if verdict.is_some_and(|v| self.fail_on.fails_verdict(v)) {
+        if self.fail_on.fails_verdict(row.verdict) {
             Severity::Fail
-        } else if verdict == Some(Verdict::Approximate) {
+        } else if row.verdict == Verdict::Approximate {
             Severity::Warn
         } else {
             Severity::Pass
@@ -112,7 +135,7 @@ impl RunReport {
         self.link_severity(record) == Severity::Fail
             || !matches!(
                 record.status,
-                Some(LinkStatus::Ok | LinkStatus::Redirected | LinkStatus::Duplicate)
+                LinkStatus::Ok | LinkStatus::Redirected | LinkStatus::Duplicate
             )
     }
 
@@ -120,41 +143,19 @@ impl RunReport {
     /// `verified` and `approximate`.
     pub fn is_quote_problem(&self, row: &QuoteRow) -> bool {
         self.quote_severity(row) == Severity::Fail
-            || !matches!(
-                Verdict::from_name(&row.verdict),
-                Some(Verdict::Verified | Verdict::Approximate)
-            )
+            || !matches!(row.verdict, Verdict::Verified | Verdict::Approximate)
     }
 
     /// The counts.
     pub fn summary(&self) -> Summary {
-        let links = self.links.as_ref().map(|rows| {
-            LinkStatus::ALL
-                .iter()
-                .map(|s| {
-                    (
-                        s.as_str(),
-                        rows.iter().filter(|r| r.status == Some(*s)).count(),
-                    )
-                })
-                .collect()
-        });
-        // Each row's verdict is parsed once; the counts follow the typed values.
-        let quotes = self.quotes.as_ref().map(|rows| {
-            let verdicts: Vec<Option<Verdict>> = rows
-                .iter()
-                .map(|r| Verdict::from_name(&r.verdict))
-                .collect();
-            QUOTE_VERDICTS
-                .iter()
-                .map(|v| {
-                    (
-                        v.as_str(),
-                        verdicts.iter().filter(|r| **r == Some(*v)).count(),
-                    )
-                })
-                .collect()
-        });
+        let links = self
+            .links
+            .as_deref()
+            .map(|rows| named(link_counts(rows), LinkStatus::as_str));
+        let quotes = self
+            .quotes
+            .as_deref()
+            .map(|rows| named(verdict_counts(rows), Verdict::as_str));
         let severities = self
             .link_rows()
             .iter()
@@ -173,11 +174,7 @@ impl RunReport {
             links,
             quotes,
             cached: self.link_rows().iter().filter(|r| r.cached).count(),
-            fail_on: FAIL_ON_NAMES
-                .iter()
-                .copied()
-                .filter(|n| self.fail_on.fails(n))
-                .collect(),
+            fail_on: self.fail_on.names(),
             failures,
             warnings,
         }
@@ -227,27 +224,28 @@ pub fn describe_quote(row: &QuoteRow) -> String {
 /// description apart (a quote may itself hold `": "`).
 pub fn quote_finding(row: &QuoteRow) -> String {
     let score = |s: Option<f64>| s.map(|s| format!("{s:.3}")).unwrap_or_default();
-    let what = match row.verdict.as_str() {
-        "verified" => format!("verified in {}", row.source_url),
-        "approximate" => format!(
+    let what = match row.verdict {
+        Verdict::Verified => format!("verified in {}", row.source_url),
+        Verdict::Approximate => format!(
             "close but not verbatim in {} (score {})",
             row.source_url,
             score(row.score)
         ),
-        "misattributed" => format!("found in {}, not in its claimed source", row.source_url),
-        "source_unavailable" => {
+        Verdict::Misattributed => {
+            format!("found in {}, not in its claimed source", row.source_url)
+        }
+        Verdict::SourceUnavailable => {
             "its claimed source could not be had, and no other source holds it".to_string()
         }
-        "not_found" if !row.best_source.is_empty() => format!(
+        Verdict::NotFound if !row.best_source.is_empty() => format!(
             "not found in any cited source (closest: {} in {})",
             score(row.best_score),
             row.best_source
         ),
-        "not_found" => "not found in any cited source".to_string(),
-        other => other.to_string(),
+        Verdict::NotFound => "not found in any cited source".to_string(),
     };
     let mut text = what;
-    if row.region == "page" {
+    if row.region == Some(QuoteRegion::Page) {
         text.push_str(" (in the page text, outside its article text)");
     }
     if !row.note.is_empty() {
@@ -267,23 +265,21 @@ pub(crate) mod tests {
             line: i + 2,
             id: format!("S{}", i + 1),
             url: format!("https://www.overheidvannu.nl/artikel-{}", i + 1),
-            status: Some(status),
             http_status: http,
             final_url: format!("https://www.overheidvannu.nl/artikel-{}", i + 1),
             title: "Samenwerken <in> de \"regio\" & verder | deel 1".into(),
             error: error.into(),
             attempts: 1,
-            ..LinkRecord::default()
+            ..LinkRecord::new(status)
         };
         let mut cached = link(0, LinkStatus::Ok, Some(200), "");
         cached.cached = true;
         let mut duplicate = link(3, LinkStatus::Duplicate, Some(200), "same URL as row S1");
         duplicate.duplicate_of = "S1".into();
-        let quote = |i: usize, verdict: &str, score: Option<f64>| QuoteRow {
+        let quote = |i: usize, verdict: Verdict, score: Option<f64>| QuoteRow {
             id: format!("Q{}", i + 1),
             theme: "samenwerking".into(),
             quote: "Het begint met een kop koffie, zegt ze: ‘echt waar’".into(),
-            verdict: verdict.into(),
             source_url: if score.is_some() {
                 "https://www.overheidvannu.nl/artikel-1".into()
             } else {
@@ -293,7 +289,7 @@ pub(crate) mod tests {
             start: score.map(|_| 10),
             end: score.map(|_| 60),
             line: i + 2,
-            ..QuoteRow::default()
+            ..QuoteRow::new(verdict)
         };
         RunReport {
             command: "run",
@@ -315,9 +311,9 @@ pub(crate) mod tests {
                 ),
             ]),
             quotes: Some(vec![
-                quote(0, "verified", Some(1.0)),
-                quote(1, "approximate", Some(0.93456)),
-                quote(2, "not_found", None),
+                quote(0, Verdict::Verified, Some(1.0)),
+                quote(1, Verdict::Approximate, Some(0.93456)),
+                quote(2, Verdict::NotFound, None),
             ]),
             fail_on: FailOn::parse("default").unwrap(),
             sources_file: "sources.csv".into(),

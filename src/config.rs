@@ -62,6 +62,8 @@ pub struct Config {
     pub sources: PathBuf,
     /// The quotations.
     pub quotes: PathBuf,
+    /// `--quotes` was given: the file must exist (else `run` goes on without quotes).
+    pub quotes_given: bool,
     /// The archive folder.
     pub archive: PathBuf,
     /// Where report.csv goes (`-` = stdout).
@@ -83,6 +85,8 @@ pub struct Config {
     pub probe: bool,
     /// Keep the rows an interrupted run already wrote.
     pub resume: bool,
+    /// `--deadline`: when the link stream stops starting requests and writes what it has.
+    pub deadline: Option<std::time::Instant>,
     /// What makes the exit code 1.
     pub fail_on: FailOn,
     /// Draw a progress bar (only when stderr is a terminal).
@@ -264,6 +268,8 @@ pub fn default_user_agent() -> String {
 /// The findings that make the exit code 1: link statuses and quote verdicts, as types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailOn {
+    /// `input`: rows of the sources or quotes file skipped as malformed.
+    input: bool,
     links: BTreeSet<LinkStatus>,
     /// In [`QUOTE_VERDICTS`] order (`Verdict` has no order of its own).
     verdicts: Vec<Verdict>,
@@ -288,6 +294,7 @@ pub const DEFAULT_FAIL_ON: &[&str] = &[
     "misattributed",
     "source_unavailable",
     "not_found",
+    "input",
 ];
 
 /// Every name `--fail-on` accepts.
@@ -306,6 +313,7 @@ pub const FAIL_ON_NAMES: &[&str] = &[
     "misattributed",
     "source_unavailable",
     "not_found",
+    "input",
 ];
 
 impl FailOn {
@@ -335,6 +343,7 @@ impl FailOn {
             }
         }
         Ok(FailOn {
+            input: names.contains("input"),
             links: LinkStatus::ALL
                 .into_iter()
                 .filter(|s| names.contains(s.as_str()))
@@ -349,6 +358,11 @@ impl FailOn {
     /// Whether a link with this status fails the run.
     pub fn fails_link(&self, status: LinkStatus) -> bool {
         self.links.contains(&status)
+    }
+
+    /// Whether a malformed (skipped) row of an input file fails the run.
+    pub fn fails_input(&self) -> bool {
+        self.input
     }
 
     /// Whether a quote with this verdict fails the run.
@@ -397,8 +411,11 @@ mod tests {
         assert!(!f.fails("blocked") && !f.fails("approximate"));
         let f = FailOn::parse("default,blocked").unwrap();
         assert!(f.fails("blocked"));
+        assert!(f.fails_input());
         let f = FailOn::parse("none").unwrap();
-        assert!(!f.fails("broken"));
+        assert!(!f.fails("broken") && !f.fails_input());
+        assert!(!FailOn::parse("broken").unwrap().fails_input());
+        assert!(FailOn::parse("all").unwrap().fails_input());
         assert!(FailOn::parse("brokn").is_err());
     }
 

@@ -222,7 +222,7 @@ impl CheckContext {
 
     /// Fetches one made-up URL (archived as a look-up) and says what the host did with it.
     async fn probe_once(&self, probe_url: &url::Url) -> ProbeResult {
-        let outcome = self.fetcher.fetch(probe_url).await;
+        let outcome = self.fetcher.fetch_urgent(probe_url).await;
         self.keep_lookup(probe_url, &outcome).await;
         match outcome.last_exchange() {
             Some(ex) if (200..300).contains(&ex.status) => {

@@ -425,6 +425,7 @@ mod tests {
             .iter()
             .map(|s| s.as_str())
             .chain(QUOTE_VERDICTS.iter().map(|v| v.as_str()))
+            .chain(std::iter::once("input"))
             .collect();
         assert_eq!(names, FAIL_ON_NAMES);
         let f = FailOn::parse("default").unwrap();

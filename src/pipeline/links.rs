@@ -97,6 +97,7 @@ pub(super) async fn check_links(
         archive,
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
+        wayback: crate::archive::wayback::LookupGuard::default(),
         probe: config.probe,
         probes: ProbeCache::default(),
         accept: config.accept.clone(),

@@ -58,9 +58,11 @@ pub struct RunArgs {
     /// The cited URLs (CSV with a `url` column, optional `id`).
     #[arg(long, value_name = "FILE", default_value = "sources.csv")]
     pub sources: PathBuf,
-    /// The quotations to locate (CSV with a `quote` column; optional `id`, `theme`, `source`).
-    #[arg(long, value_name = "FILE", default_value = "quotes.csv")]
-    pub quotes: PathBuf,
+    /// The quotations to locate (CSV with a `quote` column; optional `id`, `theme`, `source`)
+    /// [default: quotes.csv; `run` goes on without quotes when that is missing, but not when
+    /// a file named here is].
+    #[arg(long, value_name = "FILE")]
+    pub quotes: Option<PathBuf>,
     /// Where pages, WARC files and extracted text are kept.
     #[arg(long, value_name = "DIR", default_value = "archive")]
     pub archive: PathBuf,
@@ -120,9 +122,19 @@ pub struct RunArgs {
     /// `=HYPERLINK(…)`). For machine consumers; JSON output is never altered.
     #[arg(long)]
     pub raw_csv: bool,
-    /// Do not ask the web archive for copies of dead links.
+    /// Do not ask the web archive for copies of dead links (`run` asks by default).
     #[arg(long)]
     pub no_rescue: bool,
+    /// Ask the web archive for copies of dead links in `check` too (`check` does not by
+    /// default: it is the fast CI mode). Look-ups are rate-capped, honour 429, and stop for
+    /// the run after a few consecutive connection failures to the archive.
+    #[arg(long, conflicts_with = "no_rescue")]
+    pub rescue: bool,
+    /// Stop after this long (90s, 10m, 2h): no new request is started, requests in flight
+    /// are abandoned, and the rows finished so far are written (exit code 1 with findings,
+    /// else 3; `--resume` continues). SIGINT, SIGTERM and SIGHUP stop a run the same way.
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<String>,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -229,6 +241,13 @@ pub struct ReportArgs {
 }
 
 impl RunArgs {
+    /// The quotes file: `--quotes`, else quotes.csv.
+    pub fn quotes_file(&self) -> PathBuf {
+        self.quotes
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("quotes.csv"))
+    }
+
     /// Validates the flags of `run`/`check`/`verify` into the settings the stages use.
     pub fn resolve(&self, mode: Mode) -> Result<Config> {
         // `check` is the network: with --offline it would have to fetch (and did: DNS and
@@ -272,7 +291,8 @@ impl RunArgs {
         Ok(Config {
             mode,
             sources: self.sources.clone(),
-            quotes: self.quotes.clone(),
+            quotes: self.quotes_file(),
+            quotes_given: self.quotes.is_some(),
             archive: self.archive.clone(),
             report: self.report.clone(),
             links: self.links.clone(),
@@ -290,7 +310,19 @@ impl RunArgs {
             raw_csv: self.raw_csv,
             warc_max_size: self.warc_max_size.unwrap_or(DEFAULT_WARC_MAX_SIZE),
             offline: self.offline || mode == Mode::Verify,
-            rescue: !self.no_rescue,
+            rescue: match mode {
+                Mode::Check => self.rescue,
+                _ => !self.no_rescue,
+            },
+            deadline: match &self.deadline {
+                Some(text) => Some(
+                    std::time::Instant::now()
+                        + parse_max_age(text).map_err(|e| {
+                            Error::Usage(e.replace("--cache-max-age", "--deadline"))
+                        })?,
+                ),
+                None => None,
+            },
             probe: !self.no_probe,
             resume: self.resume,
             fail_on: FailOn::parse(&self.fail_on)?,

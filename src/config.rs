@@ -62,6 +62,8 @@ pub struct Config {
     pub sources: PathBuf,
     /// The quotations.
     pub quotes: PathBuf,
+    /// `--quotes` was given: the file must exist (else `run` goes on without quotes).
+    pub quotes_given: bool,
     /// The archive folder.
     pub archive: PathBuf,
     /// Where report.csv goes (`-` = stdout).
@@ -83,6 +85,8 @@ pub struct Config {
     pub probe: bool,
     /// Keep the rows an interrupted run already wrote.
     pub resume: bool,
+    /// `--deadline`: when the link stream stops starting requests and writes what it has.
+    pub deadline: Option<std::time::Instant>,
     /// What makes the exit code 1.
     pub fail_on: FailOn,
     /// Draw a progress bar (only when stderr is a terminal).
@@ -264,6 +268,8 @@ pub fn default_user_agent() -> String {
 /// The findings that make the exit code 1: link statuses and quote verdicts, as types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailOn {
+    /// `input`: rows of the sources or quotes file skipped as malformed.
+    input: bool,
     links: BTreeSet<LinkStatus>,
     verdicts: BTreeSet<Verdict>,
 }
@@ -281,6 +287,7 @@ pub const DEFAULT_FAIL_ON: &[&str] = &[
     "misattributed",
     "source_unavailable",
     "not_found",
+    "input",
 ];
 
 /// Every name `--fail-on` accepts.
@@ -299,6 +306,7 @@ pub const FAIL_ON_NAMES: &[&str] = &[
     "misattributed",
     "source_unavailable",
     "not_found",
+    "input",
 ];
 
 impl FailOn {
@@ -328,6 +336,7 @@ impl FailOn {
             }
         }
         Ok(FailOn {
+            input: names.contains("input"),
             links: LinkStatus::ALL
                 .into_iter()
                 .filter(|s| names.contains(s.as_str()))
@@ -344,12 +353,17 @@ impl FailOn {
         self.links.contains(&status)
     }
 
+    /// Whether a malformed (skipped) row of an input file fails the run.
+    pub fn fails_input(&self) -> bool {
+        self.input
+    }
+
     /// Whether a quote with this verdict fails the run.
     pub fn fails_verdict(&self, verdict: Verdict) -> bool {
         self.verdicts.contains(&verdict)
     }
 
-    /// The names this set holds, in [`FAIL_ON_NAMES`] order (statuses, then verdicts).
+    /// The names this set holds, in [`FAIL_ON_NAMES`] order (statuses, verdicts, `input`).
     pub fn names(&self) -> Vec<&'static str> {
         LinkStatus::ALL
             .into_iter()
@@ -361,6 +375,7 @@ impl FailOn {
                     .filter(|v| self.fails_verdict(*v))
                     .map(Verdict::as_str),
             )
+            .chain(self.input.then_some("input"))
             .collect()
     }
 }
@@ -399,9 +414,12 @@ mod tests {
         let f = FailOn::parse("default,blocked").unwrap();
         assert!(f.fails_link(LinkStatus::Blocked));
         assert!(f.names().contains(&"blocked") && f.names().contains(&"not_found"));
+        assert!(f.fails_input());
         let f = FailOn::parse("none").unwrap();
-        assert!(!f.fails_link(LinkStatus::Broken));
+        assert!(!f.fails_link(LinkStatus::Broken) && !f.fails_input());
         assert!(f.names().is_empty());
+        assert!(!FailOn::parse("broken").unwrap().fails_input());
+        assert!(FailOn::parse("all").unwrap().fails_input());
         assert!(FailOn::parse("brokn").is_err());
     }
 
@@ -411,6 +429,7 @@ mod tests {
             .iter()
             .map(|s| s.as_str())
             .chain(QUOTE_VERDICTS.iter().map(|v| v.as_str()))
+            .chain(std::iter::once("input"))
             .collect();
         assert_eq!(names, FAIL_ON_NAMES);
         let f = FailOn::parse("default").unwrap();

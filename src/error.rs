@@ -34,9 +34,6 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
-    /// The user stopped the run (Ctrl-C); what was done is kept.
-    #[error("interrupted: {0}")]
-    Interrupted(String),
     /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),

@@ -1,5 +1,5 @@
 //! The binary: parse arguments, build the runtime, run a command, map the outcome to an exit
-//! code (0 clean, 1 findings, 2 could not run). Everything else lives in the library.
+//! code (0 clean, 1 findings, 2 could not run, 3 stopped part-way without findings). Everything else lives in the library.
 
 use std::process::ExitCode;
 

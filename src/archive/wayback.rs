@@ -4,7 +4,143 @@
 //! the answers; the fetching goes through the run's fetcher (so `--remap`, retries and
 //! politeness apply).
 
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
 use url::Url;
+
+/// Consecutive look-ups that could not reach the web archive (DNS, connection, TLS,
+/// timeout) after which a run stops asking it.
+pub const BREAKER_FAILURES: u32 = 3;
+/// Least time between two look-up starts (at most 4 a second): the archive rate-limits.
+pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(250);
+/// A 429 without `Retry-After` pauses the look-ups this long.
+pub const DEFAULT_PAUSE: Duration = Duration::from_secs(30);
+/// An archive that asks for a longer pause than this is not asked again in this run.
+pub const LONGEST_PAUSE: Duration = Duration::from_secs(300);
+
+/// How one look-up ended, as the guard needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupEnd {
+    /// An HTTP answer (after the fetcher's retries), with its `Retry-After`.
+    Answer {
+        /// The status code.
+        status: u16,
+        /// `Retry-After`, if sent.
+        retry_after: Option<Duration>,
+    },
+    /// The archive could not be reached: DNS, connection, TLS or timeout.
+    Unreachable,
+    /// The archive asked for a pause longer than the fetcher waits.
+    AskedToWait(Duration),
+    /// Anything else (a bad redirect, a protocol error): says nothing about the host.
+    Other,
+}
+
+/// The run's web-archive look-ups behind a rate cap and a circuit breaker: at most one start
+/// per [`LOOKUP_INTERVAL`], a pause after a 429 (its `Retry-After`, else [`DEFAULT_PAUSE`]),
+/// and no more look-ups after [`BREAKER_FAILURES`] consecutive unreachable ones or a pause
+/// longer than [`LONGEST_PAUSE`]. The trip is said once on stderr.
+#[derive(Debug)]
+pub struct LookupGuard {
+    interval: Duration,
+    state: Mutex<GuardState>,
+}
+
+#[derive(Debug)]
+struct GuardState {
+    next_start: Instant,
+    failures: u32,
+    /// Why look-ups stopped, once they have.
+    tripped: Option<String>,
+}
+
+impl Default for LookupGuard {
+    fn default() -> Self {
+        LookupGuard::new(LOOKUP_INTERVAL)
+    }
+}
+
+impl LookupGuard {
+    /// A guard that starts at most one look-up per `interval`.
+    pub fn new(interval: Duration) -> LookupGuard {
+        LookupGuard {
+            interval,
+            state: Mutex::new(GuardState {
+                next_start: Instant::now(),
+                failures: 0,
+                tripped: None,
+            }),
+        }
+    }
+
+    /// Waits for this look-up's turn; `Err` (why) when look-ups have stopped for the run.
+    pub async fn admit(&self) -> Result<(), String> {
+        loop {
+            let wait_until = {
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(why) = &state.tripped {
+                    return Err(why.clone());
+                }
+                let now = Instant::now();
+                if state.next_start <= now {
+                    state.next_start = now + self.interval;
+                    return Ok(());
+                }
+                state.next_start
+            };
+            tokio::time::sleep_until(wait_until).await;
+        }
+    }
+
+    /// Takes in how a look-up ended.
+    pub fn observe(&self, end: LookupEnd) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let pause = match end {
+            LookupEnd::Unreachable => {
+                state.failures += 1;
+                let failures = state.failures;
+                if failures >= BREAKER_FAILURES {
+                    trip(
+                        &mut state,
+                        format!("the web archive could not be reached {failures} times in a row"),
+                    );
+                }
+                return;
+            }
+            LookupEnd::Other => return,
+            LookupEnd::Answer {
+                status: 429,
+                retry_after,
+            } => retry_after.unwrap_or(DEFAULT_PAUSE),
+            LookupEnd::Answer { .. } => {
+                state.failures = 0;
+                return;
+            }
+            LookupEnd::AskedToWait(wait) => wait,
+        };
+        state.failures = 0;
+        if pause > LONGEST_PAUSE {
+            trip(
+                &mut state,
+                format!(
+                    "the web archive asks to wait {} s (rate limit)",
+                    pause.as_secs()
+                ),
+            );
+        } else {
+            state.next_start = state.next_start.max(Instant::now() + pause);
+        }
+    }
+}
+
+fn trip(state: &mut GuardState, why: String) {
+    if state.tripped.is_none() {
+        eprintln!("citecheck: {why}; no more web-archive look-ups in this run");
+        state.tripped = Some(format!("web archive not asked: {why} earlier in this run"));
+    }
+}
 
 /// The availability API endpoint.
 pub const AVAILABILITY_API: &str = "https://archive.org/wayback/available";
@@ -110,6 +246,52 @@ pub fn parse_availability(body: &[u8], cited: &str) -> Result<Option<Snapshot>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_breaker_opens_after_consecutive_unreachable_look_ups() {
+        let guard = LookupGuard::new(Duration::ZERO);
+        for _ in 0..BREAKER_FAILURES - 1 {
+            assert!(guard.admit().await.is_ok());
+            guard.observe(LookupEnd::Unreachable);
+        }
+        // An answer in between resets the count.
+        guard.observe(LookupEnd::Answer {
+            status: 200,
+            retry_after: None,
+        });
+        for _ in 0..BREAKER_FAILURES - 1 {
+            guard.observe(LookupEnd::Unreachable);
+        }
+        assert!(guard.admit().await.is_ok());
+        guard.observe(LookupEnd::Unreachable);
+        let why = guard.admit().await.unwrap_err();
+        assert!(why.contains("could not be reached 3 times"), "{why}");
+    }
+
+    #[tokio::test]
+    async fn look_ups_are_spaced_and_paused_by_429() {
+        let guard = LookupGuard::new(Duration::from_millis(40));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            guard.admit().await.unwrap();
+        }
+        assert!(t0.elapsed() >= Duration::from_millis(80));
+        guard.observe(LookupEnd::Answer {
+            status: 429,
+            retry_after: Some(Duration::from_millis(300)),
+        });
+        let t1 = Instant::now();
+        guard.admit().await.unwrap();
+        assert!(t1.elapsed() >= Duration::from_millis(250));
+        guard.observe(LookupEnd::AskedToWait(Duration::from_secs(3600)));
+        assert!(
+            guard
+                .admit()
+                .await
+                .unwrap_err()
+                .contains("asks to wait 3600 s")
+        );
+    }
 
     #[test]
     fn timestamp_from_dated_paths_only() {

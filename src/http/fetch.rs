@@ -6,16 +6,14 @@
 
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
 use reqwest::header::{self, HeaderMap};
-use tokio::sync::Semaphore;
 use url::Url;
 
 use super::client::{AddressPolicy, ResolveError, build_client_with};
-use super::gate::{HostGates, HostSignal};
+use super::gate::{HostGates, HostSignal, Slots};
 use super::remap::Remap;
 use crate::wire::{Exchange, RawExchange};
 
@@ -178,7 +176,7 @@ pub struct Fetcher {
     /// not be built (then every request fails with that reason rather than go unguarded).
     guarded: Option<Result<(reqwest::Client, reqwest::Client), String>>,
     gates: HostGates,
-    global: Arc<Semaphore>,
+    global: Slots,
     remap: Remap,
     timeout: Duration,
     retries: u32,
@@ -203,7 +201,7 @@ impl Fetcher {
             client,
             guarded,
             gates: HostGates::new(settings.per_host, settings.host_interval),
-            global: Arc::new(Semaphore::new(settings.concurrency)),
+            global: Slots::new(settings.concurrency),
             remap: settings.remap.clone(),
             timeout: settings.timeout,
             retries: settings.retries,
@@ -219,6 +217,16 @@ impl Fetcher {
 
     /// Follows `cited` to its final page (docs/links.md §3).
     pub async fn fetch(&self, cited: &Url) -> FetchOutcome {
+        self.fetch_with(cited, false).await
+    }
+
+    /// [`Fetcher::fetch`] ahead of the ordinary requests queued for the same host and for
+    /// the global slots: for requests that finished rows wait for (soft-404 probes).
+    pub async fn fetch_urgent(&self, cited: &Url) -> FetchOutcome {
+        self.fetch_with(cited, true).await
+    }
+
+    async fn fetch_with(&self, cited: &Url, urgent: bool) -> FetchOutcome {
         let mut logical = cited.clone();
         logical.set_fragment(None);
         let mut outcome = FetchOutcome {
@@ -253,7 +261,10 @@ impl Fetcher {
                     return outcome;
                 }
             };
-            let status = match self.get_with_retries(&wire, remapped, &mut outcome).await {
+            let status = match self
+                .get_with_retries(&wire, remapped, urgent, &mut outcome)
+                .await
+            {
                 Ok(status) => status,
                 Err(failure) => {
                     outcome.failure = Some(failure);
@@ -310,6 +321,7 @@ impl Fetcher {
         &self,
         wire: &Url,
         remapped: bool,
+        urgent: bool,
         outcome: &mut FetchOutcome,
     ) -> Result<u16, Failure> {
         let host_key = format!(
@@ -321,8 +333,8 @@ impl Fetcher {
         let mut retry = 0;
         loop {
             let result = {
-                let _host = gate.enter().await;
-                let _slot = self.global.acquire().await.expect("never closed");
+                let _host = gate.enter(urgent).await;
+                let _slot = self.global.acquire(urgent).await;
                 outcome.attempts += 1;
                 self.attempt(wire, remapped).await
             };

@@ -18,6 +18,10 @@ use super::url::{duplicate_key, parse_cited};
 pub struct Repeats {
     /// Hashes of keys seen twice or more; `None`: every key may repeat (no first pass).
     hashes: Option<HashSet<u64>>,
+    /// Rows the pass found (those `keep` kept); `None` without a first pass.
+    rows: Option<usize>,
+    /// Rows skipped as malformed, by the pass.
+    problems: usize,
 }
 
 impl Repeats {
@@ -25,6 +29,12 @@ impl Repeats {
     /// notes the keys that occur more than once. When the file cannot be read through,
     /// every key may repeat.
     pub fn scan(path: &Path) -> Repeats {
+        Repeats::scan_counting(path, &|_| true)
+    }
+
+    /// [`Repeats::scan`], also counting the rows whose URL `keep` keeps (a row whose URL
+    /// does not parse is always counted: it gets an `invalid` row) and the malformed rows.
+    pub fn scan_counting(path: &Path, keep: &dyn Fn(&url::Url) -> bool) -> Repeats {
         if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
             return Repeats::default();
         }
@@ -32,17 +42,20 @@ impl Repeats {
             return Repeats::default();
         };
         let mut counts: HashMap<u64, bool> = HashMap::new();
+        let (mut rows, mut problems) = (0, 0);
         loop {
             match reader.next_source() {
-                Ok(Some(Ok(source))) => {
-                    if let Ok(url) = parse_cited(&source.url) {
+                Ok(Some(Ok(source))) => match parse_cited(&source.url) {
+                    Ok(url) => {
                         counts
                             .entry(key_hash(&duplicate_key(&url)))
                             .and_modify(|again| *again = true)
                             .or_insert(false);
+                        rows += usize::from(keep(&url));
                     }
-                }
-                Ok(Some(Err(_))) => {}
+                    Err(_) => rows += 1,
+                },
+                Ok(Some(Err(_))) => problems += 1,
                 Ok(None) => break,
                 Err(_) => return Repeats::default(),
             }
@@ -54,7 +67,19 @@ impl Repeats {
                     .filter_map(|(h, again)| again.then_some(h))
                     .collect(),
             ),
+            rows: Some(rows),
+            problems,
         }
+    }
+
+    /// The rows the first pass counted (`None`: no first pass, e.g. a pipe).
+    pub fn rows(&self) -> Option<usize> {
+        self.rows
+    }
+
+    /// The malformed rows the first pass skipped.
+    pub fn problems(&self) -> usize {
+        self.problems
     }
 
     /// Whether the URL with duplicate key `key` may stand in more than one row. `false` is
@@ -97,6 +122,9 @@ mod tests {
         )
         .unwrap();
         let repeats = Repeats::scan(&path);
+        assert_eq!((repeats.rows(), repeats.problems()), (Some(6), 1));
+        let some = Repeats::scan_counting(&path, &|u| u.host_str() != Some("b.nl"));
+        assert_eq!(some.rows(), Some(4));
         assert!(repeats.may_repeat(&key("https://a.nl/x")));
         assert!(repeats.may_repeat(&key("https://b.nl/y%C3%A9")));
         assert!(!repeats.may_repeat(&key("https://c.nl/z")));

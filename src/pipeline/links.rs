@@ -52,10 +52,25 @@ pub(super) async fn check_links(
     quotes: Option<std::sync::Arc<QuoteStage>>,
 ) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     let mut reader = SourceReader::open(&config.sources)?;
+    // The duplicate table holds only URLs the file names more than once (a first pass finds
+    // them; it also counts the rows, for the progress bar, and the malformed ones).
+    let shard = config.shard;
+    let repeats = crate::input::repeats::Repeats::scan_counting(&config.sources, &|url| {
+        shard.is_none_or(|s| s.holds(url.host_str().unwrap_or("")))
+    });
+    if repeats.rows() == Some(0) && repeats.problems() > 0 {
+        return Err(Error::Input {
+            path: config.sources.clone(),
+            reason: format!(
+                "no usable row: all {} data rows are malformed (see the warnings above)",
+                repeats.problems()
+            ),
+        });
+    }
     let mut resumed = if config.resume {
-        resumable_rows(&config.links)
+        ResumedRows::open(&config.links)
     } else {
-        HashMap::new()
+        None
     };
     // --cache: `check` reuses fresh ok/redirected rows; `run` must fetch every page for the
     // archive, so it only refreshes the file (check/cache.rs).
@@ -82,6 +97,7 @@ pub(super) async fn check_links(
         archive,
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,
+        wayback: crate::archive::wayback::LookupGuard::default(),
         probe: config.probe,
         probes: ProbeCache::default(),
         accept: config.accept.clone(),
@@ -90,14 +106,15 @@ pub(super) async fn check_links(
     let out = open_output(&config.links)?;
     let mut writer =
         LinkCsvWriter::with_guard(out, !config.raw_csv).map_err(|e| csv_error(&config.links, e))?;
-    let bar = crate::progress::stage_bar("check", None);
+    let bar = crate::progress::stage_bar("check", repeats.rows().map(|n| n as u64));
 
     // Rows are read lazily: `buffer_unordered` pulls the next one when a slot frees up.
-    // The duplicate table holds only URLs the file names more than once (a first pass finds
-    // them): each row's `repeats` flag says whether its answer must be kept for later rows.
-    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
+    // Each row's `repeats` flag says whether its answer must be kept for later rows.
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let shard = config.shard;
+    let problems = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let found_problems = problems.clone();
+    let reused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let reused_rows = reused.clone();
     let jobs = std::iter::from_fn(move || {
         loop {
             match reader.next_source() {
@@ -108,6 +125,10 @@ pub(super) async fn check_links(
                 Ok(None) => return None,
                 Ok(Some(Err(problem))) => {
                     tracing::warn!("{problem}");
+                    found_problems
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(problem);
                     continue;
                 }
                 Ok(Some(Ok(source))) => {
@@ -134,8 +155,12 @@ pub(super) async fn check_links(
                                     seen.insert(key, source.index);
                                 }
                                 let earlier = resumed
-                                    .remove(&source.index)
+                                    .as_mut()
+                                    .and_then(|r| r.take(source.index))
                                     .filter(|r| r.url == source.url && r.id == source.id);
+                                if earlier.is_some() {
+                                    reused_rows.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                }
                                 let job = match (
                                     earlier,
                                     reusable.and_then(|c| c.reuse(&source, &url)),
@@ -209,18 +234,25 @@ pub(super) async fn check_links(
             }
             writer.push(record).map_err(|e| csv_error(&config.links, e))
         };
-    // Ctrl-C: stop taking rows, keep what is done. links.csv keeps the rows finished so far
-    // (in order), the archive writer commits what it has and closes its WARC file, and the
-    // run ends with exit code 2; `--resume` continues from there.
-    let mut interrupted = false;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    // A stop (SIGINT, SIGTERM, SIGHUP, --deadline): no new row is started, the rows in
+    // flight are abandoned, links.csv keeps the rows finished so far (in order, a prefix of
+    // the sources, as `--resume` expects), and the archive writer commits what it has and
+    // closes its WARC file. links.csv is flushed at least every second meanwhile, so that
+    // even a `kill -9` leaves the rows finished until a second before.
+    let listener = super::stop::listen(config.deadline);
+    let mut stopped = None;
+    let mut flush = tokio::time::interval(std::time::Duration::from_secs(1));
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let done = tokio::select! {
             done = results.next() => done,
-            _ = &mut ctrl_c => {
-                interrupted = true;
+            cause = listener.stopped() => {
+                stopped = Some(cause);
                 None
+            }
+            _ = flush.tick() => {
+                writer.flush().map_err(|e| csv_error(&config.links, e.into()))?;
+                continue;
             }
         };
         let Some((done, repeated)) = done else { break };
@@ -248,17 +280,25 @@ pub(super) async fn check_links(
             }
         }
     }
-    if interrupted {
+    drop(listener);
+    if stopped.is_some() {
         writer.drop_held();
     }
+    let written = writer.written();
     writer.finish().map_err(|e| csv_error(&config.links, e))?;
     bar.finish_and_clear();
     drop(results);
-    if interrupted {
-        return Err(Error::Interrupted(format!(
-            "{} holds the rows checked so far; `--resume` continues from there",
+    if config.resume {
+        resumed_done(&reused, &config.links);
+    }
+    // Malformed rows: findings of their own (`--fail-on input`), each located.
+    let problems = std::mem::take(&mut *problems.lock().unwrap_or_else(|e| e.into_inner()));
+    crate::report::publish::annotate_problems(config, &problems, config.fail_on.fails_input())?;
+    if let Some(cause) = stopped {
+        eprintln!(
+            "citecheck: {cause}: {} holds the {written} rows checked so far; `--resume` continues from there",
             config.links.display()
-        )));
+        );
     }
     records.sort_by_key(|r| r.index);
     if let (Some(cache), Some(settings)) = (cache.as_mut(), &config.cache) {
@@ -281,38 +321,97 @@ pub(super) async fn check_links(
             summary.join(", ")
         }
     );
-    let findings = counts.keys().any(|s| config.fail_on.fails_link(*s));
+    let findings = counts.keys().any(|s| config.fail_on.fails_link(*s))
+        || (!problems.is_empty() && config.fail_on.fails_input());
     texts.sort_by_key(|t: &SourceText| t.index);
-    Ok((Outcome { findings }, texts, records))
+    Ok((
+        Outcome {
+            findings,
+            stopped: stopped.is_some(),
+        },
+        texts,
+        records,
+    ))
 }
 
-/// The rows an interrupted run wrote to links.csv, by position: only complete rows of
-/// fetched links (a duplicate or invalid row is cheap to redo), and not the last line when the
-/// file does not end in a newline (the run died while writing it).
-fn resumable_rows(links: &Path) -> HashMap<usize, LinkRecord> {
-    if links.as_os_str() == "-" {
-        return HashMap::new();
-    }
-    let Ok(bytes) = std::fs::read(links) else {
-        return HashMap::new();
-    };
-    // A last line without its newline is a row the run died while writing: left out.
-    let complete = match memchr::memrchr(b'\n', &bytes) {
-        Some(end) if !bytes.ends_with(b"\n") => &bytes[..=end],
-        _ => &bytes[..],
-    };
-    let rows = match crate::report::rerender::read_links_from(links, complete) {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::warn!("--resume: {e}; starting afresh");
-            return HashMap::new();
+/// The rows an interrupted run wrote to links.csv, streamed (`--resume`): the old file is
+/// moved aside (`.links.csv.resume` beside it) before the new links.csv is begun, then read
+/// one row at a time as the sources pass, so only the next row is held. Only complete rows
+/// of fetched links are reused (a duplicate or invalid row is cheap to redo), and not the
+/// last line when the file does not end in a newline (the run died while writing it).
+struct ResumedRows {
+    rows: crate::report::rerender::LinkRows,
+    /// A row read ahead of the source asked for.
+    pending: Option<LinkRecord>,
+}
+
+impl ResumedRows {
+    fn open(links: &Path) -> Option<ResumedRows> {
+        if links.as_os_str() == "-" || !links.is_file() {
+            return None;
         }
-    };
-    let kept: HashMap<usize, LinkRecord> = rows
-        .into_iter()
-        .filter(|r| !matches!(r.status, LinkStatus::Duplicate | LinkStatus::Invalid))
-        .map(|r| (r.index, r))
-        .collect();
-    eprintln!("--resume: {} rows of {} kept", kept.len(), links.display());
-    kept
+        let aside = aside_path(links);
+        if let Err(e) = std::fs::rename(links, &aside) {
+            tracing::warn!(
+                "--resume: cannot move {} aside: {e}; starting afresh",
+                links.display()
+            );
+            return None;
+        }
+        match crate::report::rerender::LinkRows::open(&aside, true) {
+            Ok(rows) => Some(ResumedRows {
+                rows,
+                pending: None,
+            }),
+            Err(e) => {
+                tracing::warn!("--resume: {e}; starting afresh");
+                None
+            }
+        }
+    }
+
+    /// The earlier row at `index`, if it can be reused. Indexes are asked in rising order.
+    fn take(&mut self, index: usize) -> Option<LinkRecord> {
+        loop {
+            let row = match self.pending.take() {
+                Some(row) => row,
+                None => self.rows.next()?,
+            };
+            if row.index < index {
+                continue;
+            }
+            if row.index > index {
+                self.pending = Some(row);
+                return None;
+            }
+            return Some(row)
+                .filter(|r| !matches!(r.status, LinkStatus::Duplicate | LinkStatus::Invalid));
+        }
+    }
+}
+
+/// Where `--resume` keeps the earlier links.csv while it reads it.
+fn aside_path(links: &Path) -> std::path::PathBuf {
+    let name = links
+        .file_name()
+        .map_or_else(|| "links.csv".into(), |n| n.to_string_lossy().into_owned());
+    links.with_file_name(format!(".{name}.resume"))
+}
+
+/// After the stream: removes the earlier links.csv set aside by `--resume` (its rows are
+/// in the new file now; after a stop, rows of it not reached yet are checked again next
+/// time) and says how many of its rows were kept.
+fn resumed_done(reused: &std::sync::atomic::AtomicUsize, links: &Path) {
+    let aside = aside_path(links);
+    if !aside.exists() {
+        return;
+    }
+    if let Err(e) = std::fs::remove_file(&aside) {
+        tracing::warn!("cannot remove {}: {e}", aside.display());
+    }
+    eprintln!(
+        "--resume: {} rows of {} kept",
+        reused.load(std::sync::atomic::Ordering::Relaxed),
+        links.display()
+    );
 }

@@ -17,6 +17,7 @@ mod ingest;
 mod links;
 mod page;
 mod quotes;
+mod stop;
 mod text;
 
 use std::path::Path;
@@ -40,12 +41,20 @@ use self::text::text;
 pub struct Outcome {
     /// Something `--fail-on` names was found.
     pub findings: bool,
+    /// A signal or `--deadline` stopped the run before every row was checked.
+    pub stopped: bool,
 }
 
 impl Outcome {
-    /// 0 clean, 1 findings.
+    /// 0 clean, 1 findings (also in a stopped run: those so far), 3 stopped without findings.
     pub fn exit_code(self) -> u8 {
-        u8::from(self.findings)
+        if self.findings {
+            1
+        } else if self.stopped {
+            stop::STOPPED_EXIT_CODE
+        } else {
+            0
+        }
     }
 }
 
@@ -88,7 +97,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             crate::report::rerender::report_command(&files).map(|()| Outcome::default())
         }
     }?;
-    if let Some((mode, run_files, files)) = html_after {
+    if let Some((mode, run_files, files)) = html_after.filter(|_| !outcome.stopped) {
         crate::report::rerender::write_after_run(mode, &run_files, &files)?;
     }
     Ok(outcome)
@@ -99,7 +108,7 @@ fn html_after_run(mode: Mode, args: &RunArgs) -> Option<(Mode, RunFiles, ReportF
     let html = args.html.clone()?;
     let run_files = RunFiles {
         sources: args.sources.clone(),
-        quotes: args.quotes.clone(),
+        quotes: args.quotes_file(),
     };
     let files = ReportFiles {
         links: args.links.clone(),
@@ -166,6 +175,11 @@ async fn run(config: &Config) -> Result<Outcome> {
         })?;
         tracing::info!("archived to {}", path.display());
         let (outcome, texts, links) = result?;
+        if outcome.stopped {
+            // The quote stage needs every source: report.csv is left as it was.
+            crate::report::publish::publish_run(config, Some(links), None)?;
+            return Ok(outcome);
+        }
         (outcome, texts, Some(links))
     };
     let (quote_outcome, quotes) = match stage {
@@ -180,6 +194,7 @@ async fn run(config: &Config) -> Result<Outcome> {
     crate::report::publish::publish_run(config, links, quotes)?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
+        stopped: false,
     })
 }
 

@@ -28,6 +28,8 @@ pub(super) struct CheckContext {
     pub(super) archive: Option<ArchiveHandle>,
     pub(super) cap_is_users: bool,
     pub(super) rescue: bool,
+    /// The rate cap and circuit breaker of the web-archive look-ups.
+    pub(super) wayback: wayback::LookupGuard,
     pub(super) probe: bool,
     pub(super) probes: ProbeCache,
     pub(super) accept: Option<AcceptStatus>,
@@ -219,7 +221,7 @@ impl CheckContext {
 
     /// Fetches one made-up URL (archived as a look-up) and says what the host did with it.
     async fn probe_once(&self, probe_url: &url::Url) -> ProbeResult {
-        let outcome = self.fetcher.fetch(probe_url).await;
+        let outcome = self.fetcher.fetch_urgent(probe_url).await;
         self.keep_lookup(probe_url, &outcome).await;
         match outcome.last_exchange() {
             Some(ex) if (200..300).contains(&ex.status) => {
@@ -240,7 +242,11 @@ impl CheckContext {
     async fn rescue(&self, source: &Source, url: &url::Url) -> Option<Rescued> {
         let timestamp = wayback::citation_timestamp(url);
         let api = wayback::availability_url(&source.url, timestamp.as_deref());
+        if let Err(why) = self.wayback.admit().await {
+            return Some(Rescued::failed(why));
+        }
         let lookup = self.fetcher.fetch(&api).await;
+        self.wayback.observe(lookup_end(&lookup));
         self.keep_lookup(&api, &lookup).await;
         let snapshot = match lookup.last_exchange() {
             Some(ex) if ex.status == 200 => {
@@ -333,6 +339,28 @@ impl Rescued {
             page_text_path: None,
             note: Some(note),
         }
+    }
+}
+
+/// How a web-archive look-up ended, for the guard.
+fn lookup_end(lookup: &FetchOutcome) -> wayback::LookupEnd {
+    use crate::http::TransportError;
+    use crate::http::fetch::Failure;
+    if let Some(ex) = lookup.last_exchange() {
+        return wayback::LookupEnd::Answer {
+            status: ex.status,
+            retry_after: crate::http::fetch::retry_after(&ex.headers),
+        };
+    }
+    match &lookup.failure {
+        Some(Failure::Transport(
+            TransportError::Dns(_)
+            | TransportError::Connect(_)
+            | TransportError::Tls(_)
+            | TransportError::Timeout(_),
+        )) => wayback::LookupEnd::Unreachable,
+        Some(Failure::RetryAfterTooLong(wait)) => wayback::LookupEnd::AskedToWait(*wait),
+        _ => wayback::LookupEnd::Other,
     }
 }
 

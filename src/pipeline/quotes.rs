@@ -32,15 +32,19 @@ pub(super) struct QuoteStage {
     page_hits: std::sync::Mutex<Vec<Vec<(SourceHit, crate::extract::Region)>>>,
     /// Source texts scanned: none means no quote could be found anywhere.
     scanned: std::sync::atomic::AtomicUsize,
+    /// Rows of the quotes file skipped as malformed (findings under `--fail-on input`).
+    skipped_rows: usize,
 }
 
 impl QuoteStage {
-    /// Reads the quotes file. In `run`, a missing file means there is no quote to locate.
+    /// Reads the quotes file. In `run`, a missing default quotes.csv means there is no quote
+    /// to locate; a missing file named with `--quotes`, or one whose every row is malformed,
+    /// cannot be used (exit 2). Malformed rows are skipped, located, and counted.
     pub(super) fn open(config: &Config) -> Result<Option<std::sync::Arc<QuoteStage>>> {
         if config.mode == Mode::Check {
             return Ok(None);
         }
-        if config.mode == Mode::Run && !config.quotes.exists() {
+        if config.mode == Mode::Run && !config.quotes_given && !config.quotes.exists() {
             tracing::warn!(
                 "{}: not found; no quotes to locate, report.csv not written",
                 config.quotes.display()
@@ -51,6 +55,16 @@ impl QuoteStage {
         for problem in &problems {
             tracing::warn!("{problem}");
         }
+        if quotes.is_empty() && !problems.is_empty() {
+            return Err(Error::Input {
+                path: config.quotes.clone(),
+                reason: format!(
+                    "no usable row: all {} data rows are malformed (see the warnings above)",
+                    problems.len()
+                ),
+            });
+        }
+        crate::report::publish::annotate_problems(config, &problems, config.fail_on.fails_input())?;
         let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
         let set = QuoteSet::new(&texts);
         let hits = std::sync::Mutex::new(vec![Vec::new(); quotes.len()]);
@@ -68,6 +82,7 @@ impl QuoteStage {
             claimed,
             hit_sources: std::sync::Mutex::default(),
             scanned: std::sync::atomic::AtomicUsize::new(0),
+            skipped_rows: problems.len(),
         })))
     }
 
@@ -149,6 +164,7 @@ pub(super) async fn locate_quotes(
     sources: &[SourceText],
 ) -> Result<(Outcome, Option<Vec<QuoteRow>>)> {
     let bar = crate::progress::stage_bar("locate", Some(stage.quotes.len() as u64));
+    let skipped_rows = stage.skipped_rows;
     let sources = sources.to_vec();
     let archive = config.archive.clone();
     let rows = tokio::task::spawn_blocking(move || {
@@ -246,8 +262,15 @@ pub(super) async fn locate_quotes(
             summary.join(", ")
         }
     );
-    let findings = counts.iter().any(|(v, _)| config.fail_on.fails_verdict(*v));
-    Ok((Outcome { findings }, Some(rows)))
+    let findings = counts.iter().any(|(v, _)| config.fail_on.fails_verdict(*v))
+        || (skipped_rows > 0 && config.fail_on.fails_input());
+    Ok((
+        Outcome {
+            findings,
+            stopped: false,
+        },
+        Some(rows),
+    ))
 }
 
 /// The page-text fallback (contract: `region`): when no article text gave the quote a

@@ -67,6 +67,16 @@ impl<W: Write> LinkCsvWriter<W> {
         Ok(())
     }
 
+    /// Rows written so far.
+    pub fn written(&self) -> usize {
+        self.next
+    }
+
+    /// Hands the rows written so far to the file (at least once a second while a run goes).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.csv.flush()
+    }
+
     /// Rows held back (for memory bounds in tests).
     pub fn held(&self) -> usize {
         self.waiting.len()

@@ -13,6 +13,7 @@ use crate::check::LinkRecord;
 use crate::config::{Config, Mode};
 pub use crate::config::{OutputFormat, Publish};
 use crate::error::{Error, Result};
+use crate::input::csv_rows::RowProblem;
 use crate::report::quotes::QuoteRow;
 use crate::report::summary::RunReport;
 use crate::report::{github, json, junit, markdown, open_output};
@@ -107,6 +108,41 @@ pub fn publish(report: &RunReport, settings: &Publish, ci: &CiEnv) -> Result<()>
             .map_err(|e| write_error(path, e))?;
     }
     Ok(())
+}
+
+/// Under `GITHUB_ACTIONS=true`: one annotation per malformed row an input file had (skipped),
+/// at its file and line; an error when `--fail-on` counts them (`input`), else a warning.
+pub fn annotate_problems(config: &Config, problems: &[RowProblem], fail: bool) -> Result<()> {
+    let ci = CiEnv::from_env();
+    if !ci.github_actions || problems.is_empty() {
+        return Ok(());
+    }
+    let lines: String = problems
+        .iter()
+        .map(|p| {
+            let annotation = github::Annotation {
+                level: if fail {
+                    github::Level::Error
+                } else {
+                    github::Level::Warning
+                },
+                file: github::workflow_path(&p.path.to_string_lossy(), ci.workspace.as_deref()),
+                line: p.line,
+                title: "malformed row".into(),
+                message: p.reason.clone(),
+            };
+            format!("{annotation}\n")
+        })
+        .collect();
+    if config.publish.stdout_has_data {
+        let _ = std::io::stderr().write_all(lines.as_bytes());
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(lines.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| write_error(Path::new("-"), e))
 }
 
 /// The pipeline's hook: the rows of a finished `run`, `check` or `verify` (`None` for a stage

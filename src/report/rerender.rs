@@ -156,48 +156,135 @@ fn read_error(path: &Path, e: csv::Error) -> Error {
 
 /// The rows of a `links.csv`.
 pub fn read_links(path: &Path) -> Result<Vec<LinkRecord>> {
-    Ok(link_rows(path, Table::read(path, &["url", "status"])?))
+    Ok(LinkRows::open(path, false)?.collect())
 }
 
-/// The rows of a `links.csv` held in memory (`path` names it in messages).
-pub fn read_links_from(path: &Path, bytes: &[u8]) -> Result<Vec<LinkRecord>> {
-    let reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    Ok(link_rows(
-        path,
-        Table::from_reader(path, reader, &["url", "status"])?,
-    ))
+/// The rows of a `links.csv` one at a time (`--resume` streams an earlier run's file), each
+/// with its position among the rows as `index`. With `drop_torn`, a row the file ends in
+/// without a newline (a run that died while writing it) is not given.
+pub struct LinkRows {
+    path: std::path::PathBuf,
+    reader: csv::Reader<std::fs::File>,
+    columns: HashMap<String, usize>,
+    record: csv::StringRecord,
+    next_index: usize,
+    /// Where a torn last row would end: the file's length when it lacks a final newline.
+    torn_at: Option<u64>,
 }
 
-fn link_rows(path: &Path, table: Table) -> Vec<LinkRecord> {
-    table
-        .rows
-        .iter()
-        .enumerate()
-        .filter_map(|(index, row)| {
-            let get = |c: &str| table.get(row, c).to_string();
-            let status = table.named(path, row, "status", LinkStatus::from_name)?;
-            Some(LinkRecord {
+impl LinkRows {
+    /// Opens the file and checks its header.
+    pub fn open(path: &Path, drop_torn: bool) -> Result<LinkRows> {
+        use std::io::{Read, Seek, SeekFrom};
+        let read = |source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(read)?;
+        let len = file.metadata().map_err(read)?.len();
+        let mut last = [0u8; 1];
+        let torn_at = if drop_torn && len > 0 {
+            file.seek(SeekFrom::End(-1)).map_err(read)?;
+            file.read_exact(&mut last).map_err(read)?;
+            file.seek(SeekFrom::Start(0)).map_err(read)?;
+            (last[0] != b'\n').then_some(len)
+        } else {
+            None
+        };
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+        let headers = reader.headers().map_err(|e| read_error(path, e))?.clone();
+        let columns: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_string(), i))
+            .collect();
+        if let Some(missing) = ["url", "status"]
+            .iter()
+            .find(|c| !columns.contains_key(**c))
+        {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                reason: format!("no `{missing}` column"),
+            });
+        }
+        Ok(LinkRows {
+            path: path.to_path_buf(),
+            reader,
+            columns,
+            record: csv::StringRecord::new(),
+            next_index: 0,
+            torn_at,
+        })
+    }
+
+    fn get(&self, column: &str) -> &str {
+        self.columns
+            .get(column)
+            .and_then(|&i| self.record.get(i))
+            .map(csv_guard::unguard)
+            .unwrap_or("")
+    }
+}
+
+impl Iterator for LinkRows {
+    type Item = LinkRecord;
+
+    fn next(&mut self) -> Option<LinkRecord> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                // A torn row is reported and skipped, as for the input files.
+                Err(e) => {
+                    tracing::warn!(
+                        "{}:{}: {e}; row skipped",
+                        self.path.display(),
+                        self.next_index + 2
+                    );
+                    continue;
+                }
+            }
+            if self
+                .torn_at
+                .is_some_and(|len| self.reader.position().byte() >= len)
+            {
+                return None;
+            }
+            let index = self.next_index;
+            self.next_index += 1;
+            let status = self.get("status");
+            let Some(status) = LinkStatus::from_name(status) else {
+                tracing::warn!(
+                    "{}:{}: unknown status '{status}'; row skipped",
+                    self.path.display(),
+                    self.record.position().map_or(0, |p| p.line()),
+                );
+                continue;
+            };
+            let get = |c: &str| self.get(c).to_string();
+            return Some(LinkRecord {
                 index,
                 id: get("id"),
                 url: get("url"),
-                http_status: table.get(row, "http_status").parse().ok(),
+                http_status: self.get("http_status").parse().ok(),
                 final_url: get("final_url"),
-                redirects: table.get(row, "redirects").parse().unwrap_or(0),
+                redirects: self.get("redirects").parse().unwrap_or(0),
                 archived_url: get("archived_url"),
                 title: get("title"),
                 error: get("error"),
                 // An unknown reason only loses its name: the row itself still counts.
-                reason: crate::check::Reason::from_name(table.get(row, "reason")),
+                reason: crate::check::Reason::from_name(self.get("reason")),
                 redirect_chain: get("redirect_chain"),
-                attempts: table.get(row, "attempts").parse().unwrap_or(0),
+                attempts: self.get("attempts").parse().unwrap_or(0),
                 content_type: get("content_type"),
                 fetched_at: get("fetched_at"),
                 duplicate_of: get("duplicate_of"),
-                changed: table.get(row, "changed").parse().ok(),
+                changed: self.get("changed").parse().ok(),
+                cached: self.get("cached") == "true",
                 ..LinkRecord::new(status)
-            })
-        })
-        .collect()
+            });
+        }
+    }
 }
 
 /// The rows of a `report.csv`.

@@ -256,6 +256,31 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
         );
         return html(StatusCode::OK, article_page(&format!("Artikel {n}"), &body));
     }
+    if let Some(name) = path.strip_prefix("/traag/") {
+        // A host that takes a second per page, numbered articles in one folder (and an
+        // honest 404, as slowly, for any other name): for runs stopped part-way.
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        return if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            html(
+                StatusCode::OK,
+                article_page(
+                    &format!("Wijkbericht {name}"),
+                    "<p>De wijkraad vergaderde over de nieuwe speeltuin en de bomen langs de singel.</p>",
+                ),
+            )
+        } else {
+            html(StatusCode::NOT_FOUND, "<p>Niet gevonden</p>".into())
+        };
+    }
+    if path.starts_with("/wayback-busy/") {
+        // A web archive that rate-limits us for an hour.
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "3600")],
+            "rate limited",
+        )
+            .into_response();
+    }
     if let Some(rest) = path.strip_prefix("/id/") {
         // Routed by the number, the slug ignored (as many news sites do); other paths 404.
         let id = rest.split('/').next().unwrap_or("");

@@ -347,10 +347,22 @@ struct ResumedRows {
 
 impl ResumedRows {
     fn open(links: &Path) -> Option<ResumedRows> {
-        if links.as_os_str() == "-" || !links.is_file() {
+        if links.as_os_str() == "-" {
             return None;
         }
         let aside = aside_path(links);
+        if !links.is_file() {
+            // A resumed run that stopped before it began its links.csv left only the file
+            // set aside: read that.
+            return aside
+                .is_file()
+                .then(|| crate::report::rerender::LinkRows::open(&aside, true).ok())
+                .flatten()
+                .map(|rows| ResumedRows {
+                    rows,
+                    pending: None,
+                });
+        }
         if let Err(e) = std::fs::rename(links, &aside) {
             tracing::warn!(
                 "--resume: cannot move {} aside: {e}; starting afresh",

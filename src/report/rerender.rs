@@ -73,31 +73,11 @@ struct Table {
 
 impl Table {
     fn read(path: &Path, required: &[&str]) -> Result<Table> {
-        let reader = csv::ReaderBuilder::new()
+        let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_path(path)
             .map_err(|e| read_error(path, e))?;
-        Table::from_reader(path, reader, required)
-    }
-
-    /// The table in `reader`; `path` names it in messages.
-    fn from_reader<R: std::io::Read>(
-        path: &Path,
-        mut reader: csv::Reader<R>,
-        required: &[&str],
-    ) -> Result<Table> {
-        let headers = reader.headers().map_err(|e| read_error(path, e))?.clone();
-        let columns: HashMap<String, usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_string(), i))
-            .collect();
-        if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                reason: format!("no `{missing}` column"),
-            });
-        }
+        let columns = header_columns(path, &mut reader, required)?;
         let mut rows = Vec::new();
         for (n, record) in reader.records().enumerate() {
             match record {
@@ -138,6 +118,28 @@ impl Table {
         }
         value
     }
+}
+
+/// The columns of a CSV file's header by name (a BOM and spaces set aside); an error when
+/// one of `required` is missing.
+fn header_columns<R: std::io::Read>(
+    path: &Path,
+    reader: &mut csv::Reader<R>,
+    required: &[&str],
+) -> Result<HashMap<String, usize>> {
+    let headers = reader.headers().map_err(|e| read_error(path, e))?;
+    let columns: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_string(), i))
+        .collect();
+    if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
+        return Err(Error::Input {
+            path: path.to_path_buf(),
+            reason: format!("no `{missing}` column"),
+        });
+    }
+    Ok(columns)
 }
 
 fn read_error(path: &Path, e: csv::Error) -> Error {
@@ -192,21 +194,7 @@ impl LinkRows {
             None
         };
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-        let headers = reader.headers().map_err(|e| read_error(path, e))?.clone();
-        let columns: HashMap<String, usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_string(), i))
-            .collect();
-        if let Some(missing) = ["url", "status"]
-            .iter()
-            .find(|c| !columns.contains_key(**c))
-        {
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                reason: format!("no `{missing}` column"),
-            });
-        }
+        let columns = header_columns(path, &mut reader, &["url", "status"])?;
         Ok(LinkRows {
             path: path.to_path_buf(),
             reader,

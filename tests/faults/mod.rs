@@ -771,7 +771,10 @@ fn bad_sources_rows_are_located_and_the_rest_is_checked() {
     ];
     for (what, bytes, statuses, message) in cases {
         let (code, stderr, links) = check_sources_bytes(&site, &bytes);
-        assert_eq!(code, Some(0), "{what}: {stderr}");
+        // A skipped row is a finding (`--fail-on input`, in the default set): exit 1, no
+        // longer 0, so that CI does not pass while a cited source was dropped.
+        let expected = if message.is_some() { 1 } else { 0 };
+        assert_eq!(code, Some(expected), "{what}: {stderr}");
         let links = links.unwrap_or_else(|| panic!("{what}: no links.csv"));
         let got: Vec<&str> = links.iter().map(|r| r["status"].as_str()).collect();
         assert_eq!(got, statuses, "{what}: {stderr}");

@@ -11,8 +11,8 @@ fn main() -> std::io::Result<()> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes)?;
     let url = std::env::var("BENCH_URL").ok();
-    let (html, _) = citecheck::http::body::decode_text(&bytes, None);
-    let article = citecheck::extract::extract_article(&html, url.as_deref());
+    let (html, _) = citecheck::dev::decode_text(&bytes, None);
+    let article = citecheck::extract_article(&html, url.as_deref());
     let mut out = std::io::stdout().lock();
     out.write_all(article.text.as_bytes())?;
     out.write_all(b"\n")

@@ -52,7 +52,7 @@ fn main() -> std::io::Result<()> {
         let t = std::time::Instant::now();
         chars = 0;
         for (html, url) in &pages {
-            let a = citecheck::extract::extract_article(html, url.as_deref());
+            let a = citecheck::extract_article(html, url.as_deref());
             chars += a.text.len();
         }
         times.push(t.elapsed().as_secs_f64());
@@ -93,10 +93,7 @@ fn main() -> std::io::Result<()> {
             for part in pages.chunks(pages.len().div_ceil(threads)) {
                 scope.spawn(move || {
                     for (html, url) in part {
-                        std::hint::black_box(citecheck::extract::extract_article(
-                            html,
-                            url.as_deref(),
-                        ));
+                        std::hint::black_box(citecheck::extract_article(html, url.as_deref()));
                     }
                 });
             }

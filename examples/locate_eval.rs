@@ -15,7 +15,7 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::time::{Duration, Instant};
 
-use citecheck::locate::Corpus;
+use citecheck::Corpus;
 use serde_json::{Value, json};
 
 #[path = "support/stats.rs"]

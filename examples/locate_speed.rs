@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use citecheck::locate::{Corpus, Verdict};
+use citecheck::{Corpus, Verdict};
 
 /// Small deterministic generator (xorshift64*), so the example needs no extra crate.
 struct Rng(u64);

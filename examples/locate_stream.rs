@@ -14,7 +14,7 @@ use std::error::Error;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use citecheck::locate::{Corpus, QuoteSet, SourceHit, prune_hits};
+use citecheck::{Corpus, QuoteSet, SourceHit, prune_hits};
 use serde_json::Value;
 
 #[path = "support/stats.rs"]

@@ -64,7 +64,7 @@ fn main() -> std::io::Result<()> {
         let skip = std::env::var_os("PARSE_SPEED_OURS_ONLY").is_some();
         let (mut ours, mut theirs) = (f64::MAX, f64::MAX);
         for _ in 0..rounds {
-            ours = ours.min(run(&pages, citecheck::extract::parse_only));
+            ours = ours.min(run(&pages, citecheck::dev::parse_only));
             if !skip {
                 theirs = theirs.min(run(&pages, |p| {
                     scraper::Html::parse_document(p).tree.nodes().count()

@@ -61,7 +61,7 @@ fn main() {
                 .unwrap_or_default()
         }),
         ("citecheck ingest", |b| {
-            citecheck::input::document::ingest_file(std::path::Path::new("x.pdf"), b)
+            citecheck::ingest_file(std::path::Path::new("x.pdf"), b)
                 .map(|d| {
                     d.quotes
                         .iter()

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --example speaker_eval [-- --verbose]`
 
-use citecheck::locate::speaker::set::{self, Outcome};
+use citecheck::dev::speaker_set::{self as set, Outcome};
 
 fn main() {
     let verbose = std::env::args().any(|a| a == "--verbose");

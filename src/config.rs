@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 pub use crate::http::Remap;
 pub use crate::http::body::MAX_DECODED_BODY;
 pub use crate::http::fetch::FetchSettings;
-pub use crate::http::fetch::{MAX_REDIRECTS, MAX_RETRY_WAIT};
 use crate::locate::Verdict;
 
 /// Seconds per request attempt.
@@ -363,7 +362,7 @@ impl FailOn {
         self.verdicts.contains(&verdict)
     }
 
-    /// The names this set holds, in [`FAIL_ON_NAMES`] order (statuses, verdicts, `input`).
+    /// The names this set holds, in `FAIL_ON_NAMES` order (statuses, verdicts, `input`).
     pub fn names(&self) -> Vec<&'static str> {
         LinkStatus::ALL
             .into_iter()

@@ -12,12 +12,12 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = citecheck::cli::Cli::parse();
+    let cli = citecheck::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("CITECHECK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(citecheck::progress::LogWriter)
+        .with_writer(citecheck::LogWriter)
         .with_target(false)
         .with_ansi(
             std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -35,9 +35,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(citecheck::pipeline::execute(cli)) {
+    match runtime.block_on(citecheck::execute(cli)) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
-        Err(citecheck::error::Error::Write { source, .. })
+        Err(citecheck::Error::Write { source, .. })
             if source.kind() == std::io::ErrorKind::BrokenPipe =>
         {
             // `citecheck text URL | head`: the reader has what it wanted.

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use citecheck::input::csv_rows::RowReader;
+use citecheck::dev::RowReader;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! characters of the page (no invented content beyond entity decoding and spacing).
 #![no_main]
 
-use citecheck::extract::{extract_article, page_title};
+use citecheck::{extract_article, page_title};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! quote it finds is located on a line of the document.
 #![no_main]
 
-use citecheck::input::document::ingest_document;
+use citecheck::ingest_document;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

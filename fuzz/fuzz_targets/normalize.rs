@@ -3,7 +3,7 @@
 //! every key span maps back to a span of the input on character boundaries.
 #![no_main]
 
-use citecheck::locate::normalize::{Fold, normalize, split_ellipses, unit_end};
+use citecheck::dev::{Fold, normalize, split_ellipses, unit_end};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

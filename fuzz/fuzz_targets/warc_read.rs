@@ -2,7 +2,7 @@
 //! recovery keeps reads back with no torn tail.
 #![no_main]
 
-use citecheck::archive::{read_records, recover_open_file};
+use citecheck::{read_records, recover_open_file};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,9 @@
 //! whole, with its block digest, target URI and payload as written, and no torn tail.
 #![no_main]
 
-use citecheck::archive::{Exchange, WarcWriter, read_record_at, read_records, sha1_digest};
+use citecheck::RawExchange as Exchange;
+use citecheck::dev::sha1_digest;
+use citecheck::{WarcWriter, read_record_at, read_records};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

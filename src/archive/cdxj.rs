@@ -8,7 +8,9 @@
 use std::io::{self, BufRead, Seek, Write};
 use std::path::Path;
 
-use super::warc::{OPEN_SUFFIX, RecordRef, ScannedRecord, scan_records};
+#[cfg(test)]
+use super::warc::scan_records;
+use super::warc::{OPEN_SUFFIX, RecordRef, ScannedRecord};
 
 /// File name of the index inside the archive folder.
 pub const INDEX_FILE: &str = "index.cdxj";
@@ -170,6 +172,7 @@ pub fn cdxj_line(r: &RecordRef, mime: &str, status: Option<u16>) -> String {
 /// CDXJ lines for every `response`, `revisit` and `resource` record of a WARC file (in file
 /// order, unsorted). A torn tail is skipped: only complete records are indexed. For a file
 /// of any size, [`index_warc_with`] hands the lines over one at a time instead.
+#[cfg(test)]
 pub fn index_warc(path: &Path) -> io::Result<Vec<String>> {
     let mut lines = Vec::new();
     index_warc_with(path, |line| {
@@ -181,6 +184,7 @@ pub fn index_warc(path: &Path) -> io::Result<Vec<String>> {
 
 /// [`index_warc`] in bounded memory: the file is read record by record ([`scan_records`],
 /// digests checked) and each line goes to `each` as soon as its member is read whole.
+#[cfg(test)]
 pub fn index_warc_with(
     path: &Path,
     mut each: impl FnMut(String) -> io::Result<()>,
@@ -258,6 +262,7 @@ fn http_status_and_type(block: &[u8]) -> (Option<u16>, Option<String>) {
 /// Merges `lines` into `<dir>/index.cdxj`: the old and new lines together, sorted bytewise,
 /// duplicates dropped, written atomically (temp file, fsync, rename). Memory is bounded: see
 /// [`IndexLines`].
+#[cfg(test)]
 pub fn write_index<I>(dir: &Path, lines: I) -> io::Result<()>
 where
     I: IntoIterator,

@@ -145,11 +145,13 @@ impl ArchiveSession {
     }
 
     /// What builds this run's records off the writer thread (for the open file).
+    #[cfg(test)]
     pub fn maker(&self) -> &RecordMaker {
         self.warc.maker()
     }
 
     /// The files this run has written and finished so far (before the open one).
+    #[cfg(test)]
     pub fn finished_files(&self) -> &[PathBuf] {
         &self.finished
     }
@@ -157,6 +159,7 @@ impl ArchiveSession {
     /// Writes one capture and commits it at once (see [`prepare`],
     /// [`ArchiveSession::stage`] and [`ArchiveSession::commit`], which the writer thread
     /// uses to batch).
+    #[cfg(test)]
     pub fn record(&mut self, capture: Capture) -> io::Result<Archived> {
         let prepared = prepare(self.warc.maker(), self.store.dir(), capture)?;
         let (entry, archived) = self.stage(prepared)?;

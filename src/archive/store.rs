@@ -555,6 +555,7 @@ impl ArchiveStore {
     }
 
     /// What [`ArchiveStore::open`] did with `.open` WARC files.
+    #[cfg(test)]
     pub fn recoveries(&self) -> &[Recovery] {
         &self.recoveries
     }
@@ -564,6 +565,7 @@ impl ArchiveStore {
     /// get different files, and the same URL written differently gets the same one); the
     /// slug is host + last path segment in `[a-z0-9-]` only, so the name can never leave
     /// `text/`; the whole file name is at most 80 ASCII characters.
+    #[cfg(test)]
     pub fn text_path(&self, cited_url: &str) -> PathBuf {
         self.dir.join(TEXT_DIR).join(text_file_name(cited_url))
     }
@@ -591,6 +593,7 @@ impl ArchiveStore {
 
     /// Appends one manifest line with a single write, then flushes and fsyncs it. A crash
     /// can at worst leave a torn last line, which [`ArchiveStore::open`] drops.
+    #[cfg(test)]
     pub fn append_manifest(&mut self, entry: &ManifestEntry) -> io::Result<()> {
         self.append_manifest_batch(std::slice::from_ref(entry))
     }
@@ -659,13 +662,9 @@ impl ArchiveStore {
     }
 
     /// Number of manifest entries indexed (loaded and appended).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.count
-    }
-
-    /// Whether the manifest has no entry.
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
     }
 
     /// The last entry whose record is `record_id` (with or without `<>`), e.g. the
@@ -715,6 +714,7 @@ impl ArchiveStore {
 
     /// Whether `text_sha256` differs from the latest capture's text of `cited_url`; `None`
     /// when there is no earlier capture with a text (for [`ManifestEntry::text_changed`]).
+    #[cfg(test)]
     pub fn text_changed(&self, cited_url: &str, text_sha256: &str) -> Option<bool> {
         let prev = self.latest(cited_url)?.text_sha256?;
         Some(prev != text_sha256)

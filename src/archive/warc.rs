@@ -441,7 +441,7 @@ impl WarcWriter {
         Ok((r, p.exchange))
     }
 
-    /// Writes the extracted article text as a `resource` record (see [`RecordMaker::text`]).
+    /// Writes the extracted article text as a `resource` record (see `RecordMaker::text`).
     pub fn write_text(
         &mut self,
         cited_url: &str,
@@ -731,6 +731,13 @@ pub struct ScannedRecord {
     /// Compressed length of that member.
     pub length: u64,
     /// Bytes in the block (its `Content-Length`).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the scan reports it; only the tests read it today"
+        )
+    )]
     pub block_len: u64,
     /// For an `application/http` block: its HTTP head up to and with the blank line (at most
     /// [`MAX_HTTP_HEAD`] bytes); empty for other blocks.
@@ -792,7 +799,7 @@ pub struct ScanEnd {
 }
 
 /// Reads every record of a gzip-per-record WARC file, member by member, blocks and all: for
-/// tests and tools on small files. A scan of a whole archive file uses [`scan_records`],
+/// tests and tools on small files. A scan of a whole archive file uses `scan_records`,
 /// which never holds a block. A member that does not decode, does not hold well-framed
 /// records, or whose digests do not match ends the read: it and everything after it are
 /// reported in `torn_tail` (not an error). Errors are only for I/O failures.

@@ -24,9 +24,7 @@ mod text;
 mod tokenize;
 mod tree;
 
-pub use page_text::{
-    Outside, PageText, Region, RegionSpan, extract_with_page, page_text, parse_regions, region_of,
-};
+pub use page_text::{PageText, Region, extract_with_page, page_text, parse_regions};
 use serde::Serialize;
 
 /// What the extractor found in one HTML page.

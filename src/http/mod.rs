@@ -9,5 +9,5 @@ pub mod gate;
 pub mod remap;
 
 pub use client::build_client;
-pub use fetch::{FetchOutcome, FetchSettings, Fetcher, Hop, TransportError};
+pub use fetch::{FetchOutcome, FetchSettings, Fetcher, TransportError};
 pub use remap::Remap;

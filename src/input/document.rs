@@ -120,7 +120,7 @@ pub enum IngestError {
 }
 
 pub(crate) use super::model::LineKind;
-pub use super::model::{CitedUrl, DocQuote, Document, Pairing, UrlRole};
+pub use super::model::{CitedUrl, DocQuote, Document, UrlRole};
 
 /// Read a document's bytes and find its URLs, quotations and themes.
 pub fn ingest_document(bytes: &[u8]) -> Result<Document, IngestError> {
@@ -168,7 +168,7 @@ pub fn document_kind(path: &std::path::Path, bytes: &[u8]) -> DocumentKind {
     }
 }
 
-/// Read a document file of any kind [`document_kind`] knows.
+/// Read a document file of any kind `document_kind` knows.
 pub fn ingest_file(path: &std::path::Path, bytes: &[u8]) -> Result<Document, IngestError> {
     if bytes.is_empty() {
         return Err(IngestError::Empty);
@@ -1380,6 +1380,7 @@ fn assign_themes(events: Vec<Event>, doc: &mut Document) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::model::Pairing;
 
     const SEED: &[u8] = include_bytes!("testdata/interbestuurlijk-samenwerken.txt");
 

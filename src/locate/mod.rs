@@ -184,7 +184,7 @@ pub struct QuoteSet {
 }
 
 impl QuoteSet {
-    /// Prepare and index `quotes`, with [`DEFAULT_MIN_SCORE`].
+    /// Prepare and index `quotes`, with `DEFAULT_MIN_SCORE` (0.80).
     pub fn new(quotes: &[&str]) -> QuoteSet {
         QuoteSet::with_min_score(quotes, DEFAULT_MIN_SCORE)
     }
@@ -462,7 +462,7 @@ impl Corpus {
     }
 
     /// Locate `quote`; `claimed` is the index of the source the document names for it.
-    /// Uses [`DEFAULT_MIN_SCORE`].
+    /// Uses `DEFAULT_MIN_SCORE` (0.80).
     pub fn locate(&self, quote: &str, claimed: Option<usize>) -> Finding {
         self.locate_with(quote, claimed, DEFAULT_MIN_SCORE)
     }

@@ -64,11 +64,6 @@ impl Pattern {
         self.m
     }
 
-    /// True for the empty pattern.
-    pub fn is_empty(&self) -> bool {
-        self.m == 0
-    }
-
     /// Run Myers over `text`, calling `f(j, d)` with the distance `d = D[m][j]` for every
     /// end column `j` in `1..=text.len()` (the substring ends before byte `j`).
     fn scan(&self, text: &[u8], first_hin: i32, mut f: impl FnMut(usize, usize)) {
@@ -116,6 +111,7 @@ impl Pattern {
     }
 
     /// `D[m][j]` for every `j` in `0..=text.len()` (for tests and diagnostics).
+    #[cfg(test)]
     pub fn last_row(&self, text: &[u8]) -> Vec<usize> {
         let mut row = vec![self.m];
         self.scan(text, 0, |_, d| row.push(d));
@@ -183,6 +179,7 @@ pub struct Span {
 
 /// Plain O(m·n) semi-global DP with the tie rules (smallest d, leftmost start, longest
 /// span). Meant for a narrow window (`[end − m − d, end]` after [`Pattern::best_ends`]).
+#[cfg(test)]
 pub fn span(pattern: &[u8], text: &[u8]) -> Span {
     let n = text.len();
     // (distance, start) per column, lexicographically minimised.

@@ -203,7 +203,7 @@ fn unit_at(text: &str, at: usize) -> (usize, Cow<'_, str>) {
 }
 
 /// Byte offset just past the unit that starts at byte `start` of `text`
-/// (`start` must be a unit start, as every value of [`Key::map`] is).
+/// (`start` must be a unit start, as every value of `Key::map` is).
 pub fn unit_end(text: &str, start: usize) -> usize {
     if start >= text.len() || !text.is_char_boundary(start) {
         return text.len().min(start);

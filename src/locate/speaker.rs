@@ -137,6 +137,7 @@ pub struct Speaker {
 /// `end` exclusive) of `text` (an article's extracted text, paragraphs separated by
 /// `"\n\n"`). The span may include attribution interruptions (‘…,’ zegt X. ‘…’).
 /// `None` when the article names nobody, or the offsets lie outside the text.
+#[cfg(test)]
 pub fn speaker_for(text: &str, start: usize, end: usize) -> Option<Speaker> {
     find(text, start, end, false).speaker
 }

@@ -41,6 +41,7 @@ pub struct LinkCsvWriter<W: Write> {
 impl<W: Write> LinkCsvWriter<W> {
     /// Writes the header; text cells are guarded against formulas (see
     /// [`LinkCsvWriter::with_guard`] for `--raw-csv`).
+    #[cfg(test)]
     pub fn new(out: W) -> csv::Result<LinkCsvWriter<W>> {
         LinkCsvWriter::with_guard(out, true)
     }
@@ -78,6 +79,7 @@ impl<W: Write> LinkCsvWriter<W> {
     }
 
     /// Rows held back (for memory bounds in tests).
+    #[cfg(test)]
     pub fn held(&self) -> usize {
         self.waiting.len()
     }

@@ -140,6 +140,7 @@ pub fn format_score(score: Option<f64>) -> String {
 
 /// Writes the rows (already in input order), text cells guarded against formulas
 /// ([`write_csv_with_guard`] with `false` is `--raw-csv`).
+#[cfg(test)]
 pub fn write_csv<W: Write>(out: W, rows: &[QuoteRow]) -> csv::Result<()> {
     write_csv_with_guard(out, rows, true)
 }

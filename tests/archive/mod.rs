@@ -49,7 +49,7 @@ fn run_archives_every_exchange_text_and_manifest() {
     }
 
     // Read the WARC back with our own reader: digests hold, request/response pairs, texts.
-    let contents = citecheck::archive::read_records(&warcs[0]).unwrap();
+    let contents = citecheck::read_records(&warcs[0]).unwrap();
     assert!(contents.torn_tail.is_none());
     let types: Vec<&str> = contents.records.iter().map(|r| r.warc_type()).collect();
     assert_eq!(types[0], "warcinfo");
@@ -68,7 +68,7 @@ fn run_archives_every_exchange_text_and_manifest() {
     assert_eq!(types.iter().filter(|t| **t == "resource").count(), 22);
     for record in &contents.records {
         let digest = record.header("WARC-Block-Digest").unwrap();
-        assert_eq!(digest, citecheck::archive::sha1_digest(&record.block));
+        assert_eq!(digest, citecheck::dev::sha1_digest(&record.block));
     }
     let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
     assert_eq!(index.lines().count(), 38);
@@ -91,7 +91,7 @@ fn run_archives_every_exchange_text_and_manifest() {
         "{links:?}"
     );
     let newest = warcs.iter().max().unwrap();
-    let contents = citecheck::archive::read_records(newest).unwrap();
+    let contents = citecheck::read_records(newest).unwrap();
     assert_eq!(
         contents
             .records
@@ -161,7 +161,7 @@ fn a_rotating_run_killed_part_way_is_repaired_file_by_file() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.ends_with(".warc.gz") {
-            let contents = citecheck::archive::read_records(&path).unwrap();
+            let contents = citecheck::read_records(&path).unwrap();
             assert_eq!(contents.records[0].warc_type(), "warcinfo");
             assert_eq!(
                 contents.records[0].header("WARC-Filename"),
@@ -177,7 +177,7 @@ fn a_rotating_run_killed_part_way_is_repaired_file_by_file() {
             serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap();
         let file = json["filename"].as_str().unwrap();
         assert!(names.iter().any(|n| n == file), "{line}");
-        let record = citecheck::archive::read_record_at(
+        let record = citecheck::read_record_at(
             &archive.join(file),
             json["offset"].as_str().unwrap().parse().unwrap(),
             json["length"].as_str().unwrap().parse().unwrap(),

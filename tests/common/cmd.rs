@@ -251,7 +251,7 @@ pub fn assert_archive_whole(archive: &Path) -> Vec<serde_json::Value> {
         let name = path.to_string_lossy().to_string();
         assert!(!name.ends_with(".open"), "{name} left open");
         if name.ends_with(".warc.gz") {
-            let contents = citecheck::archive::read_records(&path).unwrap();
+            let contents = citecheck::read_records(&path).unwrap();
             assert!(
                 contents.torn_tail.is_none(),
                 "{name}: {:?}",
@@ -260,7 +260,7 @@ pub fn assert_archive_whole(archive: &Path) -> Vec<serde_json::Value> {
             for record in &contents.records {
                 assert_eq!(
                     record.header("WARC-Block-Digest"),
-                    Some(citecheck::archive::sha1_digest(&record.block).as_str()),
+                    Some(citecheck::dev::sha1_digest(&record.block).as_str()),
                     "{name}"
                 );
             }
@@ -274,7 +274,7 @@ pub fn assert_archive_whole(archive: &Path) -> Vec<serde_json::Value> {
     for line in text.lines() {
         let entry: serde_json::Value = serde_json::from_str(line).unwrap();
         let file = archive.join(entry["warc_file"].as_str().unwrap());
-        let record = citecheck::archive::read_record_at(
+        let record = citecheck::read_record_at(
             &file,
             entry["offset"].as_u64().unwrap(),
             entry["length"].as_u64().unwrap(),

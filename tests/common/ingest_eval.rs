@@ -48,7 +48,7 @@ pub fn evaluate(dir: &Path) -> BTreeMap<String, Figures> {
         let bytes = std::fs::read(&path).expect("document");
         let fig = out.entry(file.clone()).or_default();
         fig.expected = want.len();
-        let doc = match citecheck::input::document::ingest_file(&path, &bytes) {
+        let doc = match citecheck::ingest_file(&path, &bytes) {
             Ok(doc) => doc,
             Err(e) => {
                 fig.misses.push(format!("cannot read: {e}"));

@@ -231,14 +231,14 @@ fn fault_endless_body_stops_at_max_body() {
     // What was read is archived, marked as cut at the cap.
     let entry = run.captured(&format!("{SITE}/fault/endless")).unwrap();
     let archive = run.dir.path().join("archive");
-    let record = citecheck::archive::read_record_at(
+    let record = citecheck::read_record_at(
         &archive.join(entry["warc_file"].as_str().unwrap()),
         entry["offset"].as_u64().unwrap(),
         entry["length"].as_u64().unwrap(),
     )
     .unwrap();
     assert_eq!(record.header("WARC-Truncated"), Some("length"));
-    let payload = citecheck::archive::warc::http_payload(&record.block);
+    let payload = citecheck::dev::http_payload(&record.block);
     assert_eq!(payload.len(), 300_000);
 }
 

@@ -557,7 +557,7 @@ fn cache_skips_fresh_ok_links_and_refetches_failures() {
 
 #[test]
 fn run_writes_report_html_and_report_renders_it_again_offline() {
-    use citecheck::report::html::escape;
+    use citecheck::dev::escape;
     let site = FixtureSite::start();
     let dir = tempfile::tempdir().unwrap();
     seed_sources(dir.path());

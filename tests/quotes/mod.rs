@@ -299,7 +299,7 @@ fn quotes_outside_the_article_text_are_found_in_the_page_text_with_their_region(
         let page = std::fs::read(archive.join(page_path)).unwrap();
         assert_eq!(
             e["page_text_sha256"].as_str().unwrap(),
-            citecheck::archive::store::sha256_hex(&page)
+            citecheck::dev::sha256_hex(&page)
         );
         assert!(
             e["page_text_record_id"]

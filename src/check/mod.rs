@@ -235,7 +235,10 @@ pub fn judge(
     };
     let last_any = outcome.exchanges.last();
     record.http_status = last_any.map(|e| e.status);
-    let attempts = |n: u32| {
+    // What the server saw at the URL that gave this answer: redirect hops before it are
+    // not retries.
+    let attempts = || {
+        let n = outcome.last_url_attempts;
         if n > 1 {
             format!(" after {n} attempts")
         } else {
@@ -250,11 +253,7 @@ pub fn judge(
                     TransportError::Timeout(_) => LinkStatus::Timeout,
                     _ => LinkStatus::Unreachable,
                 };
-                (
-                    status,
-                    e.reason(),
-                    format!("{e}{}", attempts(outcome.attempts)),
-                )
+                (status, e.reason(), format!("{e}{}", attempts()))
             }
             Failure::RedirectLoop(url) => (
                 LinkStatus::Broken,
@@ -385,16 +384,13 @@ pub fn judge(
         (
             LinkStatus::Blocked,
             "forbidden",
-            format!(
-                "HTTP 403 Forbidden{}; the page may well exist",
-                attempts(outcome.attempts)
-            ),
+            format!("HTTP 403 Forbidden{}; the page may well exist", attempts()),
         )
     } else if status == 429 {
         (
             LinkStatus::Blocked,
             "rate_limited",
-            format!("HTTP 429 Too Many Requests{}", attempts(outcome.attempts)),
+            format!("HTTP 429 Too Many Requests{}", attempts()),
         )
     } else if status >= 400 {
         let reason = match status {
@@ -406,11 +402,7 @@ pub fn judge(
         (
             LinkStatus::Broken,
             reason,
-            format!(
-                "HTTP {status} {}{}",
-                reason_phrase(status),
-                attempts(outcome.attempts)
-            ),
+            format!("HTTP {status} {}{}", reason_phrase(status), attempts()),
         )
     } else if !(200..300).contains(&status) {
         (

@@ -1049,6 +1049,59 @@ mod tests {
     }
 
     #[test]
+    fn a_read_only_store_changes_nothing_and_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        // A complete line, then a torn one that parses (no newline yet).
+        let line = serde_json::to_string(&entry("https://a.nl/x", "aa", "<urn:uuid:1>")).unwrap();
+        let torn = serde_json::to_string(&entry("https://a.nl/y", "bb", "<urn:uuid:2>")).unwrap();
+        let manifest = format!("{line}\n{torn}");
+        std::fs::write(dir.path().join(MANIFEST_FILE), &manifest).unwrap();
+        std::fs::write(dir.path().join("c-1.warc.gz.open"), b"half a record").unwrap();
+        let access = ArchiveAccess::ReadOnly { lock: false };
+        let store = ArchiveStore::open_as(dir.path(), access).unwrap();
+        assert!(store.is_read_only());
+        assert!(
+            store.latest("https://a.nl/y").is_some(),
+            "the torn line is read"
+        );
+        assert!(store.warnings()[0].contains("unfinished WARC file(s)"));
+        let refused = store.write_text("https://a.nl/x", "t").unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::PermissionDenied);
+        let mut store = store;
+        assert!(
+            store
+                .append_manifest(&entry("https://a.nl/z", "cc", "<u3>"))
+                .is_err()
+        );
+        // Nothing was created, cut or recovered; no lock was taken.
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap(),
+            manifest
+        );
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| name_of(&e.unwrap().path()))
+            .collect();
+        names.sort();
+        assert_eq!(names, ["c-1.warc.gz.open", MANIFEST_FILE]);
+        // With the lock: taken shared, beside another reader but not beside a run.
+        let access = ArchiveAccess::ReadOnly { lock: true };
+        let first = ArchiveStore::open_as(dir.path(), access).unwrap();
+        let second = ArchiveStore::open_as(dir.path(), access).unwrap();
+        let run = File::open(dir.path().join(LOCK_FILE)).unwrap();
+        assert!(matches!(
+            run.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop((first, second));
+        run.lock().unwrap();
+        let Err(e) = ArchiveStore::open_as(dir.path(), access) else {
+            panic!("opened beside a run");
+        };
+        assert!(e.to_string().contains("a citecheck run is writing"), "{e}");
+    }
+
+    #[test]
     fn text_path_is_readable_and_stable() {
         let dir = tempfile::tempdir().unwrap();
         let store = ArchiveStore::open(dir.path()).unwrap();

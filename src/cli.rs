@@ -11,10 +11,10 @@ use std::time::Duration;
 use crate::check::accept::AcceptStatus;
 use crate::check::cache::{CacheSettings, DEFAULT_CACHE_MAX_AGE, parse_max_age};
 use crate::config::{
-    Config, DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY, DEFAULT_PER_HOST,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, DEFAULT_WARC_MAX_SIZE, FailOn, FetchSettings,
-    MAX_CONCURRENCY, MAX_RETRIES, MAX_TIMEOUT, Mode, OutputFormat, Publish, Remap, Shard,
-    default_user_agent, timeout_from_secs,
+    ArchiveAccess, Config, DEFAULT_CONCURRENCY, DEFAULT_HOST_INTERVAL_MS, DEFAULT_MAX_BODY,
+    DEFAULT_PER_HOST, DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, DEFAULT_WARC_MAX_SIZE, FailOn,
+    FetchSettings, MAX_CONCURRENCY, MAX_RETRIES, MAX_TIMEOUT, Mode, OutputFormat, Publish, Remap,
+    Shard, default_user_agent, timeout_from_secs,
 };
 use crate::error::{Error, Result};
 
@@ -33,16 +33,18 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// The subcommands (README.md).
+/// The subcommands (README.md). Each takes only its own options: `check` has no archive or
+/// quotes, `verify` no network.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The whole pipeline: check every cited URL, archive each page, extract its article
     /// text, locate every quote; write links.csv and report.csv.
     Run(RunArgs),
     /// Links only (no archive, no quotes): the fast mode for CI.
-    Check(RunArgs),
-    /// Quotes only, against what is already in the archive; never touches the network.
-    Verify(RunArgs),
+    Check(CheckArgs),
+    /// Quotes only, against what is already in the archive; never touches the network and
+    /// never writes into the archive (unless --repair).
+    Verify(VerifyArgs),
     /// Read a document (a PDF, HTML, Markdown, or text from a slide deck or PDF) and write its
     /// cited URLs and its quotations, each with the URL it cites, as CSV.
     Ingest(IngestArgs),
@@ -50,14 +52,25 @@ pub enum Command {
     Text(TextArgs),
     /// Render report.html again from links.csv, report.csv and the archive (no network).
     Report(ReportArgs),
+    /// Print a shell completion script (e.g. `citecheck completions bash >
+    /// /etc/bash_completion.d/citecheck`).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff; `citecheck man | man -l -`), or write one page per
+    /// command into a folder with --dir.
+    Man(ManArgs),
 }
 
-/// Options shared by `run`, `check` and `verify`.
-#[derive(Debug, Args, Clone, Default)]
-pub struct RunArgs {
+/// `--sources`: read by `run`, `check` and `verify`.
+#[derive(Debug, Args, Clone)]
+pub struct SourcesArgs {
     /// The cited URLs (CSV with a `url` column, optional `id`).
     #[arg(long, value_name = "FILE", default_value = "sources.csv")]
     pub sources: PathBuf,
+}
+
+/// The quote stage's files: `run` and `verify`.
+#[derive(Debug, Args, Clone)]
+pub struct QuoteFileArgs {
     /// The quotations to locate (CSV with a `quote` column; optional `id`, `theme`, `source`)
     /// [default: quotes.csv; `run` goes on without quotes when that is missing, but not when
     /// a file named here is].
@@ -69,9 +82,12 @@ pub struct RunArgs {
     /// One row per quote (`-` for stdout).
     #[arg(long, value_name = "FILE", default_value = "report.csv")]
     pub report: PathBuf,
-    /// One row per row of the sources file (`-` for stdout).
-    #[arg(long, value_name = "FILE", default_value = "links.csv")]
-    pub links: PathBuf,
+}
+
+/// How requests are made: `run` and `check` (the commands that use the network).
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Requests")]
+pub struct NetworkArgs {
     /// Rewrite the URL of every request ('REGEX REPLACEMENT', split at the first space;
     /// repeatable; first matching rule wins). Anchor patterns (`^https://www\.x\.nl/`) and
     /// write `${1}x`, not `$1x`. Reports keep the URLs as cited.
@@ -95,18 +111,6 @@ pub struct RunArgs {
     /// Largest body read per response, in bytes; the rest is cut (and said in `error`).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
-    /// Start a new WARC file when the next page would take the open one past this size
-    /// [default: 1GiB]; suffixes KB, MB, GB (powers of 1000) and KiB, MiB, GiB (of 1024). A
-    /// page's records are never split over two files.
-    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
-    pub warc_max_size: Option<u64>,
-    /// No network at all: every quote is located in the archive's copies.
-    #[arg(long)]
-    pub offline: bool,
-    /// Which findings make the exit code 1: comma-separated link statuses and quote
-    /// verdicts, `default`, `none`, or `all`.
-    #[arg(long, value_name = "LIST", default_value = "default")]
-    pub fail_on: String,
     /// The User-Agent header sent with every request.
     #[arg(long, value_name = "STRING")]
     pub user_agent: Option<String>,
@@ -116,12 +120,32 @@ pub struct RunArgs {
     /// Link-local and cloud metadata addresses are refused always.
     #[arg(long)]
     pub exclude_private: bool,
-    /// Write links.csv and report.csv without the formula guard: by default a text cell that
-    /// starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, so that a
-    /// spreadsheet shows it as text instead of running it (a page title such as
-    /// `=HYPERLINK(…)`). For machine consumers; JSON output is never altered.
-    #[arg(long)]
-    pub raw_csv: bool,
+}
+
+impl Default for NetworkArgs {
+    /// The defaults the command line gives (a unit test holds the two together).
+    fn default() -> Self {
+        NetworkArgs {
+            remap: Vec::new(),
+            timeout: DEFAULT_TIMEOUT_SECS,
+            retries: DEFAULT_RETRIES,
+            concurrency: DEFAULT_CONCURRENCY,
+            per_host: DEFAULT_PER_HOST,
+            host_interval: DEFAULT_HOST_INTERVAL_MS,
+            max_body: DEFAULT_MAX_BODY,
+            user_agent: None,
+            exclude_private: false,
+        }
+    }
+}
+
+/// How links are judged and kept: `run` and `check`.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Link checking")]
+pub struct LinkArgs {
+    /// One row per row of the sources file (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "links.csv")]
+    pub links: PathBuf,
     /// Do not ask the web archive for copies of dead links (`run` asks by default).
     #[arg(long)]
     pub no_rescue: bool,
@@ -135,9 +159,6 @@ pub struct RunArgs {
     /// else 3; `--resume` continues). SIGINT, SIGTERM and SIGHUP stop a run the same way.
     #[arg(long, value_name = "DURATION")]
     pub deadline: Option<String>,
-    /// Never draw a progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
     /// Continue an interrupted run: rows already in --links (and, in `run`, pages already in
     /// the archive) are kept as they are, not fetched again.
     #[arg(long)]
@@ -151,18 +172,6 @@ pub struct RunArgs {
     /// that one host's politeness is kept in one shard (see docs/scaling.md).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
-
-    // --- CI integration and output formats (report/publish.rs, check/cache.rs, check/accept.rs)
-    /// Also render the whole run (links, quotes and a summary) as json, markdown or junit, on
-    /// stdout or in --output. csv adds nothing: links.csv and report.csv are always written.
-    /// Under GITHUB_ACTIONS=true, problems are also printed as ::error/::warning annotations
-    /// (on stderr when stdout carries data), and the Markdown summary is appended to
-    /// $GITHUB_STEP_SUMMARY when that is set.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value = "csv")]
-    pub format: OutputFormat,
-    /// Where --format writes (default: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Remember links found ok or redirected in this file (JSON Lines, one URL a line) and,
     /// in `check`, do not fetch them again within --cache-max-age (links.csv says
     /// `cached = true`). Failures are never cached. `run` refreshes the file but always fetches.
@@ -177,11 +186,170 @@ pub struct RunArgs {
     /// failures are never accepted.
     #[arg(long, value_name = "CODES")]
     pub accept: Option<String>,
+}
 
-    // --- The editor's report (report/html.rs, report/rerender.rs)
+impl Default for LinkArgs {
+    fn default() -> Self {
+        LinkArgs {
+            links: PathBuf::from("links.csv"),
+            no_rescue: false,
+            rescue: false,
+            deadline: None,
+            resume: false,
+            no_probe: false,
+            shard: None,
+            cache: None,
+            cache_max_age: DEFAULT_CACHE_MAX_AGE.into(),
+            accept: None,
+        }
+    }
+}
+
+/// What a run prints and how it ends: `run`, `check` and `verify`.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Which findings make the exit code 1: comma-separated link statuses and quote
+    /// verdicts, `default`, `none`, or `all`.
+    #[arg(long, value_name = "LIST", default_value = "default")]
+    pub fail_on: String,
+    /// Write links.csv and report.csv without the formula guard: by default a text cell that
+    /// starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, so that a
+    /// spreadsheet shows it as text instead of running it (a page title such as
+    /// `=HYPERLINK(…)`). For machine consumers; JSON output is never altered.
+    #[arg(long)]
+    pub raw_csv: bool,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Also render the whole run (links, quotes and a summary) as json, markdown or junit, on
+    /// stdout or in --output. csv adds nothing: links.csv and report.csv are always written.
+    /// Under GITHUB_ACTIONS=true, problems are also printed as ::error/::warning annotations
+    /// (on stderr when stdout carries data), and the Markdown summary is appended to
+    /// $GITHUB_STEP_SUMMARY when that is set.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "csv")]
+    pub format: OutputFormat,
+    /// Where --format writes (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Also write the editor's report: one self-contained HTML page (after the CSVs).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+}
+
+impl Default for OutputArgs {
+    fn default() -> Self {
+        OutputArgs {
+            fail_on: "default".into(),
+            raw_csv: false,
+            no_progress: false,
+            format: OutputFormat::Csv,
+            output: None,
+            html: None,
+        }
+    }
+}
+
+/// Options of `run` (and of `citecheck` with no subcommand).
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The sources file.
+    #[command(flatten)]
+    pub sources: SourcesArgs,
+    /// The quotes, the archive and the report.
+    #[command(flatten)]
+    pub files: QuoteFileArgs,
+    /// Start a new WARC file when the next page would take the open one past this size
+    /// [default: 1GiB]; suffixes KB, MB, GB (powers of 1000) and KiB, MiB, GiB (of 1024). A
+    /// page's records are never split over two files.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub warc_max_size: Option<u64>,
+    /// No network at all: every quote is located in the archive's copies (as `verify` does,
+    /// but a run may repair the archive: see `verify --repair`).
+    #[arg(long)]
+    pub offline: bool,
+    /// How links are judged and where links.csv goes.
+    #[command(flatten)]
+    pub links: LinkArgs,
+    /// How requests are made.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// What the run prints and when it fails.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Options of `check`: links only, so no quotes, archive or report.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// The sources file.
+    #[command(flatten)]
+    pub sources: SourcesArgs,
+    /// Refused with a hint (checking links needs the network): kept out of --help.
+    #[arg(long, hide = true)]
+    pub offline: bool,
+    /// How links are judged and where links.csv goes.
+    #[command(flatten)]
+    pub links: LinkArgs,
+    /// How requests are made.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// What the run prints and when it fails.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Options of `verify`: the archive and the quotes, no network.
+#[derive(Debug, Args, Clone)]
+pub struct VerifyArgs {
+    /// The sources file.
+    #[command(flatten)]
+    pub sources: SourcesArgs,
+    /// The quotes, the archive and the report.
+    #[command(flatten)]
+    pub files: QuoteFileArgs,
+    /// The links.csv of the run that filled the archive: shown in --html beside the quotes.
+    #[arg(long, value_name = "FILE", default_value = "links.csv")]
+    pub links: PathBuf,
+    /// Also repair what a stopped run left in the archive, as `run` does: recover unfinished
+    /// WARC files (`*.warc.gz.open`), cut a torn last manifest line, and write again the
+    /// texts that differ from their WARC record. Without it, verify writes nothing into the
+    /// archive but its lock (if that is missing).
+    #[arg(long, conflicts_with = "no_lock")]
+    pub repair: bool,
+    /// Read the archive without taking its lock (for an archive you may not write to, whose
+    /// folder has no `.lock`): make sure no `citecheck run` writes to it meanwhile.
+    #[arg(long)]
+    pub no_lock: bool,
+    /// What the run prints and when it fails.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl QuoteFileArgs {
+    /// The quotes file: `--quotes`, else quotes.csv.
+    pub fn quotes_file(&self) -> PathBuf {
+        self.quotes
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("quotes.csv"))
+    }
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write citecheck.1 and one page per command (citecheck-run.1, …) into this folder
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Options of `ingest`.
@@ -240,118 +408,221 @@ pub struct ReportArgs {
     pub html: PathBuf,
 }
 
-impl RunArgs {
-    /// The quotes file: `--quotes`, else quotes.csv.
-    pub fn quotes_file(&self) -> PathBuf {
-        self.quotes
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("quotes.csv"))
-    }
+/// The option groups of one of `run`, `check`, `verify`; a group the command does not take
+/// has its defaults (never read by that command's stages).
+struct Parts<'a> {
+    mode: Mode,
+    sources: &'a SourcesArgs,
+    files: Option<&'a QuoteFileArgs>,
+    links: LinkArgs,
+    network: Option<&'a NetworkArgs>,
+    output: &'a OutputArgs,
+    warc_max_size: Option<u64>,
+    offline: bool,
+    archive_access: ArchiveAccess,
+}
 
-    /// Validates the flags of `run`/`check`/`verify` into the settings the stages use.
-    pub fn resolve(&self, mode: Mode) -> Result<Config> {
+impl RunArgs {
+    /// Validates the flags of `run` into the settings the stages use.
+    pub fn resolve(&self) -> Result<Config> {
+        resolve(Parts {
+            mode: Mode::Run,
+            sources: &self.sources,
+            files: Some(&self.files),
+            links: self.links.clone(),
+            network: Some(&self.network),
+            output: &self.output,
+            warc_max_size: self.warc_max_size,
+            offline: self.offline,
+            archive_access: ArchiveAccess::Repair,
+        })
+    }
+}
+
+impl CheckArgs {
+    /// Validates the flags of `check` into the settings the stages use.
+    pub fn resolve(&self) -> Result<Config> {
         // `check` is the network: with --offline it would have to fetch (and did: DNS and
         // web-archive look-ups) or report nothing. Say so instead.
-        if mode == Mode::Check && self.offline {
+        if self.offline {
             return Err(Error::Usage(
                 "check --offline: checking links needs the network; use `verify` (or \
                  `run --offline`) to locate quotes in the archive without it"
                     .into(),
             ));
         }
-        let timeout = timeout_from_secs(self.timeout)?;
-        if Duration::from_millis(self.host_interval) > MAX_TIMEOUT {
-            return Err(Error::Usage(format!(
-                "--host-interval must be at most {} ms, not {}",
-                MAX_TIMEOUT.as_millis(),
-                self.host_interval
-            )));
-        }
-        if self.concurrency == 0 || self.per_host == 0 {
-            return Err(Error::Usage(
-                "--concurrency and --per-host must be at least 1".into(),
-            ));
-        }
-        // tokio's semaphores panic above usize::MAX >> 3 permits; no run needs this many.
-        if self.concurrency > MAX_CONCURRENCY {
-            return Err(Error::Usage(format!(
-                "--concurrency must be at most {MAX_CONCURRENCY}, not {}",
-                self.concurrency
-            )));
-        }
-        if self.retries > MAX_RETRIES {
-            return Err(Error::Usage(format!(
-                "--retries must be at most {MAX_RETRIES}, not {}",
-                self.retries
-            )));
-        }
-        if self.max_body == 0 {
-            return Err(Error::Usage("--max-body must be at least 1".into()));
-        }
-        Ok(Config {
-            mode,
-            sources: self.sources.clone(),
-            quotes: self.quotes_file(),
-            quotes_given: self.quotes.is_some(),
-            archive: self.archive.clone(),
-            report: self.report.clone(),
+        resolve(Parts {
+            mode: Mode::Check,
+            sources: &self.sources,
+            files: None,
             links: self.links.clone(),
-            fetch: FetchSettings {
-                remap: Remap::parse(&self.remap)?,
-                timeout,
-                retries: self.retries,
-                concurrency: self.concurrency,
-                per_host: self.per_host.min(self.concurrency),
-                host_interval: Duration::from_millis(self.host_interval),
-                exclude_private: self.exclude_private,
-                user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
-            },
-            max_body: self.max_body,
-            raw_csv: self.raw_csv,
-            warc_max_size: self.warc_max_size.unwrap_or(DEFAULT_WARC_MAX_SIZE),
-            offline: self.offline || mode == Mode::Verify,
-            rescue: match mode {
-                Mode::Check => self.rescue,
-                _ => !self.no_rescue,
-            },
-            deadline: match &self.deadline {
-                Some(text) => Some(
-                    std::time::Instant::now()
-                        + parse_max_age(text).map_err(|e| {
-                            Error::Usage(e.replace("--cache-max-age", "--deadline"))
-                        })?,
-                ),
-                None => None,
-            },
-            probe: !self.no_probe,
-            resume: self.resume,
-            fail_on: FailOn::parse(&self.fail_on)?,
-            progress: !self.no_progress,
-            shard: self.shard.as_deref().map(Shard::parse).transpose()?,
-            publish: Publish::for_command(
-                mode,
-                self.offline,
-                self.format,
-                self.output.clone(),
-                &self.links,
-                &self.report,
-            )
-            .map_err(Error::Usage)?,
-            cache: match &self.cache {
-                Some(path) => Some(CacheSettings {
-                    path: path.clone(),
-                    max_age: parse_max_age(&self.cache_max_age).map_err(Error::Usage)?,
-                }),
-                None => None,
-            },
-            accept: self
-                .accept
-                .as_deref()
-                .map(AcceptStatus::parse)
-                .transpose()
-                .map_err(Error::Usage)?,
+            network: Some(&self.network),
+            output: &self.output,
+            warc_max_size: None,
+            offline: false,
+            archive_access: ArchiveAccess::Repair,
         })
     }
+}
+
+impl VerifyArgs {
+    /// Validates the flags of `verify` into the settings the stages use.
+    pub fn resolve(&self) -> Result<Config> {
+        resolve(Parts {
+            mode: Mode::Verify,
+            sources: &self.sources,
+            files: Some(&self.files),
+            links: LinkArgs {
+                links: self.links.clone(),
+                ..LinkArgs::default()
+            },
+            network: None,
+            output: &self.output,
+            warc_max_size: None,
+            offline: true,
+            archive_access: if self.repair {
+                ArchiveAccess::Repair
+            } else {
+                ArchiveAccess::ReadOnly {
+                    lock: !self.no_lock,
+                }
+            },
+        })
+    }
+}
+
+/// The settings of `run`, `check` or `verify` from their option groups.
+fn resolve(parts: Parts<'_>) -> Result<Config> {
+    let Parts {
+        mode,
+        sources,
+        files,
+        links,
+        network,
+        output,
+        warc_max_size,
+        offline,
+        archive_access,
+    } = parts;
+    let default_network = NetworkArgs::default();
+    let net = network.unwrap_or(&default_network);
+    let default_files = QuoteFileArgs {
+        quotes: None,
+        archive: PathBuf::from("archive"),
+        report: PathBuf::from("report.csv"),
+    };
+    let files = files.unwrap_or(&default_files);
+    let timeout = timeout_from_secs(net.timeout)?;
+    if Duration::from_millis(net.host_interval) > MAX_TIMEOUT {
+        return Err(Error::Usage(format!(
+            "--host-interval must be at most {} ms, not {}",
+            MAX_TIMEOUT.as_millis(),
+            net.host_interval
+        )));
+    }
+    if net.concurrency == 0 || net.per_host == 0 {
+        return Err(Error::Usage(
+            "--concurrency and --per-host must be at least 1".into(),
+        ));
+    }
+    // tokio's semaphores panic above usize::MAX >> 3 permits; no run needs this many.
+    if net.concurrency > MAX_CONCURRENCY {
+        return Err(Error::Usage(format!(
+            "--concurrency must be at most {MAX_CONCURRENCY}, not {}",
+            net.concurrency
+        )));
+    }
+    if net.retries > MAX_RETRIES {
+        return Err(Error::Usage(format!(
+            "--retries must be at most {MAX_RETRIES}, not {}",
+            net.retries
+        )));
+    }
+    if net.max_body == 0 {
+        return Err(Error::Usage("--max-body must be at least 1".into()));
+    }
+    Ok(Config {
+        mode,
+        sources: sources.sources.clone(),
+        quotes: files.quotes_file(),
+        quotes_given: files.quotes.is_some(),
+        archive: files.archive.clone(),
+        report: files.report.clone(),
+        links: links.links.clone(),
+        fetch: FetchSettings {
+            remap: Remap::parse(&net.remap)?,
+            timeout,
+            retries: net.retries,
+            concurrency: net.concurrency,
+            per_host: net.per_host.min(net.concurrency),
+            host_interval: Duration::from_millis(net.host_interval),
+            exclude_private: net.exclude_private,
+            user_agent: net.user_agent.clone().unwrap_or_else(default_user_agent),
+        },
+        max_body: net.max_body,
+        raw_csv: output.raw_csv,
+        warc_max_size: warc_max_size.unwrap_or(DEFAULT_WARC_MAX_SIZE),
+        offline: offline || mode == Mode::Verify,
+        archive_access,
+        rescue: match mode {
+            Mode::Check => links.rescue,
+            _ => !links.no_rescue,
+        },
+        deadline: match &links.deadline {
+            Some(text) => Some(
+                std::time::Instant::now()
+                    + parse_max_age(text)
+                        .map_err(|e| Error::Usage(e.replace("--cache-max-age", "--deadline")))?,
+            ),
+            None => None,
+        },
+        probe: !links.no_probe,
+        resume: links.resume,
+        fail_on: FailOn::parse(&output.fail_on)?,
+        progress: !output.no_progress,
+        shard: links.shard.as_deref().map(Shard::parse).transpose()?,
+        publish: Publish::for_command(
+            mode,
+            offline,
+            output.format,
+            output.output.clone(),
+            &links.links,
+            &files.report,
+        )
+        .map_err(Error::Usage)?,
+        cache: match &links.cache {
+            Some(path) => Some(CacheSettings {
+                path: path.clone(),
+                max_age: parse_max_age(&links.cache_max_age).map_err(Error::Usage)?,
+            }),
+            None => None,
+        },
+        accept: links
+            .accept
+            .as_deref()
+            .map(AcceptStatus::parse)
+            .transpose()
+            .map_err(Error::Usage)?,
+    })
+}
+
+/// `citecheck completions SHELL`: the completion script for `shell`, generated from the
+/// same definitions as `--help`.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "citecheck", out);
+}
+
+/// `citecheck man`: the main manual page (roff), listing every command.
+pub fn write_man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let command = <Cli as clap::CommandFactory>::command();
+    clap_mangen::Man::new(command).render(out)
+}
+
+/// `citecheck man --dir DIR`: `citecheck.1` and one page per command (`citecheck-run.1`, …).
+pub fn write_man_pages(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir)
 }
 
 /// A size in bytes: a number with an optional suffix `B`, `KB`/`MB`/`GB`/`TB` (powers of
@@ -405,61 +676,129 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 mod tests {
     use super::*;
 
+    fn check_args(network: NetworkArgs) -> CheckArgs {
+        CheckArgs {
+            sources: SourcesArgs {
+                sources: "sources.csv".into(),
+            },
+            offline: false,
+            links: LinkArgs::default(),
+            network,
+            output: OutputArgs::default(),
+        }
+    }
+
     #[test]
     fn absurd_timeouts_are_usage_errors_not_panics() {
         for timeout in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 86_401.0] {
-            let args = RunArgs {
+            let args = check_args(NetworkArgs {
                 timeout,
-                concurrency: 1,
-                per_host: 1,
-                max_body: 1,
-                fail_on: "default".into(),
-                ..RunArgs::default()
-            };
-            assert!(args.resolve(Mode::Check).is_err(), "{timeout}");
+                ..NetworkArgs::default()
+            });
+            assert!(args.resolve().is_err(), "{timeout}");
         }
-        let args = RunArgs {
+        let net = NetworkArgs {
             timeout: 0.5,
-            concurrency: 1,
-            per_host: 1,
-            max_body: 1,
-            fail_on: "default".into(),
-            ..RunArgs::default()
+            ..NetworkArgs::default()
         };
-        let config = args.resolve(Mode::Check).unwrap();
+        let config = check_args(net.clone()).resolve().unwrap();
         assert_eq!(config.fetch.timeout, Duration::from_millis(500));
         for bad in [
-            RunArgs {
+            NetworkArgs {
                 host_interval: u64::MAX,
-                ..args.clone()
+                ..net.clone()
             },
-            RunArgs {
+            NetworkArgs {
                 concurrency: usize::MAX,
-                ..args.clone()
+                ..net.clone()
             },
-            RunArgs {
+            NetworkArgs {
                 retries: u32::MAX,
-                ..args.clone()
+                ..net.clone()
             },
         ] {
-            assert!(bad.resolve(Mode::Check).is_err(), "{bad:?}");
+            assert!(check_args(bad.clone()).resolve().is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn check_offline_is_a_usage_error() {
-        let args = RunArgs {
-            timeout: 1.0,
-            concurrency: 1,
-            per_host: 1,
-            max_body: 1,
-            fail_on: "default".into(),
+        let args = CheckArgs {
             offline: true,
-            ..RunArgs::default()
+            ..check_args(NetworkArgs::default())
         };
-        assert!(args.resolve(Mode::Check).is_err());
-        assert!(args.resolve(Mode::Run).unwrap().offline);
-        assert!(args.resolve(Mode::Verify).unwrap().offline);
+        assert!(args.resolve().is_err());
+        let Some(Command::Run(run)) = Cli::parse_from(["citecheck", "run", "--offline"]).command
+        else {
+            panic!("not run");
+        };
+        assert!(run.resolve().unwrap().offline);
+        let Some(Command::Verify(verify)) = Cli::parse_from(["citecheck", "verify"]).command else {
+            panic!("not verify");
+        };
+        let config = verify.resolve().unwrap();
+        assert!(config.offline);
+        assert_eq!(
+            config.archive_access,
+            ArchiveAccess::ReadOnly { lock: true }
+        );
+    }
+
+    /// The hand-written `Default`s are what the command line gives when nothing is typed.
+    #[test]
+    fn group_defaults_are_the_command_line_defaults() {
+        let Some(Command::Run(run)) = Cli::parse_from(["citecheck", "run"]).command else {
+            panic!("not run");
+        };
+        assert_eq!(
+            format!("{:?}", run.network),
+            format!("{:?}", NetworkArgs::default())
+        );
+        assert_eq!(
+            format!("{:?}", run.links),
+            format!("{:?}", LinkArgs::default())
+        );
+        assert_eq!(
+            format!("{:?}", run.output),
+            format!("{:?}", OutputArgs::default())
+        );
+        // And `citecheck` alone is `run` with the same settings.
+        let bare = Cli::parse_from(["citecheck"]);
+        assert!(bare.command.is_none());
+        assert_eq!(format!("{:?}", bare.run), format!("{run:?}"));
+    }
+
+    /// Each command refuses the options of the others.
+    #[test]
+    fn commands_take_only_their_own_options() {
+        for line in [
+            &["citecheck", "verify", "--timeout", "5"][..],
+            &["citecheck", "verify", "--remap", "a b"],
+            &["citecheck", "verify", "--shard", "1/2"],
+            &["citecheck", "check", "--quotes", "x.csv"],
+            &["citecheck", "check", "--archive", "a"],
+            &["citecheck", "check", "--report", "r.csv"],
+            &["citecheck", "check", "--warc-max-size", "1MB"],
+            &["citecheck", "verify", "--repair", "--no-lock"],
+        ] {
+            assert!(Cli::try_parse_from(line).is_err(), "{line:?}");
+        }
+        for line in [
+            &["citecheck", "--timeout", "5", "--quotes", "q.csv"][..],
+            &["citecheck", "check", "--timeout", "5", "--links", "l.csv"],
+            &[
+                "citecheck",
+                "verify",
+                "--report",
+                "r.csv",
+                "--html",
+                "r.html",
+            ],
+            &["citecheck", "verify", "--no-lock", "--links", "l.csv"],
+            &["citecheck", "run", "--offline", "--warc-max-size", "1MB"],
+        ] {
+            assert!(Cli::try_parse_from(line).is_ok(), "{line:?}");
+        }
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Resolved settings: [`Config`] holds the flags of `run`/`check`/`verify` once validated
 //! (durations, non-zero limits, compiled `--remap` rules, `--fail-on` names) so that the
 //! stages never see an unchecked value. The command line resolves into it
-//! (`crate::cli::RunArgs::resolve`); this module never imports the flags. Each layer gets its
+//! (`crate::cli::RunArgs::resolve` and its peers); this module never imports the flags. Each layer gets its
 //! own part ([`Config::fetch`] for the HTTP layer). Every `DEFAULT_*` lives here.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::archive::store::ArchiveAccess;
 use crate::check::LinkStatus;
 use crate::check::accept::AcceptStatus;
 use crate::check::cache::CacheSettings;
@@ -78,6 +79,8 @@ pub struct Config {
     pub warc_max_size: u64,
     /// No network at all.
     pub offline: bool,
+    /// What reading the archive (`verify`, `run --offline`) may change in it.
+    pub archive_access: ArchiveAccess,
     /// Ask the web archive for copies of dead links.
     pub rescue: bool,
     /// Probe each cited folder for a host that answers every path.

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod archive;
+mod commands;
 mod common;
 mod faults;
 mod formats;
@@ -13,3 +14,4 @@ mod hardening;
 mod ingest;
 mod links;
 mod quotes;
+mod verify;

@@ -202,6 +202,21 @@ fn bare_record_id(record_id: &str) -> &str {
         .trim_end_matches('>')
 }
 
+/// What opening the archive may change in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveAccess {
+    /// `run` (and `verify --repair`): create the folder, take the lock exclusively, recover
+    /// `.open` WARC files, cut a torn last manifest line, write texts again.
+    Repair,
+    /// `verify`: read only. Nothing in the folder is opened for writing, except the lock
+    /// file when it is missing (`lock`; taken shared, so verifies can run side by side but
+    /// not beside a run).
+    ReadOnly {
+        /// Take the folder's lock (`verify --no-lock` does not).
+        lock: bool,
+    },
+}
+
 /// The archive folder: texts, manifest, and the latest capture per cited URL.
 #[derive(Debug)]
 pub struct ArchiveStore {
@@ -220,13 +235,16 @@ pub struct ArchiveStore {
     reader: Mutex<Option<File>>,
     warnings: Vec<String>,
     recoveries: Vec<Recovery>,
-    /// `.lock`, held (exclusively) while the store is open: a second run on the same folder
-    /// would take this run's open WARC for a crashed one and "repair" it.
-    _lock: std::sync::Arc<File>,
+    /// `.lock`, held while the store is open: exclusively by a run (a second run on the same
+    /// folder would take this run's open WARC for a crashed one and "repair" it), shared by a
+    /// read-only `verify`; `None` under `verify --no-lock`.
+    _lock: Option<std::sync::Arc<File>>,
+    /// Opened read-only: every write method fails, nothing is repaired.
+    read_only: bool,
 }
 
 /// The lock file in the archive folder.
-const LOCK_FILE: &str = ".lock";
+pub const LOCK_FILE: &str = ".lock";
 
 /// Takes the archive folder's lock for this process. Stores of one process share it (`run
 /// --resume` opens a second, read-only view of the archive it writes); another process
@@ -258,6 +276,82 @@ fn lock_folder(dir: &Path) -> io::Result<std::sync::Arc<File>> {
     held.retain(|_, weak| weak.strong_count() > 0);
     held.insert(key, Arc::downgrade(&lock));
     Ok(lock)
+}
+
+/// Takes the archive folder's lock shared, for a read-only `verify`: the `.lock` a run left
+/// is opened for reading only (a lock needs no write access), and only a missing one is
+/// created. A run holding it (exclusively) makes this a `WouldBlock` error that says so; a
+/// folder this user may not write to and that has no `.lock` says how to go on.
+fn lock_folder_shared(dir: &Path) -> io::Result<std::sync::Arc<File>> {
+    let path = dir.join(LOCK_FILE);
+    let file = match files::open_read(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let created = files::open_nofollow(
+                OpenOptions::new().create(true).truncate(false).write(true),
+                &path,
+            );
+            match created {
+                Ok(file) => file,
+                Err(e) if is_read_only(&e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!(
+                            "cannot create the lock file {} ({e}): the archive folder is \
+                             read-only here and has no .lock; `citecheck verify --no-lock` \
+                             reads it without one (make sure no `citecheck run` writes to it \
+                             meanwhile)",
+                            path.display()
+                        ),
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(e) if is_read_only(&e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot open the lock file {} for reading ({e}); `citecheck verify \
+                     --no-lock` reads the archive without it",
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    match file.try_lock_shared() {
+        Ok(()) => Ok(std::sync::Arc::new(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            "a citecheck run is writing to this archive folder (its .lock is held): verify \
+             once that run has finished, so that it reads a complete archive",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// An error that means "you may not write (or read) here", not "something broke".
+fn is_read_only(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// The unfinished WARC files (`*.warc.gz.open`) in the archive folder, sorted.
+fn open_warc_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut open_files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(&format!(".warc.gz{OPEN_SUFFIX}")))
+        })
+        .collect();
+    open_files.sort();
+    Ok(open_files)
 }
 
 /// Refuses an archive folder in which `text/`, the manifest, the index, the lock or a WARC
@@ -293,11 +387,51 @@ impl ArchiveStore {
         ArchiveStore::open_with(dir, hash64)
     }
 
-    fn open_with(dir: &Path, hash: fn(&str) -> u64) -> io::Result<ArchiveStore> {
+    /// Opens the archive folder as `access` allows: [`ArchiveAccess::Repair`] is
+    /// [`ArchiveStore::open`]; [`ArchiveAccess::ReadOnly`] opens nothing for writing (but a
+    /// missing lock file), leaves `.open` files and a torn manifest line as they are (with a
+    /// warning), and refuses every write.
+    pub fn open_as(dir: &Path, access: ArchiveAccess) -> io::Result<ArchiveStore> {
+        match access {
+            ArchiveAccess::Repair => ArchiveStore::open_with(dir, hash64),
+            ArchiveAccess::ReadOnly { lock } => ArchiveStore::open_read_only(dir, lock, hash64),
+        }
+    }
+
+    fn open_read_only(dir: &Path, lock: bool, hash: fn(&str) -> u64) -> io::Result<ArchiveStore> {
         refuse_symlinks(dir)?;
-        std::fs::create_dir_all(dir.join(TEXT_DIR))?;
-        let lock = lock_folder(dir)?;
-        let mut store = ArchiveStore {
+        let lock = if lock {
+            Some(lock_folder_shared(dir)?)
+        } else {
+            None
+        };
+        let mut store = ArchiveStore::empty(dir, hash, lock, true);
+        let open_files = open_warc_files(dir)?;
+        if !open_files.is_empty() {
+            store.warnings.push(format!(
+                "{} unfinished WARC file(s) left by a stopped run ({}): not recovered by a \
+                 read-only verify; their pages are read from their text files. `citecheck \
+                 verify --repair` or the next `citecheck run` recovers them",
+                open_files.len(),
+                open_files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        store.load_manifest()?;
+        Ok(store)
+    }
+
+    /// A store with nothing loaded yet.
+    fn empty(
+        dir: &Path,
+        hash: fn(&str) -> u64,
+        lock: Option<std::sync::Arc<File>>,
+        read_only: bool,
+    ) -> ArchiveStore {
+        ArchiveStore {
             dir: dir.to_path_buf(),
             slots: HashMap::new(),
             collided: Vec::new(),
@@ -308,18 +442,32 @@ impl ArchiveStore {
             warnings: Vec::new(),
             recoveries: Vec::new(),
             _lock: lock,
-        };
-        let mut open_files: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with(&format!(".warc.gz{OPEN_SUFFIX}")))
-            })
-            .collect();
-        open_files.sort();
-        for path in open_files {
+            read_only,
+        }
+    }
+
+    /// Opened read-only ([`ArchiveAccess::ReadOnly`]): nothing may be written or repaired.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The error every write method returns on a read-only store.
+    fn refuse_write(&self) -> io::Result<()> {
+        if self.read_only {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "the archive was opened read-only (verify without --repair)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn open_with(dir: &Path, hash: fn(&str) -> u64) -> io::Result<ArchiveStore> {
+        refuse_symlinks(dir)?;
+        std::fs::create_dir_all(dir.join(TEXT_DIR))?;
+        let lock = lock_folder(dir)?;
+        let mut store = ArchiveStore::empty(dir, hash, Some(lock), false);
+        for path in open_warc_files(dir)? {
             store.recover(&path)?;
         }
         store.load_manifest()?;
@@ -417,6 +565,18 @@ impl ArchiveStore {
                 continue;
             }
             // A line without its newline: a crash mid-append (or a hand edit).
+            if self.read_only {
+                match parsed {
+                    Ok(entry) => self.index_entry(&entry, at),
+                    Err(e) => self.warnings.push(format!(
+                        "{}: ignored torn last line ({} bytes; left as it is: `verify --repair` \
+                         or the next run cuts it): {e}",
+                        path.display(),
+                        body.len()
+                    )),
+                }
+                continue;
+            }
             match parsed {
                 Ok(entry) => {
                     self.index_entry(&entry, at);
@@ -574,11 +734,13 @@ impl ArchiveStore {
     /// returns its paths and SHA-256. The bytes are written exactly as given: report offsets
     /// point into them.
     pub fn write_text(&self, cited_url: &str, text: &str) -> io::Result<TextFile> {
+        self.refuse_write()?;
         write_text_file(&self.dir, cited_url, text)
     }
 
     /// Writes the page text of `cited_url` atomically (see [`write_page_text_file`]).
     pub fn write_page_text(&self, cited_url: &str, text: &str) -> io::Result<TextFile> {
+        self.refuse_write()?;
         write_page_text_file(&self.dir, cited_url, text)
     }
 
@@ -600,6 +762,7 @@ impl ArchiveStore {
 
     /// Appends several manifest lines with one write and one fsync (group commit).
     pub fn append_manifest_batch(&mut self, entries: &[ManifestEntry]) -> io::Result<()> {
+        self.refuse_write()?;
         if entries.is_empty() {
             return Ok(());
         }
@@ -883,6 +1046,59 @@ mod tests {
         drop(first);
         drop(second);
         other.try_lock().unwrap();
+    }
+
+    #[test]
+    fn a_read_only_store_changes_nothing_and_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        // A complete line, then a torn one that parses (no newline yet).
+        let line = serde_json::to_string(&entry("https://a.nl/x", "aa", "<urn:uuid:1>")).unwrap();
+        let torn = serde_json::to_string(&entry("https://a.nl/y", "bb", "<urn:uuid:2>")).unwrap();
+        let manifest = format!("{line}\n{torn}");
+        std::fs::write(dir.path().join(MANIFEST_FILE), &manifest).unwrap();
+        std::fs::write(dir.path().join("c-1.warc.gz.open"), b"half a record").unwrap();
+        let access = ArchiveAccess::ReadOnly { lock: false };
+        let store = ArchiveStore::open_as(dir.path(), access).unwrap();
+        assert!(store.is_read_only());
+        assert!(
+            store.latest("https://a.nl/y").is_some(),
+            "the torn line is read"
+        );
+        assert!(store.warnings()[0].contains("unfinished WARC file(s)"));
+        let refused = store.write_text("https://a.nl/x", "t").unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::PermissionDenied);
+        let mut store = store;
+        assert!(
+            store
+                .append_manifest(&entry("https://a.nl/z", "cc", "<u3>"))
+                .is_err()
+        );
+        // Nothing was created, cut or recovered; no lock was taken.
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap(),
+            manifest
+        );
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| name_of(&e.unwrap().path()))
+            .collect();
+        names.sort();
+        assert_eq!(names, ["c-1.warc.gz.open", MANIFEST_FILE]);
+        // With the lock: taken shared, beside another reader but not beside a run.
+        let access = ArchiveAccess::ReadOnly { lock: true };
+        let first = ArchiveStore::open_as(dir.path(), access).unwrap();
+        let second = ArchiveStore::open_as(dir.path(), access).unwrap();
+        let run = File::open(dir.path().join(LOCK_FILE)).unwrap();
+        assert!(matches!(
+            run.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop((first, second));
+        run.lock().unwrap();
+        let Err(e) = ArchiveStore::open_as(dir.path(), access) else {
+            panic!("opened beside a run");
+        };
+        assert!(e.to_string().contains("a citecheck run is writing"), "{e}");
     }
 
     #[test]

@@ -324,7 +324,10 @@ pub fn judge(
     };
     let last_any = outcome.exchanges.last();
     record.http_status = last_any.map(|e| e.status);
-    let attempts = |n: u32| {
+    // What the server saw at the URL that gave this answer: redirect hops before it are
+    // not retries.
+    let attempts = || {
+        let n = outcome.last_url_attempts;
         if n > 1 {
             format!(" after {n} attempts")
         } else {
@@ -339,11 +342,7 @@ pub fn judge(
                     TransportError::Timeout(_) => LinkStatus::Timeout,
                     _ => LinkStatus::Unreachable,
                 };
-                (
-                    status,
-                    Reason::from(e),
-                    format!("{e}{}", attempts(outcome.attempts)),
-                )
+                (status, Reason::from(e), format!("{e}{}", attempts()))
             }
             Failure::RedirectLoop(url) => (
                 LinkStatus::Broken,
@@ -474,16 +473,13 @@ pub fn judge(
         (
             LinkStatus::Blocked,
             Some(Reason::Forbidden),
-            format!(
-                "HTTP 403 Forbidden{}; the page may well exist",
-                attempts(outcome.attempts)
-            ),
+            format!("HTTP 403 Forbidden{}; the page may well exist", attempts()),
         )
     } else if status == 429 {
         (
             LinkStatus::Blocked,
             Some(Reason::RateLimited),
-            format!("HTTP 429 Too Many Requests{}", attempts(outcome.attempts)),
+            format!("HTTP 429 Too Many Requests{}", attempts()),
         )
     } else if status >= 400 {
         let reason = match status {
@@ -495,11 +491,7 @@ pub fn judge(
         (
             LinkStatus::Broken,
             Some(reason),
-            format!(
-                "HTTP {status} {}{}",
-                reason_phrase(status),
-                attempts(outcome.attempts)
-            ),
+            format!("HTTP {status} {}{}", reason_phrase(status), attempts()),
         )
     } else if !(200..300).contains(&status) {
         (

@@ -125,6 +125,9 @@ pub struct FetchOutcome {
     pub failure: Option<Failure>,
     /// Requests made in all.
     pub attempts: u32,
+    /// Requests made to the last URL requested (1 + its retries): what an error's "after N
+    /// attempts" counts, so that redirect hops before it are not taken for retries.
+    pub last_url_attempts: u32,
 }
 
 impl FetchOutcome {
@@ -236,6 +239,7 @@ impl Fetcher {
             last: None,
             failure: None,
             attempts: 0,
+            last_url_attempts: 0,
         };
         let mut seen = HashSet::new();
         seen.insert(logical.to_string());
@@ -331,11 +335,13 @@ impl Fetcher {
         );
         let gate = self.gates.gate(&host_key);
         let mut retry = 0;
+        outcome.last_url_attempts = 0;
         loop {
             let result = {
                 let _host = gate.enter(urgent).await;
                 let _slot = self.global.acquire(urgent).await;
                 outcome.attempts += 1;
+                outcome.last_url_attempts += 1;
                 self.attempt(wire, remapped).await
             };
             match result {

@@ -20,23 +20,7 @@ pub(super) fn archived_texts(
     config: &Config,
     quotes: Option<&QuoteStage>,
 ) -> Result<Vec<SourceText>> {
-    if !config
-        .archive
-        .join(crate::archive::store::MANIFEST_FILE)
-        .exists()
-    {
-        return Err(Error::Input {
-            path: config.archive.clone(),
-            reason: "no manifest.jsonl: run `citecheck run` first to fill the archive".into(),
-        });
-    }
-    let store = ArchiveStore::open(&config.archive).map_err(|source| Error::Read {
-        path: config.archive.clone(),
-        source,
-    })?;
-    for warning in store.warnings() {
-        tracing::warn!("archive: {warning}");
-    }
+    let store = open_archive(config)?;
     let mut reader = SourceReader::open(&config.sources)?;
     let mut texts = Vec::new();
     // Keys are remembered only for URLs the file names more than once.
@@ -66,6 +50,52 @@ pub(super) fn archived_texts(
         }
     }
     Ok(texts)
+}
+
+/// Opens the archive for `verify` and `run --offline`, with a message that says what is
+/// wrong: no such folder, a folder no run has used, a run still writing to it (the lock is
+/// taken before the manifest is looked for), or a folder whose runs archived nothing yet
+/// (then every quote is `source_unavailable`, as the run that left it said).
+fn open_archive(config: &Config) -> Result<ArchiveStore> {
+    let dir = &config.archive;
+    let missing = |reason: String| Error::Input {
+        path: dir.clone(),
+        reason,
+    };
+    if !dir.is_dir() {
+        return Err(missing(
+            "no such folder: nothing has been archived there (`citecheck run` archives the \
+             cited pages; --archive names the folder of an earlier run)"
+                .into(),
+        ));
+    }
+    let manifest = dir.join(crate::archive::store::MANIFEST_FILE);
+    // A folder a run has opened has its lock file, even when the run archived nothing.
+    let used = dir.join(crate::archive::store::LOCK_FILE).exists() || manifest.exists();
+    if !used {
+        return Err(missing(
+            "not a citecheck archive (no manifest.jsonl, no .lock): --archive names the \
+             folder a `citecheck run` wrote"
+                .into(),
+        ));
+    }
+    let store =
+        ArchiveStore::open_as(dir, config.archive_access).map_err(|source| Error::Read {
+            path: dir.clone(),
+            source,
+        })?;
+    for warning in store.warnings() {
+        tracing::warn!("archive: {warning}");
+    }
+    if !manifest.exists() {
+        tracing::warn!(
+            "archive: {}: no page has been archived here yet (no manifest.jsonl): the runs that \
+             used this folder could fetch none of the cited pages (links.csv says why), so every \
+             quote is source_unavailable",
+            dir.display()
+        );
+    }
+    Ok(store)
 }
 
 /// A cited page as the archive holds it (`entry`, its latest capture): the text is read, checked,
@@ -142,9 +172,9 @@ fn stored_page_text(
         }
     }
     let page = texts_from_warc(store, entry)?.1?;
-    if let Err(e) = store.write_page_text(&entry.cited_url, &page.text) {
-        tracing::warn!("archive: cannot rewrite {rel}: {e}");
-    }
+    rewrite(store, rel, |store| {
+        store.write_page_text(&entry.cited_url, &page.text)
+    });
     Some(page)
 }
 
@@ -170,10 +200,30 @@ fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> O
         }
     }
     let text = texts_from_warc(store, entry)?.0;
-    if let Err(e) = store.write_text(&entry.cited_url, &text) {
+    rewrite(store, rel, |store| {
+        store.write_text(&entry.cited_url, &text)
+    });
+    Some(text)
+}
+
+/// Writes a text extracted again from the WARC back to its file, unless the archive is
+/// read-only (`verify` without `--repair`): then the file stays as it is, and the report's
+/// offsets refer to the text extracted again, not to the file.
+fn rewrite(
+    store: &ArchiveStore,
+    rel: &str,
+    write: impl FnOnce(&ArchiveStore) -> std::io::Result<crate::archive::store::TextFile>,
+) {
+    if store.is_read_only() {
+        tracing::warn!(
+            "archive: {rel} left as it is (read-only verify): the report's offsets refer to \
+             the text extracted again; `citecheck verify --repair` writes it back"
+        );
+        return;
+    }
+    if let Err(e) = write(store) {
         tracing::warn!("archive: cannot rewrite {rel}: {e}");
     }
-    Some(text)
 }
 
 /// Extracts a capture's article text and page text (none for a plain-text page) from the

@@ -24,8 +24,8 @@ use std::path::Path;
 
 use crate::archive::session::{ArchiveSession, spawn_writer};
 use crate::archive::store::ArchiveStore;
-use crate::cli::{Cli, Command, RunArgs};
-use crate::config::{Config, Mode};
+use crate::cli::{Cli, Command, OutputArgs};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::input::SourceReader;
 use crate::report::rerender::{ReportFiles, RunFiles};
@@ -61,29 +61,34 @@ impl Outcome {
 /// Runs the command the user asked for.
 pub async fn execute(cli: Cli) -> Result<Outcome> {
     let command = cli.command.unwrap_or(Command::Run(cli.run));
-    // `--html`: the editor's page is made from the CSVs once they are written.
-    let html_after = match &command {
-        Command::Run(args) => html_after_run(Mode::Run, args),
-        Command::Check(args) => html_after_run(Mode::Check, args),
-        Command::Verify(args) => html_after_run(Mode::Verify, args),
-        _ => None,
-    };
-    let outcome = match command {
+    match command {
         Command::Run(args) => {
-            let config = args.resolve(Mode::Run)?;
+            let config = args.resolve()?;
             crate::progress::enable(config.progress);
-            run(&config).await
+            let outcome = run(&config).await?;
+            if !outcome.stopped {
+                html_after_run(&config, &args.output)?;
+            }
+            Ok(outcome)
         }
         Command::Check(args) => {
-            let config = args.resolve(Mode::Check)?;
+            let config = args.resolve()?;
             crate::progress::enable(config.progress);
             let (outcome, _, links) = check_links(&config, None, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None)?;
+            if !outcome.stopped {
+                html_after_run(&config, &args.output)?;
+            }
             Ok(outcome)
         }
         Command::Verify(args) => {
-            let config = args.resolve(Mode::Verify)?;
-            run(&config).await
+            let config = args.resolve()?;
+            crate::progress::enable(config.progress);
+            let outcome = run(&config).await?;
+            if !outcome.stopped {
+                html_after_run(&config, &args.output)?;
+            }
+            Ok(outcome)
         }
         Command::Ingest(args) => ingest(&args),
         Command::Text(args) => text(&args).await,
@@ -96,27 +101,56 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             };
             crate::report::rerender::report_command(&files).map(|()| Outcome::default())
         }
-    }?;
-    if let Some((mode, run_files, files)) = html_after.filter(|_| !outcome.stopped) {
-        crate::report::rerender::write_after_run(mode, &run_files, &files)?;
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            crate::cli::write_completions(args.shell, &mut script);
+            print_stdout(&script)
+        }
+        Command::Man(args) => match args.dir {
+            Some(dir) => crate::cli::write_man_pages(&dir)
+                .map(|()| Outcome::default())
+                .map_err(|source| Error::Write { path: dir, source }),
+            None => {
+                let mut page = Vec::new();
+                crate::cli::write_man_page(&mut page).map_err(|source| Error::Write {
+                    path: "-".into(),
+                    source,
+                })?;
+                print_stdout(&page)
+            }
+        },
     }
-    Ok(outcome)
 }
 
-/// `--html`: what the editor's page is made from once a run's CSVs are written.
-fn html_after_run(mode: Mode, args: &RunArgs) -> Option<(Mode, RunFiles, ReportFiles)> {
-    let html = args.html.clone()?;
+/// Writes a generated script or page to stdout.
+fn print_stdout(bytes: &[u8]) -> Result<Outcome> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|source| Error::Write {
+            path: "-".into(),
+            source,
+        })?;
+    Ok(Outcome::default())
+}
+
+/// `--html`: the editor's page, made from a run's CSVs once they are written.
+fn html_after_run(config: &Config, output: &OutputArgs) -> Result<()> {
+    let Some(html) = output.html.clone() else {
+        return Ok(());
+    };
     let run_files = RunFiles {
-        sources: args.sources.clone(),
-        quotes: args.quotes_file(),
+        sources: config.sources.clone(),
+        quotes: config.quotes.clone(),
     };
     let files = ReportFiles {
-        links: args.links.clone(),
-        report: args.report.clone(),
-        archive: args.archive.clone(),
+        links: config.links.clone(),
+        report: config.report.clone(),
+        archive: config.archive.clone(),
         html,
     };
-    Some((mode, run_files, files))
+    crate::report::rerender::write_after_run(config.mode, &run_files, &files)
 }
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.

@@ -321,6 +321,7 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
     match path.as_str() {
         "/ok" | "/" => html(StatusCode::OK, ok_body()),
         "/moved" => redirect(StatusCode::MOVED_PERMANENTLY, "/ok"),
+        "/moved-to-missing" => redirect(StatusCode::MOVED_PERMANENTLY, "/missing"),
         "/moved-absolute" => redirect(StatusCode::FOUND, "https://www.overheidvannu.nl/ok"),
         "/chain/1" => redirect(StatusCode::MOVED_PERMANENTLY, "/chain/2"),
         "/chain/2" => redirect(StatusCode::FOUND, "3"),

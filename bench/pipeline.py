@@ -22,8 +22,8 @@ the same verdicts and spans as run.
 ad-hoc runs): D/ready holds the base URL, D/sources-N.csv and D/quotes-N.csv are beside it.
 
 `--recovery` measures crash recovery instead: for each size, a `run` is killed with SIGKILL
-once its manifest holds half the pages, and the `citecheck verify` that follows (which
-repairs the open WARC file, indexes it, then locates the quotes) runs under
+once its manifest holds half the pages, and the `citecheck verify --repair` that follows
+(which repairs the open WARC file, indexes it, then locates the quotes) runs under
 /usr/bin/time -v: peak RSS and wall time, and the repair's own time from citecheck's log.
 `--rotate SIZE` adds the same at the largest size with `run --warc-max-size SIZE` (only
 the file being written is left to repair), and one whole run with it (pages/s, files).
@@ -257,11 +257,14 @@ def run_command(case: Case, out: Path, concurrency: int, extra: list[str] = ()) 
             "--no-progress"]
 
 
-def verify_command(case: Case, out: Path) -> list[str]:
+def verify_command(case: Case, out: Path, repair: bool = False) -> list[str]:
+    """`citecheck verify`; with `repair`, `verify --repair` (a plain verify writes nothing
+    into the archive, so it leaves a killed run's open WARC file as it is)."""
     return [str(harness.CITECHECK), "verify", "--sources", str(case.sources),
             "--quotes", str(case.quotes), "--archive", str(out / "archive"),
             "--report", str(out / "report-verify.csv"),
-            "--links", str(out / "links-verify.csv"), "--no-progress"]
+            "--links", str(out / "links-verify.csv"), "--no-progress"] + (
+                ["--repair"] if repair else [])
 
 
 def measure(case: Case, out: Path, concurrency: int, timeout: float,
@@ -402,8 +405,8 @@ def killed_run(case: Case, out: Path, concurrency: int, extra: list[str],
 def measure_recovery(case: Case, out: Path, concurrency: int, timeout: float,
                      extra: list[str] = ()) -> RecoveryResult:
     lines, open_mb, finished = killed_run(case, out, concurrency, list(extra), timeout)
-    v = harness.timed(verify_command(case, out), log_path=out / "verify.log", timeout=timeout,
-                      env={"CITECHECK_LOG": "info"})
+    v = harness.timed(verify_command(case, out, repair=True), log_path=out / "verify.log",
+                      timeout=timeout, env={"CITECHECK_LOG": "info"})
     text = (out / "verify.log").read_text(errors="replace")
     if v.returncode not in (0, 1):
         raise SystemExit(f"verify after the kill at {case.pages} pages: exit {v.returncode}\n"
@@ -452,7 +455,7 @@ def recovery_bench(cases: dict[int, Case], sizes: list[int], outputs: Path, args
         return median([get(r) for r in rs])
 
     print(f"\ncrash recovery: `citecheck run` SIGKILLed at half its pages, then `citecheck "
-          f"verify` (repair + index + quotes);\nmedians of {args.runs}; {machine}; {version}\n")
+          f"verify --repair` (repair + index + quotes);\nmedians of {args.runs}; {machine}; {version}\n")
     print("|    pages | killed at | open WARC (MB) | verify wall (s) | verify peak RSS (MB) "
           "| repair (s) |")
     print("| -------: | --------: | -------------: | --------------: | -------------------: "

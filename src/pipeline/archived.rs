@@ -107,7 +107,13 @@ pub(super) fn archived_source(
     key: String,
     quotes: Option<&QuoteStage>,
 ) -> SourceText {
-    let text = entry.as_ref().and_then(|e| stored_text(store, e));
+    let text = entry.as_ref().and_then(|e| {
+        let (text, unsaved) = stored_text(store, e)?;
+        if let (true, Some(stage), Some(rel)) = (unsaved, quotes, e.text_path.as_deref()) {
+            stage.keep_unsaved(rel, &text);
+        }
+        Some(text)
+    });
     if let (Some(stage), Some(text)) = (quotes, &text) {
         stage.scan(source.index, text);
     }
@@ -115,7 +121,13 @@ pub(super) fn archived_source(
     let page = entry
         .as_ref()
         .filter(|_| text.is_some() && quotes.is_some())
-        .and_then(|e| stored_page_text(store, e));
+        .and_then(|e| {
+            let (page, unsaved) = stored_page_text(store, e)?;
+            if let (true, Some(stage), Some(rel)) = (unsaved, quotes, e.page_text_path.as_deref()) {
+                stage.keep_unsaved(rel, &page.text);
+            }
+            Some(page)
+        });
     if let (Some(stage), Some(page), Some(text)) = (quotes, &page, &text) {
         stage.scan_page(source.index, page, text);
     }
@@ -144,11 +156,12 @@ pub(super) fn archived_source(
 
 /// The archived page text of a capture with its regions (from the manifest), checked
 /// against the manifest's hash; a page text that is missing or differs is extracted again
-/// from the WARC (with its regions) and rewritten. `None` for captures without one.
+/// from the WARC (with its regions) and rewritten. `None` for captures without one; `true`
+/// beside a text that differs from its file (not rewritten: a read-only `verify`).
 fn stored_page_text(
     store: &ArchiveStore,
     entry: &crate::archive::ManifestEntry,
-) -> Option<crate::extract::PageText> {
+) -> Option<(crate::extract::PageText, bool)> {
     let rel = entry.page_text_path.as_deref()?;
     match store.read_text(rel) {
         Ok(text)
@@ -162,7 +175,7 @@ fn stored_page_text(
                 .as_deref()
                 .map(crate::extract::parse_regions)
                 .unwrap_or_default();
-            return Some(crate::extract::PageText { text, regions });
+            return Some((crate::extract::PageText { text, regions }, false));
         }
         Ok(_) => tracing::warn!(
             "archive: {rel} does not match its manifest hash; extracting it again from the WARC"
@@ -172,16 +185,20 @@ fn stored_page_text(
         }
     }
     let page = texts_from_warc(store, entry)?.1?;
-    rewrite(store, rel, |store| {
+    let unsaved = rewrite(store, rel, |store| {
         store.write_page_text(&entry.cited_url, &page.text)
     });
-    Some(page)
+    Some((page, unsaved))
 }
 
 /// The archived text of a capture, checked against the manifest's hash. A text that is
 /// missing or differs (a crash took it back, or someone edited it) is extracted again from
-/// the page in the WARC file and rewritten, so offsets always refer to the file on disk.
-fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> Option<String> {
+/// the page in the WARC file and rewritten, so offsets always refer to the file on disk;
+/// `true` beside a text that could not be rewritten (a read-only `verify`).
+fn stored_text(
+    store: &ArchiveStore,
+    entry: &crate::archive::ManifestEntry,
+) -> Option<(String, bool)> {
     let rel = entry.text_path.as_deref()?;
     match store.read_text(rel) {
         Ok(text)
@@ -190,7 +207,7 @@ fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> O
                 .as_deref()
                 .is_none_or(|h| h == crate::archive::store::sha256_hex(text.as_bytes())) =>
         {
-            return Some(text);
+            return Some((text, false));
         }
         Ok(_) => tracing::warn!(
             "archive: {rel} does not match its manifest hash; extracting it again from the WARC"
@@ -200,30 +217,31 @@ fn stored_text(store: &ArchiveStore, entry: &crate::archive::ManifestEntry) -> O
         }
     }
     let text = texts_from_warc(store, entry)?.0;
-    rewrite(store, rel, |store| {
+    let unsaved = rewrite(store, rel, |store| {
         store.write_text(&entry.cited_url, &text)
     });
-    Some(text)
+    Some((text, unsaved))
 }
 
 /// Writes a text extracted again from the WARC back to its file, unless the archive is
-/// read-only (`verify` without `--repair`): then the file stays as it is, and the report's
-/// offsets refer to the text extracted again, not to the file.
+/// read-only (`verify` without `--repair`): then the file stays as it is, the report's
+/// offsets refer to the text extracted again (kept in memory), and this returns `true`.
 fn rewrite(
     store: &ArchiveStore,
     rel: &str,
     write: impl FnOnce(&ArchiveStore) -> std::io::Result<crate::archive::store::TextFile>,
-) {
+) -> bool {
     if store.is_read_only() {
         tracing::warn!(
             "archive: {rel} left as it is (read-only verify): the report's offsets refer to \
              the text extracted again; `citecheck verify --repair` writes it back"
         );
-        return;
+        return true;
     }
     if let Err(e) = write(store) {
         tracing::warn!("archive: cannot rewrite {rel}: {e}");
     }
+    false
 }
 
 /// Extracts a capture's article text and page text (none for a plain-text page) from the

@@ -34,9 +34,22 @@ pub(super) struct QuoteStage {
     scanned: std::sync::atomic::AtomicUsize,
     /// Rows of the quotes file skipped as malformed (findings under `--fail-on input`).
     skipped_rows: usize,
+    /// Texts extracted again from the WARC that a read-only `verify` could not write back,
+    /// by their path in the archive: the report's offsets and speakers come from these, not
+    /// from the stale file (rare: only damaged text files are kept here).
+    unsaved: std::sync::Mutex<HashMap<String, String>>,
 }
 
 impl QuoteStage {
+    /// Keeps a text that stands for the file at `rel_path` in the archive, which could not be
+    /// written back (read-only `verify`).
+    pub(super) fn keep_unsaved(&self, rel_path: &str, text: &str) {
+        self.unsaved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rel_path.to_string(), text.to_string());
+    }
+
     /// Reads the quotes file. In `run`, a missing default quotes.csv means there is no quote
     /// to locate; a missing file named with `--quotes`, or one whose every row is malformed,
     /// cannot be used (exit 2). Malformed rows are skipped, located, and counted.
@@ -81,6 +94,7 @@ impl QuoteStage {
             page_hits,
             claimed,
             hit_sources: std::sync::Mutex::default(),
+            unsaved: std::sync::Mutex::default(),
             scanned: std::sync::atomic::AtomicUsize::new(0),
             skipped_rows: problems.len(),
         })))
@@ -187,7 +201,11 @@ pub(super) async fn locate_quotes(
         let mut hits = std::mem::take(&mut *stage.hits.lock().unwrap_or_else(|e| e.into_inner()));
         let mut page_hits =
             std::mem::take(&mut *stage.page_hits.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut texts: HashMap<String, Option<String>> = HashMap::new();
+        let mut texts: HashMap<String, Option<String>> =
+            std::mem::take(&mut *stage.unsaved.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .map(|(path, text)| (path, Some(text)))
+                .collect();
         stage
             .quotes
             .iter()

@@ -30,6 +30,7 @@ macro_rules! named_enum {
 
         impl $name {
             /// Every value, in declaration order (the order summaries list them).
+            #[allow(dead_code, reason = "made for every enum; not every enum is listed")]
             pub const ALL: [$name; { [$($text),+].len() }] = [$($name::$variant),+];
 
             /// The name written in the files and accepted on the command line.
@@ -41,6 +42,7 @@ macro_rules! named_enum {
 
             /// The value a name stands for; `None` for any other text (a hand-edited file,
             /// a file of another version).
+            #[allow(dead_code, reason = "made for every enum; not every enum is read back")]
             pub fn from_name(name: &str) -> Option<$name> {
                 match name {
                     $( $text => Some($name::$variant), )+

@@ -27,28 +27,19 @@ pub mod store;
 pub mod warc;
 pub mod wayback;
 
-/// Where a capture's exchanges come from. [`CaptureOrigin::as_str`] is the manifest's
-/// `source` value, named here only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaptureOrigin {
-    /// The cited URL, fetched live (`live`).
-    Live,
-    /// A web-archive snapshot of a dead link (`wayback`).
-    Wayback,
-    /// Evidence that is no cited page: soft-404 probes and web-archive look-ups (`lookup`).
-    /// Such a capture gets WARC records but no manifest line, so this name never reaches
-    /// the manifest.
-    Lookup,
-}
-
-impl CaptureOrigin {
-    /// The name in the manifest's `source` field.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Live => "live",
-            Self::Wayback => "wayback",
-            Self::Lookup => "lookup",
-        }
+crate::names::named_enum! {
+    /// Where a capture's exchanges come from. [`CaptureOrigin::as_str`] is the manifest's
+    /// `source` value.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum CaptureOrigin {
+        /// The cited URL, fetched live.
+        Live = "live",
+        /// A web-archive snapshot of a dead link.
+        Wayback = "wayback",
+        /// Evidence that is no cited page: soft-404 probes and web-archive look-ups. Such a
+        /// capture gets WARC records but no manifest line, so this name never reaches the
+        /// manifest.
+        Lookup = "lookup",
     }
 }
 

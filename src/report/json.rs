@@ -225,6 +225,28 @@ mod tests {
     }
 
     #[test]
+    fn typed_values_carry_their_csv_names() {
+        use crate::check::{LinkStatus, Reason};
+        use crate::report::quotes::QuoteRegion;
+        let mut report = sample();
+        let links = report.links.as_mut().unwrap();
+        links[0].status = LinkStatus::Soft404;
+        links[0].reason = Some(Reason::NotFoundTitle);
+        links[0].changed = Some(false);
+        report.quotes.as_mut().unwrap()[0].region = Some(QuoteRegion::Page);
+        let doc = render(&report);
+        // serde's own `snake_case` would say `soft404`; the CSV and the schema say `soft_404`.
+        assert_eq!(doc["links"][0]["status"], "soft_404");
+        assert_eq!(doc["links"][0]["reason"], "not_found_title");
+        assert_eq!(doc["links"][0]["changed"], false);
+        assert_eq!(doc["links"][1]["reason"], Value::Null);
+        assert_eq!(doc["quotes"][0]["verdict"], "verified");
+        assert_eq!(doc["quotes"][0]["region"], "page");
+        assert_eq!(doc["quotes"][1]["region"], Value::Null);
+        json_schema::validate(&schema(), &doc).unwrap();
+    }
+
+    #[test]
     fn documents_match_the_schema() {
         let schema = schema();
         let report = sample();

@@ -582,6 +582,51 @@ mod tests {
     }
 
     #[test]
+    fn rows_with_unknown_names_are_skipped_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let links = dir.path().join("links.csv");
+        std::fs::write(
+            &links,
+            "id,url,status,reason,changed\n\
+             S1,https://a.nl/1,gebroken,not_found,\n\
+             S2,https://a.nl/2,broken,onbekend,true\n\
+             S3,https://a.nl/3,ok,,false\n",
+        )
+        .unwrap();
+        let rows = read_links(&links).unwrap();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.index, r.status, r.reason, r.changed))
+            .collect();
+        // Positions stay those of the file: `--resume` matches rows to sources by them.
+        assert_eq!(
+            got,
+            [
+                (1, LinkStatus::Broken, None, Some(true)),
+                (2, LinkStatus::Ok, None, Some(false))
+            ]
+        );
+        let report = dir.path().join("report.csv");
+        std::fs::write(
+            &report,
+            "id,quote,verdict,region\nQ1,a,weird<>,page\nQ2,b,approximate,page\nQ3,c,verified,elders\n",
+        )
+        .unwrap();
+        let rows = read_quote_rows(&report).unwrap();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.id.as_str(), r.verdict, r.region))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Q2", Verdict::Approximate, Some(QuoteRegion::Page)),
+                ("Q3", Verdict::Verified, None)
+            ]
+        );
+    }
+
+    #[test]
     fn a_csv_without_the_needed_columns_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.csv");

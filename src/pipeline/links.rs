@@ -58,13 +58,10 @@ pub(super) async fn check_links(
     let repeats = crate::input::repeats::Repeats::scan_counting(&config.sources, &|url| {
         shard.is_none_or(|s| s.holds(url.host_str().unwrap_or("")))
     });
-    if repeats.rows() == Some(0) && repeats.problems() > 0 {
+    if let Some(reason) = repeats.all_malformed() {
         return Err(Error::Input {
             path: config.sources.clone(),
-            reason: format!(
-                "no usable row: all {} data rows are malformed (see the warnings above)",
-                repeats.problems()
-            ),
+            reason,
         });
     }
     let mut resumed = if config.resume {

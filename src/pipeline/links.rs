@@ -327,6 +327,7 @@ pub(super) async fn check_links(
         Outcome {
             findings,
             stopped: stopped.is_some(),
+            skipped_rows: problems.len(),
         },
         texts,
         records,

@@ -350,9 +350,19 @@ fn input_files_that_cannot_be_used_exit_2_and_skipped_rows_fail() {
     let rows: Vec<HashMap<String, String>> = read_csv(&dir.path().join("links.csv"));
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows.iter().all(|r| r["status"] == "ok"), "{rows:?}");
+    // The JSON summary agrees with the exit code.
     let output = check_cmd(dir.path(), &site)
-        .args(["--fail-on", "broken"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["summary"]["passed"], false, "{json}");
+    let output = check_cmd(dir.path(), &site)
+        .args(["--fail-on", "broken", "--format", "json"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["summary"]["passed"], true, "{json}");
 }

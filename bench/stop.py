@@ -53,6 +53,9 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a stopped run drops its connections: not the server's problem
+
 
 def rows(path: Path) -> int:
     try:
@@ -72,11 +75,11 @@ def one_run(binary: Path, base: str, n: int, stop_at: float, how: str) -> str:
         started = time.monotonic()
         child = subprocess.Popen(cmd, cwd=work, stderr=subprocess.PIPE, text=True)
         links = work / "links.csv"
-        before = 0
+        before = "-"
         if how != "deadline":
             while time.monotonic() - started < stop_at - 1:
                 time.sleep(0.05)
-            before = rows(links)
+            before = str(rows(links))
             while time.monotonic() - started < stop_at:
                 time.sleep(0.05)
             child.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGINT)

@@ -22,6 +22,10 @@ pub struct Repeats {
     rows: Option<usize>,
     /// Rows skipped as malformed, by the pass.
     problems: usize,
+    /// Usable rows, whoever `keep` kept.
+    usable: usize,
+    /// The first malformed row, located.
+    first_problem: Option<String>,
 }
 
 impl Repeats {
@@ -42,20 +46,27 @@ impl Repeats {
             return Repeats::default();
         };
         let mut counts: HashMap<u64, bool> = HashMap::new();
-        let (mut rows, mut problems) = (0, 0);
+        let (mut rows, mut problems, mut usable) = (0, 0, 0);
+        let mut first_problem = None;
         loop {
             match reader.next_source() {
-                Ok(Some(Ok(source))) => match parse_cited(&source.url) {
-                    Ok(url) => {
-                        counts
-                            .entry(key_hash(&duplicate_key(&url)))
-                            .and_modify(|again| *again = true)
-                            .or_insert(false);
-                        rows += usize::from(keep(&url));
+                Ok(Some(Ok(source))) => {
+                    usable += 1;
+                    match parse_cited(&source.url) {
+                        Ok(url) => {
+                            counts
+                                .entry(key_hash(&duplicate_key(&url)))
+                                .and_modify(|again| *again = true)
+                                .or_insert(false);
+                            rows += usize::from(keep(&url));
+                        }
+                        Err(_) => rows += 1,
                     }
-                    Err(_) => rows += 1,
-                },
-                Ok(Some(Err(_))) => problems += 1,
+                }
+                Ok(Some(Err(problem))) => {
+                    problems += 1;
+                    first_problem.get_or_insert_with(|| problem.to_string());
+                }
                 Ok(None) => break,
                 Err(_) => return Repeats::default(),
             }
@@ -69,7 +80,20 @@ impl Repeats {
             ),
             rows: Some(rows),
             problems,
+            usable,
+            first_problem,
         }
+    }
+
+    /// Every data row is malformed (the pass found some, and no usable one): what to say.
+    pub fn all_malformed(&self) -> Option<String> {
+        (self.rows.is_some() && self.usable == 0 && self.problems > 0).then(|| {
+            format!(
+                "no usable row: all {} data rows are malformed (the first: {})",
+                self.problems,
+                self.first_problem.as_deref().unwrap_or("?")
+            )
+        })
     }
 
     /// The rows the first pass counted (`None`: no first pass, e.g. a pipe).
@@ -123,6 +147,7 @@ mod tests {
         .unwrap();
         let repeats = Repeats::scan(&path);
         assert_eq!((repeats.rows(), repeats.problems()), (Some(6), 1));
+        assert!(repeats.all_malformed().is_none());
         let some = Repeats::scan_counting(&path, &|u| u.host_str() != Some("b.nl"));
         assert_eq!(some.rows(), Some(4));
         assert!(repeats.may_repeat(&key("https://a.nl/x")));

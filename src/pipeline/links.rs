@@ -58,13 +58,10 @@ pub(super) async fn check_links(
     let repeats = crate::input::repeats::Repeats::scan_counting(&config.sources, &|url| {
         shard.is_none_or(|s| s.holds(url.host_str().unwrap_or("")))
     });
-    if repeats.rows() == Some(0) && repeats.problems() > 0 {
+    if let Some(reason) = repeats.all_malformed() {
         return Err(Error::Input {
             path: config.sources.clone(),
-            reason: format!(
-                "no usable row: all {} data rows are malformed (see the warnings above)",
-                repeats.problems()
-            ),
+            reason,
         });
     }
     let mut resumed = if config.resume {
@@ -328,6 +325,7 @@ pub(super) async fn check_links(
         Outcome {
             findings,
             stopped: stopped.is_some(),
+            skipped_rows: problems.len(),
         },
         texts,
         records,
@@ -426,4 +424,70 @@ fn resumed_done(reused: &std::sync::atomic::AtomicUsize, links: &Path) {
         reused.load(std::sync::atomic::Ordering::Relaxed),
         links.display()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::links::LinkCsvWriter;
+
+    fn row(index: usize, status: LinkStatus) -> LinkRecord {
+        LinkRecord {
+            index,
+            id: format!("S{index}"),
+            url: format!("https://a.nl/{index}"),
+            status: Some(status),
+            http_status: Some(200),
+            fetched_at: "2026-01-02T03:04:05Z".into(),
+            ..LinkRecord::default()
+        }
+    }
+
+    #[test]
+    fn resumed_rows_stream_from_the_file_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let links = dir.path().join("links.csv");
+        let mut out = Vec::new();
+        {
+            let mut w = LinkCsvWriter::new(&mut out).unwrap();
+            for (i, status) in [
+                LinkStatus::Ok,
+                LinkStatus::Duplicate,
+                LinkStatus::Broken,
+                LinkStatus::Invalid,
+                LinkStatus::Ok,
+                LinkStatus::Ok,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                w.push(row(i, status)).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        // The run died while writing row 5.
+        let text = String::from_utf8(out).unwrap();
+        let cut = &text[..text.trim_end().len() - 3];
+        std::fs::write(&links, cut).unwrap();
+
+        let mut resumed = ResumedRows::open(&links).unwrap();
+        assert!(!links.exists(), "moved aside");
+        assert!(aside_path(&links).exists());
+        assert_eq!(resumed.take(0).map(|r| r.id), Some("S0".into()));
+        // A duplicate and an invalid row are redone; rows are skipped in passing.
+        assert!(resumed.take(1).is_none());
+        let broken = resumed.take(2).unwrap();
+        assert_eq!(broken.status, Some(LinkStatus::Broken));
+        assert_eq!(broken.fetched_at, "2026-01-02T03:04:05Z");
+        assert!(resumed.take(3).is_none());
+        // Asked past a row: the row is held for later, not lost.
+        assert!(resumed.take(4).is_some());
+        assert!(resumed.take(5).is_none(), "the torn last row is not reused");
+
+        // Started again before the new links.csv was begun: the aside file is read.
+        assert!(ResumedRows::open(&links).is_some());
+        let counter = std::sync::atomic::AtomicUsize::new(2);
+        resumed_done(&counter, &links);
+        assert!(!aside_path(&links).exists());
+    }
 }

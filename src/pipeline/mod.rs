@@ -43,6 +43,8 @@ pub struct Outcome {
     pub findings: bool,
     /// A signal or `--deadline` stopped the run before every row was checked.
     pub stopped: bool,
+    /// Rows of the input files skipped as malformed (findings under `--fail-on input`).
+    pub skipped_rows: usize,
 }
 
 impl Outcome {
@@ -75,7 +77,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             let config = args.resolve()?;
             crate::progress::enable(config.progress);
             let (outcome, _, links) = check_links(&config, None, None, None).await?;
-            crate::report::publish::publish_run(&config, Some(links), None)?;
+            crate::report::publish::publish_run(&config, Some(links), None, outcome.skipped_rows)?;
             if !outcome.stopped {
                 html_after_run(&config, &args.output)?;
             }
@@ -211,7 +213,7 @@ async fn run(config: &Config) -> Result<Outcome> {
         let (outcome, texts, links) = result?;
         if outcome.stopped {
             // The quote stage needs every source: report.csv is left as it was.
-            crate::report::publish::publish_run(config, Some(links), None)?;
+            crate::report::publish::publish_run(config, Some(links), None, outcome.skipped_rows)?;
             return Ok(outcome);
         }
         (outcome, texts, Some(links))
@@ -225,10 +227,12 @@ async fn run(config: &Config) -> Result<Outcome> {
         }
         None => (Outcome::default(), None),
     };
-    crate::report::publish::publish_run(config, links, quotes)?;
+    let skipped_rows = link_outcome.skipped_rows + quote_outcome.skipped_rows;
+    crate::report::publish::publish_run(config, links, quotes, skipped_rows)?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
         stopped: false,
+        skipped_rows,
     })
 }
 

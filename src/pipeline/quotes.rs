@@ -286,6 +286,7 @@ pub(super) async fn locate_quotes(
         Outcome {
             findings,
             stopped: false,
+            skipped_rows,
         },
         Some(rows),
     ))

@@ -151,6 +151,7 @@ pub fn publish_run(
     config: &Config,
     links: Option<Vec<LinkRecord>>,
     quotes: Option<Vec<QuoteRow>>,
+    skipped_rows: usize,
 ) -> Result<()> {
     let report = RunReport {
         command: match config.mode {
@@ -163,6 +164,7 @@ pub fn publish_run(
         fail_on: config.fail_on.clone(),
         sources_file: config.sources.display().to_string(),
         quotes_file: config.quotes.display().to_string(),
+        skipped_rows,
     };
     publish(&report, &config.publish, &CiEnv::from_env())
 }

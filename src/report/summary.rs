@@ -70,6 +70,9 @@ pub struct RunReport {
     pub sources_file: String,
     /// The quotes file as the user named it.
     pub quotes_file: String,
+    /// Rows of the sources and quotes files skipped as malformed: failures when `--fail-on`
+    /// names `input`.
+    pub skipped_rows: usize,
 }
 
 /// The counts of a run.
@@ -168,6 +171,9 @@ impl RunReport {
                 Severity::Warn => warnings += 1,
                 Severity::Pass => {}
             }
+        }
+        if self.fail_on.fails_input() {
+            failures += self.skipped_rows;
         }
         Summary {
             command: self.command,
@@ -318,6 +324,7 @@ pub(crate) mod tests {
             fail_on: FailOn::parse("default").unwrap(),
             sources_file: "sources.csv".into(),
             quotes_file: "quotes.csv".into(),
+            skipped_rows: 0,
         }
     }
 

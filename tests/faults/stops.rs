@@ -311,13 +311,25 @@ fn input_files_that_cannot_be_used_exit_2_and_skipped_rows_fail() {
     assert!(stderr.contains("no usable row"), "{stderr}");
     std::fs::remove_file(dir.path().join("quotes.csv")).unwrap();
     // A sources file whose every row is malformed.
+    std::fs::remove_file(dir.path().join("links.csv")).unwrap();
     std::fs::write(
         dir.path().join("sources.csv"),
         "id,url\nS1,https://kapot.example/\0a\nS2,https://kapot.example/\0b\n",
     )
     .unwrap();
     let output = check_cmd(dir.path(), &site).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "no usable row: all 2 data rows are malformed (the first: sources.csv:2: NUL byte"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("links.csv").exists(),
+        "written before any request"
+    );
 
     // One malformed row among good ones: a finding (`input`, in the default set), annotated.
     std::fs::write(
@@ -338,9 +350,19 @@ fn input_files_that_cannot_be_used_exit_2_and_skipped_rows_fail() {
     let rows: Vec<HashMap<String, String>> = read_csv(&dir.path().join("links.csv"));
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows.iter().all(|r| r["status"] == "ok"), "{rows:?}");
+    // The JSON summary agrees with the exit code.
     let output = check_cmd(dir.path(), &site)
-        .args(["--fail-on", "broken"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["summary"]["passed"], false, "{json}");
+    let output = check_cmd(dir.path(), &site)
+        .args(["--fail-on", "broken", "--format", "json"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["summary"]["passed"], true, "{json}");
 }

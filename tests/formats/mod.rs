@@ -254,7 +254,8 @@ fn github_annotations_point_at_sources_lines_and_the_step_summary_is_written() {
     );
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(
-        md.starts_with("eerdere stap\n## citecheck check\n\n**Failed**: 2 findings"),
+        // 3: the two broken links and the skipped row 3 (`--fail-on input`; it was 2).
+        md.starts_with("eerdere stap\n## citecheck check\n\n**Failed**: 3 findings"),
         "{md}"
     );
     assert!(

@@ -102,6 +102,7 @@ impl Repeats {
     }
 
     /// The malformed rows the first pass skipped.
+    #[cfg(test)]
     pub fn problems(&self) -> usize {
         self.problems
     }

@@ -436,10 +436,9 @@ mod tests {
             index,
             id: format!("S{index}"),
             url: format!("https://a.nl/{index}"),
-            status: Some(status),
             http_status: Some(200),
             fetched_at: "2026-01-02T03:04:05Z".into(),
-            ..LinkRecord::default()
+            ..LinkRecord::new(status)
         }
     }
 
@@ -477,7 +476,7 @@ mod tests {
         // A duplicate and an invalid row are redone; rows are skipped in passing.
         assert!(resumed.take(1).is_none());
         let broken = resumed.take(2).unwrap();
-        assert_eq!(broken.status, Some(LinkStatus::Broken));
+        assert_eq!(broken.status, LinkStatus::Broken);
         assert_eq!(broken.fetched_at, "2026-01-02T03:04:05Z");
         assert!(resumed.take(3).is_none());
         // Asked past a row: the row is held for later, not lost.

@@ -2,9 +2,9 @@
 //!
 //! While the link stream runs it listens ([`listen`]): a signal or the deadline ends the
 //! stream, the rows finished so far are written, the archive is closed, and the exit code is
-//! 1 when those rows hold findings, else 3. Outside the link stream (the quote stage is
-//! short and CPU-bound) a signal ends the process at once with exit code 3, as a second
-//! signal always does.
+//! 1 when those rows hold findings, else 3. After the link stream (the quote stage is short
+//! and CPU-bound) a signal ends the process at once with exit code 3, as a second signal
+//! always does. Until the first [`listen`], the signals keep their default action.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};

@@ -82,7 +82,7 @@ fn open_archive(config: &Config) -> Result<ArchiveStore> {
     let store =
         ArchiveStore::open_as(dir, config.archive_access).map_err(|source| Error::Read {
             path: dir.clone(),
-            source,
+            source: explain_denied(source),
         })?;
     for warning in store.warnings() {
         tracing::warn!("archive: {warning}");
@@ -96,6 +96,20 @@ fn open_archive(config: &Config) -> Result<ArchiveStore> {
         );
     }
     Ok(store)
+}
+
+/// A bare "Permission denied" names no file and no way out: say what reading needs.
+fn explain_denied(source: std::io::Error) -> std::io::Error {
+    if source.kind() != std::io::ErrorKind::PermissionDenied || source.get_ref().is_some() {
+        return source;
+    }
+    std::io::Error::new(
+        source.kind(),
+        format!(
+            "{source}: reading the archive needs read access to its folder, manifest.jsonl, \
+             .lock, text/ and the WARC files (verify writes nothing there)"
+        ),
+    )
 }
 
 /// A cited page as the archive holds it (`entry`, its latest capture): the text is read, checked,

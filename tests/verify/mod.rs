@@ -318,4 +318,18 @@ fn a_read_only_archive_can_be_verified() {
         verdicts(&read_csv(&dir.path().join("out/report.csv"))),
         verdicts(&online)
     );
+
+    // A manifest it may not read: said with what verify needs, not a bare "Permission denied".
+    std::fs::set_permissions(
+        copy.join("manifest.jsonl"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let output = verify_as_reader(dir.path(), &["--archive", "copy", "--no-lock"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("reading the archive needs read access"),
+        "{stderr}"
+    );
 }

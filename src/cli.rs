@@ -55,6 +55,12 @@ pub enum Command {
 /// Options shared by `run`, `check` and `verify`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {
+    /// What to check instead of --sources: files (CSV with a `url`, `link`, `href` or `uri`
+    /// column; HTML; Markdown; plain text or lists of URLs; PDF), globs (`'docs/**/*.md'`),
+    /// http(s) URLs of pages whose links are checked, and `-` for stdin. Each row's id is
+    /// FILE:LINE (a CSV keeps its ids).
+    #[arg(value_name = "INPUTS")]
+    pub inputs: Vec<String>,
     /// The cited URLs (CSV with a `url` column, optional `id`).
     #[arg(long, value_name = "FILE", default_value = "sources.csv")]
     pub sources: PathBuf,
@@ -272,6 +278,8 @@ impl RunArgs {
         Ok(Config {
             mode,
             sources: self.sources.clone(),
+            input_args: self.inputs.clone(),
+            input: std::sync::Arc::new(crate::input::InputSet::sources_file(&self.sources)),
             quotes: self.quotes.clone(),
             archive: self.archive.clone(),
             report: self.report.clone(),

@@ -60,6 +60,11 @@ pub struct Config {
     pub mode: Mode,
     /// The cited URLs.
     pub sources: PathBuf,
+    /// The `[INPUTS]...` as given (empty: the sources file).
+    pub input_args: Vec<String>,
+    /// Where the rows come from: the sources file, or the inputs once read (the pipeline
+    /// reads them before the first stage, fetching the pages among them).
+    pub input: std::sync::Arc<crate::input::InputSet>,
     /// The quotations.
     pub quotes: PathBuf,
     /// The archive folder.

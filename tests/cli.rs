@@ -11,5 +11,6 @@ mod faults;
 mod formats;
 mod hardening;
 mod ingest;
+mod inputs;
 mod links;
 mod quotes;

@@ -143,6 +143,7 @@ impl CacheEntry {
         Some(LinkRecord {
             index: source.index,
             line: source.line,
+            file: source.file.clone(),
             id: source.id.clone(),
             url: source.url.clone(),
             status: Some(status),
@@ -308,6 +309,7 @@ mod tests {
             id: format!("S{}", index + 1),
             url: url.into(),
             line: index + 2,
+            file: None,
         }
     }
 

@@ -93,6 +93,9 @@ pub struct LinkRecord {
     /// Line of the row in the sources file (for annotations).
     #[serde(skip)]
     pub line: usize,
+    /// The input the row came from when it is not the sources file (for annotations).
+    #[serde(skip)]
+    pub file: Option<std::sync::Arc<str>>,
     /// The source's id.
     pub id: String,
     /// The URL as cited.
@@ -150,6 +153,7 @@ pub fn invalid_record(source: &Source, reason: &str, message: &str) -> LinkRecor
     LinkRecord {
         index: source.index,
         line: source.line,
+        file: source.file.clone(),
         id: source.id.clone(),
         url: source.url.clone(),
         status: Some(LinkStatus::Invalid),
@@ -187,6 +191,7 @@ pub fn duplicate_record(source: &Source, original: &Original) -> LinkRecord {
     LinkRecord {
         index: source.index,
         line: source.line,
+        file: source.file.clone(),
         id: source.id.clone(),
         url: source.url.clone(),
         status: Some(LinkStatus::Duplicate),
@@ -214,6 +219,7 @@ pub fn judge(
     let mut record = LinkRecord {
         index: source.index,
         line: source.line,
+        file: source.file.clone(),
         id: source.id.clone(),
         url: source.url.clone(),
         final_url: outcome.final_url.clone(),

@@ -11,6 +11,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use super::SourceReader;
+use super::inputs::InputSet;
 use super::url::{duplicate_key, parse_cited};
 
 /// The duplicate keys that may repeat in a sources file.
@@ -31,9 +32,28 @@ impl Repeats {
         let Ok(mut reader) = SourceReader::open(path) else {
             return Repeats::default();
         };
+        Repeats::count(|| reader.next_source())
+    }
+
+    /// [`Repeats::scan`] over a run's inputs (every CSV among them a regular file).
+    pub fn scan_inputs(inputs: &InputSet) -> Repeats {
+        if !inputs.rereadable() {
+            return Repeats::default();
+        }
+        let Ok(mut sources) = inputs.open() else {
+            return Repeats::default();
+        };
+        Repeats::count(|| sources.next_source())
+    }
+
+    fn count(
+        mut next: impl FnMut() -> crate::error::Result<
+            Option<std::result::Result<super::Source, super::csv_rows::RowProblem>>,
+        >,
+    ) -> Repeats {
         let mut counts: HashMap<u64, bool> = HashMap::new();
         loop {
-            match reader.next_source() {
+            match next() {
                 Ok(Some(Ok(source))) => {
                     if let Ok(url) = parse_cited(&source.url) {
                         counts

@@ -8,8 +8,8 @@ use crate::config::Config;
 use crate::config::MAX_DECODED_BODY;
 use crate::error::{Error, Result};
 use crate::http::body::{decode_content, decode_text};
+use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
-use crate::input::{Source, SourceReader};
 
 use super::quotes::QuoteStage;
 use crate::locate::SourceText;
@@ -37,10 +37,10 @@ pub(super) fn archived_texts(
     for warning in store.warnings() {
         tracing::warn!("archive: {warning}");
     }
-    let mut reader = SourceReader::open(&config.sources)?;
+    let mut reader = config.input.open()?;
     let mut texts = Vec::new();
     // Keys are remembered only for URLs the file names more than once.
-    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
+    let repeats = crate::input::repeats::Repeats::scan_inputs(&config.input);
     let mut seen = std::collections::HashSet::new();
     while let Some(item) = reader.next_source()? {
         let Ok(source) = item else { continue };

@@ -16,8 +16,8 @@ use crate::check::{self, LinkRecord, LinkStatus};
 use crate::config::{CHECK_MODE_BODY, Config, Mode};
 use crate::error::{Error, Result};
 use crate::http::{Fetcher, build_client};
+use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
-use crate::input::{Source, SourceReader};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
 
@@ -51,7 +51,7 @@ pub(super) async fn check_links(
     resumed_archive: Option<ArchiveStore>,
     quotes: Option<std::sync::Arc<QuoteStage>>,
 ) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
-    let mut reader = SourceReader::open(&config.sources)?;
+    let mut reader = config.input.open()?;
     let mut resumed = if config.resume {
         resumable_rows(&config.links)
     } else {
@@ -95,7 +95,7 @@ pub(super) async fn check_links(
     // Rows are read lazily: `buffer_unordered` pulls the next one when a slot frees up.
     // The duplicate table holds only URLs the file names more than once (a first pass finds
     // them): each row's `repeats` flag says whether its answer must be kept for later rows.
-    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
+    let repeats = crate::input::repeats::Repeats::scan_inputs(&config.input);
     let mut seen: HashMap<String, usize> = HashMap::new();
     let shard = config.shard;
     let jobs = std::iter::from_fn(move || {
@@ -170,6 +170,7 @@ pub(super) async fn check_links(
                     let mut record = *record;
                     record.index = source.index;
                     record.line = source.line;
+                    record.file = source.file.clone();
                     let source_text = resumed_archive.as_ref().map(|store| {
                         archived_source(
                             store,

@@ -14,6 +14,7 @@
 
 mod archived;
 mod ingest;
+mod inputs;
 mod links;
 mod page;
 mod quotes;
@@ -26,7 +27,6 @@ use crate::archive::store::ArchiveStore;
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{Config, Mode};
 use crate::error::{Error, Result};
-use crate::input::SourceReader;
 use crate::report::rerender::{ReportFiles, RunFiles};
 
 use self::archived::archived_texts;
@@ -61,19 +61,22 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
     };
     let outcome = match command {
         Command::Run(args) => {
-            let config = args.resolve(Mode::Run)?;
+            let mut config = args.resolve(Mode::Run)?;
             crate::progress::enable(config.progress);
+            inputs::read_inputs(&mut config).await?;
             run(&config).await
         }
         Command::Check(args) => {
-            let config = args.resolve(Mode::Check)?;
+            let mut config = args.resolve(Mode::Check)?;
             crate::progress::enable(config.progress);
+            inputs::read_inputs(&mut config).await?;
             let (outcome, _, links) = check_links(&config, None, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None)?;
             Ok(outcome)
         }
         Command::Verify(args) => {
-            let config = args.resolve(Mode::Verify)?;
+            let mut config = args.resolve(Mode::Verify)?;
+            inputs::read_inputs(&mut config).await?;
             run(&config).await
         }
         Command::Ingest(args) => ingest(&args),
@@ -115,7 +118,7 @@ async fn run(config: &Config) -> Result<Outcome> {
     // Input files that cannot be used at all are said before the archive is opened or a
     // single request is made (hardening: fail fast on a bad file in CI).
     if !config.offline {
-        SourceReader::open(&config.sources)?;
+        config.input.open()?;
     }
     // The quotes are read first: every text is scanned for them as soon as it is had.
     let stage = QuoteStage::open(config)?;

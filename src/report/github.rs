@@ -93,7 +93,10 @@ pub fn annotations(report: &RunReport, workspace: Option<&Path>) -> Vec<Annotati
         if let Some(level) = level(report.link_severity(r)) {
             out.push(Annotation {
                 level,
-                file: sources.clone(),
+                file: r
+                    .file
+                    .as_deref()
+                    .map_or_else(|| sources.clone(), |f| workflow_path(f, workspace)),
                 line: r.line,
                 title: format!("{} link", r.status_str()),
                 message: describe_link(r),

@@ -172,13 +172,15 @@ impl Publish {
     /// The settings for a command: which CSV files it writes decides what stdout carries.
     pub fn for_command(
         mode: Mode,
-        offline: bool,
+        _offline: bool,
         format: OutputFormat,
         output: Option<PathBuf>,
         links: &Path,
         report: &Path,
     ) -> std::result::Result<Publish, String> {
-        let writes_links = mode == Mode::Check || (mode == Mode::Run && !offline);
+        // Every command writes links.csv (`verify` and `run --offline` from the archive), so
+        // `--links -` always takes stdout; `_offline` no longer changes that.
+        let writes_links = true;
         let writes_report = mode != Mode::Check;
         Publish::resolve(
             format,

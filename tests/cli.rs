@@ -13,4 +13,5 @@ mod hardening;
 mod ingest;
 mod inputs;
 mod links;
+mod offline;
 mod quotes;

@@ -130,6 +130,33 @@ pub struct LinkRecord {
     pub changed: String,
     /// Whether the row was reused from `--cache` instead of fetched.
     pub cached: bool,
+    /// Where the row's answer comes from: this run's request, or (`verify`, `run
+    /// --offline`) the archive's latest capture of the URL.
+    pub checked_from: CheckedFrom,
+    /// For a row from the archive: when that capture was made (RFC 3339 UTC); empty when
+    /// the archive holds none.
+    pub capture_date: String,
+}
+
+/// Where a links.csv row's answer comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckedFrom {
+    /// A request made by this run (or `--cache`, which says so in `cached`).
+    #[default]
+    Live,
+    /// The archive's latest capture (no request made).
+    Archive,
+}
+
+impl CheckedFrom {
+    /// The name in links.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Archive => "archive",
+        }
+    }
 }
 
 impl LinkRecord {

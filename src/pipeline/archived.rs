@@ -2,24 +2,35 @@
 //! article text and page text of each cited URL, from the text files or, failing those,
 //! from the WARC records themselves.
 
+use std::collections::HashMap;
+
 use crate::archive::CaptureOrigin;
+use crate::archive::ManifestEntry;
 use crate::archive::store::ArchiveStore;
+use crate::check::{self, CheckedFrom, LinkRecord, LinkStatus};
 use crate::config::Config;
 use crate::config::MAX_DECODED_BODY;
 use crate::error::{Error, Result};
 use crate::http::body::{decode_content, decode_text};
 use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
+use crate::report::links::LinkCsvWriter;
+use crate::report::open_output;
 
+use super::links::link_outcome;
 use super::quotes::QuoteStage;
+use super::{Outcome, csv_error};
 use crate::locate::SourceText;
 
 /// The latest archived text of every cited URL (for `verify` and `--offline`), each scanned
-/// for the quotes as it is read and then dropped: memory does not grow with the texts.
+/// for the quotes as it is read and then dropped: memory does not grow with the texts. The
+/// links are reported from the same captures: links.csv gets one row per input row, marked
+/// `checked_from = archive` with the capture's date (the rows are also returned when the
+/// renderings need them).
 pub(super) fn archived_texts(
     config: &Config,
     quotes: Option<&QuoteStage>,
-) -> Result<Vec<SourceText>> {
+) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     if !config
         .archive
         .join(crate::archive::store::MANIFEST_FILE)
@@ -39,19 +50,54 @@ pub(super) fn archived_texts(
     }
     let mut reader = config.input.open()?;
     let mut texts = Vec::new();
+    let out = open_output(&config.links)?;
+    let mut writer =
+        LinkCsvWriter::with_guard(out, !config.raw_csv).map_err(|e| csv_error(&config.links, e))?;
+    let keep_rows = crate::report::publish::wants_rows(&config.publish);
+    let mut records = Vec::new();
+    let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
+    let mut emit = |record: LinkRecord| -> Result<()> {
+        if let Some(status) = record.status {
+            *counts.entry(status).or_default() += 1;
+        }
+        if keep_rows {
+            records.push(record.clone());
+        }
+        writer.push(record).map_err(|e| csv_error(&config.links, e))
+    };
     // Keys are remembered only for URLs the file names more than once.
     let repeats = crate::input::repeats::Repeats::scan_inputs(&config.input);
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: HashMap<String, check::Original> = HashMap::new();
     while let Some(item) = reader.next_source()? {
-        let Ok(source) = item else { continue };
-        let Ok(url) = parse_cited(&source.url) else {
-            continue;
+        let source = match item {
+            Ok(source) => source,
+            Err(problem) => {
+                tracing::warn!("{problem}");
+                continue;
+            }
+        };
+        let url = match parse_cited(&source.url) {
+            Ok(url) => url,
+            Err(invalid) => {
+                let mut record = check::invalid_record(&source, invalid.reason, &invalid.message);
+                record.checked_from = CheckedFrom::Archive;
+                emit(record)?;
+                continue;
+            }
         };
         let key = duplicate_key(&url);
-        if repeats.may_repeat(&key) && !seen.insert(key.clone()) {
+        if let Some(original) = seen.get(&key) {
+            let mut record = check::duplicate_record(&source, original);
+            record.checked_from = CheckedFrom::Archive;
+            emit(record)?;
             continue;
         }
         let entry = store.latest(&source.url);
+        let record = archived_link(&source, entry.as_ref());
+        if repeats.may_repeat(&key) {
+            seen.insert(key.clone(), check::Original::from(&record));
+        }
+        emit(record)?;
         if entry.is_none() {
             tracing::warn!(
                 "{}:{}: {} is not in the archive",
@@ -65,7 +111,72 @@ pub(super) fn archived_texts(
             texts.push(text);
         }
     }
-    Ok(texts)
+    drop(emit);
+    writer.finish().map_err(|e| csv_error(&config.links, e))?;
+    let outcome = link_outcome(config, &counts, " (from the archive)");
+    Ok((outcome, texts, records))
+}
+
+/// A links.csv row from the archive's latest capture of a URL: the status the link had
+/// when it was captured (older archives: judged from the stored HTTP status), its HTTP
+/// status, final URL, title and date. A URL the archive holds no capture of is
+/// `unreachable` (`not_archived`): offline, nothing can be said of it.
+fn archived_link(source: &Source, entry: Option<&ManifestEntry>) -> LinkRecord {
+    let mut record = LinkRecord {
+        index: source.index,
+        line: source.line,
+        file: source.file.clone(),
+        id: source.id.clone(),
+        url: source.url.clone(),
+        checked_from: CheckedFrom::Archive,
+        ..LinkRecord::default()
+    };
+    let Some(e) = entry else {
+        record.status = Some(LinkStatus::Unreachable);
+        record.reason = "not_archived".into();
+        record.error = "no capture of this URL in the archive (offline: no request made)".into();
+        return record;
+    };
+    let wayback = e.source == CaptureOrigin::Wayback.as_str();
+    let stored = e
+        .link_status
+        .as_deref()
+        .and_then(|s| LinkStatus::ALL.into_iter().find(|x| x.as_str() == s));
+    let status = stored.unwrap_or(match e.http_status {
+        _ if wayback => LinkStatus::Broken,
+        200..=299 if e.request_urls.len() > 1 => LinkStatus::Redirected,
+        200..=299 => LinkStatus::Ok,
+        403 | 429 => LinkStatus::Blocked,
+        _ => LinkStatus::Broken,
+    });
+    record.status = Some(status);
+    // To the second, as a live row's `fetched_at`.
+    let date = e
+        .fetched_at
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .and_then(|t| t.round(jiff::Unit::Second).ok())
+        .map_or_else(|| e.fetched_at.clone(), |t| t.to_string());
+    record.capture_date = date.clone();
+    record.fetched_at = date;
+    record.title = e.title.clone().unwrap_or_default();
+    if wayback {
+        record.archived_url = e.final_url.replacen("id_/", "/", 1);
+        record.reason = "archived_copy".into();
+        record.error = format!(
+            "{} when last checked; the archive holds the web archive's copy of {}",
+            status.as_str(),
+            e.memento_datetime.as_deref().unwrap_or(&e.fetched_at)
+        );
+    } else {
+        record.http_status = Some(e.http_status);
+        record.final_url = e.final_url.clone();
+        record.redirects = e.request_urls.len().saturating_sub(1);
+        if !status.is_live() {
+            record.error = format!("HTTP {} in the archived capture", e.http_status);
+        }
+    }
+    record
 }
 
 /// A cited page as the archive holds it (`entry`, its latest capture): the text is read, checked,

@@ -124,12 +124,12 @@ async fn run(config: &Config) -> Result<Outcome> {
     let stage = QuoteStage::open(config)?;
     let (link_outcome, sources, links) = if config.offline {
         let started = std::time::Instant::now();
-        let texts = archived_texts(config, stage.as_deref())?;
+        let (outcome, texts, links) = archived_texts(config, stage.as_deref())?;
         tracing::info!(
             "stage read+scan archived texts: {:.2} s",
             started.elapsed().as_secs_f64()
         );
-        (Outcome::default(), texts, None)
+        (outcome, texts, Some(links))
     } else {
         // Opened before this run's WARC file exists: opening repairs what a crashed run left,
         // and must not touch the file this run is writing.

@@ -114,7 +114,7 @@ impl CheckContext {
         }
         let mut via = None;
         if self.rescue && record.status.is_some_and(LinkStatus::wants_rescue) {
-            let rescued = self.rescue(&source, &url).await;
+            let rescued = self.rescue(&source, &url, record.status).await;
             if let Some(rescued) = rescued {
                 record.archived_url = rescued.archived_url.clone();
                 // A dead page's own title is the error page's; the snapshot's is the article's.
@@ -240,7 +240,12 @@ impl CheckContext {
 
     /// Asks the web archive for the snapshot closest to the citation; in `run`, fetches and
     /// archives its original bytes and extracts its text.
-    async fn rescue(&self, source: &Source, url: &url::Url) -> Option<Rescued> {
+    async fn rescue(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        link_status: Option<LinkStatus>,
+    ) -> Option<Rescued> {
         let timestamp = wayback::citation_timestamp(url);
         let api = wayback::availability_url(&source.url, timestamp.as_deref());
         let lookup = self.fetcher.fetch(&api).await;
@@ -315,6 +320,7 @@ impl CheckContext {
         let mut capture = capture_of(source, &outcome, &judged, article, page_text);
         capture.origin = CaptureOrigin::Wayback;
         capture.memento_datetime = snapshot.memento_datetime();
+        capture.link_status = link_status.map(|s| s.as_str().to_string());
         if capture.text.is_none() {
             capture.last = None;
         }
@@ -371,6 +377,7 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
         title: None,
         published: None,
         memento_datetime: None,
+        link_status: None,
     }
 }
 
@@ -448,5 +455,6 @@ fn capture_of(
         title,
         published,
         memento_datetime: None,
+        link_status: record.status.map(|s| s.as_str().to_string()),
     }
 }

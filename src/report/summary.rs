@@ -209,6 +209,16 @@ pub fn describe_link(record: &LinkRecord) -> String {
     if !record.archived_url.is_empty() {
         text.push_str(&format!("; archived copy: {}", record.archived_url));
     }
+    if record.checked_from == crate::check::CheckedFrom::Archive {
+        if record.capture_date.is_empty() {
+            text.push_str(" [from the archive]");
+        } else {
+            text.push_str(&format!(
+                " [from the archive's capture of {}]",
+                record.capture_date
+            ));
+        }
+    }
     text
 }
 

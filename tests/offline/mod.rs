@@ -1,0 +1,158 @@
+//! `verify` and `run --offline` report the links too, from the archive's latest capture of
+//! each URL, marked as such with the capture's date, in links.csv and every format; the
+//! exit code counts them. Also `merge`: shards merged into one run.
+
+use std::collections::HashMap;
+
+use crate::common;
+use crate::common::FixtureSite;
+use crate::common::cmd::*;
+
+#[test]
+fn offline_links_come_from_the_archive_in_every_format() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_sources(
+        dir.path(),
+        &[
+            ("ok", "/ok"),
+            ("moved", "/moved"),
+            ("missing", "/missing"),
+            ("again", "/ok#boven"),
+        ],
+    );
+    std::fs::write(dir.path().join("quotes.csv"), "id,quote\n").unwrap();
+    let output = run_cmd(dir.path(), &site).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let online = read_csv(&dir.path().join("links.csv"));
+    for row in &online {
+        assert_eq!(row["checked_from"], "live");
+        assert_eq!(row["capture_date"], "");
+    }
+
+    // A URL cited after the run: the archive holds nothing of it.
+    let mut sources = std::fs::read_to_string(dir.path().join("sources.csv")).unwrap();
+    sources.push_str(&format!("later,{SITE}/gzip\n"));
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let before = site.total_hits();
+    let output = citecheck(dir.path())
+        .args([
+            "run",
+            "--offline",
+            "--format",
+            "junit",
+            "--links",
+            "offline.csv",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(site.total_hits(), before, "run --offline made requests");
+    assert!(stderr.contains("5 links (from the archive):"), "{stderr}");
+    let offline = read_csv(&dir.path().join("offline.csv"));
+    let got: Vec<(&str, &str, &str)> = offline
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str(),
+                r["status"].as_str(),
+                r["http_status"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ok", "ok", "200"),
+            ("moved", "redirected", "200"),
+            ("missing", "broken", "404"),
+            ("again", "duplicate", "200"),
+            ("later", "unreachable", ""),
+        ]
+    );
+    for (live, archived) in online.iter().zip(&offline) {
+        assert_eq!(archived["checked_from"], "archive");
+        for column in ["url", "redirects"] {
+            assert_eq!(live[column], archived[column], "{column}");
+        }
+        // The archive keeps the article's headline, without the site's suffix.
+        assert!(live["title"].starts_with(&archived["title"]), "{live:?}");
+        if live["status"] != "duplicate" {
+            // The capture is the one the online run made.
+            assert_eq!(archived["capture_date"], live["fetched_at"]);
+        }
+    }
+    assert_eq!(offline[4]["reason"], "not_archived");
+    assert_eq!(offline[4]["checked_from"], "archive");
+
+    // JUnit: a links suite with a test per row, the failures marked as from the archive.
+    let text = String::from_utf8(output.stdout).unwrap();
+    let doc = common::xml::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let suites: Vec<_> = doc.children("testsuite").collect();
+    assert_eq!(suites[0].attr("name"), Some("links"));
+    assert_eq!(suites[0].attr("tests"), Some("5"));
+    assert_eq!(suites[0].attr("failures"), Some("2"));
+    assert!(
+        text.contains(&format!(
+            "[from the archive&apos;s capture of {}]",
+            online[2]["fetched_at"]
+        )) || text.contains(&format!(
+            "[from the archive's capture of {}]",
+            online[2]["fetched_at"]
+        )),
+        "{text}"
+    );
+
+    // verify: the same rows, as JSON and Markdown, with GitHub annotations.
+    let output = citecheck(dir.path())
+        .args(["verify", "--format", "json", "--links", "verify.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let strip = |rows: Vec<HashMap<String, String>>| -> Vec<Vec<(String, String)>> {
+        rows.into_iter()
+            .map(|r| {
+                let mut r: Vec<(String, String)> = r.into_iter().collect();
+                r.sort();
+                r
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(read_csv(&dir.path().join("verify.csv"))),
+        strip(offline.clone())
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let links = json["links"].as_array().unwrap();
+    assert_eq!(links.len(), 5);
+    assert_eq!(links[2]["checked_from"], "archive");
+    assert_eq!(links[2]["capture_date"], online[2]["fetched_at"].as_str());
+    assert_eq!(links[4]["capture_date"], serde_json::Value::Null);
+    let output = citecheck(dir.path())
+        .args(["verify", "--format", "markdown", "--links", "verify.csv"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&output.stdout);
+    assert!(md.contains("| links: status | count |"), "{md}");
+    assert!(
+        md.contains("5 links reported from the archive's latest capture"),
+        "{md}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("::error file=sources.csv,line=4,title=broken link::missing"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[from the archive's capture of"),
+        "{stderr}"
+    );
+    // --fail-on none: the archived links are counted, and named findings only.
+    let output = citecheck(dir.path())
+        .args(["verify", "--fail-on", "none", "--links", "verify.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -50,6 +50,26 @@ pub enum Command {
     Text(TextArgs),
     /// Render report.html again from links.csv, report.csv and the archive (no network).
     Report(ReportArgs),
+    /// Merge the outputs of `--shard K/N` runs (links CSVs and archive folders) into one
+    /// links.csv in source order and one archive; then `verify` on it gives one report.
+    Merge(MergeArgs),
+}
+
+/// Options of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' outputs, in any order: their links CSV files and their archive folders.
+    #[arg(value_name = "SHARD_OUTPUT", required = true)]
+    pub shards: Vec<PathBuf>,
+    /// The sources file the shards read: it gives the rows their order.
+    #[arg(long, value_name = "FILE", default_value = "sources.csv")]
+    pub sources: PathBuf,
+    /// Where the merged links go (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "links.csv")]
+    pub links: PathBuf,
+    /// The merged archive: a new folder (or one without a manifest yet).
+    #[arg(long, value_name = "DIR", default_value = "archive")]
+    pub archive: PathBuf,
 }
 
 /// Options shared by `run`, `check` and `verify`.

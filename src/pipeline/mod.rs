@@ -16,6 +16,7 @@ mod archived;
 mod ingest;
 mod inputs;
 mod links;
+mod merge;
 mod page;
 mod quotes;
 mod text;
@@ -81,6 +82,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         }
         Command::Ingest(args) => ingest(&args),
         Command::Text(args) => text(&args).await,
+        Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => {
             let files = ReportFiles {
                 links: args.links,

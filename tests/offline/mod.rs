@@ -156,3 +156,171 @@ fn offline_links_come_from_the_archive_in_every_format() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
 }
+
+/// Rows of a CSV without the columns that hold a time.
+fn timeless(path: &std::path::Path) -> Vec<Vec<(String, String)>> {
+    read_csv(path)
+        .into_iter()
+        .map(|r| {
+            let mut r: Vec<(String, String)> = r
+                .into_iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "fetched_at" | "capture_date"))
+                .collect();
+            r.sort();
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn three_shards_merged_give_the_single_run() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_sources(dir.path());
+    // The seed cites one host; more hosts spread the rows over the shards.
+    let mut sources = std::fs::read_to_string(dir.path().join("sources.csv")).unwrap();
+    let hosts = [
+        "gemeente.example",
+        "provincie.example",
+        "waterschap.example",
+        "rijk.example",
+        "dorp.example",
+    ];
+    for (i, host) in hosts.iter().enumerate() {
+        for path in ["/ok", "/missing", "/moved", "/gzip"] {
+            sources.push_str(&format!("H{i}{path},https://{host}{path}\n"));
+        }
+    }
+    sources.push_str("bad,geen url\n");
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let remap_hosts = format!(r"^https://[a-z]+\.example/ {}/", site.base());
+    let run = |extra: &[&str]| {
+        let output = citecheck(dir.path())
+            .args([
+                "run",
+                "--host-interval",
+                "0",
+                "--retries",
+                "0",
+                "--no-rescue",
+            ])
+            .args(site.remap_args())
+            .args(["--remap", &remap_hosts])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(&[]);
+    let mut outputs = Vec::new();
+    for k in 1..=3 {
+        let (links, archive) = (format!("links-{k}.csv"), format!("archive-{k}"));
+        run(&[
+            "--shard",
+            &format!("{k}/3"),
+            "--links",
+            &links,
+            "--archive",
+            &archive,
+            "--report",
+            "/dev/null",
+        ]);
+        outputs.push(links);
+        outputs.push(archive);
+    }
+    let nonempty = (1..=3)
+        .filter(|k| read_csv(&dir.path().join(format!("links-{k}.csv"))).len() > 1)
+        .count();
+    assert!(nonempty >= 2, "the hosts should spread over the shards");
+    let output = citecheck(dir.path())
+        .args(["merge", "--links", "merged.csv", "--archive", "merged"])
+        .args(&outputs)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        timeless(&dir.path().join("merged.csv")),
+        timeless(&dir.path().join("links.csv"))
+    );
+    // verify on the merged archive: one report, the single run's.
+    let output = citecheck(dir.path())
+        .args([
+            "verify",
+            "--archive",
+            "merged",
+            "--report",
+            "merged-report.csv",
+            "--links",
+            "merged-archive-links.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        timeless(&dir.path().join("merged-report.csv")),
+        timeless(&dir.path().join("report.csv"))
+    );
+    let archived = read_csv(&dir.path().join("merged-archive-links.csv"));
+    let single = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(archived.len(), single.len());
+    for (a, s) in archived.iter().zip(&single) {
+        assert_eq!((&a["id"], &a["status"]), (&s["id"], &s["status"]));
+    }
+    // The merged index names only files that are in the merged folder.
+    let index = std::fs::read_to_string(dir.path().join("merged/index.cdxj")).unwrap();
+    let mut lines = 0;
+    for line in index.lines() {
+        let json: serde_json::Value =
+            serde_json::from_str(&line[line.find('{').unwrap()..]).unwrap();
+        let file = json["filename"].as_str().unwrap();
+        assert!(dir.path().join("merged").join(file).is_file(), "{file}");
+        lines += 1;
+    }
+    assert!(lines > 0);
+    // Names two shards share are made unique, in the manifest and the index too.
+    let output = citecheck(dir.path())
+        .args(["merge", "--archive", "twice", "archive-1", "archive-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let warcs = |d: &str| -> Vec<String> {
+        std::fs::read_dir(dir.path().join(d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".warc.gz"))
+            .collect()
+    };
+    assert_eq!(warcs("twice").len(), 2 * warcs("archive-1").len());
+    assert!(
+        stderr.contains(&format!("({} renamed)", warcs("archive-1").len())),
+        "{stderr}"
+    );
+    let manifest = std::fs::read_to_string(dir.path().join("twice/manifest.jsonl")).unwrap();
+    for line in manifest.lines() {
+        let json: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = json["warc_file"].as_str().unwrap();
+        assert!(dir.path().join("twice").join(file).is_file(), "{file}");
+    }
+    let index = std::fs::read_to_string(dir.path().join("twice/index.cdxj")).unwrap();
+    let renamed = index.lines().filter(|l| l.contains("-2.warc.gz\"")).count();
+    assert!(renamed > 0, "{index}");
+    // A second merge into the same folder is refused.
+    let output = citecheck(dir.path())
+        .args(["merge", "--links", "again.csv", "--archive", "merged"])
+        .args(&outputs)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -324,8 +324,10 @@ fn resumable_rows(links: &Path) -> HashMap<usize, LinkRecord> {
     let kept: HashMap<usize, LinkRecord> = rows
         .into_iter()
         .filter(|r| {
-            r.status
-                .is_some_and(|s| !matches!(s, LinkStatus::Duplicate | LinkStatus::Invalid))
+            // A row `verify` wrote from the archive was never fetched: fetch it now.
+            r.checked_from == crate::check::CheckedFrom::Live
+                && r.status
+                    .is_some_and(|s| !matches!(s, LinkStatus::Duplicate | LinkStatus::Invalid))
         })
         .map(|r| (r.index, r))
         .collect();

@@ -151,6 +151,12 @@ pub fn read_links(path: &Path) -> Result<Vec<LinkRecord>> {
                 fetched_at: get("fetched_at"),
                 duplicate_of: get("duplicate_of"),
                 changed: get("changed"),
+                checked_from: if table.get(row, "checked_from") == "archive" {
+                    crate::check::CheckedFrom::Archive
+                } else {
+                    crate::check::CheckedFrom::Live
+                },
+                capture_date: get("capture_date"),
                 ..LinkRecord::default()
             }
         })

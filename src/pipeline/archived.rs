@@ -17,9 +17,8 @@ use crate::input::url::{duplicate_key, parse_cited};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
 
-use super::links::link_outcome;
 use super::quotes::QuoteStage;
-use super::{Outcome, csv_error};
+use super::{Outcome, csv_error, link_outcome};
 use crate::locate::SourceText;
 
 /// The latest archived text of every cited URL (for `verify` and `--offline`), each scanned

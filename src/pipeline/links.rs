@@ -24,7 +24,7 @@ use crate::report::open_output;
 use super::archived::archived_source;
 use super::page::{CheckContext, Checked};
 use super::quotes::QuoteStage;
-use super::{Outcome, csv_error};
+use super::{Outcome, csv_error, link_outcome};
 use crate::locate::SourceText;
 
 /// Work for one sources row.
@@ -274,31 +274,6 @@ pub(super) async fn check_links(
     let outcome = link_outcome(config, &counts, "");
     texts.sort_by_key(|t: &SourceText| t.index);
     Ok((outcome, texts, records))
-}
-
-/// Says how many links of each status a run wrote (`N links: …` on stderr, `from_where`
-/// after the number) and whether any of them is a finding.
-pub(super) fn link_outcome(
-    config: &Config,
-    counts: &HashMap<LinkStatus, usize>,
-    from_where: &str,
-) -> Outcome {
-    let total: usize = counts.values().sum();
-    let summary: Vec<String> = LinkStatus::ALL
-        .iter()
-        .filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.as_str())))
-        .collect();
-    eprintln!(
-        "{total} links{from_where}: {}",
-        if summary.is_empty() {
-            "none".to_string()
-        } else {
-            summary.join(", ")
-        }
-    );
-    Outcome {
-        findings: counts.keys().any(|s| config.fail_on.fails_link(*s)),
-    }
 }
 
 /// The rows an interrupted run wrote to links.csv, by position: only complete rows of

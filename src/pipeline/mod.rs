@@ -26,6 +26,9 @@ use std::path::Path;
 use crate::archive::session::{ArchiveSession, spawn_writer};
 use crate::archive::store::ArchiveStore;
 use crate::cli::{Cli, Command, RunArgs};
+use std::collections::HashMap;
+
+use crate::check::LinkStatus;
 use crate::config::{Config, Mode};
 use crate::error::{Error, Result};
 use crate::report::rerender::{ReportFiles, RunFiles};
@@ -186,6 +189,27 @@ async fn run(config: &Config) -> Result<Outcome> {
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
     })
+}
+
+/// Says how many links of each status a run wrote (`N links: …` on stderr, `from_where`
+/// after the number) and whether any of them is a finding.
+fn link_outcome(config: &Config, counts: &HashMap<LinkStatus, usize>, from_where: &str) -> Outcome {
+    let total: usize = counts.values().sum();
+    let summary: Vec<String> = LinkStatus::ALL
+        .iter()
+        .filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.as_str())))
+        .collect();
+    eprintln!(
+        "{total} links{from_where}: {}",
+        if summary.is_empty() {
+            "none".to_string()
+        } else {
+            summary.join(", ")
+        }
+    );
+    Outcome {
+        findings: counts.keys().any(|s| config.fail_on.fails_link(*s)),
+    }
 }
 
 /// A CSV writer's error as the fatal write error of the file it was writing.

@@ -110,7 +110,6 @@ pub(super) fn archived_texts(
             texts.push(text);
         }
     }
-    drop(emit);
     writer.finish().map_err(|e| csv_error(&config.links, e))?;
     let outcome = link_outcome(config, &counts, " (from the archive)");
     Ok((outcome, texts, records))

@@ -135,15 +135,6 @@ impl InputSet {
             Part::Listed(_) => true,
         })
     }
-
-    /// The file named for messages and annotations of rows without their own input: the
-    /// sources file, or the first input.
-    pub fn first_csv(&self) -> Option<&Path> {
-        self.parts.iter().find_map(|p| match p {
-            Part::Csv { path, .. } => Some(path.as_path()),
-            Part::Listed(_) => None,
-        })
-    }
 }
 
 /// The inputs as the user named them: globs expanded (sorted), URLs and `-` told apart.

@@ -31,6 +31,13 @@ pub(super) fn merge(args: &MergeArgs) -> Result<Outcome> {
             }
         }
     }
+    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if let Some(input) = csvs.iter().find(|p| same(p, &args.links)) {
+        return Err(Error::Usage(format!(
+            "{} is both a shard's links and the merged --links: name another file",
+            input.display()
+        )));
+    }
     if !csvs.is_empty() {
         let rows = merge_links(&csvs, &args.sources, &args.links)?;
         eprintln!(

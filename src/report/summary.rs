@@ -75,6 +75,12 @@ impl Summary {
 }
 
 impl RunReport {
+    /// The input file a link row came from: its own (`check README.md`), or the sources
+    /// file.
+    pub fn link_file<'a>(&'a self, row: &'a LinkRecord) -> &'a str {
+        row.file.as_deref().unwrap_or(&self.sources_file)
+    }
+
     /// The links.csv rows (empty when not checked).
     pub fn link_rows(&self) -> &[LinkRecord] {
         self.links.as_deref().unwrap_or_default()

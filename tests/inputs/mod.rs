@@ -52,6 +52,10 @@ fn check_reads_files_globs_stdin_and_pages_and_locates_every_row() {
             "--no-probe",
             "--host-interval",
             "0",
+            "--format",
+            "junit",
+            "--output",
+            "junit.xml",
         ])
         .args(site.remap_args())
         .env("GITHUB_ACTIONS", "true")
@@ -98,6 +102,9 @@ fn check_reads_files_globs_stdin_and_pages_and_locates_every_row() {
         stdout.contains("::error file=lijst.txt,line=2,title=broken link::"),
         "{stdout}"
     );
+    // JUnit names the same file and line.
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("file=\"docs/a.md\" line=\"4\""), "{junit}");
     // The input page was fetched once, through --remap.
     assert_eq!(site.hits("/lijst/bronnen"), 1);
 }

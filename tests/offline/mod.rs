@@ -316,6 +316,25 @@ fn three_shards_merged_give_the_single_run() {
     let index = std::fs::read_to_string(dir.path().join("twice/index.cdxj")).unwrap();
     let renamed = index.lines().filter(|l| l.contains("-2.warc.gz\"")).count();
     assert!(renamed > 0, "{index}");
+    // `.ci/run` reads the merged WARC files with warcio and cdxj-indexer.
+    keep_warcs(&dir.path().join("twice"), "merged");
+    // The merged links file cannot be one of the shards' (it would be emptied first).
+    let shard_1 = std::fs::read(dir.path().join("links-1.csv")).unwrap();
+    let output = citecheck(dir.path())
+        .args([
+            "merge",
+            "--links",
+            "./links-1.csv",
+            "links-1.csv",
+            "links-2.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(dir.path().join("links-1.csv")).unwrap(),
+        shard_1
+    );
     // A second merge into the same folder is refused.
     let output = citecheck(dir.path())
         .args(["merge", "--links", "again.csv", "--archive", "merged"])

@@ -149,6 +149,15 @@ fn offline_links_come_from_the_archive_in_every_format() {
         stderr.contains("[from the archive's capture of"),
         "{stderr}"
     );
+    // The editor's page says so too.
+    let output = citecheck(dir.path())
+        .args(["verify", "--links", "verify.csv", "--html", "verify.html"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let html = std::fs::read_to_string(dir.path().join("verify.html")).unwrap();
+    assert_eq!(html.matches("from the archive, ").count(), 3, "{html}");
+    assert_eq!(html.matches("from the archive<").count(), 2, "{html}");
     // --fail-on none: the archived links are counted, and named findings only.
     let output = citecheck(dir.path())
         .args(["verify", "--fail-on", "none", "--links", "verify.csv"])

@@ -58,11 +58,37 @@ pub enum Command {
     /// Print the manual page (roff; `citecheck man | man -l -`), or write one page per
     /// command into a folder with --dir.
     Man(ManArgs),
+    /// Merge the outputs of `--shard K/N` runs (links CSVs and archive folders) into one
+    /// links.csv in source order and one archive; then `verify` on it gives one report.
+    Merge(MergeArgs),
+}
+
+/// Options of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' outputs, in any order: their links CSV files and their archive folders.
+    #[arg(value_name = "SHARD_OUTPUT", required = true)]
+    pub shards: Vec<PathBuf>,
+    /// The sources file the shards read: it gives the rows their order.
+    #[arg(long, value_name = "FILE", default_value = "sources.csv")]
+    pub sources: PathBuf,
+    /// Where the merged links go (`-` for stdout).
+    #[arg(long, value_name = "FILE", default_value = "links.csv")]
+    pub links: PathBuf,
+    /// The merged archive: a new folder (or one without a manifest yet).
+    #[arg(long, value_name = "DIR", default_value = "archive")]
+    pub archive: PathBuf,
 }
 
 /// `--sources`: read by `run`, `check` and `verify`.
 #[derive(Debug, Args, Clone)]
 pub struct SourcesArgs {
+    /// What to check instead of --sources: files (CSV with a `url`, `link`, `href` or `uri`
+    /// column; HTML; Markdown; plain text or lists of URLs; PDF), globs (`'docs/**/*.md'`),
+    /// http(s) URLs of pages whose links are checked, and `-` for stdin. Each row's id is
+    /// FILE:LINE (a CSV keeps its ids).
+    #[arg(value_name = "INPUTS")]
+    pub inputs: Vec<String>,
     /// The cited URLs (CSV with a `url` column, optional `id`).
     #[arg(long, value_name = "FILE", default_value = "sources.csv")]
     pub sources: PathBuf,
@@ -544,6 +570,8 @@ fn resolve(parts: Parts<'_>) -> Result<Config> {
     Ok(Config {
         mode,
         sources: sources.sources.clone(),
+        input_args: sources.inputs.clone(),
+        input: std::sync::Arc::new(crate::input::InputSet::sources_file(&sources.sources)),
         quotes: files.quotes_file(),
         quotes_given: files.quotes.is_some(),
         archive: files.archive.clone(),
@@ -679,6 +707,7 @@ mod tests {
     fn check_args(network: NetworkArgs) -> CheckArgs {
         CheckArgs {
             sources: SourcesArgs {
+                inputs: Vec::new(),
                 sources: "sources.csv".into(),
             },
             offline: false,

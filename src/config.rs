@@ -60,6 +60,11 @@ pub struct Config {
     pub mode: Mode,
     /// The cited URLs.
     pub sources: PathBuf,
+    /// The `[INPUTS]...` as given (empty: the sources file).
+    pub input_args: Vec<String>,
+    /// Where the rows come from: the sources file, or the inputs once read (the pipeline
+    /// reads them before the first stage, fetching the pages among them).
+    pub input: std::sync::Arc<crate::input::InputSet>,
     /// The quotations.
     pub quotes: PathBuf,
     /// `--quotes` was given: the file must exist (else `run` goes on without quotes).
@@ -173,13 +178,15 @@ impl Publish {
     /// The settings for a command: which CSV files it writes decides what stdout carries.
     pub fn for_command(
         mode: Mode,
-        offline: bool,
+        _offline: bool,
         format: OutputFormat,
         output: Option<PathBuf>,
         links: &Path,
         report: &Path,
     ) -> std::result::Result<Publish, String> {
-        let writes_links = mode == Mode::Check || (mode == Mode::Run && !offline);
+        // Every command writes links.csv (`verify` and `run --offline` from the archive), so
+        // `--links -` always takes stdout; `_offline` no longer changes that.
+        let writes_links = true;
         let writes_report = mode != Mode::Check;
         Publish::resolve(
             format,

@@ -12,6 +12,8 @@ mod faults;
 mod formats;
 mod hardening;
 mod ingest;
+mod inputs;
 mod links;
+mod offline;
 mod quotes;
 mod verify;

@@ -21,6 +21,7 @@
 
 pub mod cdxj;
 pub mod files;
+pub mod merge;
 pub mod paths;
 pub mod session;
 pub mod store;

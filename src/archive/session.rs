@@ -52,6 +52,8 @@ pub struct Capture {
     pub published: Option<String>,
     /// For a web-archive snapshot: its date.
     pub memento_datetime: Option<String>,
+    /// The cited link's status (for a web-archive snapshot: the dead link's).
+    pub link_status: Option<String>,
 }
 
 /// What the archive answers for a capture.
@@ -248,6 +250,7 @@ impl ArchiveSession {
             title: capture.title,
             published: capture.published,
             memento_datetime: capture.memento_datetime,
+            link_status: capture.link_status,
             truncated: capture.truncated,
             extractor: EXTRACTOR_VERSION.to_string(),
         };
@@ -323,6 +326,7 @@ pub struct PreparedCapture {
     title: Option<String>,
     published: Option<String>,
     memento_datetime: Option<String>,
+    link_status: Option<String>,
 }
 
 impl PreparedCapture {
@@ -427,6 +431,7 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
         title: capture.title,
         published: capture.published,
         memento_datetime: capture.memento_datetime,
+        link_status: capture.link_status,
     })
 }
 
@@ -552,6 +557,7 @@ mod tests {
             title: None,
             published: None,
             memento_datetime: None,
+            link_status: None,
         }
     }
 

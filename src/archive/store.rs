@@ -110,6 +110,11 @@ pub struct ManifestEntry {
     /// The body was cut at the size cap (`WARC-Truncated: length`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// The cited link's status when this capture was made (`ok`, `broken`, …; for a
+    /// web-archive copy, the status of the dead link it stands in for), so that `verify`
+    /// can report links from the archive. Absent in archives written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_status: Option<String>,
     /// Extractor version that produced the text, so texts can be re-extracted from the
     /// WARC when it changes.
     #[serde(default)]
@@ -1015,6 +1020,7 @@ mod tests {
             title: Some("Samenwerken tussen overheden".into()),
             published: None,
             memento_datetime: None,
+            link_status: None,
             truncated: false,
             extractor: "citecheck-extract/1".into(),
         }

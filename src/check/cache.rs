@@ -296,6 +296,7 @@ mod tests {
             id: format!("S{}", index + 1),
             url: url.into(),
             line: index + 2,
+            file: None,
         }
     }
 

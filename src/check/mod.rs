@@ -104,6 +104,10 @@ crate::names::named_enum! {
         Accepted = "accepted",
         /// `--accept` does not list this 2xx status.
         NotAccepted = "not_accepted",
+        /// Offline (`verify`, `run --offline`): the archive holds no capture of the URL.
+        NotArchived = "not_archived",
+        /// Offline: the archive's capture is the web archive's copy of a dead link.
+        ArchivedCopy = "archived_copy",
     }
 }
 
@@ -153,6 +157,9 @@ pub struct LinkRecord {
     /// Line of the row in the sources file (for annotations).
     #[serde(skip)]
     pub line: usize,
+    /// The input the row came from when it is not the sources file (for annotations).
+    #[serde(skip)]
+    pub file: Option<std::sync::Arc<str>>,
     /// The source's id.
     pub id: String,
     /// The URL as cited.
@@ -188,6 +195,24 @@ pub struct LinkRecord {
     pub changed: Option<bool>,
     /// Whether the row was reused from `--cache` instead of fetched.
     pub cached: bool,
+    /// Where the row's answer comes from: this run's request, or (`verify`, `run
+    /// --offline`) the archive's latest capture of the URL.
+    pub checked_from: CheckedFrom,
+    /// For a row from the archive: when that capture was made (RFC 3339 UTC); empty when
+    /// the archive holds none.
+    pub capture_date: String,
+}
+
+crate::names::named_enum! {
+    /// Where a links.csv row's answer comes from: its `checked_from` column.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub enum CheckedFrom {
+        /// A request made by this run (or `--cache`, which says so in `cached`).
+        #[default]
+        Live = "live",
+        /// The archive's latest capture (no request made).
+        Archive = "archive",
+    }
 }
 
 impl LinkRecord {
@@ -196,6 +221,7 @@ impl LinkRecord {
         LinkRecord {
             index: 0,
             line: 0,
+            file: None,
             id: String::new(),
             url: String::new(),
             status,
@@ -213,6 +239,8 @@ impl LinkRecord {
             duplicate_of: String::new(),
             changed: None,
             cached: false,
+            checked_from: CheckedFrom::Live,
+            capture_date: String::new(),
         }
     }
 
@@ -221,6 +249,7 @@ impl LinkRecord {
         LinkRecord {
             index: source.index,
             line: source.line,
+            file: source.file.clone(),
             id: source.id.clone(),
             url: source.url.clone(),
             ..LinkRecord::new(status)

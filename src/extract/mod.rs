@@ -16,6 +16,7 @@ mod charref;
 mod content;
 mod dom;
 mod lead;
+mod links;
 mod metadata;
 mod page_text;
 mod parse;
@@ -24,6 +25,7 @@ mod text;
 mod tokenize;
 mod tree;
 
+pub use links::page_links;
 pub use page_text::{PageText, Region, extract_with_page, page_text, parse_regions};
 use serde::Serialize;
 

@@ -97,6 +97,11 @@ impl<'a> Tokenizer<'a> {
         self.end_name = end_name;
     }
 
+    /// The byte offset the next token starts at.
+    pub(super) fn position(&self) -> usize {
+        self.pos
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.src.as_bytes()
     }

@@ -4,6 +4,7 @@
 
 pub mod csv_rows;
 pub mod document;
+pub mod inputs;
 pub(crate) mod layout;
 pub(crate) mod markup;
 mod model;
@@ -14,5 +15,6 @@ pub mod repeats;
 pub mod sources;
 pub mod url;
 
+pub use inputs::{InputArg, InputSet};
 pub use quotes::{Quote, read_quotes};
 pub use sources::{Source, SourceReader};

@@ -8,9 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::path::Path;
 
-use super::SourceReader;
+use super::inputs::InputSet;
 use super::url::{duplicate_key, parse_cited};
 
 /// The duplicate keys that may repeat in a sources file.
@@ -32,24 +31,46 @@ impl Repeats {
     /// Reads `path` once through (a regular file only: a pipe cannot be read twice) and
     /// notes the keys that occur more than once. When the file cannot be read through,
     /// every key may repeat.
-    pub fn scan(path: &Path) -> Repeats {
+    #[cfg(test)]
+    pub fn scan(path: &std::path::Path) -> Repeats {
         Repeats::scan_counting(path, &|_| true)
     }
 
     /// [`Repeats::scan`], also counting the rows whose URL `keep` keeps (a row whose URL
     /// does not parse is always counted: it gets an `invalid` row) and the malformed rows.
-    pub fn scan_counting(path: &Path, keep: &dyn Fn(&url::Url) -> bool) -> Repeats {
+    #[cfg(test)]
+    pub fn scan_counting(path: &std::path::Path, keep: &dyn Fn(&url::Url) -> bool) -> Repeats {
         if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
             return Repeats::default();
         }
-        let Ok(mut reader) = SourceReader::open(path) else {
+        let Ok(mut reader) = super::SourceReader::open(path) else {
             return Repeats::default();
         };
+        Repeats::count(|| reader.next_source(), keep)
+    }
+
+    /// [`Repeats::scan_counting`] over a run's inputs (every CSV among them a regular file).
+    pub fn scan_inputs(inputs: &InputSet, keep: &dyn Fn(&url::Url) -> bool) -> Repeats {
+        if !inputs.rereadable() {
+            return Repeats::default();
+        }
+        let Ok(mut sources) = inputs.open() else {
+            return Repeats::default();
+        };
+        Repeats::count(|| sources.next_source(), keep)
+    }
+
+    fn count(
+        mut next: impl FnMut() -> crate::error::Result<
+            Option<std::result::Result<super::Source, super::csv_rows::RowProblem>>,
+        >,
+        keep: &dyn Fn(&url::Url) -> bool,
+    ) -> Repeats {
         let mut counts: HashMap<u64, bool> = HashMap::new();
         let (mut rows, mut problems, mut usable) = (0, 0, 0);
         let mut first_problem = None;
         loop {
-            match reader.next_source() {
+            match next() {
                 Ok(Some(Ok(source))) => {
                     usable += 1;
                     match parse_cited(&source.url) {

@@ -1,4 +1,5 @@
-//! `sources.csv`: column `url` (required), `id` (optional; the data row number otherwise).
+//! `sources.csv`: column `url` (required; `link`, `href` or `uri` are read as its name too),
+//! `id` (optional; the data row number otherwise).
 //! Read as a stream, one [`Source`] at a time, so a list of 100,000 URLs is never held whole.
 
 use std::fs::File;
@@ -7,6 +8,9 @@ use std::path::Path;
 
 use super::csv_rows::{RowProblem, RowReader};
 use crate::error::{Error, Result};
+
+/// The names the URL column may have, in the order they are looked for.
+pub const URL_COLUMNS: [&str; 4] = ["url", "link", "href", "uri"];
 
 /// One cited URL, as the user wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +23,8 @@ pub struct Source {
     pub url: String,
     /// Where it stands in the file.
     pub line: usize,
+    /// The input it came from, when that is not the sources file (`check README.md`).
+    pub file: Option<std::sync::Arc<str>>,
 }
 
 /// Streams the rows of a sources file.
@@ -42,7 +48,8 @@ impl SourceReader {
     /// Reads from any source (tests, stdin).
     pub fn from_reader(path: &Path, input: Box<dyn BufRead + Send>) -> Result<SourceReader> {
         let rows = RowReader::new(path, input)?;
-        let url_col = rows.column("url").ok_or_else(|| Error::Input {
+        let url_col = URL_COLUMNS.iter().find_map(|name| rows.column(name));
+        let url_col = url_col.ok_or_else(|| Error::Input {
             path: path.to_path_buf(),
             reason: if rows.headers.iter().any(|h| h.contains("://")) {
                 "line 1 looks like a URL, not a header: add a first line `url` \
@@ -50,7 +57,8 @@ impl SourceReader {
                     .to_string()
             } else {
                 format!(
-                    "no 'url' column in the header (found: {})",
+                    "no URL column in the header: name it `url` (or `link`, `href`, `uri`) \
+                     (found: {})",
                     rows.header_list()
                 )
             },
@@ -90,6 +98,7 @@ impl SourceReader {
             id,
             url: url.to_string(),
             line: row.line,
+            file: None,
         };
         self.emitted += 1;
         Ok(Some(Ok(source)))
@@ -131,8 +140,26 @@ mod tests {
 
     #[test]
     fn missing_url_column_is_fatal() {
-        let err = SourceReader::from_reader(Path::new("s.csv"), Box::new(&b"link\nx\n"[..]));
-        assert!(err.is_err());
+        let Err(err) =
+            SourceReader::from_reader(Path::new("s.csv"), Box::new(&b"address\nx\n"[..]))
+        else {
+            panic!("no URL column");
+        };
+        assert!(
+            err.to_string()
+                .contains("name it `url` (or `link`, `href`, `uri`)")
+        );
+        for name in ["link", "HREF", "uri"] {
+            let text = format!("id,{name}\nA,https://a.nl/\n");
+            let mut reader =
+                SourceReader::from_reader(Path::new("s.csv"), Box::new(std::io::Cursor::new(text)))
+                    .unwrap();
+            let source = reader.next_source().unwrap().unwrap().unwrap();
+            assert_eq!(
+                (source.id.as_str(), source.url.as_str()),
+                ("A", "https://a.nl/")
+            );
+        }
         let Err(err) = SourceReader::from_reader(
             Path::new("s.csv"),
             Box::new(&b"https://a.nl/x\nhttps://b.nl/\n"[..]),

@@ -2,44 +2,93 @@
 //! article text and page text of each cited URL, from the text files or, failing those,
 //! from the WARC records themselves.
 
+use std::collections::HashMap;
+
 use crate::archive::CaptureOrigin;
+use crate::archive::ManifestEntry;
 use crate::archive::store::ArchiveStore;
+use crate::check::{self, CheckedFrom, LinkRecord, LinkStatus, Reason};
 use crate::config::Config;
 use crate::config::MAX_DECODED_BODY;
 use crate::error::{Error, Result};
 use crate::http::body::{decode_content, decode_text};
+use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
-use crate::input::{Source, SourceReader};
+use crate::report::links::LinkCsvWriter;
+use crate::report::open_output;
 
 use super::quotes::QuoteStage;
+use super::{Outcome, csv_error, link_outcome};
 use crate::locate::SourceText;
 
 /// The latest archived text of every cited URL (for `verify` and `--offline`), each scanned
-/// for the quotes as it is read and then dropped: memory does not grow with the texts.
+/// for the quotes as it is read and then dropped: memory does not grow with the texts. The
+/// links are reported from the same captures: links.csv gets one row per input row, marked
+/// `checked_from = archive` with the capture's date (the rows are also returned when the
+/// renderings need them).
 pub(super) fn archived_texts(
     config: &Config,
     quotes: Option<&QuoteStage>,
-) -> Result<Vec<SourceText>> {
+) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
     let store = open_archive(config)?;
-    let mut reader = SourceReader::open(&config.sources)?;
+    let mut reader = config.input.open()?;
     let mut texts = Vec::new();
+    let out = open_output(&config.links)?;
+    let mut writer =
+        LinkCsvWriter::with_guard(out, !config.raw_csv).map_err(|e| csv_error(&config.links, e))?;
+    let keep_rows = crate::report::publish::wants_rows(&config.publish);
+    let mut records = Vec::new();
+    let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
+    let mut emit = |record: LinkRecord| -> Result<()> {
+        *counts.entry(record.status).or_default() += 1;
+        if keep_rows {
+            records.push(record.clone());
+        }
+        writer.push(record).map_err(|e| csv_error(&config.links, e))
+    };
     // Keys are remembered only for URLs the file names more than once.
-    let repeats = crate::input::repeats::Repeats::scan(&config.sources);
-    let mut seen = std::collections::HashSet::new();
+    let repeats = crate::input::repeats::Repeats::scan_inputs(&config.input, &|_| true);
+    let mut seen: HashMap<String, check::Original> = HashMap::new();
+    let mut skipped = 0;
     while let Some(item) = reader.next_source()? {
-        let Ok(source) = item else { continue };
-        let Ok(url) = parse_cited(&source.url) else {
-            continue;
+        let source = match item {
+            Ok(source) => source,
+            Err(problem) => {
+                tracing::warn!("{problem}");
+                skipped += 1;
+                continue;
+            }
+        };
+        let url = match parse_cited(&source.url) {
+            Ok(url) => url,
+            Err(invalid) => {
+                let mut record =
+                    check::invalid_record(&source, invalid.reason.into(), &invalid.message);
+                record.checked_from = CheckedFrom::Archive;
+                emit(record)?;
+                continue;
+            }
         };
         let key = duplicate_key(&url);
-        if repeats.may_repeat(&key) && !seen.insert(key.clone()) {
+        if let Some(original) = seen.get(&key) {
+            let mut record = check::duplicate_record(&source, original);
+            record.checked_from = CheckedFrom::Archive;
+            emit(record)?;
             continue;
         }
         let entry = store.latest(&source.url);
+        let record = archived_link(&source, entry.as_ref());
+        if repeats.may_repeat(&key) {
+            seen.insert(key.clone(), check::Original::from(&record));
+        }
+        emit(record)?;
         if entry.is_none() {
             tracing::warn!(
                 "{}:{}: {} is not in the archive",
-                config.sources.display(),
+                source
+                    .file
+                    .as_deref()
+                    .map_or_else(|| config.input.name().display().to_string(), str::to_string),
                 source.line,
                 source.url
             );
@@ -49,7 +98,62 @@ pub(super) fn archived_texts(
             texts.push(text);
         }
     }
-    Ok(texts)
+    writer.finish().map_err(|e| csv_error(&config.links, e))?;
+    let outcome = link_outcome(config, &counts, " (from the archive)", skipped, false);
+    Ok((outcome, texts, records))
+}
+
+/// A links.csv row from the archive's latest capture of a URL: the status the link had
+/// when it was captured (older archives: judged from the stored HTTP status), its HTTP
+/// status, final URL, title and date. A URL the archive holds no capture of is
+/// `unreachable` (`not_archived`): offline, nothing can be said of it.
+fn archived_link(source: &Source, entry: Option<&ManifestEntry>) -> LinkRecord {
+    let mut record = LinkRecord {
+        checked_from: CheckedFrom::Archive,
+        ..LinkRecord::of_source(source, LinkStatus::Unreachable)
+    };
+    let Some(e) = entry else {
+        record.reason = Some(Reason::NotArchived);
+        record.error = "no capture of this URL in the archive (offline: no request made)".into();
+        return record;
+    };
+    let wayback = e.source == CaptureOrigin::Wayback.as_str();
+    let stored = e.link_status.as_deref().and_then(LinkStatus::from_name);
+    let status = stored.unwrap_or(match e.http_status {
+        _ if wayback => LinkStatus::Broken,
+        200..=299 if e.request_urls.len() > 1 => LinkStatus::Redirected,
+        200..=299 => LinkStatus::Ok,
+        403 | 429 => LinkStatus::Blocked,
+        _ => LinkStatus::Broken,
+    });
+    record.status = status;
+    // To the second, as a live row's `fetched_at`.
+    let date = e
+        .fetched_at
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .and_then(|t| t.round(jiff::Unit::Second).ok())
+        .map_or_else(|| e.fetched_at.clone(), |t| t.to_string());
+    record.capture_date = date.clone();
+    record.fetched_at = date;
+    record.title = e.title.clone().unwrap_or_default();
+    if wayback {
+        record.archived_url = e.final_url.replacen("id_/", "/", 1);
+        record.reason = Some(Reason::ArchivedCopy);
+        record.error = format!(
+            "{} when last checked; the archive holds the web archive's copy of {}",
+            status.as_str(),
+            e.memento_datetime.as_deref().unwrap_or(&e.fetched_at)
+        );
+    } else {
+        record.http_status = Some(e.http_status);
+        record.final_url = e.final_url.clone();
+        record.redirects = e.request_urls.len().saturating_sub(1);
+        if !status.is_live() {
+            record.error = format!("HTTP {} in the archived capture", e.http_status);
+        }
+    }
+    record
 }
 
 /// Opens the archive for `verify` and `run --offline`, with a message that says what is

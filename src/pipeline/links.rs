@@ -16,15 +16,15 @@ use crate::check::{self, LinkRecord, LinkStatus};
 use crate::config::{CHECK_MODE_BODY, Config, Mode};
 use crate::error::{Error, Result};
 use crate::http::{Fetcher, build_client};
+use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
-use crate::input::{Source, SourceReader};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
 
 use super::archived::archived_source;
 use super::page::{CheckContext, Checked};
 use super::quotes::QuoteStage;
-use super::{Outcome, csv_error};
+use super::{Outcome, csv_error, link_outcome};
 use crate::locate::SourceText;
 
 /// Work for one sources row.
@@ -51,16 +51,16 @@ pub(super) async fn check_links(
     resumed_archive: Option<ArchiveStore>,
     quotes: Option<std::sync::Arc<QuoteStage>>,
 ) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
-    let mut reader = SourceReader::open(&config.sources)?;
-    // The duplicate table holds only URLs the file names more than once (a first pass finds
+    let mut reader = config.input.open()?;
+    // The duplicate table holds only URLs the inputs name more than once (a first pass finds
     // them; it also counts the rows, for the progress bar, and the malformed ones).
     let shard = config.shard;
-    let repeats = crate::input::repeats::Repeats::scan_counting(&config.sources, &|url| {
+    let repeats = crate::input::repeats::Repeats::scan_inputs(&config.input, &|url| {
         shard.is_none_or(|s| s.holds(url.host_str().unwrap_or("")))
     });
     if let Some(reason) = repeats.all_malformed() {
         return Err(Error::Input {
-            path: config.sources.clone(),
+            path: config.input.name(),
             reason,
         });
     }
@@ -192,6 +192,7 @@ pub(super) async fn check_links(
                     let mut record = *record;
                     record.index = source.index;
                     record.line = source.line;
+                    record.file = source.file.clone();
                     let source_text = resumed_archive.as_ref().map(|store| {
                         archived_source(
                             store,
@@ -305,31 +306,9 @@ pub(super) async fn check_links(
             source,
         })?;
     }
-    let total: usize = counts.values().sum();
-    let summary: Vec<String> = LinkStatus::ALL
-        .iter()
-        .filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.as_str())))
-        .collect();
-    eprintln!(
-        "{total} links: {}",
-        if summary.is_empty() {
-            "none".to_string()
-        } else {
-            summary.join(", ")
-        }
-    );
-    let findings = counts.keys().any(|s| config.fail_on.fails_link(*s))
-        || (!problems.is_empty() && config.fail_on.fails_input());
+    let outcome = link_outcome(config, &counts, "", problems.len(), stopped.is_some());
     texts.sort_by_key(|t: &SourceText| t.index);
-    Ok((
-        Outcome {
-            findings,
-            stopped: stopped.is_some(),
-            skipped_rows: problems.len(),
-        },
-        texts,
-        records,
-    ))
+    Ok((outcome, texts, records))
 }
 
 /// The rows an interrupted run wrote to links.csv, streamed (`--resume`): the old file is
@@ -394,8 +373,11 @@ impl ResumedRows {
                 self.pending = Some(row);
                 return None;
             }
-            return Some(row)
-                .filter(|r| !matches!(r.status, LinkStatus::Duplicate | LinkStatus::Invalid));
+            // A row `verify` wrote from the archive was never fetched: fetch it now.
+            return Some(row).filter(|r| {
+                r.checked_from == crate::check::CheckedFrom::Live
+                    && !matches!(r.status, LinkStatus::Duplicate | LinkStatus::Invalid)
+            });
         }
     }
 }

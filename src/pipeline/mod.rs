@@ -14,7 +14,9 @@
 
 mod archived;
 mod ingest;
+mod inputs;
 mod links;
+mod merge;
 mod page;
 mod quotes;
 mod stop;
@@ -24,11 +26,12 @@ use std::path::Path;
 
 use crate::archive::session::{ArchiveSession, spawn_writer};
 use crate::archive::store::ArchiveStore;
+use crate::check::LinkStatus;
 use crate::cli::{Cli, Command, OutputArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::input::SourceReader;
 use crate::report::rerender::{ReportFiles, RunFiles};
+use std::collections::HashMap;
 
 use self::archived::archived_texts;
 use self::ingest::ingest;
@@ -65,8 +68,9 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     match command {
         Command::Run(args) => {
-            let config = args.resolve()?;
+            let mut config = args.resolve()?;
             crate::progress::enable(config.progress);
+            inputs::read_inputs(&mut config).await?;
             let outcome = run(&config).await?;
             if !outcome.stopped {
                 html_after_run(&config, &args.output)?;
@@ -74,8 +78,9 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             Ok(outcome)
         }
         Command::Check(args) => {
-            let config = args.resolve()?;
+            let mut config = args.resolve()?;
             crate::progress::enable(config.progress);
+            inputs::read_inputs(&mut config).await?;
             let (outcome, _, links) = check_links(&config, None, None, None).await?;
             crate::report::publish::publish_run(&config, Some(links), None, outcome.skipped_rows)?;
             if !outcome.stopped {
@@ -84,8 +89,9 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             Ok(outcome)
         }
         Command::Verify(args) => {
-            let config = args.resolve()?;
+            let mut config = args.resolve()?;
             crate::progress::enable(config.progress);
+            inputs::read_inputs(&mut config).await?;
             let outcome = run(&config).await?;
             if !outcome.stopped {
                 html_after_run(&config, &args.output)?;
@@ -94,6 +100,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         }
         Command::Ingest(args) => ingest(&args),
         Command::Text(args) => text(&args).await,
+        Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => {
             let files = ReportFiles {
                 links: args.links,
@@ -160,18 +167,18 @@ async fn run(config: &Config) -> Result<Outcome> {
     // Input files that cannot be used at all are said before the archive is opened or a
     // single request is made (hardening: fail fast on a bad file in CI).
     if !config.offline {
-        SourceReader::open(&config.sources)?;
+        config.input.open()?;
     }
     // The quotes are read first: every text is scanned for them as soon as it is had.
     let stage = QuoteStage::open(config)?;
     let (link_outcome, sources, links) = if config.offline {
         let started = std::time::Instant::now();
-        let texts = archived_texts(config, stage.as_deref())?;
+        let (outcome, texts, links) = archived_texts(config, stage.as_deref())?;
         tracing::info!(
             "stage read+scan archived texts: {:.2} s",
             started.elapsed().as_secs_f64()
         );
-        (Outcome::default(), texts, None)
+        (outcome, texts, Some(links))
     } else {
         // Opened before this run's WARC file exists: opening repairs what a crashed run left,
         // and must not touch the file this run is writing.
@@ -234,6 +241,36 @@ async fn run(config: &Config) -> Result<Outcome> {
         stopped: false,
         skipped_rows,
     })
+}
+
+/// Says how many links of each status a run wrote (`N links: …` on stderr, `from_where`
+/// after the number) and whether any of them is a finding.
+fn link_outcome(
+    config: &Config,
+    counts: &HashMap<LinkStatus, usize>,
+    from_where: &str,
+    skipped_rows: usize,
+    stopped: bool,
+) -> Outcome {
+    let total: usize = counts.values().sum();
+    let summary: Vec<String> = LinkStatus::ALL
+        .iter()
+        .filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.as_str())))
+        .collect();
+    eprintln!(
+        "{total} links{from_where}: {}",
+        if summary.is_empty() {
+            "none".to_string()
+        } else {
+            summary.join(", ")
+        }
+    );
+    Outcome {
+        findings: counts.keys().any(|s| config.fail_on.fails_link(*s))
+            || (skipped_rows > 0 && config.fail_on.fails_input()),
+        stopped,
+        skipped_rows,
+    }
 }
 
 /// A CSV writer's error as the fatal write error of the file it was writing.

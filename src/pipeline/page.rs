@@ -116,7 +116,7 @@ impl CheckContext {
         }
         let mut via = None;
         if self.rescue && record.status.wants_rescue() {
-            let rescued = self.rescue(&source, &url).await;
+            let rescued = self.rescue(&source, &url, record.status).await;
             if let Some(rescued) = rescued {
                 record.archived_url = rescued.archived_url.clone();
                 // A dead page's own title is the error page's; the snapshot's is the article's.
@@ -239,7 +239,12 @@ impl CheckContext {
 
     /// Asks the web archive for the snapshot closest to the citation; in `run`, fetches and
     /// archives its original bytes and extracts its text.
-    async fn rescue(&self, source: &Source, url: &url::Url) -> Option<Rescued> {
+    async fn rescue(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        link_status: LinkStatus,
+    ) -> Option<Rescued> {
         let timestamp = wayback::citation_timestamp(url);
         let api = wayback::availability_url(&source.url, timestamp.as_deref());
         if let Err(why) = self.wayback.admit().await {
@@ -318,6 +323,7 @@ impl CheckContext {
         let mut capture = capture_of(source, &outcome, &judged, article, page_text);
         capture.origin = CaptureOrigin::Wayback;
         capture.memento_datetime = snapshot.memento_datetime();
+        capture.link_status = Some(link_status.as_str().to_string());
         if capture.text.is_none() {
             capture.last = None;
         }
@@ -396,6 +402,7 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
         title: None,
         published: None,
         memento_datetime: None,
+        link_status: None,
     }
 }
 
@@ -473,5 +480,6 @@ fn capture_of(
         title,
         published,
         memento_datetime: None,
+        link_status: Some(record.status.as_str().to_string()),
     }
 }

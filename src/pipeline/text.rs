@@ -3,12 +3,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::check;
 use crate::cli::TextArgs;
 use crate::error::{Error, Result};
 use crate::http::body::decode_text;
 use crate::http::{FetchSettings, Fetcher, Remap, build_client};
-use crate::input::Source;
 use crate::input::url::parse_cited;
 
 use super::Outcome;
@@ -83,23 +81,10 @@ async fn fetch_one(
     let max_body = crate::config::DEFAULT_MAX_BODY;
     let url = parse_cited(input).map_err(|e| Error::Usage(format!("{input}: {}", e.message)))?;
     let fetcher = Fetcher::new(build_client(settings.timeout)?, &settings, max_body);
-    let outcome = fetcher.fetch(&url).await;
-    let source = Source {
-        index: 0,
-        id: "1".into(),
-        url: input.into(),
-        line: 0,
-    };
-    let (record, page) = check::judge(&source, &url, &outcome, true, max_body);
-    match page.filter(|_| record.status.is_live()) {
-        Some(page) => Ok((
-            page.text.into_bytes(),
-            Some("text/html; charset=utf-8".into()),
-            Some(record.final_url),
-        )),
-        None => Err(Error::Input {
-            path: input.into(),
-            reason: format!("{}: {}", record.status_str(), record.error),
-        }),
-    }
+    let (final_url, text) = super::inputs::fetch_live(&fetcher, input, &url, max_body).await?;
+    Ok((
+        text.into_bytes(),
+        Some("text/html; charset=utf-8".into()),
+        Some(final_url),
+    ))
 }

@@ -93,7 +93,10 @@ pub fn annotations(report: &RunReport, workspace: Option<&Path>) -> Vec<Annotati
         if let Some(level) = level(report.link_severity(r)) {
             out.push(Annotation {
                 level,
-                file: sources.clone(),
+                file: match &r.file {
+                    Some(_) => workflow_path(report.link_file(r), workspace),
+                    None => sources.clone(),
+                },
                 line: r.line,
                 title: format!("{} link", r.status_str()),
                 message: describe_link(r),

@@ -888,6 +888,17 @@ fn link_row(out: &mut String, row: &LinkRecord) {
     if !row.duplicate_of.is_empty() {
         let _ = write!(out, " of {}", escape(&row.duplicate_of));
     }
+    if row.checked_from == crate::check::CheckedFrom::Archive {
+        let _ = write!(
+            out,
+            "<br><span class=\"lbl\">from the archive{}</span>",
+            if row.capture_date.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", escape(&row.capture_date))
+            }
+        );
+    }
     let _ = write!(
         out,
         "</td><td class=\"num\" data-label=\"HTTP\">{}</td><td class=\"hops\" data-label=\"Redirects\">",

@@ -92,7 +92,7 @@ pub fn render_junit(report: &RunReport) -> String {
         .iter()
         .map(|r| Case {
             name: format!("{} {}", r.id, one_line(&r.url, 300)),
-            file: report.sources_file.clone(),
+            file: report.link_file(r).to_string(),
             line: r.line,
             outcome: match report.link_severity(r) {
                 Severity::Fail => Outcome::Failure {

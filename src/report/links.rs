@@ -26,6 +26,8 @@ pub const LINK_COLUMNS: &[&str] = &[
     "duplicate_of",
     "changed",
     "cached",
+    "checked_from",
+    "capture_date",
 ];
 
 /// Writes link rows in input order while they arrive in any order: a row is held only until
@@ -123,6 +125,8 @@ fn write_row<W: Write>(csv: &mut csv::Writer<W>, r: &LinkRecord, guard: bool) ->
         text(&r.duplicate_of),
         r.changed.map(|c| c.to_string()).unwrap_or_default(),
         if r.cached { "true" } else { "false" }.to_string(),
+        r.checked_from.as_str().to_string(),
+        text(&r.capture_date),
     ])
 }
 
@@ -191,7 +195,7 @@ mod tests {
         let row = guarded.lines().nth(1).unwrap();
         assert_eq!(
             row,
-            "'@S1,https://a.nl/x,ok,200,,0,,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",'+cmd|' /C calc'!A0,,'-1,1,,,,,false"
+            "'@S1,https://a.nl/x,ok,200,,0,,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",'+cmd|' /C calc'!A0,,'-1,1,,,,,false,live,"
         );
         let raw = one_row(false);
         let row = raw.lines().nth(1).unwrap();

@@ -84,6 +84,18 @@ pub fn render_markdown(report: &RunReport) -> String {
         }
         md.push_str(&format!("| **total** | **{total}** |\n\n"));
     }
+    let archived = report
+        .link_rows()
+        .iter()
+        .filter(|r| r.checked_from == crate::check::CheckedFrom::Archive)
+        .count();
+    if archived > 0 {
+        md.push_str(&format!(
+            "{archived} link{} reported from the archive's latest capture (no request made; \
+             `capture_date` says when).\n\n",
+            if archived == 1 { "" } else { "s" }
+        ));
+    }
     if summary.cached > 0 {
         md.push_str(&format!(
             "{} link{} reused from the cache (not fetched again).\n\n",
@@ -106,9 +118,12 @@ pub fn render_markdown(report: &RunReport) -> String {
         if !r.archived_url.is_empty() {
             detail.push_str(&format!("; archived copy: {}", r.archived_url));
         }
+        if r.checked_from == crate::check::CheckedFrom::Archive {
+            detail.push_str(&format!(" [from the archive: {}]", r.capture_date));
+        }
         problems.push([
             severity_word(report.link_severity(r)).to_string(),
-            format!("{}:{}", report.sources_file, r.line),
+            format!("{}:{}", report.link_file(r), r.line),
             r.id.clone(),
             what,
             one_line(&r.url, 200),

@@ -209,11 +209,11 @@ mod tests {
         assert!(p.is_ok());
         let p = Publish::for_command(Mode::Run, false, OutputFormat::Json, None, file, dash);
         assert!(p.is_err());
-        // `verify` and `run --offline` do not write links.csv.
+        // `verify` and `run --offline` write links.csv too (from the archive).
         let p = Publish::for_command(Mode::Verify, true, OutputFormat::Json, None, dash, file);
-        assert!(p.is_ok());
+        assert!(p.is_err());
         let p = Publish::for_command(Mode::Run, true, OutputFormat::Json, None, dash, file);
-        assert!(p.is_ok());
+        assert!(p.is_err());
     }
 
     #[test]

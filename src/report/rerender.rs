@@ -269,6 +269,12 @@ impl Iterator for LinkRows {
                 duplicate_of: get("duplicate_of"),
                 changed: self.get("changed").parse().ok(),
                 cached: self.get("cached") == "true",
+                checked_from: if self.get("checked_from") == "archive" {
+                    crate::check::CheckedFrom::Archive
+                } else {
+                    crate::check::CheckedFrom::Live
+                },
+                capture_date: get("capture_date"),
                 ..LinkRecord::new(status)
             });
         }

@@ -102,6 +102,12 @@ impl Summary {
 }
 
 impl RunReport {
+    /// The input file a link row came from: its own (`check README.md`), or the sources
+    /// file.
+    pub fn link_file<'a>(&'a self, row: &'a LinkRecord) -> &'a str {
+        row.file.as_deref().unwrap_or(&self.sources_file)
+    }
+
     /// The links.csv rows (empty when not checked).
     pub fn link_rows(&self) -> &[LinkRecord] {
         self.links.as_deref().unwrap_or_default()
@@ -211,6 +217,16 @@ pub fn describe_link(record: &LinkRecord) -> String {
     }
     if !record.archived_url.is_empty() {
         text.push_str(&format!("; archived copy: {}", record.archived_url));
+    }
+    if record.checked_from == crate::check::CheckedFrom::Archive {
+        if record.capture_date.is_empty() {
+            text.push_str(" [from the archive]");
+        } else {
+            text.push_str(&format!(
+                " [from the archive's capture of {}]",
+                record.capture_date
+            ));
+        }
     }
     text
 }

@@ -686,7 +686,7 @@ fn bad_sources_files_as_a_whole_exit_2_with_a_reason() {
         (
             "a control character in the header",
             b"id,u\x01rl\nA,https://a.nl/\n".to_vec(),
-            "no 'url' column in the header (found: id, u\\u{1}rl)",
+            "no URL column in the header: name it `url` (or `link`, `href`, `uri`) (found: id, u\\u{1}rl)",
         ),
         (
             "UTF-16",

@@ -1,0 +1,204 @@
+//! `citecheck merge`: the archive folders of `--shard K/N` runs made into one archive.
+//!
+//! - Each shard is opened first as `verify` opens it ([`ArchiveStore::open`]), which repairs
+//!   a WARC file a killed run left `.open`.
+//! - WARC files are hard-linked into the merged folder (copied where a hard link cannot
+//!   be made, e.g. across file systems). Names are kept; a name another shard already
+//!   used gets `-<shard number>` before `.warc.gz`, and the manifest lines and index lines
+//!   that name it are rewritten to match.
+//! - `text/` files are named by a hash of the cited URL, so shards do not collide; a file
+//!   two shards both hold is taken from the later shard (its manifest line comes later and
+//!   wins too).
+//! - `manifest.jsonl`: the shards' lines, shard after shard (the latest capture of a URL
+//!   wins by position, as in one archive).
+//! - `index.cdxj`: every shard's lines, sorted bytewise into one index (external sort,
+//!   bounded memory: [`super::cdxj::IndexLines`]).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use super::cdxj::{INDEX_FILE, IndexLines};
+use super::store::{ArchiveStore, MANIFEST_FILE};
+
+/// What a merge did, for the message at its end.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// Archive folders read.
+    pub shards: usize,
+    /// WARC files linked or copied.
+    pub warc_files: usize,
+    /// Of those, the ones renamed because another shard had the name.
+    pub renamed: usize,
+    /// Manifest lines written.
+    pub captures: usize,
+    /// Text files linked or copied.
+    pub texts: usize,
+}
+
+/// Merges the archive folders `shards` into `out` (created; it must not hold a manifest
+/// yet, so that a merge never mixes into an archive in use).
+pub fn merge_archives(shards: &[PathBuf], out: &Path) -> io::Result<Merged> {
+    if out.join(MANIFEST_FILE).exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} already holds an archive (manifest.jsonl); merge into a new folder",
+                out.display()
+            ),
+        ));
+    }
+    fs::create_dir_all(out.join("text"))?;
+    let mut merged = Merged::default();
+    let mut manifest = io::BufWriter::new(
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(out.join(MANIFEST_FILE))?,
+    );
+    let mut index = IndexLines::new(out);
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    for (k, shard) in shards.iter().enumerate() {
+        // Repairs what a killed run left; its warnings are the shard's own.
+        let store = ArchiveStore::open(shard)?;
+        for warning in store.warnings() {
+            tracing::warn!("{}: {warning}", shard.display());
+        }
+        drop(store);
+        merged.shards += 1;
+        let mut renames: HashMap<String, String> = HashMap::new();
+        let mut names: Vec<String> = fs::read_dir(shard)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".warc.gz"))
+            .collect();
+        names.sort();
+        for name in names {
+            let target = if taken.contains_key(&name) {
+                let stem = name.trim_end_matches(".warc.gz");
+                let mut n = k + 1;
+                let mut candidate = format!("{stem}-{n}.warc.gz");
+                while taken.contains_key(&candidate) {
+                    n += shards.len();
+                    candidate = format!("{stem}-{n}.warc.gz");
+                }
+                renames.insert(name.clone(), candidate.clone());
+                merged.renamed += 1;
+                candidate
+            } else {
+                name.clone()
+            };
+            link_or_copy(&shard.join(&name), &out.join(&target))?;
+            taken.insert(target, k);
+            merged.warc_files += 1;
+        }
+        let text_dir = shard.join("text");
+        if text_dir.is_dir() {
+            for entry in fs::read_dir(&text_dir)? {
+                let entry = entry?;
+                if !entry.file_type()?.is_file() {
+                    continue;
+                }
+                let target = out.join("text").join(entry.file_name());
+                if target.exists() {
+                    fs::remove_file(&target)?;
+                }
+                link_or_copy(&entry.path(), &target)?;
+                merged.texts += 1;
+            }
+        }
+        for line in read_lines(&shard.join(MANIFEST_FILE))? {
+            let line = rename_in_manifest_line(line, &renames);
+            manifest.write_all(line.as_bytes())?;
+            manifest.write_all(b"\n")?;
+            merged.captures += 1;
+        }
+        for line in read_lines(&shard.join(INDEX_FILE))? {
+            index.push(rename_in_index_line(line, &renames))?;
+        }
+    }
+    manifest.flush()?;
+    manifest.get_ref().sync_all()?;
+    index.finish()?;
+    Ok(merged)
+}
+
+/// The non-blank lines of a file; none when it does not exist.
+fn read_lines(path: &Path) -> io::Result<Vec<String>> {
+    match super::files::open_read(path) {
+        Ok(file) => io::BufReader::new(file)
+            .lines()
+            .filter(|l| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
+            .collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A hard link, or a copy where the file system refuses one.
+fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
+    super::files::refuse_symlink(from)?;
+    if fs::hard_link(from, to).is_err() {
+        fs::copy(from, to)?;
+    }
+    Ok(())
+}
+
+/// A manifest line with its `warc_file` renamed (lines that need no rename are kept byte
+/// for byte).
+fn rename_in_manifest_line(line: String, renames: &HashMap<String, String>) -> String {
+    rename_field(line, "warc_file", renames, 0)
+}
+
+/// A CDXJ line (`SURT TIMESTAMP {json}`) with its `filename` renamed.
+fn rename_in_index_line(line: String, renames: &HashMap<String, String>) -> String {
+    let json_at = line.find('{').unwrap_or(line.len());
+    rename_field(line, "filename", renames, json_at)
+}
+
+fn rename_field(
+    line: String,
+    field: &str,
+    renames: &HashMap<String, String>,
+    json_at: usize,
+) -> String {
+    if renames.is_empty() {
+        return line;
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&line[json_at..]) else {
+        return line;
+    };
+    let Some(new) = value
+        .get(field)
+        .and_then(|v| v.as_str())
+        .and_then(|old| renames.get(old))
+        .cloned()
+    else {
+        return line;
+    };
+    value[field] = serde_json::Value::String(new);
+    format!("{}{value}", &line[..json_at])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renamed_files_are_renamed_in_manifest_and_index_lines() {
+        let renames: HashMap<String, String> =
+            [("a.warc.gz".to_string(), "a-2.warc.gz".to_string())].into();
+        let line = r#"{"cited_url":"https://x.nl/","warc_file":"a.warc.gz","offset":0}"#;
+        let renamed = rename_in_manifest_line(line.to_string(), &renames);
+        let value: serde_json::Value = serde_json::from_str(&renamed).unwrap();
+        assert_eq!(value["warc_file"], "a-2.warc.gz");
+        assert_eq!(value["offset"], 0);
+        let other = r#"{"warc_file":"b.warc.gz"}"#;
+        assert_eq!(rename_in_manifest_line(other.to_string(), &renames), other);
+        let cdxj = r#"nl,x)/ 20201102000000 {"url":"https://x.nl/","filename":"a.warc.gz"}"#;
+        let renamed = rename_in_index_line(cdxj.to_string(), &renames);
+        assert!(renamed.starts_with("nl,x)/ 20201102000000 {"), "{renamed}");
+        assert!(renamed.contains(r#""filename":"a-2.warc.gz""#), "{renamed}");
+    }
+}

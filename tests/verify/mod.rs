@@ -213,7 +213,15 @@ fn verify_says_a_run_holds_the_lock() {
 /// user here) through `setpriv` as nobody, otherwise as the user itself.
 fn verify_as_reader(dir: &Path, extra: &[&str]) -> std::process::Output {
     let binary = env!("CARGO_BIN_EXE_citecheck");
-    let mut args = vec![binary, "verify", "--report", "out/report.csv"];
+    // verify writes links.csv too (the links as the archive holds them): both go to out/.
+    let mut args = vec![
+        binary,
+        "verify",
+        "--report",
+        "out/report.csv",
+        "--links",
+        "out/links.csv",
+    ];
     args.extend_from_slice(extra);
     let root = runs_as_root();
     let mut cmd = if root {

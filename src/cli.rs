@@ -93,6 +93,12 @@ pub struct RunArgs {
     /// Largest body read per response, in bytes; the rest is cut (and said in `error`).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Body bytes held in the whole run at once (read, and not yet judged, extracted and
+    /// archived) [default: 32MiB]; a read waits while they are spent, so memory is bounded
+    /// on big pages. A body larger than this still proceeds, alone. Suffixes as for
+    /// --warc-max-size.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub body_budget: Option<u64>,
     /// Start a new WARC file when the next page would take the open one past this size
     /// [default: 1GiB]; suffixes KB, MB, GB (powers of 1000) and KiB, MiB, GiB (of 1024). A
     /// page's records are never split over two files.
@@ -269,6 +275,9 @@ impl RunArgs {
         if self.max_body == 0 {
             return Err(Error::Usage("--max-body must be at least 1".into()));
         }
+        if self.body_budget == Some(0) {
+            return Err(Error::Usage("--body-budget must be at least 1".into()));
+        }
         Ok(Config {
             mode,
             sources: self.sources.clone(),
@@ -285,6 +294,11 @@ impl RunArgs {
                 host_interval: Duration::from_millis(self.host_interval),
                 exclude_private: self.exclude_private,
                 user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
+                body_budget: self
+                    .body_budget
+                    .map_or(crate::config::DEFAULT_BODY_BUDGET, |b| {
+                        usize::try_from(b).unwrap_or(usize::MAX)
+                    }),
             },
             max_body: self.max_body,
             raw_csv: self.raw_csv,

@@ -56,6 +56,6 @@ pub use cdxj::{cdxj_line, index_warc, index_warc_with, surt, write_index};
 pub use store::{ArchiveStore, ManifestEntry, TextFile, url_key};
 pub use warc::{
     RecordRef, Recovery, ScanEnd, ScannedRecord, TornTail, WarcContents, WarcRecord, WarcWriter,
-    read_record_at, read_records, recover_open_file, recover_open_file_with, scan_records,
-    sha1_digest, warc_date,
+    http_payload, read_record_at, read_records, recover_open_file, recover_open_file_with,
+    scan_records, sha1_digest, warc_date,
 };

@@ -14,6 +14,7 @@ use reqwest::header::{self, HeaderMap};
 use tokio::sync::Semaphore;
 use url::Url;
 
+use super::budget::{ByteBudget, Ticket};
 use super::client::{AddressPolicy, ResolveError, build_client_with};
 use super::gate::{HostGates, HostSignal};
 use super::remap::Remap;
@@ -180,7 +181,13 @@ pub struct FetchSettings {
     pub exclude_private: bool,
     /// Sent with every request.
     pub user_agent: String,
+    /// Body bytes in flight in the whole run (docs/links.md §7); one body larger than this
+    /// still proceeds, alone.
+    pub body_budget: usize,
 }
+
+/// Bytes a read charges at a time when the length is not known in advance.
+const GROW_STEP: usize = 64 * 1024;
 
 /// Fetches URLs with the run's client, politeness and limits.
 pub struct Fetcher {
@@ -196,6 +203,7 @@ pub struct Fetcher {
     retries: u32,
     body_limit: usize,
     user_agent: String,
+    budget: ByteBudget,
 }
 
 impl Fetcher {
@@ -221,7 +229,13 @@ impl Fetcher {
             retries: settings.retries,
             body_limit,
             user_agent: settings.user_agent.clone(),
+            budget: ByteBudget::new(settings.body_budget),
         }
+    }
+
+    /// The run's budget of body bytes in flight: one [`Ticket`] per checked link.
+    pub fn budget(&self) -> &ByteBudget {
+        &self.budget
     }
 
     /// The raw bytes read per response.
@@ -229,8 +243,15 @@ impl Fetcher {
         self.body_limit
     }
 
-    /// Follows `cited` to its final page (docs/links.md §3).
+    /// Follows `cited` to its final page (docs/links.md §3), its bodies charged to a
+    /// ticket of its own that is given back on return: for a single fetch.
     pub async fn fetch(&self, cited: &Url) -> FetchOutcome {
+        self.fetch_charged(cited, &self.budget.ticket()).await
+    }
+
+    /// Follows `cited` to its final page (docs/links.md §3), its bodies charged to `ticket`,
+    /// which the caller keeps until it is done with them.
+    pub async fn fetch_charged(&self, cited: &Url, ticket: &Ticket) -> FetchOutcome {
         let mut logical = cited.clone();
         logical.set_fragment(None);
         let mut outcome = FetchOutcome {
@@ -265,7 +286,10 @@ impl Fetcher {
                     return outcome;
                 }
             };
-            let status = match self.get_with_retries(&wire, remapped, &mut outcome).await {
+            let status = match self
+                .get_with_retries(&wire, remapped, &mut outcome, ticket)
+                .await
+            {
                 Ok(status) => status,
                 Err(failure) => {
                     outcome.failure = Some(failure);
@@ -323,6 +347,7 @@ impl Fetcher {
         wire: &Url,
         remapped: bool,
         outcome: &mut FetchOutcome,
+        ticket: &Ticket,
     ) -> Result<u16, Failure> {
         let host_key = format!(
             "{}:{}",
@@ -333,10 +358,17 @@ impl Fetcher {
         let mut retry = 0;
         loop {
             let result = {
-                let _host = gate.enter().await;
-                let _slot = self.global.acquire().await.expect("never closed");
+                // Waits on other links (which may wait for budget): marked as such, so that
+                // bytes this link holds from an earlier hop cannot block them for ever.
+                let (_host, _slot) = ticket
+                    .waiting(async {
+                        let host = gate.enter().await;
+                        let slot = self.global.acquire().await.expect("never closed");
+                        (host, slot)
+                    })
+                    .await;
                 outcome.attempts += 1;
-                self.attempt(wire, remapped).await
+                self.attempt(wire, remapped, ticket).await
             };
             match result {
                 Ok(exchange) => {
@@ -377,7 +409,12 @@ impl Fetcher {
     /// One GET, bounded in time from connect to the last body byte. An address the policy
     /// refuses is refused here when the URL names it, and by the client's resolver when a
     /// name resolves to it: either way before a connection is made.
-    async fn attempt(&self, wire: &Url, remapped: bool) -> Result<Exchange, TransportError> {
+    async fn attempt(
+        &self,
+        wire: &Url,
+        remapped: bool,
+        ticket: &Ticket,
+    ) -> Result<Exchange, TransportError> {
         let (client, policy) = match &self.guarded {
             None => (&self.client, AddressPolicy::Public),
             Some(Ok((strict, _))) if !remapped => (strict, AddressPolicy::ExcludePrivate),
@@ -395,19 +432,20 @@ impl Fetcher {
                 "refused to contact {ip}: {why}"
             )));
         }
-        let started = jiff::Timestamp::now();
-        match tokio::time::timeout(self.timeout, self.send(client, wire, started)).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::Timeout(self.timeout)),
-        }
+        self.send(client, wire, ticket).await
     }
 
+    /// The request and its body, within `timeout` from connect to the last byte; time spent
+    /// waiting for the byte budget does not count.
     async fn send(
         &self,
         client: &reqwest::Client,
         wire: &Url,
-        started: jiff::Timestamp,
+        ticket: &Ticket,
     ) -> Result<Exchange, TransportError> {
+        let started = jiff::Timestamp::now();
+        let mut deadline = tokio::time::Instant::now() + self.timeout;
+        let timed_out = || TransportError::Timeout(self.timeout);
         let headers = [
             (header::USER_AGENT, self.user_agent.as_str()),
             (header::ACCEPT, ACCEPT),
@@ -418,24 +456,45 @@ impl Fetcher {
         for (name, value) in &headers {
             request = request.header(name, *value);
         }
-        let mut response = request.send().await.map_err(classify)?;
+        let mut response = tokio::time::timeout_at(deadline, request.send())
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(classify)?;
         let status = response.status().as_u16();
         let peer_ip = response.remote_addr().map(|a| a.ip());
         let response_headers = response.headers().clone();
-        let mut body = Vec::new();
+        // A stated length is charged (and allocated) at once; else the body is charged as
+        // it grows. Either way the read waits while the budget is spent.
+        let stated = response.content_length().map(|n| {
+            usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .min(self.body_limit)
+        });
+        let mut reserved = stated.unwrap_or(0);
+        deadline += ticket.grow(reserved).await;
+        let mut body = Vec::with_capacity(reserved);
         let mut truncated = false;
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| body_error(e, body.len()))?
-        {
+        loop {
+            let chunk = tokio::time::timeout_at(deadline, response.chunk())
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|e| body_error(e, body.len()))?;
+            let Some(chunk) = chunk else { break };
             let room = self.body_limit.saturating_sub(body.len());
-            if chunk.len() > room {
-                body.extend_from_slice(&chunk[..room]);
+            let take = chunk.len().min(room);
+            let needed = body.len() + take;
+            if needed > reserved {
+                let step = (needed - reserved)
+                    .max(GROW_STEP)
+                    .min(self.body_limit - reserved);
+                deadline += ticket.grow(step).await;
+                reserved += step;
+            }
+            body.extend_from_slice(&chunk[..take]);
+            if take < chunk.len() {
                 truncated = true;
                 break;
             }
-            body.extend_from_slice(&chunk);
         }
         Ok(Exchange {
             wire: RawExchange {

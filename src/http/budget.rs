@@ -9,8 +9,8 @@
 //! - the bytes fit;
 //! - nothing is charged at all: a single body larger than the whole budget proceeds alone;
 //! - every ticket that holds bytes is itself waiting (for budget, or for something another
-//!   waiting task must do first, see [`Ticket::waiting`]): then one reader is let through,
-//!   to the end of its body. Nothing else could ever free bytes, so waiting longer would
+//!   waiting task must do first, see [`Ticket::waiting`]) for a grace of a second: then
+//!   one more reader is let through, and the one left running reads to the end. Nothing else could ever free bytes, so waiting longer would
 //!   wait forever. The budget is then exceeded by at most that one body.
 
 use std::future::Future;
@@ -53,6 +53,8 @@ pub struct Ticket {
 
 #[derive(Default)]
 struct Own {
+    /// Charged without ever waiting ([`ByteBudget::evidence_ticket`]).
+    never_waits: bool,
     bytes: usize,
     /// Nested [`Ticket::waiting`] calls and budget waits now in progress.
     waits: usize,
@@ -92,6 +94,19 @@ impl ByteBudget {
             own: Mutex::new(Own::default()),
         }
     }
+
+    /// A ticket whose reads are charged but never wait: for the fetches a link makes while
+    /// it holds bytes and waits for them (soft-404 probes: one per folder, mostly small
+    /// error pages). Charged, they still hold other reads back.
+    pub fn evidence_ticket(&self) -> Ticket {
+        Ticket {
+            shared: self.shared.clone(),
+            own: Mutex::new(Own {
+                never_waits: true,
+                ..Own::default()
+            }),
+        }
+    }
 }
 
 impl Shared {
@@ -118,11 +133,33 @@ impl Ticket {
         }
         let started = tokio::time::Instant::now();
         let mut waiting = false;
+        let mut stuck_since = None;
         loop {
             let notified = {
                 let mut state = self.shared.lock();
                 let mut own = self.own();
-                if grantable(&state, &own, more, self.shared.total) {
+                let grant = match grantable(&state, &own, more, self.shared.total) {
+                    Grant::Yes => true,
+                    Grant::No => {
+                        stuck_since = None;
+                        false
+                    }
+                    Grant::Stuck => {
+                        let since = *stuck_since.get_or_insert_with(tokio::time::Instant::now);
+                        let through = since.elapsed() >= STUCK_GRACE;
+                        if through {
+                            tracing::debug!(
+                                "body budget: every holder has waited {} ms; letting one more \
+                                 reader in ({} of {} bytes charged)",
+                                STUCK_GRACE.as_millis(),
+                                state.used,
+                                self.shared.total
+                            );
+                        }
+                        through
+                    }
+                };
+                if grant {
                     if waiting {
                         leave_wait(&mut state, &mut own);
                     }
@@ -145,7 +182,13 @@ impl Ticket {
                 // can fall between the check above and the wait below.
                 self.shared.changed.notified()
             };
-            notified.await;
+            match stuck_since {
+                // Still stuck after the grace, or freed: look again either way.
+                Some(since) => {
+                    let _ = tokio::time::timeout_at(since + STUCK_GRACE, notified).await;
+                }
+                None => notified.await,
+            }
         }
     }
 
@@ -181,15 +224,33 @@ impl Ticket {
     }
 }
 
+/// How long every holder must have been waiting before a new reader is let through: what
+/// they wait for (a probe and its archive record, a request slot) mostly frees itself within
+/// it, and letting a reader in at once would let one in for each link that briefly waits.
+/// A holder that is itself the one left running is never held back.
+const STUCK_GRACE: Duration = Duration::from_secs(1);
+
+/// What [`grantable`] found.
+enum Grant {
+    Yes,
+    No,
+    /// Only if it lasts: every holder waits.
+    Stuck,
+}
+
 /// Whether `more` bytes may be charged to `own` now (the module comment's three rules).
-fn grantable(state: &State, own: &Own, more: usize, total: usize) -> bool {
-    if state.used.saturating_add(more) <= total || state.used == 0 {
-        return true;
+fn grantable(state: &State, own: &Own, more: usize, total: usize) -> Grant {
+    if own.never_waits || state.used.saturating_add(more) <= total || state.used == 0 {
+        return Grant::Yes;
     }
-    // Holders that are not waiting, other than this ticket (which is asking, so running).
+    // Holders that are not waiting, other than this ticket.
     let running = state.holders - state.waiting;
-    let running_others = running - usize::from(own.bytes > 0 && own.waits == 0);
-    running_others == 0
+    let runs = own.bytes > 0 && own.waits == 0;
+    match running - usize::from(runs) {
+        0 if runs => Grant::Yes,
+        0 => Grant::Stuck,
+        _ => Grant::No,
+    }
 }
 
 fn leave_wait(state: &mut State, own: &mut Own) {
@@ -268,6 +329,18 @@ mod tests {
         assert_eq!(budget.used(), 80);
         drop(a);
         assert_eq!(waiter.await.unwrap(), (50, 50));
+    }
+
+    #[test]
+    fn evidence_is_charged_but_never_waits() {
+        let budget = ByteBudget::new(100);
+        let page = budget.ticket();
+        assert!(now(page.grow(100)).is_some());
+        let probe = budget.evidence_ticket();
+        assert!(now(probe.grow(30)).is_some());
+        assert_eq!(budget.used(), 130);
+        let other = budget.ticket();
+        assert!(now(other.grow(1)).is_none(), "the probe's bytes count");
     }
 
     #[test]

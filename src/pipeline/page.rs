@@ -53,8 +53,8 @@ impl CheckContext {
     /// Fetches, judges and (in `run`) extracts and archives one cited URL; for a dead link,
     /// asks the web archive for a copy.
     pub(super) async fn check_one(&self, source: Source, url: url::Url) -> Checked {
-        // This link's share of the byte budget: held until its bytes (body, text, records)
-        // are gone, at the end of this function (docs/links.md §7).
+        // This link's share of the byte budget: held until its bytes (body, texts, records)
+        // are gone: once it is archived and scanned (docs/links.md §7).
         let ticket = self.fetcher.budget().ticket();
         let outcome = std::sync::Arc::new(self.fetcher.fetch_charged(&url, &ticket).await);
         // Decoding and judging a page is CPU work: off the thread that polls every fetch
@@ -132,10 +132,13 @@ impl CheckContext {
             let capture = capture_of(&source, outcome, &record, article, page_text);
             (text_path, page_text_path) = self.keep(archive, capture, &mut record).await;
         }
+        // The page is archived (and, dead, has no text): its bytes go back before a rescue,
+        // which charges a ticket of its own.
+        drop(ticket);
         let mut via = None;
         let mut rescued_text = None;
         if self.rescue && record.status.is_some_and(LinkStatus::wants_rescue) {
-            let rescued = ticket.waiting(self.rescue(&source, &url)).await;
+            let rescued = self.rescue(&source, &url).await;
             if let Some(rescued) = rescued {
                 record.archived_url = rescued.archived_url.clone();
                 // A dead page's own title is the error page's; the snapshot's is the article's.
@@ -242,7 +245,8 @@ impl CheckContext {
 
     /// Fetches one made-up URL (archived as a look-up) and says what the host did with it.
     async fn probe_once(&self, probe_url: &url::Url) -> ProbeResult {
-        let ticket = self.fetcher.budget().ticket();
+        // The link that probes holds its page's bytes meanwhile: the probe must not wait.
+        let ticket = self.fetcher.budget().evidence_ticket();
         let outcome = self.fetcher.fetch_charged(probe_url, &ticket).await;
         self.keep_lookup(probe_url, &outcome).await;
         match outcome.last_exchange() {
@@ -264,7 +268,6 @@ impl CheckContext {
     async fn rescue(&self, source: &Source, url: &url::Url) -> Option<Rescued> {
         let timestamp = wayback::citation_timestamp(url);
         let api = wayback::availability_url(&source.url, timestamp.as_deref());
-        // The link's own ticket counts as waiting meanwhile: the snapshot has its own.
         let ticket = self.fetcher.budget().ticket();
         let lookup = self.fetcher.fetch_charged(&api, &ticket).await;
         self.keep_lookup(&api, &lookup).await;

@@ -257,7 +257,7 @@ fn big_pages_beyond_the_body_budget_are_archived_whole_one_at_a_time() {
     let budget = 1_000_000;
     let output = run_cmd(dir.path(), &site)
         .args(["--per-host", "4", "--body-budget", &budget.to_string()])
-        .env("CITECHECK_LOG", "info")
+        .env("CITECHECK_LOG", "info,citecheck::http::budget=debug")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -268,12 +268,13 @@ fn big_pages_beyond_the_body_budget_are_archived_whole_one_at_a_time() {
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no budget line: {stderr}"));
-    // One page at a time (plus a small 404 probe beside it), where four were read at once
+    // About one page at a time (a second may be let in when every holder waits for a
+    // while, and a small 404 probe goes beside them), where all four are read at once
     // without the budget.
     assert!(peak > budget, "each page is larger than the budget: {peak}");
     assert!(
-        peak < 2 * BIG_PAGE_BYTES,
-        "{peak}: more than one page held at once"
+        peak <= budget + 2 * BIG_PAGE_BYTES,
+        "{peak}: more pages held at once than the budget allows\n{stderr}"
     );
 
     let links = read_csv(&dir.path().join("links.csv"));

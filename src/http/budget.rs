@@ -125,6 +125,33 @@ impl Ticket {
         self.own().bytes
     }
 
+    /// Charges `more` bytes if that needs no wait; says whether it did.
+    pub fn try_grow(&self, more: usize) -> bool {
+        let mut state = self.shared.lock();
+        let mut own = self.own();
+        if more > 0 && !matches!(grantable(&state, &own, more, self.shared.total), Grant::Yes) {
+            return false;
+        }
+        self.charge(&mut state, &mut own, more);
+        true
+    }
+
+    /// Adds `more` charged bytes (granted).
+    fn charge(&self, state: &mut State, own: &mut Own, more: usize) {
+        if more == 0 {
+            return;
+        }
+        if own.bytes == 0 {
+            state.holders += 1;
+            if own.waits > 0 {
+                state.waiting += 1;
+            }
+        }
+        own.bytes += more;
+        state.used += more;
+        state.peak = state.peak.max(state.used);
+    }
+
     /// Charges `more` bytes, waiting while the budget is spent; returns how long it waited
     /// (a fetch does not count that against its timeout).
     pub async fn grow(&self, more: usize) -> Duration {
@@ -163,15 +190,7 @@ impl Ticket {
                     if waiting {
                         leave_wait(&mut state, &mut own);
                     }
-                    if own.bytes == 0 {
-                        state.holders += 1;
-                        if own.waits > 0 {
-                            state.waiting += 1;
-                        }
-                    }
-                    own.bytes += more;
-                    state.used += more;
-                    state.peak = state.peak.max(state.used);
+                    self.charge(&mut state, &mut own, more);
                     return started.elapsed();
                 }
                 if !waiting {
@@ -329,6 +348,19 @@ mod tests {
         assert_eq!(budget.used(), 80);
         drop(a);
         assert_eq!(waiter.await.unwrap(), (50, 50));
+    }
+
+    #[test]
+    fn try_grow_charges_only_what_needs_no_wait() {
+        let budget = ByteBudget::new(100);
+        let a = budget.ticket();
+        assert!(a.try_grow(70));
+        let b = budget.ticket();
+        assert!(!b.try_grow(40));
+        assert_eq!((budget.used(), b.bytes()), (70, 0));
+        assert!(b.try_grow(30));
+        // `a` is the only other holder and runs: `b` waits for it.
+        assert!(!b.try_grow(1));
     }
 
     #[test]

@@ -360,15 +360,17 @@ impl Fetcher {
             let result = {
                 // Waits on other links (which may wait for budget): marked as such, so that
                 // bytes this link holds from an earlier hop cannot block them for ever.
-                let (_host, _slot) = ticket
-                    .waiting(async {
-                        let host = gate.enter().await;
-                        let slot = self.global.acquire().await.expect("never closed");
-                        (host, slot)
-                    })
-                    .await;
+                let mut turn = Some(
+                    ticket
+                        .waiting(async {
+                            let host = gate.enter().await;
+                            let slot = self.global.acquire().await.expect("never closed");
+                            (host, slot)
+                        })
+                        .await,
+                );
                 outcome.attempts += 1;
-                self.attempt(wire, remapped, ticket).await
+                self.attempt(wire, remapped, ticket, &mut turn).await
             };
             match result {
                 Ok(exchange) => {
@@ -409,11 +411,12 @@ impl Fetcher {
     /// One GET, bounded in time from connect to the last body byte. An address the policy
     /// refuses is refused here when the URL names it, and by the client's resolver when a
     /// name resolves to it: either way before a connection is made.
-    async fn attempt(
+    async fn attempt<T>(
         &self,
         wire: &Url,
         remapped: bool,
         ticket: &Ticket,
+        turn: &mut Option<T>,
     ) -> Result<Exchange, TransportError> {
         let (client, policy) = match &self.guarded {
             None => (&self.client, AddressPolicy::Public),
@@ -432,16 +435,18 @@ impl Fetcher {
                 "refused to contact {ip}: {why}"
             )));
         }
-        self.send(client, wire, ticket).await
+        self.send(client, wire, ticket, turn).await
     }
 
     /// The request and its body, within `timeout` from connect to the last byte; time spent
-    /// waiting for the byte budget does not count.
-    async fn send(
+    /// waiting for the byte budget does not count. `turn` is the host's turn and the request
+    /// slot, given up for others when the read must wait for budget.
+    async fn send<T>(
         &self,
         client: &reqwest::Client,
         wire: &Url,
         ticket: &Ticket,
+        turn: &mut Option<T>,
     ) -> Result<Exchange, TransportError> {
         let started = jiff::Timestamp::now();
         let mut deadline = tokio::time::Instant::now() + self.timeout;
@@ -471,7 +476,7 @@ impl Fetcher {
                 .min(self.body_limit)
         });
         let mut reserved = stated.unwrap_or(0);
-        deadline += ticket.grow(reserved).await;
+        deadline += charge(ticket, reserved, turn).await;
         let mut body = Vec::with_capacity(reserved);
         let mut truncated = false;
         loop {
@@ -487,7 +492,7 @@ impl Fetcher {
                 let step = (needed - reserved)
                     .max(GROW_STEP)
                     .min(self.body_limit - reserved);
-                deadline += ticket.grow(step).await;
+                deadline += charge(ticket, step, turn).await;
                 reserved += step;
             }
             body.extend_from_slice(&chunk[..take]);
@@ -510,6 +515,18 @@ impl Fetcher {
             headers: response_headers,
         })
     }
+}
+
+/// Charges `bytes` to `ticket`; returns how long that waited. A read that must wait gives up
+/// its host's turn and request slot (`turn`) meanwhile: holding them, it would keep every
+/// other request to the host (a soft-404 probe that links holding bytes wait for, say)
+/// from starting until budget came back.
+async fn charge<T>(ticket: &Ticket, bytes: usize, turn: &mut Option<T>) -> Duration {
+    if ticket.try_grow(bytes) {
+        return Duration::ZERO;
+    }
+    *turn = None;
+    ticket.grow(bytes).await
 }
 
 fn literal_ip(url: &Url) -> Option<IpAddr> {

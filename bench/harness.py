@@ -129,15 +129,24 @@ def page_title(i: int) -> str:
     return f"{head[0].upper()}{head[1:]} | Nieuws Binnenlands Bestuur"
 
 
-def page_html(i: int) -> str:
-    """A small Dutch news page, 3-6 KB: head, nav, article, sidebar, footer."""
+def page_html(i: int, words: int | None = None) -> str:
+    """A Dutch news page: head, nav, article, sidebar, footer. 3-6 KB, or with `words`, an
+    article of about that many words (2,500 words make a page of about 20 KB)."""
     rng = random.Random(i)
     title = page_title(i)
     heading = title.split(" | ")[0]
-    paragraphs = "\n".join(
-        "    <p>" + " ".join(sentence(rng) for _ in range(rng.randint(2, 5))) + "</p>"
-        for _ in range(rng.randint(4, 9))
-    )
+    if words is None:
+        paragraphs = "\n".join(
+            "    <p>" + " ".join(sentence(rng) for _ in range(rng.randint(2, 5))) + "</p>"
+            for _ in range(rng.randint(4, 9))
+        )
+    else:
+        parts, count = [], 0
+        while count < words:
+            p = " ".join(sentence(rng) for _ in range(rng.randint(2, 5)))
+            count += p.count(" ") + 1
+            parts.append("    <p>" + p + "</p>")
+        paragraphs = "\n".join(parts)
     related = "\n".join(
         f'      <li><a href="/nieuws/{rng.randrange(PAGE_POOL)}/">{page_title(rng.randrange(10**6)).split(" | ")[0]}</a></li>'
         for _ in range(4)
@@ -196,14 +205,14 @@ class Target:
 class Site:
     """The fixture site on disk: `root/nieuws/<k>.html` and `root/404.html`."""
 
-    def __init__(self, workdir: Path, pool: int = PAGE_POOL):
+    def __init__(self, workdir: Path, pool: int = PAGE_POOL, words: int | None = None):
         self.root = workdir / "site"
         self.pool = pool
         (self.root / "nieuws").mkdir(parents=True, exist_ok=True)
         self.titles = []
         total = 0
         for k in range(pool):
-            html = page_html(k)
+            html = page_html(k, words)
             total += len(html.encode())
             (self.root / "nieuws" / f"{k}.html").write_text(html, encoding="utf-8")
             self.titles.append(page_title(k))
@@ -422,14 +431,15 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def citecheck_command(sources: Path, links: Path, concurrency: int) -> list[str]:
-    """`citecheck check` with politeness off, no retries, no web-archive look-ups and no
-    soft-404 probes (lychee does neither; every bench page sits in its own folder, so
-    probes would add one request per page)."""
+def citecheck_command(sources: Path, links: Path, concurrency: int,
+                      probe: bool = False) -> list[str]:
+    """`citecheck check` with politeness off, no retries, no web-archive look-ups, and the
+    soft-404 probes off unless `probe` (lychee makes none; with them, this site costs one
+    made-up sibling folder per section: `/nieuws/<k>/` folders are named like ids)."""
     return [str(CITECHECK), "check", "--sources", str(sources), "--links", str(links),
             "--host-interval", "0", "--per-host", str(concurrency),
             "--concurrency", str(concurrency), "--retries", "0", "--no-rescue",
-            "--no-probe", "--no-progress"]
+            *([] if probe else ["--no-probe"]), "--no-progress"]
 
 
 def check_citecheck_output(links: Path, targets: list[Target]) -> str | None:

@@ -1,8 +1,9 @@
 """citecheck check vs lychee on the same URLs, side by side (bench/links.sh runs this).
 
-Half of the URLs lead to a page (200), half to a missing path (404), all on one loopback
-nginx. Both tools get the same concurrency, per-host limit equal to it, no politeness
-interval and no retries. Runs alternate (c l, l c, c l, ...) after one unmeasured warm-up
+Half of the URLs lead to an article page of about 20 KB (2,500 words; `--page-words`), half
+to a missing path (404), all on one loopback nginx. Both tools get the same concurrency,
+per-host limit equal to it, no politeness interval and no retries; citecheck runs with its
+soft-404 probes on, as users run it (`--no-probe` turns them off), and no web-archive rescue. Runs alternate (c l, l c, c l, ...) after one unmeasured warm-up
 run each, and medians are reported: the machine's cores are shared, so single runs are
 noisy. Each run's output is checked: every page ok (with its title, for citecheck), every
 missing path broken with 404.
@@ -55,6 +56,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32,
                         help="requests in flight, in total and per host (default 32)")
     parser.add_argument("--runs", type=int, default=5, help="measured runs per tool (default 5)")
+    parser.add_argument("--page-words", type=int, default=2500,
+                        help="words per article page (default 2500: pages of about 20 KB; "
+                             "0 for the old 3-6 KB pages)")
+    parser.add_argument("--no-probe", action="store_true",
+                        help="citecheck without its soft-404 probes (on by default, as users run it)")
+    parser.add_argument("--citecheck", help="measure this build instead of target/release/citecheck")
     parser.add_argument("--no-build", action="store_true", help="skip cargo build")
     args = parser.parse_args()
     if not 2 <= args.urls <= 1_000_000 or not 1 <= args.runs <= 50 or args.concurrency < 1:
@@ -67,7 +74,8 @@ def main() -> int:
 
     with harness.make_workdir() as tmp:
         work = Path(tmp)
-        site = harness.Site(work)
+        site = harness.Site(work, words=args.page_words or None)
+        log(f"site: {site.pool} pages of {site.mean_page_bytes / 1000:.1f} KB on average")
         with harness.Nginx(work, site) as server:
             targets = site.targets(server.base, args.urls)
             sources, url_list = work / "sources.csv", work / "urls.txt"
@@ -78,8 +86,11 @@ def main() -> int:
             def run(tool: str) -> harness.Measure:
                 if tool == "citecheck":
                     links.unlink(missing_ok=True)
-                    m = harness.timed(harness.citecheck_command(sources, links, args.concurrency),
-                                      log_path=work / "citecheck.log")
+                    command = harness.citecheck_command(sources, links, args.concurrency,
+                                                        probe=not args.no_probe)
+                    if args.citecheck:
+                        command[0] = args.citecheck
+                    m = harness.timed(command, log_path=work / "citecheck.log")
                     problem = (f"exit {m.returncode}" if m.returncode not in (0, 1)
                                else harness.check_citecheck_output(links, targets))
                 else:
@@ -111,8 +122,10 @@ def main() -> int:
         ("peak RSS (MB)", median([m.rss_mb for m in c]), median([m.rss_mb for m in l]), 0.3),
         ("CPU user+sys (s)", median([m.cpu for m in c]), median([m.cpu for m in l]), None),
     ]
-    print(f"\n{args.urls} URLs ({sum(t.ok for t in targets)} pages 200, "
+    print(f"\n{args.urls} URLs ({sum(t.ok for t in targets)} pages 200 of "
+          f"{site.mean_page_bytes / 1000:.1f} KB on average, "
           f"{sum(not t.ok for t in targets)} paths 404) on loopback nginx; "
+          f"citecheck's soft-404 probes {'off' if args.no_probe else 'on'}; "
           f"concurrency {args.concurrency} total and per host; no interval, no retries;")
     print(f"median of {args.runs} alternating runs each; {harness.machine()}")
     print(f"citecheck: {citecheck_version}; lychee: {lychee_version}")

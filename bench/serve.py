@@ -24,6 +24,8 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, required=True,
                         help="where site, nginx prefix, sources.csv, urls.txt and ready go")
     parser.add_argument("--seconds", type=float, default=600, help="serve this long (default 600)")
+    parser.add_argument("--page-words", type=int, default=2500,
+                        help="words per article page, as bench/links.sh (0: the 3-6 KB pages)")
     args = parser.parse_args()
     if not 2 <= args.urls <= 1_000_000 or not 0 < args.seconds <= 3600:
         parser.error("--urls 2..1000000, --seconds 0..3600")
@@ -34,7 +36,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     os.chmod(work, 0o755)
     (work / "ready").unlink(missing_ok=True)
-    site = harness.Site(work)
+    site = harness.Site(work, words=args.page_words or None)
     with harness.Nginx(work, site) as server:
         targets = site.targets(server.base, args.urls)
         harness.write_sources(work / "sources.csv", targets)

@@ -137,6 +137,12 @@ pub struct NetworkArgs {
     /// Largest body read per response, in bytes; the rest is cut (and said in `error`).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Body bytes held in the whole run at once (read, and not yet judged, extracted and
+    /// archived) [default: 32MiB]; a read waits while they are spent, so memory is bounded
+    /// on big pages. A body larger than this still proceeds, alone. Suffixes as for
+    /// --warc-max-size.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub body_budget: Option<u64>,
     /// The User-Agent header sent with every request.
     #[arg(long, value_name = "STRING")]
     pub user_agent: Option<String>,
@@ -159,6 +165,7 @@ impl Default for NetworkArgs {
             per_host: DEFAULT_PER_HOST,
             host_interval: DEFAULT_HOST_INTERVAL_MS,
             max_body: DEFAULT_MAX_BODY,
+            body_budget: None,
             user_agent: None,
             exclude_private: false,
         }
@@ -567,6 +574,9 @@ fn resolve(parts: Parts<'_>) -> Result<Config> {
     if net.max_body == 0 {
         return Err(Error::Usage("--max-body must be at least 1".into()));
     }
+    if net.body_budget == Some(0) {
+        return Err(Error::Usage("--body-budget must be at least 1".into()));
+    }
     Ok(Config {
         mode,
         sources: sources.sources.clone(),
@@ -586,6 +596,11 @@ fn resolve(parts: Parts<'_>) -> Result<Config> {
             host_interval: Duration::from_millis(net.host_interval),
             exclude_private: net.exclude_private,
             user_agent: net.user_agent.clone().unwrap_or_else(default_user_agent),
+            body_budget: net
+                .body_budget
+                .map_or(crate::config::DEFAULT_BODY_BUDGET, |b| {
+                    usize::try_from(b).unwrap_or(usize::MAX)
+                }),
         },
         max_body: net.max_body,
         raw_csv: output.raw_csv,

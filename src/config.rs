@@ -33,6 +33,10 @@ pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 /// `--warc-max-size`: a run starts a new WARC file before one would grow past this (1 GiB,
 /// the size the WARC spec's annex suggests).
 pub const DEFAULT_WARC_MAX_SIZE: u64 = 1 << 30;
+/// Body bytes in flight in a run (read, and not yet judged, extracted and archived): memory
+/// is bounded by bytes, not by the number of pages (docs/links.md §7). Far above what
+/// normal pages need at the default concurrency (32 × 256 KiB).
+pub const DEFAULT_BODY_BUDGET: usize = 32 * 1024 * 1024;
 /// In `check` mode only the head of a page is needed (title, soft-404 signals).
 pub const CHECK_MODE_BODY: usize = 256 * 1024;
 /// Most requests in flight `--concurrency` accepts.

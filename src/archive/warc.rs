@@ -49,7 +49,16 @@ pub struct RecordRef {
 
 /// `sha1:` + uppercase RFC 4648 Base32 of the SHA-1 of `bytes` (32 characters, no padding).
 pub fn sha1_digest(bytes: &[u8]) -> String {
-    format!("sha1:{}", BASE32.encode(Sha1::digest(bytes).as_slice()))
+    sha1_digest_of(&[bytes])
+}
+
+/// [`sha1_digest`] of the concatenation of `parts`.
+pub fn sha1_digest_of(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha1::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    format!("sha1:{}", BASE32.encode(hasher.finalize().as_slice()))
 }
 
 /// Formats a timestamp as a `WARC-Date`: UTC, microseconds, `Z`.
@@ -135,11 +144,11 @@ impl RecordMaker {
 
     fn exchange_with_id(&self, ex: RawExchange, record_id: String) -> io::Result<PreparedExchange> {
         check_head(&ex.response_head, "response")?;
-        let mut block = Vec::with_capacity(ex.response_head.len() + ex.body.len());
-        block.extend_from_slice(&ex.response_head);
-        block.extend_from_slice(&ex.body);
+        // The block is the head and the body; digested and compressed in parts, never
+        // joined (a big body would be held twice).
+        let block: [&[u8]; 2] = [&ex.response_head, &ex.body];
         let payload_digest = sha1_digest(&ex.body);
-        let block_digest = sha1_digest(&block);
+        let block_digest = sha1_digest_of(&block);
         let mut rec = self.http_record("response", record_id.clone(), &ex);
         rec.push("Content-Type", "application/http;msgtype=response".into());
         rec.push("WARC-Payload-Digest", payload_digest.clone());
@@ -147,7 +156,7 @@ impl RecordMaker {
         if ex.truncated {
             rec.push("WARC-Truncated", "length".into());
         }
-        let response = rec.gzip(&block)?;
+        let response = rec.gzip_parts(&block)?;
         let request = self.request_member(&ex, &record_id)?;
         Ok(PreparedExchange {
             exchange: ex,
@@ -555,6 +564,12 @@ impl Record {
 
     /// Serialises the record (framing per WARC 1.1 §4) and compresses it as one gzip member.
     fn gzip(&self, block: &[u8]) -> io::Result<Vec<u8>> {
+        self.gzip_parts(&[block])
+    }
+
+    /// [`Record::gzip`] of a block given as the concatenation of `parts`.
+    fn gzip_parts(&self, parts: &[&[u8]]) -> io::Result<Vec<u8>> {
+        let length: usize = parts.iter().map(|p| p.len()).sum();
         let mut head = Vec::with_capacity(512);
         head.extend_from_slice(b"WARC/1.1\r\n");
         for (name, value) in &self.fields {
@@ -563,8 +578,12 @@ impl Record {
             head.extend_from_slice(value.as_bytes());
             head.extend_from_slice(b"\r\n");
         }
-        head.extend_from_slice(format!("Content-Length: {}\r\n\r\n", block.len()).as_bytes());
-        gzip_member(&[&head, block, b"\r\n\r\n"])
+        head.extend_from_slice(format!("Content-Length: {length}\r\n\r\n").as_bytes());
+        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 2);
+        all.push(&head);
+        all.extend_from_slice(parts);
+        all.push(b"\r\n\r\n");
+        gzip_member(&all)
     }
 }
 

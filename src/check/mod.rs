@@ -12,7 +12,7 @@ pub mod soft404;
 use serde::Serialize;
 use url::Url;
 
-use crate::http::body::{MAX_DECODED_BODY, decode_content, decode_text, looks_binary};
+use crate::http::body::{MAX_DECODED_BODY, decode_content_borrowed, decode_text, looks_binary};
 use crate::http::fetch::Failure;
 use crate::http::{FetchOutcome, TransportError};
 use crate::input::Source;
@@ -446,7 +446,7 @@ pub fn judge(
             body_limit
         ));
     }
-    let decoded = match decode_content(
+    let decoded = match decode_content_borrowed(
         last.header("content-encoding"),
         &last.wire.body,
         MAX_DECODED_BODY,

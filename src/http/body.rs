@@ -3,6 +3,7 @@
 //! `<meta charset>` in the first 1024 bytes, a `chardetng` guess, windows-1252 (docs/links.md §7).
 //! `Response::text()` only reads the header, which garbles `<meta charset=windows-1252>` pages.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use encoding_rs::Encoding;
@@ -17,39 +18,51 @@ pub fn decode_content(
     raw: &[u8],
     max_decoded: usize,
 ) -> Result<Vec<u8>, String> {
+    decode_content_borrowed(content_encoding, raw, max_decoded).map(Cow::into_owned)
+}
+
+/// [`decode_content`] that hands back `raw` itself when nothing is to be undone (most
+/// pages): a big body is not copied.
+pub fn decode_content_borrowed<'a>(
+    content_encoding: Option<&str>,
+    raw: &'a [u8],
+    max_decoded: usize,
+) -> Result<Cow<'a, [u8]>, String> {
+    let mut data = Cow::Borrowed(raw);
     let Some(header) = content_encoding else {
-        return Ok(raw.to_vec());
+        return Ok(data);
     };
-    let mut data = raw.to_vec();
     for coding in header.rsplit(',').map(|c| c.trim().to_ascii_lowercase()) {
         data = match coding.as_str() {
             "" | "identity" => data,
-            "gzip" | "x-gzip" => read_capped(
+            "gzip" | "x-gzip" => Cow::Owned(read_capped(
                 flate2::read::MultiGzDecoder::new(&data[..]),
                 max_decoded,
                 "gzip",
-            )?,
+            )?),
             "deflate" => {
                 // Servers send both zlib-wrapped and raw deflate under this name.
-                match read_capped(
-                    flate2::read::ZlibDecoder::new(&data[..]),
-                    max_decoded,
-                    "deflate",
-                ) {
-                    Ok(d) => d,
-                    Err(e) if e.contains("larger than") => return Err(e),
-                    Err(_) => read_capped(
-                        flate2::read::DeflateDecoder::new(&data[..]),
+                Cow::Owned(
+                    match read_capped(
+                        flate2::read::ZlibDecoder::new(&data[..]),
                         max_decoded,
                         "deflate",
-                    )?,
-                }
+                    ) {
+                        Ok(d) => d,
+                        Err(e) if e.contains("larger than") => return Err(e),
+                        Err(_) => read_capped(
+                            flate2::read::DeflateDecoder::new(&data[..]),
+                            max_decoded,
+                            "deflate",
+                        )?,
+                    },
+                )
             }
-            "br" => read_capped(
+            "br" => Cow::Owned(read_capped(
                 brotli_decompressor::Decompressor::new(&data[..], 4096),
                 max_decoded,
                 "brotli",
-            )?,
+            )?),
             other => return Err(format!("unsupported Content-Encoding '{other}'")),
         };
     }

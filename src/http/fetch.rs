@@ -12,6 +12,7 @@ use rand::Rng;
 use reqwest::header::{self, HeaderMap};
 use url::Url;
 
+use super::budget::{ByteBudget, Ticket};
 use super::client::{AddressPolicy, ResolveError, build_client_with};
 use super::gate::{HostGates, HostSignal, Slots};
 use super::remap::Remap;
@@ -169,7 +170,13 @@ pub struct FetchSettings {
     pub exclude_private: bool,
     /// Sent with every request.
     pub user_agent: String,
+    /// Body bytes in flight in the whole run (docs/links.md §7); one body larger than this
+    /// still proceeds, alone.
+    pub body_budget: usize,
 }
+
+/// Bytes a read charges at a time when the length is not known in advance.
+const GROW_STEP: usize = 64 * 1024;
 
 /// Fetches URLs with the run's client, politeness and limits.
 pub struct Fetcher {
@@ -185,6 +192,7 @@ pub struct Fetcher {
     retries: u32,
     body_limit: usize,
     user_agent: String,
+    budget: ByteBudget,
 }
 
 impl Fetcher {
@@ -210,7 +218,13 @@ impl Fetcher {
             retries: settings.retries,
             body_limit,
             user_agent: settings.user_agent.clone(),
+            budget: ByteBudget::new(settings.body_budget),
         }
+    }
+
+    /// The run's budget of body bytes in flight: one [`Ticket`] per checked link.
+    pub fn budget(&self) -> &ByteBudget {
+        &self.budget
     }
 
     /// The raw bytes read per response.
@@ -218,18 +232,25 @@ impl Fetcher {
         self.body_limit
     }
 
-    /// Follows `cited` to its final page (docs/links.md §3).
+    /// Follows `cited` to its final page (docs/links.md §3), its bodies charged to a
+    /// ticket of its own that is given back on return: for a single fetch.
     pub async fn fetch(&self, cited: &Url) -> FetchOutcome {
-        self.fetch_with(cited, false).await
+        self.fetch_with(cited, false, &self.budget.ticket()).await
     }
 
-    /// [`Fetcher::fetch`] ahead of the ordinary requests queued for the same host and for
-    /// the global slots: for requests that finished rows wait for (soft-404 probes).
-    pub async fn fetch_urgent(&self, cited: &Url) -> FetchOutcome {
-        self.fetch_with(cited, true).await
+    /// [`Fetcher::fetch_charged`] ahead of the ordinary requests queued for the same host
+    /// and for the global slots: for requests that finished rows wait for (soft-404 probes).
+    pub async fn fetch_urgent(&self, cited: &Url, ticket: &Ticket) -> FetchOutcome {
+        self.fetch_with(cited, true, ticket).await
     }
 
-    async fn fetch_with(&self, cited: &Url, urgent: bool) -> FetchOutcome {
+    /// Follows `cited` to its final page (docs/links.md §3), its bodies charged to `ticket`,
+    /// which the caller keeps until it is done with them.
+    pub async fn fetch_charged(&self, cited: &Url, ticket: &Ticket) -> FetchOutcome {
+        self.fetch_with(cited, false, ticket).await
+    }
+
+    async fn fetch_with(&self, cited: &Url, urgent: bool, ticket: &Ticket) -> FetchOutcome {
         let mut logical = cited.clone();
         logical.set_fragment(None);
         let mut outcome = FetchOutcome {
@@ -266,7 +287,7 @@ impl Fetcher {
                 }
             };
             let status = match self
-                .get_with_retries(&wire, remapped, urgent, &mut outcome)
+                .get_with_retries(&wire, remapped, urgent, &mut outcome, ticket)
                 .await
             {
                 Ok(status) => status,
@@ -327,6 +348,7 @@ impl Fetcher {
         remapped: bool,
         urgent: bool,
         outcome: &mut FetchOutcome,
+        ticket: &Ticket,
     ) -> Result<u16, Failure> {
         let host_key = format!(
             "{}:{}",
@@ -338,11 +360,20 @@ impl Fetcher {
         outcome.last_url_attempts = 0;
         loop {
             let result = {
-                let _host = gate.enter(urgent).await;
-                let _slot = self.global.acquire(urgent).await;
+                // Waits on other links (which may wait for budget): marked as such, so that
+                // bytes this link holds from an earlier hop cannot block them for ever.
+                let mut turn = Some(
+                    ticket
+                        .waiting(async {
+                            let host = gate.enter(urgent).await;
+                            let slot = self.global.acquire(urgent).await;
+                            (host, slot)
+                        })
+                        .await,
+                );
                 outcome.attempts += 1;
                 outcome.last_url_attempts += 1;
-                self.attempt(wire, remapped).await
+                self.attempt(wire, remapped, ticket, &mut turn).await
             };
             match result {
                 Ok(exchange) => {
@@ -383,7 +414,13 @@ impl Fetcher {
     /// One GET, bounded in time from connect to the last body byte. An address the policy
     /// refuses is refused here when the URL names it, and by the client's resolver when a
     /// name resolves to it: either way before a connection is made.
-    async fn attempt(&self, wire: &Url, remapped: bool) -> Result<Exchange, TransportError> {
+    async fn attempt<T>(
+        &self,
+        wire: &Url,
+        remapped: bool,
+        ticket: &Ticket,
+        turn: &mut Option<T>,
+    ) -> Result<Exchange, TransportError> {
         let (client, policy) = match &self.guarded {
             None => (&self.client, AddressPolicy::Public),
             Some(Ok((strict, _))) if !remapped => (strict, AddressPolicy::ExcludePrivate),
@@ -401,19 +438,22 @@ impl Fetcher {
                 "refused to contact {ip}: {why}"
             )));
         }
-        let started = jiff::Timestamp::now();
-        match tokio::time::timeout(self.timeout, self.send(client, wire, started)).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::Timeout(self.timeout)),
-        }
+        self.send(client, wire, ticket, turn).await
     }
 
-    async fn send(
+    /// The request and its body, within `timeout` from connect to the last byte; time spent
+    /// waiting for the byte budget does not count. `turn` is the host's turn and the request
+    /// slot, given up for others when the read must wait for budget.
+    async fn send<T>(
         &self,
         client: &reqwest::Client,
         wire: &Url,
-        started: jiff::Timestamp,
+        ticket: &Ticket,
+        turn: &mut Option<T>,
     ) -> Result<Exchange, TransportError> {
+        let started = jiff::Timestamp::now();
+        let mut deadline = tokio::time::Instant::now() + self.timeout;
+        let timed_out = || TransportError::Timeout(self.timeout);
         let headers = [
             (header::USER_AGENT, self.user_agent.as_str()),
             (header::ACCEPT, ACCEPT),
@@ -424,24 +464,45 @@ impl Fetcher {
         for (name, value) in &headers {
             request = request.header(name, *value);
         }
-        let mut response = request.send().await.map_err(classify)?;
+        let mut response = tokio::time::timeout_at(deadline, request.send())
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(classify)?;
         let status = response.status().as_u16();
         let peer_ip = response.remote_addr().map(|a| a.ip());
         let response_headers = response.headers().clone();
-        let mut body = Vec::new();
+        // A stated length is charged (and allocated) at once; else the body is charged as
+        // it grows. Either way the read waits while the budget is spent.
+        let stated = response.content_length().map(|n| {
+            usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .min(self.body_limit)
+        });
+        let mut reserved = stated.unwrap_or(0);
+        deadline += charge(ticket, reserved, turn).await;
+        let mut body = Vec::with_capacity(reserved);
         let mut truncated = false;
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| body_error(e, body.len()))?
-        {
+        loop {
+            let chunk = tokio::time::timeout_at(deadline, response.chunk())
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|e| body_error(e, body.len()))?;
+            let Some(chunk) = chunk else { break };
             let room = self.body_limit.saturating_sub(body.len());
-            if chunk.len() > room {
-                body.extend_from_slice(&chunk[..room]);
+            let take = chunk.len().min(room);
+            let needed = body.len() + take;
+            if needed > reserved {
+                let step = (needed - reserved)
+                    .max(GROW_STEP)
+                    .min(self.body_limit - reserved);
+                deadline += charge(ticket, step, turn).await;
+                reserved += step;
+            }
+            body.extend_from_slice(&chunk[..take]);
+            if take < chunk.len() {
                 truncated = true;
                 break;
             }
-            body.extend_from_slice(&chunk);
         }
         Ok(Exchange {
             wire: RawExchange {
@@ -457,6 +518,18 @@ impl Fetcher {
             headers: response_headers,
         })
     }
+}
+
+/// Charges `bytes` to `ticket`; returns how long that waited. A read that must wait gives up
+/// its host's turn and request slot (`turn`) meanwhile: holding them, it would keep every
+/// other request to the host (a soft-404 probe that links holding bytes wait for, say)
+/// from starting until budget came back.
+async fn charge<T>(ticket: &Ticket, bytes: usize, turn: &mut Option<T>) -> Duration {
+    if ticket.try_grow(bytes) {
+        return Duration::ZERO;
+    }
+    *turn = None;
+    ticket.grow(bytes).await
 }
 
 fn literal_ip(url: &Url) -> Option<IpAddr> {

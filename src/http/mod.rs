@@ -3,6 +3,7 @@
 //! and archived), and body decoding (content encodings, charsets).
 
 pub mod body;
+pub mod budget;
 pub mod client;
 pub mod fetch;
 pub mod gate;

@@ -286,6 +286,12 @@ pub(super) async fn check_links(
     writer.finish().map_err(|e| csv_error(&config.links, e))?;
     bar.finish_and_clear();
     drop(results);
+    let budget = context.fetcher.budget();
+    tracing::info!(
+        "body bytes in flight: at most {} (budget {})",
+        budget.peak(),
+        budget.total()
+    );
     if config.resume {
         resumed_done(&reused, &config.links);
     }

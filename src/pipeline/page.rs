@@ -13,6 +13,8 @@ use crate::http::{FetchOutcome, Fetcher};
 use crate::input::Source;
 use crate::input::url::duplicate_key;
 
+use std::sync::Arc;
+
 use super::quotes::QuoteStage;
 use crate::locate::SourceText;
 
@@ -53,7 +55,10 @@ impl CheckContext {
     /// Fetches, judges and (in `run`) extracts and archives one cited URL; for a dead link,
     /// asks the web archive for a copy.
     pub(super) async fn check_one(&self, source: Source, url: url::Url) -> Checked {
-        let outcome = std::sync::Arc::new(self.fetcher.fetch(&url).await);
+        // This link's share of the byte budget: held until its bytes (body, texts, records)
+        // are gone: once it is archived and scanned (docs/links.md §7).
+        let ticket = self.fetcher.budget().ticket();
+        let outcome = std::sync::Arc::new(self.fetcher.fetch_charged(&url, &ticket).await);
         // Decoding and judging a page is CPU work: off the thread that polls every fetch
         // (it ran there before, and that thread was the limit of `check`: bench/profile.md).
         let (cap_is_users, body_limit) = (self.cap_is_users, self.fetcher.body_limit());
@@ -82,8 +87,8 @@ impl CheckContext {
             .as_ref()
             .filter(|p| p.is_html && self.probe)
             .map(|p| p.text.as_str())
-            && self
-                .answers_everything(&url, &record, outcome.hops.len(), html)
+            && ticket
+                .waiting(self.answers_everything(&url, &record, outcome.hops.len(), html))
                 .await
         {
             {
@@ -100,21 +105,40 @@ impl CheckContext {
             }
             _ => (None, None),
         };
-        let mut text = article.as_ref().map(|a| a.text.clone());
         let mut title = article
             .as_ref()
             .and_then(|a| a.title.clone())
             .or_else(|| Some(record.title.clone()))
             .filter(|t| !t.is_empty());
         // The page text is scanned only where the article text is.
-        let mut page_text = page_text.filter(|_| text.is_some());
-        let mut scanned_page = self.quotes.as_ref().and(page_text.clone());
+        let page_text = page_text.filter(|_| article.is_some());
+        // The live page's texts are scanned first and then archived, so that neither is
+        // copied (a big page's texts are each nearly its size).
+        let available = article.is_some();
+        let (article, page_text) = match (&self.quotes, article) {
+            (Some(stage), Some(mut article)) => {
+                let text = Arc::new(std::mem::take(&mut article.text));
+                let page_text = page_text.map(Arc::new);
+                scan_off_thread(stage.clone(), source.index, text.clone(), page_text.clone()).await;
+                // Had alone again once the scan is over (also when it panicked).
+                article.text = Arc::unwrap_or_clone(text);
+                (Some(article), page_text.map(Arc::unwrap_or_clone))
+            }
+            (_, article) => (article, page_text),
+        };
         let (mut text_path, mut page_text_path) = (None, None);
         if let Some(archive) = &self.archive {
-            let capture = capture_of(&source, &outcome, &record, article, page_text.take());
+            // The outcome is had alone by now (`judge` is done with it): its exchanges move
+            // into the capture rather than being copied.
+            let outcome = std::sync::Arc::try_unwrap(outcome).unwrap_or_else(|o| (*o).clone());
+            let capture = capture_of(&source, outcome, &record, article, page_text);
             (text_path, page_text_path) = self.keep(archive, capture, &mut record).await;
         }
+        // The page is archived (and, dead, has no text): its bytes go back before a rescue,
+        // which charges a ticket of its own.
+        drop(ticket);
         let mut via = None;
+        let mut rescued_text = None;
         if self.rescue && record.status.wants_rescue() {
             let rescued = self.rescue(&source, &url, record.status).await;
             if let Some(rescued) = rescued {
@@ -126,19 +150,18 @@ impl CheckContext {
                 if let Some(note) = rescued.note {
                     append_error(&mut record, &note);
                 }
-                if rescued.text.is_some() {
+                if let Some(text) = rescued.text {
                     title = Some(record.title.clone()).filter(|t| !t.is_empty());
-                    text = rescued.text;
+                    rescued_text = Some((text, rescued.page));
                     via = Some(rescued.archived_url);
                     text_path = rescued.text_path;
-                    scanned_page = rescued.page;
                     page_text_path = rescued.page_text_path;
                 }
             }
         }
-        let available = text.is_some();
-        if let (Some(stage), Some(text)) = (&self.quotes, text) {
-            scan_off_thread(stage.clone(), source.index, text, scanned_page).await;
+        let available = available || rescued_text.is_some();
+        if let (Some(stage), Some((text, page))) = (&self.quotes, rescued_text) {
+            scan_off_thread(stage.clone(), source.index, text.into(), page.map(Arc::new)).await;
         }
         let link = record.outcome_in_words();
         let source_text = self.archive.as_ref().map(|_| SourceText {
@@ -221,7 +244,9 @@ impl CheckContext {
 
     /// Fetches one made-up URL (archived as a look-up) and says what the host did with it.
     async fn probe_once(&self, probe_url: &url::Url) -> ProbeResult {
-        let outcome = self.fetcher.fetch_urgent(probe_url).await;
+        // The link that probes holds its page's bytes meanwhile: the probe must not wait.
+        let ticket = self.fetcher.budget().evidence_ticket();
+        let outcome = self.fetcher.fetch_urgent(probe_url, &ticket).await;
         self.keep_lookup(probe_url, &outcome).await;
         match outcome.last_exchange() {
             Some(ex) if (200..300).contains(&ex.status) => {
@@ -250,7 +275,8 @@ impl CheckContext {
         if let Err(why) = self.wayback.admit().await {
             return Some(Rescued::failed(why));
         }
-        let lookup = self.fetcher.fetch(&api).await;
+        let ticket = self.fetcher.budget().ticket();
+        let lookup = self.fetcher.fetch_charged(&api, &ticket).await;
         self.wayback.observe(lookup_end(&lookup));
         self.keep_lookup(&api, &lookup).await;
         let snapshot = match lookup.last_exchange() {
@@ -290,7 +316,7 @@ impl CheckContext {
             return Some(rescued);
         };
         let raw = url::Url::parse(&snapshot.raw_url).ok()?;
-        let outcome = self.fetcher.fetch(&raw).await;
+        let outcome = self.fetcher.fetch_charged(&raw, &ticket).await;
         let (judged, page) = check::judge(
             source,
             &raw,
@@ -320,7 +346,7 @@ impl CheckContext {
         };
         rescued.text = article.as_ref().map(|a| a.text.clone());
         rescued.page = page_text.clone().filter(|_| rescued.text.is_some());
-        let mut capture = capture_of(source, &outcome, &judged, article, page_text);
+        let mut capture = capture_of(source, outcome, &judged, article, page_text);
         capture.origin = CaptureOrigin::Wayback;
         capture.memento_datetime = snapshot.memento_datetime();
         capture.link_status = Some(link_status.as_str().to_string());
@@ -407,12 +433,12 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
 }
 
 /// Scans a text (and the page text, the fallback) for the quotes on a blocking thread (CPU
-/// work), then drops them.
+/// work). Shared, not copied: a big page's texts are each nearly its size.
 async fn scan_off_thread(
-    stage: std::sync::Arc<QuoteStage>,
+    stage: Arc<QuoteStage>,
     source: usize,
-    text: String,
-    page: Option<crate::extract::PageText>,
+    text: Arc<String>,
+    page: Option<Arc<crate::extract::PageText>>,
 ) {
     let _ = crate::cpu::run(move || {
         stage.scan(source, &text);
@@ -451,7 +477,7 @@ async fn extract_page(
 
 fn capture_of(
     source: &Source,
-    outcome: &FetchOutcome,
+    outcome: FetchOutcome,
     record: &LinkRecord,
     article: Option<crate::extract::Article>,
     page: Option<crate::extract::PageText>,
@@ -472,9 +498,9 @@ fn capture_of(
     Capture {
         cited_url: source.url.clone(),
         origin: CaptureOrigin::Live,
-        exchanges: outcome.exchanges.clone(),
+        exchanges: outcome.exchanges,
         last: outcome.last,
-        final_url: outcome.final_url.clone(),
+        final_url: outcome.final_url,
         text,
         page,
         title,

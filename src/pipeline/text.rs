@@ -77,6 +77,7 @@ async fn fetch_one(
         host_interval: Duration::ZERO,
         exclude_private: false,
         user_agent: crate::config::default_user_agent(),
+        body_budget: crate::config::DEFAULT_BODY_BUDGET,
     };
     let max_body = crate::config::DEFAULT_MAX_BODY;
     let url = parse_cited(input).map_err(|e| Error::Usage(format!("{input}: {}", e.message)))?;

@@ -229,3 +229,102 @@ fn a_second_run_on_an_archive_in_use_stops_before_touching_it() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Pages larger than the whole body budget (`--body-budget`), some with a length and some
+/// chunked: each proceeds alone, never more than about one page is held at once, and every
+/// page is archived whole (payload and digests exact, no truncation) with its text.
+#[test]
+fn big_pages_beyond_the_body_budget_are_archived_whole_one_at_a_time() {
+    use crate::common::{BIG_PAGE_BYTES, big_page};
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pages: Vec<u64> = (1..=4).collect();
+    let rows: Vec<(String, String)> = pages
+        .iter()
+        .map(|n| (format!("G{n}"), format!("/groot/{n}")))
+        .collect();
+    let rows: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    write_sources(dir.path(), &rows);
+    // A sentence from the middle of page 3 (the numbered paragraphs make it unique).
+    let page3 = big_page(3, BIG_PAGE_BYTES);
+    let start = page3.find("<p>Alinea 5000 van verslag 3:").unwrap() + 3;
+    let quote = &page3[start..start + page3[start..].find("</p>").unwrap()];
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        format!("id,quote,source\nQ1,\"{quote}\",{SITE}/groot/3\n"),
+    )
+    .unwrap();
+    let budget = 1_000_000;
+    let output = run_cmd(dir.path(), &site)
+        .args(["--per-host", "4", "--body-budget", &budget.to_string()])
+        .env("CITECHECK_LOG", "info,citecheck::http::budget=debug")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let peak: usize = stderr
+        .split("body bytes in flight: at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no budget line: {stderr}"));
+    // About one page at a time (a second may be let in when every holder waits for a
+    // while, and a small 404 probe goes beside them), where all four are read at once
+    // without the budget.
+    assert!(peak > budget, "each page is larger than the budget: {peak}");
+    assert!(
+        peak <= budget + 2 * BIG_PAGE_BYTES,
+        "{peak}: more pages held at once than the budget allows\n{stderr}"
+    );
+
+    let links = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(links.len(), 4);
+    for row in &links {
+        assert_eq!(
+            (row["status"].as_str(), row["error"].as_str()),
+            ("ok", ""),
+            "{row:?}"
+        );
+    }
+    let archive = dir.path().join("archive");
+    let entries = assert_archive_whole(&archive);
+    assert_eq!(entries.len(), 4);
+    let warcs = keep_warcs(&archive, "big-pages");
+    let contents = citecheck::read_records(&warcs[0]).unwrap();
+    for n in &pages {
+        let page = big_page(*n, BIG_PAGE_BYTES);
+        let response = contents
+            .records
+            .iter()
+            .find(|r| {
+                r.warc_type() == "response"
+                    && r.header("WARC-Target-URI")
+                        .is_some_and(|u| u.ends_with(&format!("/groot/{n}")))
+            })
+            .unwrap_or_else(|| panic!("no response record for page {n}"));
+        assert!(response.header("WARC-Truncated").is_none());
+        let payload = citecheck::dev::http_payload(&response.block);
+        assert!(payload == page.as_bytes(), "page {n}: payload differs");
+        assert_eq!(
+            response.header("WARC-Payload-Digest"),
+            Some(citecheck::dev::sha1_digest(page.as_bytes()).as_str())
+        );
+        let entry = entries
+            .iter()
+            .find(|e| {
+                e["cited_url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/groot/{n}"))
+            })
+            .unwrap();
+        let text =
+            std::fs::read_to_string(archive.join(entry["text_path"].as_str().unwrap())).unwrap();
+        assert!(
+            text.contains(&format!("Alinea 7000 van verslag {n}:")),
+            "page {n}: text not extracted to its end"
+        );
+    }
+    let report = read_csv(&dir.path().join("report.csv"));
+    assert_eq!(report[0]["verdict"], "verified", "{report:?}");
+}

@@ -178,6 +178,63 @@ impl Drop for FixtureSite {
     }
 }
 
+/// Words for [`big_page`].
+const BIG_PAGE_WORDS: &[&str] = &[
+    "de",
+    "raad",
+    "gemeente",
+    "wethouder",
+    "bespreekt",
+    "het",
+    "budget",
+    "voor",
+    "wonen",
+    "werk",
+    "in",
+    "wijk",
+    "provincie",
+    "samen",
+    "met",
+    "bewoners",
+    "plan",
+    "nieuwe",
+    "school",
+    "zorg",
+    "volgend",
+    "jaar",
+    "besluit",
+    "regio",
+    "afspraken",
+    "over",
+    "energie",
+];
+
+/// Page `n` of the big pages (`/groot/<n>`): an article of about `bytes` bytes of varied
+/// Dutch-like paragraphs, each numbered (`Alinea <i> van verslag <n>: …`), our own text.
+pub fn big_page(n: u64, bytes: usize) -> String {
+    let mut body = String::with_capacity(bytes + 1024);
+    let mut state = n
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut i = 0;
+    while body.len() < bytes {
+        body.push_str(&format!("<p>Alinea {i} van verslag {n}:"));
+        for _ in 0..24 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            body.push(' ');
+            body.push_str(BIG_PAGE_WORDS[(state >> 33) as usize % BIG_PAGE_WORDS.len()]);
+        }
+        body.push_str(".</p>");
+        i += 1;
+    }
+    article_page(&format!("Verslag {n} van de raadsvergadering"), &body)
+}
+
+/// Size of the big pages.
+pub const BIG_PAGE_BYTES: usize = 1_500_000;
+
 fn html(status: StatusCode, body: String) -> Response {
     (
         status,
@@ -246,6 +303,25 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
         .to_string();
     if let Some(response) = faults::fault_route(&path, &host).await {
         return response;
+    }
+    if let Some(n) = path
+        .strip_prefix("/groot/")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        // Big pages: even ones with a Content-Length, odd ones chunked (length unknown
+        // until the end), in pieces of 64 KiB.
+        let page = big_page(n, BIG_PAGE_BYTES).into_bytes();
+        if n % 2 == 0 {
+            return html(StatusCode::OK, String::from_utf8(page).unwrap());
+        }
+        let pieces: Vec<Result<Vec<u8>, std::io::Error>> =
+            page.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            Body::from_stream(futures::stream::iter(pieces)),
+        )
+            .into_response();
     }
     if let Some(n) = path.strip_prefix("/slow/") {
         // Many distinct, slowish pages: for runs that are killed part-way.

@@ -27,6 +27,7 @@ use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{Config, Mode};
 use crate::error::{Error, Result};
 use crate::input::SourceReader;
+use crate::report::publish::{Publisher, publisher_for};
 use crate::report::rerender::{ReportFiles, RunFiles};
 
 use self::archived::archived_texts;
@@ -68,8 +69,9 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => {
             let config = args.resolve(Mode::Check)?;
             crate::progress::enable(config.progress);
-            let (outcome, _, links) = check_links(&config, None, None, None).await?;
-            crate::report::publish::publish_run(&config, Some(links), None)?;
+            let mut publisher = publisher_for(&config, true, false)?;
+            let (outcome, _) = check_links(&config, None, None, None, &mut publisher).await?;
+            publisher.map(Publisher::finish).transpose()?;
             Ok(outcome)
         }
         Command::Verify(args) => {
@@ -119,14 +121,15 @@ async fn run(config: &Config) -> Result<Outcome> {
     }
     // The quotes are read first: every text is scanned for them as soon as it is had.
     let stage = QuoteStage::open(config)?;
-    let (link_outcome, sources, links) = if config.offline {
+    let mut publisher = publisher_for(config, !config.offline, stage.is_some())?;
+    let (link_outcome, sources) = if config.offline {
         let started = std::time::Instant::now();
         let texts = archived_texts(config, stage.as_deref())?;
         tracing::info!(
             "stage read+scan archived texts: {:.2} s",
             started.elapsed().as_secs_f64()
         );
-        (Outcome::default(), texts, None)
+        (Outcome::default(), texts)
     } else {
         // Opened before this run's WARC file exists: opening repairs what a crashed run left,
         // and must not touch the file this run is writing.
@@ -151,7 +154,14 @@ async fn run(config: &Config) -> Result<Outcome> {
         })?;
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
-        let result = check_links(config, Some(handle), resumed_archive, stage.clone()).await;
+        let result = check_links(
+            config,
+            Some(handle),
+            resumed_archive,
+            stage.clone(),
+            &mut publisher,
+        )
+        .await;
         tracing::info!(
             "stage check+extract+archive: {:.2} s",
             started.elapsed().as_secs_f64()
@@ -165,19 +175,21 @@ async fn run(config: &Config) -> Result<Outcome> {
             source,
         })?;
         tracing::info!("archived to {}", path.display());
-        let (outcome, texts, links) = result?;
-        (outcome, texts, Some(links))
+        result?
     };
-    let (quote_outcome, quotes) = match stage {
+    let quote_outcome = match stage {
         Some(stage) => {
             let started = std::time::Instant::now();
-            let located = locate_quotes(config, stage, &sources).await?;
+            let (outcome, quotes) = locate_quotes(config, stage, &sources).await?;
             tracing::info!("stage locate: {:.2} s", started.elapsed().as_secs_f64());
-            located
+            if let Some(p) = publisher.as_mut() {
+                quotes.iter().flatten().for_each(|r| p.quote(r));
+            }
+            outcome
         }
-        None => (Outcome::default(), None),
+        None => Outcome::default(),
     };
-    crate::report::publish::publish_run(config, links, quotes)?;
+    publisher.map(Publisher::finish).transpose()?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
     })

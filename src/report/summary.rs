@@ -128,59 +128,123 @@ impl RunReport {
 
     /// The counts.
     pub fn summary(&self) -> Summary {
-        let links = self.links.as_ref().map(|rows| {
-            LinkStatus::ALL
-                .iter()
-                .map(|s| {
-                    (
-                        s.as_str(),
-                        rows.iter().filter(|r| r.status == Some(*s)).count(),
-                    )
-                })
-                .collect()
-        });
-        // Each row's verdict is parsed once; the counts follow the typed values.
-        let quotes = self.quotes.as_ref().map(|rows| {
-            let verdicts: Vec<Option<Verdict>> = rows
-                .iter()
-                .map(|r| Verdict::from_name(&r.verdict))
-                .collect();
-            QUOTE_VERDICTS
-                .iter()
-                .map(|v| {
-                    (
-                        v.as_str(),
-                        verdicts.iter().filter(|r| **r == Some(*v)).count(),
-                    )
-                })
-                .collect()
-        });
-        let severities = self
-            .link_rows()
-            .iter()
-            .map(|r| self.link_severity(r))
-            .chain(self.quote_rows().iter().map(|r| self.quote_severity(r)));
-        let (mut failures, mut warnings) = (0, 0);
-        for severity in severities {
-            match severity {
-                Severity::Fail => failures += 1,
-                Severity::Warn => warnings += 1,
-                Severity::Pass => {}
-            }
+        let mut tally = Tally::default();
+        self.link_rows().iter().for_each(|r| tally.link(self, r));
+        self.quote_rows().iter().for_each(|r| tally.quote(self, r));
+        tally.summary(self)
+    }
+}
+
+/// The counts of a run, kept as rows go by (the rows themselves are not kept): what
+/// [`Summary`] is made of, for a run of any length.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Links per status, in [`LinkStatus::ALL`] order.
+    links: [usize; LinkStatus::ALL.len()],
+    /// Quotes per verdict, in [`QUOTE_VERDICTS`] order.
+    quotes: [usize; QUOTE_VERDICTS.len()],
+    cached: usize,
+    failures: usize,
+    warnings: usize,
+    /// Problem rows (see [`RunReport::is_link_problem`]) and failing / skipped JUnit cases.
+    pub(crate) link_problems: usize,
+    pub(crate) quote_problems: usize,
+    pub(crate) link_failures: usize,
+    pub(crate) link_skipped: usize,
+    pub(crate) quote_failures: usize,
+    pub(crate) link_rows: usize,
+    pub(crate) quote_rows: usize,
+}
+
+impl Tally {
+    fn severity(&mut self, severity: Severity) {
+        match severity {
+            Severity::Fail => self.failures += 1,
+            Severity::Warn => self.warnings += 1,
+            Severity::Pass => {}
         }
+    }
+
+    /// Counts a links.csv row.
+    pub fn link(&mut self, report: &RunReport, record: &LinkRecord) {
+        self.link_rows += 1;
+        if let Some(i) = record
+            .status
+            .and_then(|s| LinkStatus::ALL.iter().position(|a| *a == s))
+        {
+            self.links[i] += 1;
+        }
+        self.cached += usize::from(record.cached);
+        let severity = report.link_severity(record);
+        self.severity(severity);
+        self.link_problems += usize::from(report.is_link_problem(record));
+        match junit_outcome(severity, record.status) {
+            CaseOutcome::Failure => self.link_failures += 1,
+            CaseOutcome::Skipped => self.link_skipped += 1,
+            CaseOutcome::Pass => {}
+        }
+    }
+
+    /// Counts a report.csv row.
+    pub fn quote(&mut self, report: &RunReport, row: &QuoteRow) {
+        self.quote_rows += 1;
+        let verdict = Verdict::from_name(&row.verdict);
+        if let Some(i) = verdict.and_then(|v| QUOTE_VERDICTS.iter().position(|a| *a == v)) {
+            self.quotes[i] += 1;
+        }
+        let severity = report.quote_severity(row);
+        self.severity(severity);
+        self.quote_problems += usize::from(report.is_quote_problem(row));
+        self.quote_failures += usize::from(severity == Severity::Fail);
+    }
+
+    /// The counts, for the stages `report` says ran.
+    pub fn summary(&self, report: &RunReport) -> Summary {
         Summary {
-            command: self.command,
-            links,
-            quotes,
-            cached: self.link_rows().iter().filter(|r| r.cached).count(),
+            command: report.command,
+            links: report.links.as_ref().map(|_| {
+                LinkStatus::ALL
+                    .iter()
+                    .zip(self.links)
+                    .map(|(s, n)| (s.as_str(), n))
+                    .collect()
+            }),
+            quotes: report.quotes.as_ref().map(|_| {
+                QUOTE_VERDICTS
+                    .iter()
+                    .zip(self.quotes)
+                    .map(|(v, n)| (v.as_str(), n))
+                    .collect()
+            }),
+            cached: self.cached,
             fail_on: FAIL_ON_NAMES
                 .iter()
                 .copied()
-                .filter(|n| self.fail_on.fails(n))
+                .filter(|n| report.fail_on.fails(n))
                 .collect(),
-            failures,
-            warnings,
+            failures: self.failures,
+            warnings: self.warnings,
         }
+    }
+}
+
+/// How a row shows in JUnit: a failure, a skipped case or a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CaseOutcome {
+    Pass,
+    Failure,
+    Skipped,
+}
+
+/// A link row's JUnit outcome: failing rows fail; a `blocked` or `duplicate` one that does
+/// not fail is skipped.
+pub(crate) fn junit_outcome(severity: Severity, status: Option<LinkStatus>) -> CaseOutcome {
+    match severity {
+        Severity::Fail => CaseOutcome::Failure,
+        _ if matches!(status, Some(LinkStatus::Blocked | LinkStatus::Duplicate)) => {
+            CaseOutcome::Skipped
+        }
+        _ => CaseOutcome::Pass,
     }
 }
 

@@ -93,6 +93,11 @@ impl MarkdownWriter {
         ]);
     }
 
+    /// Problem rows held.
+    pub fn held(&self) -> usize {
+        self.link_problems.len() + self.quote_problems.len()
+    }
+
     /// The summary and the problems; `tally` holds the counts of the rows given.
     pub fn finish(&self, report: &RunReport, tally: &Tally) -> String {
         let summary = tally.summary(report);

@@ -344,6 +344,127 @@ mod tests {
         assert!(p.is_ok());
     }
 
+    fn settings(format: OutputFormat, output: &Path) -> Publish {
+        Publish::resolve(format, Some(output.to_path_buf()), false, false).unwrap()
+    }
+
+    fn quiet_ci() -> CiEnv {
+        CiEnv::default()
+    }
+
+    #[test]
+    fn a_run_stopped_half_way_leaves_the_old_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run.json");
+        std::fs::write(&out, "old\n").unwrap();
+        let report = crate::report::summary::tests::sample();
+        // Rows go in, the run dies before the end: the old file is untouched, and nothing
+        // is left beside it.
+        let mut publisher = Publisher::new(
+            report.clone(),
+            &settings(OutputFormat::Json, &out),
+            quiet_ci(),
+        )
+        .unwrap()
+        .unwrap();
+        report.link_rows().iter().for_each(|r| publisher.link(r));
+        drop(publisher);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // A write that fails half-way (a full disk) leaves the old file and no temporary.
+        let err = write_replacing(&out, |w| {
+            w.write_all(b"{\n  \"summary\": ")?;
+            Err(std::io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // A finished run replaces it with the whole document.
+        for format in [
+            OutputFormat::Json,
+            OutputFormat::Junit,
+            OutputFormat::Markdown,
+        ] {
+            publish(&report, &settings(format, &out), &quiet_ci()).unwrap();
+            assert_eq!(
+                std::fs::read(&out).unwrap(),
+                render(format, &report).unwrap(),
+                "{format:?}"
+            );
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let report = crate::report::summary::tests::sample();
+        let null = Path::new("/dev/null");
+        if null.exists() {
+            publish(&report, &settings(OutputFormat::Junit, null), &quiet_ci()).unwrap();
+            assert!(
+                std::fs::symlink_metadata(null)
+                    .unwrap()
+                    .file_type()
+                    .is_char_device()
+            );
+        }
+    }
+
+    #[test]
+    fn memory_does_not_grow_with_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let sample = crate::report::summary::tests::sample();
+        let broken = sample.link_rows()[1].clone();
+        for format in [
+            OutputFormat::Json,
+            OutputFormat::Junit,
+            OutputFormat::Markdown,
+        ] {
+            let out = dir.path().join(format!("{format:?}"));
+            let ci = CiEnv {
+                github_actions: false,
+                step_summary: Some(dir.path().join("summary.md")),
+                workspace: None,
+            };
+            let settings = settings(format, &out);
+            let mut publisher = Publisher::new(sample.clone(), &settings, ci)
+                .unwrap()
+                .unwrap();
+            let rows = 3 * markdown::MAX_PROBLEM_ROWS;
+            for i in 0..rows {
+                let mut row = broken.clone();
+                row.index = i;
+                row.line = i + 2;
+                publisher.link(&row);
+            }
+            // Only what the Markdown lists is held; every other row went to a spool on disk.
+            assert_eq!(
+                publisher.markdown.as_ref().unwrap().held(),
+                markdown::MAX_PROBLEM_ROWS
+            );
+            assert_eq!(publisher.tally.link_rows, rows);
+            publisher.finish().unwrap();
+            let text = std::fs::read_to_string(&out).unwrap();
+            match format {
+                OutputFormat::Json => {
+                    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    assert_eq!(doc["links"].as_array().unwrap().len(), rows);
+                    assert_eq!(doc["summary"]["links"]["broken"], rows);
+                }
+                OutputFormat::Junit => {
+                    assert_eq!(text.matches("<testcase ").count(), rows);
+                    assert!(text.contains(&format!("tests=\"{rows}\" failures=\"{rows}\"")));
+                }
+                _ => assert!(text.contains(&format!("### Problems ({rows})")), "{text}"),
+            }
+        }
+    }
+
     #[test]
     fn csv_renders_nothing_and_the_others_something() {
         let report = crate::report::summary::tests::sample();

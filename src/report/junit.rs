@@ -165,9 +165,9 @@ impl JunitWriter {
                 0,
             ),
         ] {
-            write!(
+            writeln!(
                 out,
-                "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
+                "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
             )?;
             spool.copy_to(out)?;
             out.write_all(b"  </testsuite>\n")?;

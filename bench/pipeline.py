@@ -28,7 +28,13 @@ repairs the open WARC file, indexes it, then locates the quotes) runs under
 `--rotate SIZE` adds the same at the largest size with `run --warc-max-size SIZE` (only
 the file being written is left to repair), and one whole run with it (pages/s, files).
 `--citecheck PATH` measures another build (e.g. the one before a change) with the same
-site and inputs.
+site and inputs. `--recovery --resume` kills each run at half its pages and measures the
+`run --resume` that finishes it (checked like a whole run) instead of `verify`.
+
+`--large` serves pages of 50-150 KB: each article page includes (nginx `ssi on`) an inline
+stylesheet, a JSON state blob, a mega-menu and an icon sprite (`articles.pad_files`).
+`--discard` deletes each run's archive as soon as it is measured, for big runs on a small
+disk.
 """
 
 from __future__ import annotations

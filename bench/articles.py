@@ -192,8 +192,11 @@ def page_title(k: int) -> str:
     return f"{headline(k)} | Binnenlands Nieuws"
 
 
-def page_html(k: int, pages: int) -> str:
-    """Article page `k` of a site of `pages` pages, 3-10 KB."""
+def page_html(k: int, pages: int, pad: bool = False) -> str:
+    """Article page `k` of a site of `pages` pages, 3-10 KB. With `pad`, the page also holds
+    two server-side includes (nginx `ssi on`) of `/pad/head-<v>.html` and
+    `/pad/body-<v>.html`, `v = k % PAD_VARIANTS` (see `pad_files`), which bring the page
+    served to 50-150 KB as on real news sites."""
     title, byline, paragraphs = article(k)
     rng = random.Random(k)
     body = "\n".join(
@@ -203,6 +206,9 @@ def page_html(k: int, pages: int) -> str:
         f'      <li><a href="/nieuws/{j}/">{headline(j)}</a></li>'
         for j in (rng.randrange(pages) for _ in range(5))
     )
+    v = k % PAD_VARIANTS
+    head_pad = f'<!--# include file="/pad/head-{v}.html" -->\n' if pad else ""
+    body_pad = f'<!--# include file="/pad/body-{v}.html" -->\n' if pad else ""
     return f"""<!DOCTYPE html>
 <html lang="nl">
 <head>
@@ -213,12 +219,12 @@ def page_html(k: int, pages: int) -> str:
   <meta property="og:type" content="article">
   <link rel="stylesheet" href="/static/site.css">
   <script>window.dataLayer = window.dataLayer || []; dataLayer.push({{page: "{k}"}});</script>
-</head>
+{head_pad}</head>
 <body>
   <div class="cookiebar" role="dialog">Wij gebruiken cookies om de site te verbeteren en om
     advertenties te tonen. <a href="/privacy">Meer weten</a> <button>Akkoord</button>
     <button>Alleen noodzakelijke cookies</button></div>
-  <header class="site-header"><a class="logo" href="/">Binnenlands Nieuws</a>
+{body_pad}  <header class="site-header"><a class="logo" href="/">Binnenlands Nieuws</a>
     <nav><ul><li><a href="/nieuws">Nieuws</a></li><li><a href="/dossiers">Dossiers</a></li>
     <li><a href="/opinie">Opinie</a></li><li><a href="/vacatures">Vacatures</a></li>
     <li><a href="/agenda">Agenda</a></li><li><a href="/over-ons">Over ons</a></li></ul></nav>
@@ -247,6 +253,58 @@ def page_html(k: int, pages: int) -> str:
 </body>
 </html>
 """
+
+
+PAD_VARIANTS = 8
+
+
+def pad_files() -> dict[str, str]:
+    """The included parts of padded pages, by file name: per variant `v`, a head part (an
+    inline stylesheet and a JSON state blob, what front-end frameworks put in a page) and a
+    body part (a mega-menu of section links and an inline SVG icon sprite). Together 42-142
+    KB, so that a padded page is 50-150 KB; words are random so gzip compresses them about
+    as much as real markup (3-5x)."""
+    out = {}
+    for v in range(PAD_VARIANTS):
+        rng = random.Random(1000 + v)
+        target = 42_000 + v * 100_000 // (PAD_VARIANTS - 1)
+        words = lambda n: " ".join(rng.choice(CONTENT_WORDS) for _ in range(n))
+        css = []
+        size = 0
+        while size < target * 0.3:
+            rule = (f".c-{rng.randrange(10**6):x}-{rng.choice(FUNCTION_WORDS)} "
+                    f"{{margin:{rng.randrange(40)}px {rng.randrange(40)}px;"
+                    f"color:#{rng.randrange(16**6):06x};font-size:{rng.randrange(10, 30)}px}}")
+            css.append(rule)
+            size += len(rule)
+        state = []
+        size = 0
+        while size < target * 0.35:
+            item = (f'{{"id":{rng.randrange(10**7)},"slug":"{words(3).replace(" ", "-")}",'
+                    f'"teaser":"{words(12)}","ts":{1_700_000_000 + rng.randrange(10**7)}}}')
+            state.append(item)
+            size += len(item)
+        out[f"head-{v}.html"] = (
+            f"  <style>{''.join(css)}</style>\n"
+            f"  <script id=\"__STATE__\" type=\"application/json\">{{\"items\":["
+            f"{','.join(state)}]}}</script>\n")
+        links = []
+        size = 0
+        while size < target * 0.2:
+            link = (f'<li><a href="/{words(1)}/{rng.randrange(10**5)}">{words(2)}</a></li>')
+            links.append(link)
+            size += len(link)
+        icons = []
+        size = 0
+        while size < target * 0.15:
+            path = " ".join(f"{rng.randrange(24)}.{rng.randrange(10)}" for _ in range(24))
+            icon = f'<symbol id="i{len(icons)}" viewBox="0 0 24 24"><path d="M{path}z"/></symbol>'
+            icons.append(icon)
+            size += len(icon)
+        out[f"body-{v}.html"] = (
+            f'  <svg style="display:none">{"".join(icons)}</svg>\n'
+            f'  <nav class="mega-menu"><ul>{"".join(links)}</ul></nav>\n')
+    return out
 
 
 @dataclass

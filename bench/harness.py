@@ -276,7 +276,7 @@ http {{
         location = /404.html {{ internal; }}
         # /nieuws/<k>/<anything> serves pool page k; everything else is a 404.
         location /nieuws/ {{
-            rewrite "^/nieuws/(\\d+)/" /nieuws/$1.html break;
+            rewrite "^/nieuws/(\\d+)/" /nieuws/$1.html break;{ssi}
             return 404;
         }}
     }}
@@ -294,13 +294,14 @@ def free_port() -> int:
 class Nginx:
     """nginx on 127.0.0.1:<free port>, its prefix and config in `workdir/nginx`."""
 
-    def __init__(self, workdir: Path, site: Site, workers: str = "auto"):
+    def __init__(self, workdir: Path, site: Site, workers: str = "auto", ssi: bool = False):
         self.prefix = workdir / "nginx"
         (self.prefix / "tmp").mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.conf = self.prefix / "nginx.conf"
         self.conf.write_text(NGINX_CONF.format(
-            workers=workers, prefix=self.prefix, port=self.port, root=site.root))
+            workers=workers, prefix=self.prefix, port=self.port, root=site.root,
+            ssi="\n            ssi on;" if ssi else ""))
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 

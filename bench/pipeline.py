@@ -52,54 +52,59 @@ import harness
 from harness import log, median
 
 TARGET_PAGES_PER_S = 2000
+DISCARD = False  # --discard: delete each run's archive once measured (disk)
 RSS_TARGET_MB = 150
 
 
 # ----------------------------------------------------------------------------- site
 
 
-def _write_pages(job: tuple[str, int, int, int]) -> int:
+def _write_pages(job: tuple[str, int, int, int, bool]) -> int:
     """Writes pages [lo, hi) of a site of `pages` pages into `root`; returns bytes written."""
-    root, lo, hi, pages = job
+    root, lo, hi, pages, pad = job
     total = 0
     for k in range(lo, hi):
-        data = articles.page_html(k, pages).encode()
+        data = articles.page_html(k, pages, pad).encode()
         total += len(data)
         with open(os.path.join(root, f"{k}.html"), "wb") as f:
             f.write(data)
     return total
 
 
-def generator_stamp(pages: int) -> str:
+def generator_stamp(pages: int, pad: bool) -> str:
     """Changes when the page generator or the size changes (to reuse a kept site)."""
     code = (Path(__file__).parent / "articles.py").read_bytes()
-    return f"{pages} {hashlib.sha256(code).hexdigest()[:16]}\n"
+    return f"{pages} {'padded ' if pad else ''}{hashlib.sha256(code).hexdigest()[:16]}\n"
 
 
 class ArticleSite:
     """`root/nieuws/<k>.html` for k < pages; nginx serves `/nieuws/<k>/<slug>` from it."""
 
-    def __init__(self, workdir: Path, pages: int):
+    def __init__(self, workdir: Path, pages: int, pad: bool = False):
         self.root = workdir / "site"
         self.pages = pages
         stamp = self.root / "stamp"
         folder = self.root / "nieuws"
-        if stamp.exists() and stamp.read_text() == generator_stamp(pages):
+        if stamp.exists() and stamp.read_text() == generator_stamp(pages, pad):
             log(f"site of {pages} pages already in {self.root}")
         else:
             shutil.rmtree(self.root, ignore_errors=True)
             folder.mkdir(parents=True)
             started = time.perf_counter()
             step = 2000
-            jobs = [(str(folder), lo, min(lo + step, pages), pages)
+            jobs = [(str(folder), lo, min(lo + step, pages), pages, pad)
                     for lo in range(0, pages, step)]
             with multiprocessing.Pool(min(2, os.cpu_count() or 1)) as pool:
                 total = sum(pool.imap_unordered(_write_pages, jobs))
             (self.root / "404.html").write_text(harness.NOT_FOUND_HTML, encoding="utf-8")
-            stamp.write_text(generator_stamp(pages))
+            if pad:
+                (self.root / "pad").mkdir()
+                for name, text in articles.pad_files().items():
+                    (self.root / "pad" / name).write_text(text, encoding="utf-8")
+            stamp.write_text(generator_stamp(pages, pad))
             log(f"wrote {pages} pages ({total / pages / 1000:.1f} KB each on average) "
                 f"in {time.perf_counter() - started:.0f} s")
-        for path in [workdir, self.root, folder]:
+        for path in [workdir, self.root, folder] + ([self.root / "pad"] if pad else []):
             os.chmod(path, 0o755)
 
 
@@ -299,6 +304,8 @@ def measure(case: Case, out: Path, concurrency: int, timeout: float,
     if differs:
         raise SystemExit(f"citecheck verify at {case.pages} pages: {differs}")
     r = RunResult(m, check_stage, locate_stage, warc, texts, disk, files, v)
+    if DISCARD:
+        shutil.rmtree(out / "archive")
     log(f"  {case.pages:>7} pages {m.wall:7.2f} s ({case.pages / m.wall:5.0f}/s)  "
         f"{m.rss_mb:6.1f} MB  cpu {m.cpu:6.2f} s  stages {check_stage:.2f} + "
         f"{locate_stage:.2f} s  WARC {warc:.1f} MB  verify {v.wall:.2f} s {v.rss_mb:.1f} MB  "
@@ -422,6 +429,34 @@ def measure_recovery(case: Case, out: Path, concurrency: int, timeout: float,
     return r
 
 
+def measure_resume(case: Case, out: Path, concurrency: int, timeout: float,
+                   extra: list[str] = ()) -> RecoveryResult:
+    """A `run` SIGKILLed at half its pages, then the same `run --resume` (which repairs the
+    open WARC file, keeps the rows the killed run wrote and fetches the rest), checked like a
+    whole run."""
+    lines, open_mb, finished = killed_run(case, out, concurrency, list(extra), timeout)
+    log_path = out / "resume.log"
+    m = harness.timed(run_command(case, out, concurrency, [*extra, "--resume"]),
+                      log_path=log_path, timeout=timeout, env={"CITECHECK_LOG": "info"})
+    text = log_path.read_text(errors="replace")
+    if m.returncode not in (0, 1):
+        raise SystemExit(f"run --resume after the kill at {case.pages} pages: exit "
+                         f"{m.returncode}\n{text[-2000:]}")
+    problem = check_links(out / "links.csv", case)
+    quotes = check_report(out / "report.csv", case)
+    if problem or quotes.problems:
+        raise SystemExit(f"run --resume at {case.pages} pages: wrong output ({out}):\n"
+                         + "\n".join(([problem] if problem else []) + quotes.problems[:20]))
+    repairs = [float(x) for x in re.findall(r"archive: recovered .* in ([0-9.]+) s", text)]
+    r = RecoveryResult(lines, open_mb, finished, m, sum(repairs) if repairs else float("nan"))
+    if DISCARD:
+        shutil.rmtree(out / "archive")
+    log(f"  {case.pages:>7} pages, killed at {lines}: open WARC {open_mb:.1f} MB "
+        f"(+{finished} finished files); run --resume {m.wall:.2f} s {m.rss_mb:.1f} MB, "
+        f"repair {r.repair:.2f} s")
+    return r
+
+
 def recovery_bench(cases: dict[int, Case], sizes: list[int], outputs: Path, args,
                    version: str) -> None:
     runs = iter(range(1, 1000))
@@ -435,15 +470,21 @@ def recovery_bench(cases: dict[int, Case], sizes: list[int], outputs: Path, args
     log(f"concurrency {args.concurrency}: warm-up at {sizes[0]} pages")
     measure(cases[sizes[0]], out(), args.concurrency, timeout(sizes[0]))
     results: dict[int, list[RecoveryResult]] = {n: [] for n in sizes}
+    resumed: dict[int, list[RecoveryResult]] = {n: [] for n in sizes}
+    flag = ["--warc-max-size", args.rotate] if args.rotate else []
     for i in range(args.runs):
         log(f"round {i + 1}/{args.runs}")
         for n in sizes:
-            results[n].append(measure_recovery(cases[n], out(), args.concurrency, timeout(n)))
+            if not args.resume:
+                results[n].append(measure_recovery(cases[n], out(), args.concurrency,
+                                                   timeout(n)))
+            else:
+                resumed[n].append(measure_resume(cases[n], out(), args.concurrency,
+                                                 timeout(n), flag))
     rotated: list[RecoveryResult] = []
     whole: list[RunResult] = []
     big = sizes[-1]
     if args.rotate:
-        flag = ["--warc-max-size", args.rotate]
         for i in range(args.runs):
             log(f"rotation round {i + 1}/{args.runs}: --warc-max-size {args.rotate}")
             rotated.append(measure_recovery(cases[big], out(), args.concurrency, timeout(big),
@@ -460,13 +501,27 @@ def recovery_bench(cases: dict[int, Case], sizes: list[int], outputs: Path, args
           "| repair (s) |")
     print("| -------: | --------: | -------------: | --------------: | -------------------: "
           "| ---------: |")
-    rows = [(f"{n:8,}", results[n]) for n in sizes]
+    rows = [(f"{n:8,}", results[n]) for n in sizes if results[n]]
     if rotated:
         rows.append((f"{big:,} rotated at {args.rotate}", rotated))
     for label, rs in rows:
         print(f"| {label} | {med(rs, lambda r: r.pages_done):9,.0f} | "
               f"{med(rs, lambda r: r.open_mb):14.1f} | {med(rs, lambda r: r.verify.wall):15.2f} | "
               f"{med(rs, lambda r: r.verify.rss_mb):20.1f} | {med(rs, lambda r: r.repair):10.2f} |")
+    if args.resume:
+        print("\n`citecheck run` SIGKILLed at half its pages, then the same `run --resume`"
+              + (f" (both with --warc-max-size {args.rotate})" if args.rotate else "") + "\n")
+        print("|    pages | killed at | open WARC (MB) | resume wall (s) | resume peak RSS (MB) "
+              "| repair (s) |")
+        print("| -------: | --------: | -------------: | --------------: | -------------------: "
+              "| ---------: |")
+        for n in sizes:
+            rs = resumed[n]
+            print(f"| {n:8,} | {med(rs, lambda r: r.pages_done):9,.0f} | "
+                  f"{med(rs, lambda r: r.open_mb):14.1f} | "
+                  f"{med(rs, lambda r: r.verify.wall):15.2f} | "
+                  f"{med(rs, lambda r: r.verify.rss_mb):20.1f} | "
+                  f"{med(rs, lambda r: r.repair):10.2f} |")
     if rotated:
         files = med(rotated, lambda r: r.finished_files)
         print(f"\nrotated: the killed run had finished {files:.0f} files; only the open one "
@@ -478,9 +533,11 @@ def recovery_bench(cases: dict[int, Case], sizes: list[int], outputs: Path, args
               f"WARC {med(whole, lambda r: r.warc_mb):.1f} MB")
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
-        a = med(results[lo], lambda r: r.verify.rss_mb)
-        b = med(results[hi], lambda r: r.verify.rss_mb)
-        print(f"verify peak RSS after a crash at {hi:,} pages is {b / a:.2f}x the one at "
+        what = "run --resume" if args.resume else "verify"
+        got = resumed if args.resume else results
+        a = med(got[lo], lambda r: r.verify.rss_mb)
+        b = med(got[hi], lambda r: r.verify.rss_mb)
+        print(f"{what} peak RSS after a crash at {hi:,} pages is {b / a:.2f}x the one at "
               f"{lo:,} (target <= 1.3x: " + ("met" if b / a <= 1.3 else "MISSED") + ")")
 
 
@@ -509,6 +566,17 @@ def main() -> int:
     parser.add_argument("--rotate", metavar="SIZE",
                         help="with --recovery: also at the largest size with "
                              "--warc-max-size SIZE (e.g. 8MB)")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --recovery: also kill each run at half its pages and "
+                             "measure the `run --resume` that finishes it")
+    parser.add_argument("--discard", action="store_true",
+                        help="delete each run's archive as soon as it is measured (big runs "
+                             "on a small disk; the next run may then pay for ext4's inode "
+                             "reuse, see below)")
+    parser.add_argument("--large", action="store_true",
+                        help="pages of 50-150 KB as served (the article pages plus an inline "
+                             "stylesheet, JSON state, mega-menu and icon sprite, included by "
+                             "nginx; see articles.pad_files)")
     parser.add_argument("--citecheck", type=Path, metavar="PATH",
                         help="the binary to measure (default: target/release/citecheck, built)")
     args = parser.parse_args()
@@ -517,15 +585,17 @@ def main() -> int:
                         for s in args.pages.split(",") if s.strip()})
     except ValueError:
         parser.error("--pages takes numbers, e.g. 1000,10000,100000")
-    if (not sizes or not all(100 <= n <= 200_000 for n in sizes) or not 1 <= args.runs <= 20
+    if (not sizes or not all(100 <= n <= 300_000 for n in sizes) or not 1 <= args.runs <= 20
             or not 1 <= args.big_runs <= 20 or args.concurrency < 1):
-        parser.error("pages 100..200000, --runs and --big-runs 1..20, --concurrency >= 1")
+        parser.error("pages 100..300000, --runs and --big-runs 1..20, --concurrency >= 1")
     if args.serve is not None and (args.dir is None or not 0 < args.serve <= 3600):
         parser.error("--serve needs --dir, and 0 < SECONDS <= 3600")
 
-    if args.rotate and not args.recovery:
-        parser.error("--rotate goes with --recovery")
+    if (args.rotate or args.resume) and not args.recovery:
+        parser.error("--rotate and --resume go with --recovery")
     harness.exit_on_sigterm()
+    global DISCARD
+    DISCARD = args.discard
     if args.citecheck is not None:
         harness.CITECHECK = args.citecheck.resolve()
     harness.ensure_tools(need_lychee=False, build=not args.no_build and args.serve is None
@@ -544,8 +614,8 @@ def main() -> int:
         work = args.dir.resolve()
         work.mkdir(parents=True, exist_ok=True)
     try:
-        site = ArticleSite(work, max(sizes))
-        with harness.Nginx(work, site) as server:
+        site = ArticleSite(work, max(sizes), args.large)
+        with harness.Nginx(work, site, ssi=args.large) as server:
             cases = {n: make_case(work, server.base, n) for n in sizes}
             if args.serve is not None:
                 log(f"serving {server.base} for {args.serve:.0f} s; inputs in {work}")

@@ -26,6 +26,8 @@ def main() -> int:
                         help="requests in flight, in total and per host (default 32)")
     parser.add_argument("--runs", type=int, default=3, help="measured runs per size (default 3)")
     parser.add_argument("--no-build", action="store_true", help="skip cargo build")
+    parser.add_argument("--citecheck", type=Path, metavar="PATH",
+                        help="the binary to measure (default: target/release/citecheck, built)")
     args = parser.parse_args()
     try:
         sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -35,7 +37,9 @@ def main() -> int:
         parser.error("sizes 2..1000000, --runs 1..20")
 
     harness.exit_on_sigterm()
-    harness.ensure_tools(need_lychee=False, build=not args.no_build)
+    if args.citecheck is not None:
+        harness.CITECHECK = args.citecheck.resolve()
+    harness.ensure_tools(need_lychee=False, build=not args.no_build and args.citecheck is None)
     version = harness.tool_version([str(harness.CITECHECK)])
 
     results: dict[int, list[harness.Measure]] = {n: [] for n in sizes}

@@ -254,7 +254,14 @@ impl RecordMaker {
         // For a resource record the payload is the whole block.
         rec.push("WARC-Payload-Digest", digest.clone());
         rec.push("WARC-Block-Digest", digest.clone());
-        let member = rec.gzip(block)?;
+        // The page text is stored, not compressed: deflating it was about half of what the
+        // page-text fallback cost a run (its Huffman tables and the compressor's reset are a
+        // fixed cost per member), for a few KB of disk per page; gzip readers read both.
+        let member = if scheme == "urn:pagetext:" {
+            rec.gzip_stored(block)
+        } else {
+            rec.gzip(block)?
+        };
         Ok(PreparedText {
             record_id,
             digest,
@@ -570,6 +577,22 @@ impl Record {
     /// [`Record::gzip`] of a block given as the concatenation of `parts`.
     fn gzip_parts(&self, parts: &[&[u8]]) -> io::Result<Vec<u8>> {
         let length: usize = parts.iter().map(|p| p.len()).sum();
+        let head = self.head(length);
+        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 2);
+        all.push(&head);
+        all.extend_from_slice(parts);
+        all.push(b"\r\n\r\n");
+        gzip_member(&all)
+    }
+
+    /// [`Record::gzip`] with the member's deflate data in stored blocks (no compression).
+    fn gzip_stored(&self, block: &[u8]) -> Vec<u8> {
+        let head = self.head(block.len());
+        gzip_member_stored(&[&head, block, b"\r\n\r\n"])
+    }
+
+    /// The record's version line and header fields, with the blank line that ends them.
+    fn head(&self, block_len: usize) -> Vec<u8> {
         let mut head = Vec::with_capacity(512);
         head.extend_from_slice(b"WARC/1.1\r\n");
         for (name, value) in &self.fields {
@@ -578,12 +601,8 @@ impl Record {
             head.extend_from_slice(value.as_bytes());
             head.extend_from_slice(b"\r\n");
         }
-        head.extend_from_slice(format!("Content-Length: {length}\r\n\r\n").as_bytes());
-        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 2);
-        all.push(&head);
-        all.extend_from_slice(parts);
-        all.push(b"\r\n\r\n");
-        gzip_member(&all)
+        head.extend_from_slice(format!("Content-Length: {block_len}\r\n\r\n").as_bytes());
+        head
     }
 }
 
@@ -636,6 +655,34 @@ fn gzip_member(parts: &[&[u8]]) -> io::Result<Vec<u8>> {
     out.extend_from_slice(&crc.sum().to_le_bytes());
     out.extend_from_slice(&(total as u32).to_le_bytes());
     Ok(out)
+}
+
+/// The concatenation of `parts` as one gzip member whose deflate data is stored blocks
+/// (RFC 1951 §3.2.4: `BTYPE` 00, at most 65,535 bytes each), with the same header as
+/// [`gzip_member`]: only the CRC is computed.
+fn gzip_member_stored(parts: &[&[u8]]) -> Vec<u8> {
+    const MAX_STORED: usize = 65_535;
+    let data = parts.concat();
+    let blocks = data.len().div_ceil(MAX_STORED).max(1);
+    let mut out = Vec::with_capacity(10 + data.len() + 5 * blocks + 8);
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255]);
+    let mut chunks = data.chunks(MAX_STORED).peekable();
+    if chunks.peek().is_none() {
+        // No data: one empty final block.
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let len = chunk.len() as u16; // at most 65,535
+        out.push(u8::from(chunks.peek().is_none())); // BFINAL on the last, BTYPE 00
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let mut crc = flate2::Crc::new();
+    crc.update(&data);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
 }
 
 fn new_record_id() -> String {
@@ -2118,6 +2165,29 @@ pub(crate) mod tests {
             assert_eq!(decoded, parts.concat());
             members.extend(member);
         }
+        // Stored members (the page text's) decode the same, and mix with the others.
+        for parts in &cases {
+            let member = gzip_member_stored(parts);
+            assert_eq!(member[..10], gzip_member(parts).unwrap()[..10]);
+            let mut decoded = Vec::new();
+            flate2::read::GzDecoder::new(&member[..])
+                .read_to_end(&mut decoded)
+                .unwrap();
+            assert_eq!(decoded, parts.concat());
+            let blocks = parts.concat().len().div_ceil(65_535).max(1);
+            assert_eq!(member.len(), 18 + parts.concat().len() + 5 * blocks);
+        }
+        let mixed = [
+            gzip_member_stored(&cases[2]),
+            gzip_member(&cases[1]).unwrap(),
+            gzip_member_stored(&cases[0]),
+        ]
+        .concat();
+        let mut all = Vec::new();
+        flate2::read::MultiGzDecoder::new(&mixed[..])
+            .read_to_end(&mut all)
+            .unwrap();
+        assert_eq!(all, [cases[2].concat(), cases[1].concat()].concat());
         // Concatenated, they are one multi-member gzip file.
         let mut all = Vec::new();
         flate2::read::MultiGzDecoder::new(&members[..])

@@ -2,12 +2,18 @@
 //! so that `check`/`run` keep the duplicate table (the first row's key and answer, for the
 //! `duplicate` rows after it) only for those URLs, not for every row.
 //!
-//! Each row's [`duplicate_key`] is counted by a 64-bit hash (8 bytes per distinct URL during
-//! the pass, dropped after it). A hash collision only makes a URL look repeated, so its key
-//! and answer are kept although no duplicate comes: it costs memory, never a wrong row.
+//! Each row's [`duplicate_key`] is counted by a 64-bit hash. The hashes are sorted in runs
+//! of at most [`RUN_HASHES`] (4 MB), spilled to temporary files past the first, and merged,
+//! so the pass holds a fixed amount of memory however long the file is (a table of every
+//! hash cost 35-50 MB at a million rows). A hash collision only makes a URL look repeated,
+//! so its key and answer are kept although no duplicate comes: it costs memory, never a
+//! wrong row.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::fs::File;
 use std::hash::{Hash, Hasher};
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 
 use super::inputs::InputSet;
 use super::url::{duplicate_key, parse_cited};
@@ -60,49 +66,53 @@ impl Repeats {
         Repeats::count(|| sources.next_source(), keep)
     }
 
+    /// The pass itself: every usable row's key hash into sorted runs (fixed memory), the
+    /// rows `keep` keeps and the malformed ones counted.
     fn count(
         mut next: impl FnMut() -> crate::error::Result<
             Option<std::result::Result<super::Source, super::csv_rows::RowProblem>>,
         >,
         keep: &dyn Fn(&url::Url) -> bool,
     ) -> Repeats {
-        let mut counts: HashMap<u64, bool> = HashMap::new();
+        let mut hashes = HashRuns::default();
         let (mut rows, mut problems, mut usable) = (0, 0, 0);
         let mut first_problem = None;
         loop {
-            match next() {
+            let pushed = match next() {
                 Ok(Some(Ok(source))) => {
                     usable += 1;
                     match parse_cited(&source.url) {
                         Ok(url) => {
-                            counts
-                                .entry(key_hash(&duplicate_key(&url)))
-                                .and_modify(|again| *again = true)
-                                .or_insert(false);
                             rows += usize::from(keep(&url));
+                            hashes.push(key_hash(&duplicate_key(&url)))
                         }
-                        Err(_) => rows += 1,
+                        Err(_) => {
+                            rows += 1;
+                            Ok(())
+                        }
                     }
                 }
                 Ok(Some(Err(problem))) => {
                     problems += 1;
                     first_problem.get_or_insert_with(|| problem.to_string());
+                    Ok(())
                 }
                 Ok(None) => break,
                 Err(_) => return Repeats::default(),
+            };
+            if pushed.is_err() {
+                return Repeats::default();
             }
         }
-        Repeats {
-            hashes: Some(
-                counts
-                    .into_iter()
-                    .filter_map(|(h, again)| again.then_some(h))
-                    .collect(),
-            ),
-            rows: Some(rows),
-            problems,
-            usable,
-            first_problem,
+        match hashes.repeated() {
+            Ok(repeated) => Repeats {
+                hashes: Some(repeated),
+                rows: Some(rows),
+                problems,
+                usable,
+                first_problem,
+            },
+            Err(_) => Repeats::default(),
         }
     }
 
@@ -134,6 +144,86 @@ impl Repeats {
         self.hashes
             .as_ref()
             .is_none_or(|h| h.contains(&key_hash(key)))
+    }
+}
+
+/// Hashes sorted per run: sorted and spilled to a temporary file once [`RUN_HASHES`] are
+/// held.
+#[derive(Default)]
+struct HashRuns {
+    held: Vec<u64>,
+    spilled: Vec<File>,
+}
+
+/// Hashes held at once (4 MB) before a sorted run is spilled.
+const RUN_HASHES: usize = 1 << 19;
+
+impl HashRuns {
+    fn push(&mut self, hash: u64) -> io::Result<()> {
+        self.held.push(hash);
+        if self.held.len() >= RUN_HASHES {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.held.sort_unstable();
+        let mut out = BufWriter::new(tempfile::tempfile()?);
+        for h in self.held.drain(..) {
+            out.write_all(&h.to_le_bytes())?;
+        }
+        let mut file = out.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        self.spilled.push(file);
+        Ok(())
+    }
+
+    /// The hashes pushed more than once (a merge of every run, in order).
+    fn repeated(mut self) -> io::Result<HashSet<u64>> {
+        let mut repeated = HashSet::new();
+        if self.spilled.is_empty() {
+            self.held.sort_unstable();
+            for pair in self.held.windows(2) {
+                if pair[0] == pair[1] {
+                    repeated.insert(pair[0]);
+                }
+            }
+            return Ok(repeated);
+        }
+        if !self.held.is_empty() {
+            self.spill()?;
+        }
+        let mut runs: Vec<BufReader<File>> = self
+            .spilled
+            .into_iter()
+            .map(|f| BufReader::with_capacity(1 << 14, f))
+            .collect();
+        let next = |run: &mut BufReader<File>| -> io::Result<Option<u64>> {
+            let mut bytes = [0u8; 8];
+            match run.read_exact(&mut bytes) {
+                Ok(()) => Ok(Some(u64::from_le_bytes(bytes))),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        let mut heap = BinaryHeap::new();
+        for (i, run) in runs.iter_mut().enumerate() {
+            if let Some(h) = next(run)? {
+                heap.push(Reverse((h, i)));
+            }
+        }
+        let mut last = None;
+        while let Some(Reverse((h, i))) = heap.pop() {
+            if last == Some(h) {
+                repeated.insert(h);
+            }
+            last = Some(h);
+            if let Some(h) = next(&mut runs[i])? {
+                heap.push(Reverse((h, i)));
+            }
+        }
+        Ok(repeated)
     }
 }
 
@@ -176,6 +266,33 @@ mod tests {
         assert!(repeats.may_repeat(&key("https://b.nl/y%C3%A9")));
         assert!(!repeats.may_repeat(&key("https://c.nl/z")));
         assert!(!repeats.may_repeat(&key("https://d.nl/")));
+    }
+
+    /// Past one run, the hashes are spilled in sorted runs and merged: the same answer as
+    /// one sort in memory, repeats within a run, across runs and in the last (held) part.
+    #[test]
+    fn spilled_runs_find_the_same_repeats() {
+        let mut runs = HashRuns::default();
+        let n = 2 * RUN_HASHES + 1000;
+        // Every multiple of 7 twice: once early, once late (other runs), and 5 three times
+        // in the held tail.
+        for i in 0..n as u64 {
+            runs.push(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).unwrap();
+        }
+        for i in (0..n as u64).step_by(7) {
+            runs.push(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).unwrap();
+        }
+        for _ in 0..2 {
+            runs.push(5u64.wrapping_mul(0x9E37_79B9_7F4A_7C15)).unwrap();
+        }
+        assert!(runs.spilled.len() >= 2, "{} runs", runs.spilled.len());
+        assert!(runs.held.len() < RUN_HASHES);
+        let repeated = runs.repeated().unwrap();
+        let want: HashSet<u64> = (0..n as u64)
+            .filter(|i| i % 7 == 0 || *i == 5)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        assert_eq!(repeated, want);
     }
 
     #[test]

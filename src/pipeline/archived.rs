@@ -16,6 +16,7 @@ use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
+use crate::report::publish::Publisher;
 
 use super::quotes::QuoteStage;
 use super::{Outcome, csv_error, link_outcome};
@@ -29,22 +30,26 @@ use crate::locate::SourceText;
 pub(super) fn archived_texts(
     config: &Config,
     quotes: Option<&QuoteStage>,
-) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
+    publisher: &mut Option<Publisher>,
+) -> Result<(Outcome, Vec<SourceText>)> {
     let store = open_archive(config)?;
     let mut reader = config.input.open()?;
     let mut texts = Vec::new();
     let out = open_output(&config.links)?;
     let mut writer =
         LinkCsvWriter::with_guard(out, !config.raw_csv).map_err(|e| csv_error(&config.links, e))?;
-    let keep_rows = crate::report::publish::wants_rows(&config.publish);
-    let mut records = Vec::new();
     let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
+    // Each row goes to the publisher as it is written (none is kept).
+    let mut written = |record: &LinkRecord| {
+        if let Some(p) = publisher.as_mut() {
+            p.link(record);
+        }
+    };
     let mut emit = |record: LinkRecord| -> Result<()> {
         *counts.entry(record.status).or_default() += 1;
-        if keep_rows {
-            records.push(record.clone());
-        }
-        writer.push(record).map_err(|e| csv_error(&config.links, e))
+        writer
+            .push_then(record, &mut written)
+            .map_err(|e| csv_error(&config.links, e))
     };
     // Keys are remembered only for URLs the file names more than once.
     let repeats = crate::input::repeats::Repeats::scan_inputs(&config.input, &|_| true);
@@ -98,9 +103,14 @@ pub(super) fn archived_texts(
             texts.push(text);
         }
     }
-    writer.finish().map_err(|e| csv_error(&config.links, e))?;
+    writer
+        .finish_then(&mut written)
+        .map_err(|e| csv_error(&config.links, e))?;
+    if let Some(p) = publisher.as_mut() {
+        p.skipped_rows(skipped);
+    }
     let outcome = link_outcome(config, &counts, " (from the archive)", skipped, false);
-    Ok((outcome, texts, records))
+    Ok((outcome, texts))
 }
 
 /// A links.csv row from the archive's latest capture of a URL: the status the link had

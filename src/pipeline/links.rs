@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Mutex;
 
 use futures::StreamExt;
 use futures::stream;
@@ -20,6 +21,7 @@ use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::report::links::LinkCsvWriter;
 use crate::report::open_output;
+use crate::report::publish::Publisher;
 
 use super::archived::archived_source;
 use super::page::{CheckContext, Checked};
@@ -43,14 +45,15 @@ enum Done {
 
 /// `check` (and the first stage of `run`): every row of the sources file to a links.csv
 /// row, written in input order as results come in. In `run`, each page is also extracted and
-/// archived, and the texts are returned for the quote stage. The rows are returned too, in
-/// input order, for the combined renderings.
+/// archived, and the texts are returned for the quote stage. Each row also goes to
+/// `publisher` (the combined renderings) and the cache as it is written, in input order.
 pub(super) async fn check_links(
     config: &Config,
     archive: Option<ArchiveHandle>,
     resumed_archive: Option<ArchiveStore>,
     quotes: Option<std::sync::Arc<QuoteStage>>,
-) -> Result<(Outcome, Vec<SourceText>, Vec<LinkRecord>)> {
+    publisher: &mut Option<Publisher>,
+) -> Result<(Outcome, Vec<SourceText>)> {
     let mut reader = config.input.open()?;
     // The duplicate table holds only URLs the inputs name more than once (a first pass finds
     // them; it also counts the rows, for the progress bar, and the malformed ones).
@@ -71,15 +74,16 @@ pub(super) async fn check_links(
     };
     // --cache: `check` reuses fresh ok/redirected rows; `run` must fetch every page for the
     // archive, so it only refreshes the file (check/cache.rs).
-    let mut cache = match &config.cache {
-        Some(settings) => Some(
+    // Behind a lock: the job reader looks rows up while the written rows update it.
+    let cache = match &config.cache {
+        Some(settings) => Some(Mutex::new(
             LinkCache::load(&settings.path, settings.max_age, jiff::Timestamp::now()).map_err(
                 |source| Error::Read {
                     path: settings.path.clone(),
                     source,
                 },
             )?,
-        ),
+        )),
         None => None,
     };
     let reusable = cache.as_ref().filter(|_| config.mode == Mode::Check);
@@ -160,7 +164,7 @@ pub(super) async fn check_links(
                                 }
                                 let job = match (
                                     earlier,
-                                    reusable.and_then(|c| c.reuse(&source, &url)),
+                                    reusable.and_then(|c| lock(c).reuse(&source, &url)),
                                 ) {
                                     (Some(record), _) => {
                                         Job::Resumed(source, url, Box::new(record))
@@ -219,18 +223,23 @@ pub(super) async fn check_links(
     let mut waiting_dups: HashMap<usize, Vec<Source>> = HashMap::new();
     let mut counts: HashMap<LinkStatus, usize> = HashMap::new();
     let mut texts = Vec::new();
-    let mut records = Vec::new();
-    // Rows are kept only for what needs them all at the end: --format, CI annotations, the
-    // cache (which the job reader borrows until the stream ends).
-    let keep_rows = crate::report::publish::wants_rows(&config.publish) || config.cache.is_some();
+    // No row is kept: each goes to links.csv, the publisher and the cache as it is written.
+    let cache_ref = cache.as_ref();
+    let mut written = |record: &LinkRecord| {
+        if let Some(p) = publisher.as_mut() {
+            p.link(record);
+        }
+        if let Some(cache) = cache_ref {
+            lock(cache).observe(record);
+        }
+    };
     let mut emit =
         |writer: &mut LinkCsvWriter<Box<dyn Write + Send>>, record: LinkRecord| -> Result<()> {
             *counts.entry(record.status).or_default() += 1;
             bar.inc(1);
-            if keep_rows {
-                records.push(record.clone());
-            }
-            writer.push(record).map_err(|e| csv_error(&config.links, e))
+            writer
+                .push_then(record, &mut written)
+                .map_err(|e| csv_error(&config.links, e))
         };
     // A stop (SIGINT, SIGTERM, SIGHUP, --deadline): no new row is started, the rows in
     // flight are abandoned, links.csv keeps the rows finished so far (in order, a prefix of
@@ -282,8 +291,10 @@ pub(super) async fn check_links(
     if stopped.is_some() {
         writer.drop_held();
     }
-    let written = writer.written();
-    writer.finish().map_err(|e| csv_error(&config.links, e))?;
+    let written_rows = writer.written();
+    writer
+        .finish_then(&mut written)
+        .map_err(|e| csv_error(&config.links, e))?;
     bar.finish_and_clear();
     drop(results);
     let budget = context.fetcher.budget();
@@ -300,21 +311,32 @@ pub(super) async fn check_links(
     crate::report::publish::annotate_problems(config, &problems, config.fail_on.fails_input())?;
     if let Some(cause) = stopped {
         eprintln!(
-            "citecheck: {cause}: {} holds the {written} rows checked so far; `--resume` continues from there",
+            "citecheck: {cause}: {} holds the {written_rows} rows checked so far; `--resume` continues from there",
             config.links.display()
         );
     }
-    records.sort_by_key(|r| r.index);
-    if let (Some(cache), Some(settings)) = (cache.as_mut(), &config.cache) {
-        records.iter().for_each(|r| cache.observe(r));
+    if let (Some(cache), Some(settings)) = (cache, &config.cache) {
+        let cache = cache
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         cache.save().map_err(|source| Error::Write {
             path: settings.path.clone(),
             source,
         })?;
     }
+    if let Some(p) = publisher.as_mut() {
+        p.skipped_rows(problems.len());
+    }
     let outcome = link_outcome(config, &counts, "", problems.len(), stopped.is_some());
     texts.sort_by_key(|t: &SourceText| t.index);
-    Ok((outcome, texts, records))
+    Ok((outcome, texts))
+}
+
+/// The cache behind its lock (a panic elsewhere leaves it usable: it is only a cache).
+fn lock(cache: &Mutex<LinkCache>) -> std::sync::MutexGuard<'_, LinkCache> {
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The rows an interrupted run wrote to links.csv, streamed (`--resume`): the old file is

@@ -30,6 +30,7 @@ use crate::check::LinkStatus;
 use crate::cli::{Cli, Command, OutputArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::report::publish::{Publisher, publisher_for};
 use crate::report::rerender::{ReportFiles, RunFiles};
 use std::collections::HashMap;
 
@@ -81,8 +82,9 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             let mut config = args.resolve()?;
             crate::progress::enable(config.progress);
             inputs::read_inputs(&mut config).await?;
-            let (outcome, _, links) = check_links(&config, None, None, None).await?;
-            crate::report::publish::publish_run(&config, Some(links), None, outcome.skipped_rows)?;
+            let mut publisher = publisher_for(&config, true, false)?;
+            let (outcome, _) = check_links(&config, None, None, None, &mut publisher).await?;
+            publisher.map(Publisher::finish).transpose()?;
             if !outcome.stopped {
                 html_after_run(&config, &args.output)?;
             }
@@ -171,14 +173,16 @@ async fn run(config: &Config) -> Result<Outcome> {
     }
     // The quotes are read first: every text is scanned for them as soon as it is had.
     let stage = QuoteStage::open(config)?;
-    let (link_outcome, sources, links) = if config.offline {
+    // `run --offline` and `verify` write links.csv from the archive: published too.
+    let mut publisher = publisher_for(config, true, stage.is_some())?;
+    let (link_outcome, sources) = if config.offline {
         let started = std::time::Instant::now();
-        let (outcome, texts, links) = archived_texts(config, stage.as_deref())?;
+        let (outcome, texts, links) = archived_texts(config, stage.as_deref(), &mut publisher)?;
         tracing::info!(
             "stage read+scan archived texts: {:.2} s",
             started.elapsed().as_secs_f64()
         );
-        (outcome, texts, Some(links))
+        (outcome, texts)
     } else {
         // Opened before this run's WARC file exists: opening repairs what a crashed run left,
         // and must not touch the file this run is writing.
@@ -203,7 +207,14 @@ async fn run(config: &Config) -> Result<Outcome> {
         })?;
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
-        let result = check_links(config, Some(handle), resumed_archive, stage.clone()).await;
+        let result = check_links(
+            config,
+            Some(handle),
+            resumed_archive,
+            stage.clone(),
+            &mut publisher,
+        )
+        .await;
         tracing::info!(
             "stage check+extract+archive: {:.2} s",
             started.elapsed().as_secs_f64()
@@ -217,25 +228,33 @@ async fn run(config: &Config) -> Result<Outcome> {
             source,
         })?;
         tracing::info!("archived to {}", path.display());
-        let (outcome, texts, links) = result?;
+        let (outcome, texts) = result?;
         if outcome.stopped {
-            // The quote stage needs every source: report.csv is left as it was.
-            crate::report::publish::publish_run(config, Some(links), None, outcome.skipped_rows)?;
+            // The quote stage needs every source: report.csv is left as it was, and the
+            // renderings hold the link rows written so far.
+            if let Some(mut p) = publisher {
+                p.without_quotes();
+                p.finish()?;
+            }
             return Ok(outcome);
         }
-        (outcome, texts, Some(links))
+        (outcome, texts)
     };
-    let (quote_outcome, quotes) = match stage {
+    let quote_outcome = match stage {
         Some(stage) => {
             let started = std::time::Instant::now();
-            let located = locate_quotes(config, stage, &sources).await?;
+            let (outcome, quotes) = locate_quotes(config, stage, &sources).await?;
             tracing::info!("stage locate: {:.2} s", started.elapsed().as_secs_f64());
-            located
+            if let Some(p) = publisher.as_mut() {
+                quotes.iter().flatten().for_each(|r| p.quote(r));
+                p.skipped_rows(outcome.skipped_rows);
+            }
+            outcome
         }
-        None => (Outcome::default(), None),
+        None => Outcome::default(),
     };
     let skipped_rows = link_outcome.skipped_rows + quote_outcome.skipped_rows;
-    crate::report::publish::publish_run(config, links, quotes, skipped_rows)?;
+    publisher.map(Publisher::finish).transpose()?;
     Ok(Outcome {
         findings: link_outcome.findings || quote_outcome.findings,
         stopped: false,

@@ -460,7 +460,10 @@ async fn extract_page(
     Option<crate::extract::PageText>,
 ) {
     crate::cpu::run(move || {
-        if page.is_html {
+        if page.is_html && page_text_off() {
+            let article = crate::extract::extract_article(&page.text, Some(&url));
+            (Some(article), None)
+        } else if page.is_html {
             let (article, page) = crate::extract::extract_with_page(&page.text, Some(&url));
             (Some(article), Some(page))
         } else {
@@ -473,6 +476,16 @@ async fn extract_page(
     })
     .await
     .unwrap_or((None, None))
+}
+
+/// `CITECHECK_BENCH_NO_PAGE_TEXT=1`, for benchmarks only: no page text is made, archived or
+/// searched, so that `bench/pipeline.sh` can measure what the page-text fallback costs a
+/// run. Not an option: verdicts then depend on the article text alone.
+fn page_text_off() -> bool {
+    static OFF: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        std::env::var_os("CITECHECK_BENCH_NO_PAGE_TEXT").is_some_and(|v| v == "1")
+    });
+    *OFF
 }
 
 fn capture_of(

@@ -11,6 +11,8 @@ use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
+use crate::check::LinkRecord;
+use crate::report::quotes::QuoteRow;
 use crate::report::summary::{RunReport, Severity, describe_link, describe_quote};
 
 /// Escapes the message part of a workflow command.
@@ -79,42 +81,58 @@ pub fn workflow_path(path: &str, workspace: Option<&Path>) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-/// The annotations of a run, links first, in input order.
-pub fn annotations(report: &RunReport, workspace: Option<&Path>) -> Vec<Annotation> {
-    let level = |s: Severity| match s {
+fn level(severity: Severity) -> Option<Level> {
+    match severity {
         Severity::Fail => Some(Level::Error),
         Severity::Warn => Some(Level::Warning),
         Severity::Pass => None,
-    };
+    }
+}
+
+/// The annotation of a links.csv row, if it gets one; `sources` is the sources file as
+/// [`workflow_path`] gives it (a row read from another input file names its own).
+pub fn link_annotation(
+    report: &RunReport,
+    sources: &str,
+    workspace: Option<&Path>,
+    r: &LinkRecord,
+) -> Option<Annotation> {
+    Some(Annotation {
+        level: level(report.link_severity(r))?,
+        file: match &r.file {
+            Some(_) => workflow_path(report.link_file(r), workspace),
+            None => sources.to_string(),
+        },
+        line: r.line,
+        title: format!("{} link", r.status_str()),
+        message: describe_link(r),
+    })
+}
+
+/// The annotation of a report.csv row, if it gets one; `file` is the quotes file.
+pub fn quote_annotation(report: &RunReport, file: &str, r: &QuoteRow) -> Option<Annotation> {
+    Some(Annotation {
+        level: level(report.quote_severity(r))?,
+        file: file.to_string(),
+        line: r.line,
+        title: format!("quote {}", r.verdict),
+        message: describe_quote(r),
+    })
+}
+
+/// The annotations of a run, links first, in input order.
+pub fn annotations(report: &RunReport, workspace: Option<&Path>) -> Vec<Annotation> {
     let sources = workflow_path(&report.sources_file, workspace);
     let quotes = workflow_path(&report.quotes_file, workspace);
-    let mut out = Vec::new();
-    for r in report.link_rows() {
-        if let Some(level) = level(report.link_severity(r)) {
-            out.push(Annotation {
-                level,
-                file: match &r.file {
-                    Some(_) => workflow_path(report.link_file(r), workspace),
-                    None => sources.clone(),
-                },
-                line: r.line,
-                title: format!("{} link", r.status_str()),
-                message: describe_link(r),
-            });
-        }
-    }
-    for r in report.quote_rows() {
-        if let Some(level) = level(report.quote_severity(r)) {
-            out.push(Annotation {
-                level,
-                file: quotes.clone(),
-                line: r.line,
-                title: format!("quote {}", r.verdict),
-                message: describe_quote(r),
-            });
-        }
-    }
-    out
+    let links = report
+        .link_rows()
+        .iter()
+        .filter_map(|r| link_annotation(report, &sources, workspace, r));
+    let quotes = report
+        .quote_rows()
+        .iter()
+        .filter_map(|r| quote_annotation(report, &quotes, r));
+    links.chain(quotes).collect()
 }
 
 /// Appends the Markdown summary to the file `$GITHUB_STEP_SUMMARY` names.

@@ -2,7 +2,9 @@
 //! `{"summary": {...}, "links": [...], "quotes": [...]}`, described by
 //! `docs/report.schema.json`.
 //!
-//! Takes a [`RunReport`]; returns the document. Rows carry exactly the CSV columns of
+//! [`JsonWriter`] takes rows as the run makes them and renders each at once into a spool on
+//! disk (the summary comes first but is known only at the end), so a run of a million links
+//! holds none of them; [`write_json`] does the same for a finished [`RunReport`]. Rows carry exactly the CSV columns of
 //! links.csv and report.csv, in the same order and under the same names, typed: numbers
 //! are numbers, `changed`/`cached` are booleans, and an empty cell is `null`. Scores are
 //! rounded to three decimals, as in the CSV.
@@ -13,8 +15,10 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::Value;
 
+use crate::check::LinkRecord;
 use crate::report::links::LINK_COLUMNS;
-use crate::report::quotes::QUOTE_COLUMNS;
+use crate::report::quotes::{QUOTE_COLUMNS, QuoteRow};
+use crate::report::spool::Spool;
 use crate::report::summary::{RunReport, Summary};
 
 /// Columns holding `true`/`false`.
@@ -46,13 +50,6 @@ struct SummaryJson {
     fail_on: Vec<&'static str>,
     links: Option<Ordered>,
     quotes: Option<Ordered>,
-}
-
-#[derive(Serialize)]
-struct Document {
-    summary: SummaryJson,
-    links: Vec<Ordered>,
-    quotes: Vec<Ordered>,
 }
 
 fn counts(counts: &[(&'static str, usize)]) -> Ordered {
@@ -104,24 +101,105 @@ fn row<T: Serialize>(record: &T, columns: &[&'static str]) -> Ordered {
     )
 }
 
-/// Writes the document (pretty-printed, with a final newline).
+/// `value` pretty-printed as serde_json does, as if nested `depth` levels deep: every line
+/// after the first is indented by two spaces per level (a newline inside a JSON value is
+/// always structure: strings escape theirs).
+fn pretty_at<T: Serialize>(value: &T, depth: usize) -> std::io::Result<Vec<u8>> {
+    let text = serde_json::to_vec_pretty(value)?;
+    let indent = "  ".repeat(depth);
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+            out.extend_from_slice(indent.as_bytes());
+        }
+        out.extend_from_slice(line);
+    }
+    Ok(out)
+}
+
+/// One array of the document (`links` or `quotes`), its elements rendered as they come.
+struct Array {
+    spool: Spool,
+}
+
+impl Array {
+    fn new() -> std::io::Result<Array> {
+        Ok(Array {
+            spool: Spool::new()?,
+        })
+    }
+
+    fn push(&mut self, element: &Ordered) -> std::io::Result<()> {
+        if self.spool.items() > 0 {
+            self.spool.extend(b",\n")?;
+        }
+        let mut bytes = b"    ".to_vec();
+        bytes.extend(pretty_at(element, 2)?);
+        self.spool.push(&bytes)
+    }
+
+    /// `"name": [...]`, as serde_json's pretty printer writes a member of the top object.
+    fn write(self, name: &str, out: &mut dyn Write) -> std::io::Result<()> {
+        write!(out, "  \"{name}\": ")?;
+        if self.spool.items() == 0 {
+            return out.write_all(b"[]");
+        }
+        out.write_all(b"[\n")?;
+        self.spool.copy_to(out)?;
+        out.write_all(b"\n  ]")
+    }
+}
+
+/// The JSON document of a run, written as it goes: rows are rendered into spools as they
+/// come, and [`JsonWriter::finish`] writes the summary and then copies them out.
+pub struct JsonWriter {
+    links: Array,
+    quotes: Array,
+}
+
+impl JsonWriter {
+    /// An empty document.
+    pub fn new() -> std::io::Result<JsonWriter> {
+        Ok(JsonWriter {
+            links: Array::new()?,
+            quotes: Array::new()?,
+        })
+    }
+
+    /// Adds a links.csv row (rows come in input order).
+    pub fn link(&mut self, record: &LinkRecord) -> std::io::Result<()> {
+        self.links.push(&row(record, LINK_COLUMNS))
+    }
+
+    /// Adds a report.csv row.
+    pub fn quote(&mut self, record: &QuoteRow) -> std::io::Result<()> {
+        self.quotes.push(&row(record, QUOTE_COLUMNS))
+    }
+
+    /// Writes the whole document (pretty-printed, with a final newline).
+    pub fn finish(self, summary: Summary, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(b"{\n  \"summary\": ")?;
+        out.write_all(&pretty_at(&summary_json(summary), 1)?)?;
+        out.write_all(b",\n")?;
+        self.links.write("links", out)?;
+        out.write_all(b",\n")?;
+        self.quotes.write("quotes", out)?;
+        out.write_all(b"\n}\n")?;
+        out.flush()
+    }
+}
+
+/// Writes the document of a finished run (pretty-printed, with a final newline).
 pub fn write_json<W: Write>(mut out: W, report: &RunReport) -> std::io::Result<()> {
-    let document = Document {
-        summary: summary_json(report.summary()),
-        links: report
-            .link_rows()
-            .iter()
-            .map(|r| row(r, LINK_COLUMNS))
-            .collect(),
-        quotes: report
-            .quote_rows()
-            .iter()
-            .map(|r| row(r, QUOTE_COLUMNS))
-            .collect(),
-    };
-    serde_json::to_writer_pretty(&mut out, &document)?;
-    out.write_all(b"\n")?;
-    out.flush()
+    let mut writer = JsonWriter::new()?;
+    for r in report.link_rows() {
+        writer.link(r)?;
+    }
+    for r in report.quote_rows() {
+        writer.quote(r)?;
+    }
+    writer.finish(report.summary(), &mut out)
 }
 
 /// Shared with the integration tests: one checker for both.
@@ -200,6 +278,56 @@ mod tests {
             let at = first_row.find(&format!("\"{column}\":")).unwrap();
             assert!(at > last || last == 0, "{column} out of order");
             last = at;
+        }
+    }
+
+    /// The document as one serde_json value, pretty-printed whole: what the streaming writer
+    /// must give byte for byte.
+    fn whole_document(report: &RunReport) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Document {
+            summary: SummaryJson,
+            links: Vec<Ordered>,
+            quotes: Vec<Ordered>,
+        }
+        let document = Document {
+            summary: summary_json(report.summary()),
+            links: report
+                .link_rows()
+                .iter()
+                .map(|r| row(r, LINK_COLUMNS))
+                .collect(),
+            quotes: report
+                .quote_rows()
+                .iter()
+                .map(|r| row(r, QUOTE_COLUMNS))
+                .collect(),
+        };
+        let mut out = serde_json::to_vec_pretty(&document).unwrap();
+        out.push(b'\n');
+        out
+    }
+
+    #[test]
+    fn streamed_bytes_equal_the_whole_document() {
+        let mut report = sample();
+        // Text that a naive re-indentation could break: newlines, quotes, braces.
+        report.links.as_mut().unwrap()[1].title = "Twee\nregels {\"x\": [1]}\r\n\t".into();
+        let mut cases = vec![report.clone()];
+        let mut check = report.clone();
+        check.quotes = None;
+        cases.push(check);
+        let mut empty = report;
+        empty.links = Some(Vec::new());
+        empty.quotes = Some(Vec::new());
+        cases.push(empty);
+        for case in cases {
+            let mut streamed = Vec::new();
+            write_json(&mut streamed, &case).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole_document(&case)).unwrap()
+            );
         }
     }
 

@@ -3,12 +3,19 @@
 //! `<testsuite>`, one `<testcase>` per row. A row whose status or verdict `--fail-on` names
 //! has a `<failure>`; a `blocked` or `duplicate` link that does not fail is `<skipped>`.
 //!
-//! Takes a [`RunReport`]; returns the document. Everything that comes from outside (URLs,
+//! [`JunitWriter`] takes rows as the run makes them (the counts in the headers are written
+//! at the end); [`render_junit`] renders a finished [`RunReport`] the same way. Everything that comes from outside (URLs,
 //! titles, errors, quotes) is escaped, and characters XML 1.0 does not allow (most control
 //! characters) are replaced by U+FFFD, so a hostile page title cannot break the file.
 
-use crate::check::LinkStatus;
-use crate::report::summary::{RunReport, Severity, describe_link, describe_quote, one_line};
+use std::io::Write;
+
+use crate::check::LinkRecord;
+use crate::report::quotes::QuoteRow;
+use crate::report::spool::Spool;
+use crate::report::summary::{
+    CaseOutcome, RunReport, Severity, Tally, describe_link, describe_quote, junit_outcome, one_line,
+};
 
 /// Escapes text for element content and attribute values alike (attribute-safe: quotes
 /// and white-space controls are written as references so that parsers keep them).
@@ -46,102 +53,152 @@ enum Outcome {
     Skipped { message: String },
 }
 
-fn suite(out: &mut String, name: &str, cases: &[Case]) {
-    let failures = cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Failure { .. }))
-        .count();
-    let skipped = cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
-        .count();
-    out.push_str(&format!(
-        "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n",
-        cases.len()
-    ));
-    for case in cases {
-        let open = format!(
-            "    <testcase classname=\"citecheck.{name}\" name=\"{}\" file=\"{}\" line=\"{}\"",
-            escape_xml(&case.name),
+/// A `<testcase>` element of suite `suite`, with its newline.
+fn case_xml(suite: &str, case: &Case) -> String {
+    let open = format!(
+        "    <testcase classname=\"citecheck.{suite}\" name=\"{}\" file=\"{}\" line=\"{}\"",
+        escape_xml(&case.name),
+        escape_xml(&case.file),
+        case.line
+    );
+    match &case.outcome {
+        Outcome::Pass => format!("{open}/>\n"),
+        Outcome::Failure { kind, message } => format!(
+            "{open}>\n      <failure type=\"{}\" message=\"{}\">{}:{}: {}</failure>\n    </testcase>\n",
+            escape_xml(kind),
+            escape_xml(message),
             escape_xml(&case.file),
-            case.line
-        );
-        match &case.outcome {
-            Outcome::Pass => out.push_str(&format!("{open}/>\n")),
-            Outcome::Failure { kind, message } => out.push_str(&format!(
-                "{open}>\n      <failure type=\"{}\" message=\"{}\">{}:{}: {}</failure>\n    </testcase>\n",
-                escape_xml(kind),
-                escape_xml(message),
-                escape_xml(&case.file),
-                case.line,
-                escape_xml(message)
-            )),
-            Outcome::Skipped { message } => out.push_str(&format!(
-                "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                escape_xml(message)
-            )),
-        }
+            case.line,
+            escape_xml(message)
+        ),
+        Outcome::Skipped { message } => format!(
+            "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+            escape_xml(message)
+        ),
     }
-    out.push_str("  </testsuite>\n");
 }
 
-/// Renders the document.
-pub fn render_junit(report: &RunReport) -> String {
-    let links: Vec<Case> = report
-        .link_rows()
-        .iter()
-        .map(|r| Case {
+/// The JUnit document of a run, written as it goes: each row becomes its `<testcase>` at
+/// once, in a spool on disk per suite; [`JunitWriter::finish`] writes the counts, which
+/// come first in the document, and then copies the cases out.
+pub struct JunitWriter {
+    links: Spool,
+    quotes: Spool,
+}
+
+impl JunitWriter {
+    /// An empty document.
+    pub fn new() -> std::io::Result<JunitWriter> {
+        Ok(JunitWriter {
+            links: Spool::new()?,
+            quotes: Spool::new()?,
+        })
+    }
+
+    /// Adds a links.csv row; `report` says what fails and names the sources file.
+    pub fn link(&mut self, report: &RunReport, r: &LinkRecord) -> std::io::Result<()> {
+        let outcome = match junit_outcome(report.link_severity(r), r.status) {
+            CaseOutcome::Failure => Outcome::Failure {
+                kind: r.status_str().to_string(),
+                message: describe_link(r),
+            },
+            CaseOutcome::Skipped => Outcome::Skipped {
+                message: describe_link(r),
+            },
+            CaseOutcome::Pass => Outcome::Pass,
+        };
+        let case = Case {
             name: format!("{} {}", r.id, one_line(&r.url, 300)),
             file: report.link_file(r).to_string(),
             line: r.line,
-            outcome: match report.link_severity(r) {
-                Severity::Fail => Outcome::Failure {
-                    kind: r.status_str().to_string(),
-                    message: describe_link(r),
-                },
-                _ if matches!(r.status, LinkStatus::Blocked | LinkStatus::Duplicate) => {
-                    Outcome::Skipped {
-                        message: describe_link(r),
-                    }
-                }
-                _ => Outcome::Pass,
+            outcome,
+        };
+        self.links.push(case_xml("links", &case).as_bytes())
+    }
+
+    /// Adds a report.csv row.
+    pub fn quote(&mut self, report: &RunReport, r: &QuoteRow) -> std::io::Result<()> {
+        let outcome = match report.quote_severity(r) {
+            Severity::Fail => Outcome::Failure {
+                kind: r.verdict.as_str().to_string(),
+                message: describe_quote(r),
             },
-        })
-        .collect();
-    let quotes: Vec<Case> = report
-        .quote_rows()
-        .iter()
-        .map(|r| Case {
+            _ => Outcome::Pass,
+        };
+        let case = Case {
             name: format!("{} {}", r.id, one_line(&r.quote, 100)),
             file: report.quotes_file.clone(),
             line: r.line,
-            outcome: match report.quote_severity(r) {
-                Severity::Fail => Outcome::Failure {
-                    kind: r.verdict.as_str().to_string(),
-                    message: describe_quote(r),
-                },
-                _ => Outcome::Pass,
-            },
-        })
-        .collect();
-    let all = links.iter().chain(&quotes);
-    let failures = all
-        .clone()
-        .filter(|c| matches!(c.outcome, Outcome::Failure { .. }))
-        .count();
-    let skipped = all
-        .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
-        .count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!(
-        "<testsuites name=\"citecheck {}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n",
-        report.command,
-        links.len() + quotes.len()
-    ));
-    suite(&mut out, "links", &links);
-    suite(&mut out, "quotes", &quotes);
-    out.push_str("</testsuites>\n");
-    out
+            outcome,
+        };
+        self.quotes.push(case_xml("quotes", &case).as_bytes())
+    }
+
+    /// Writes the whole document; `tally` holds the counts of the rows given.
+    pub fn finish(
+        self,
+        report: &RunReport,
+        tally: &Tally,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let failures = tally.link_failures + tally.quote_failures;
+        write!(
+            out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"citecheck {}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\">\n",
+            report.command,
+            tally.link_rows + tally.quote_rows,
+            tally.link_skipped
+        )?;
+        for (name, spool, tests, failures, skipped) in [
+            (
+                "links",
+                self.links,
+                tally.link_rows,
+                tally.link_failures,
+                tally.link_skipped,
+            ),
+            (
+                "quotes",
+                self.quotes,
+                tally.quote_rows,
+                tally.quote_failures,
+                0,
+            ),
+        ] {
+            writeln!(
+                out,
+                "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+            )?;
+            spool.copy_to(out)?;
+            out.write_all(b"  </testsuite>\n")?;
+        }
+        out.write_all(b"</testsuites>\n")?;
+        out.flush()
+    }
+}
+
+/// Renders the document of a finished run.
+pub fn render_junit(report: &RunReport) -> String {
+    let render = || -> std::io::Result<Vec<u8>> {
+        let mut writer = JunitWriter::new()?;
+        let mut tally = Tally::default();
+        for r in report.link_rows() {
+            tally.link(report, r);
+            writer.link(report, r)?;
+        }
+        for r in report.quote_rows() {
+            tally.quote(report, r);
+            writer.quote(report, r)?;
+        }
+        let mut out = Vec::new();
+        writer.finish(report, &tally, &mut out)?;
+        Ok(out)
+    };
+    // Only the temporary files can fail; the document is then said to be missing.
+    match render() {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => format!("<!-- citecheck: no JUnit document: {e} -->\n"),
+    }
 }
 
 /// Shared with the integration tests: one checker for both.

@@ -62,9 +62,19 @@ impl<W: Write> LinkCsvWriter<W> {
 
     /// Accepts a row; writes it and any rows it was holding up.
     pub fn push(&mut self, record: LinkRecord) -> csv::Result<()> {
+        self.push_then(record, |_| {})
+    }
+
+    /// [`LinkCsvWriter::push`], and `written` sees each row written, in file order.
+    pub fn push_then(
+        &mut self,
+        record: LinkRecord,
+        mut written: impl FnMut(&LinkRecord),
+    ) -> csv::Result<()> {
         self.waiting.insert(record.index, record);
         while let Some(record) = self.waiting.remove(&self.next) {
             write_row(&mut self.csv, &record, self.guard)?;
+            written(&record);
             self.next += 1;
         }
         Ok(())
@@ -93,9 +103,15 @@ impl<W: Write> LinkCsvWriter<W> {
     }
 
     /// Writes whatever is left (there should be nothing) and flushes.
-    pub fn finish(mut self) -> csv::Result<()> {
+    pub fn finish(self) -> csv::Result<()> {
+        self.finish_then(|_| {})
+    }
+
+    /// [`LinkCsvWriter::finish`], and `written` sees each row still written.
+    pub fn finish_then(mut self, mut written: impl FnMut(&LinkRecord)) -> csv::Result<()> {
         for (_, record) in std::mem::take(&mut self.waiting) {
             write_row(&mut self.csv, &record, self.guard)?;
+            written(&record);
         }
         self.csv.flush()?;
         Ok(())

@@ -2,11 +2,15 @@
 //! (links per status, quotes per verdict) and a table of problems, each pointing at its file
 //! and line.
 //!
-//! Takes a [`RunReport`]; returns GitHub-flavoured Markdown. Every cell is escaped: page
+//! [`MarkdownWriter`] takes rows as the run makes them and keeps only the problems it will
+//! list; [`render_markdown`] renders a finished [`RunReport`]. Both give GitHub-flavoured
+//! Markdown. Every cell is escaped: page
 //! titles, URLs and quotes are untrusted text, and a `|` or a `<script>` in a title must not
 //! break the table or turn into HTML.
 
-use crate::report::summary::{RunReport, Severity, one_line, quote_finding};
+use crate::check::LinkRecord;
+use crate::report::quotes::QuoteRow;
+use crate::report::summary::{RunReport, Severity, Tally, one_line, quote_finding};
 
 /// Problems listed at most; GitHub caps a step summary at 1 MiB.
 pub const MAX_PROBLEM_ROWS: usize = 500;
@@ -41,75 +45,21 @@ fn severity_word(severity: Severity) -> &'static str {
     }
 }
 
-/// Renders the summary and the problems.
-pub fn render_markdown(report: &RunReport) -> String {
-    let summary = report.summary();
-    let mut md = format!("## citecheck {}\n\n", summary.command);
-    let verdict = if summary.passed() {
-        "**Passed**".to_string()
-    } else {
-        format!(
-            "**Failed**: {} finding{} that `--fail-on` names",
-            summary.failures,
-            if summary.failures == 1 { "" } else { "s" }
-        )
-    };
-    md.push_str(&verdict);
-    if summary.warnings > 0 {
-        md.push_str(&format!(
-            "; {} warning{}",
-            summary.warnings,
-            if summary.warnings == 1 { "" } else { "s" }
-        ));
-    }
-    md.push_str(".\n\n");
+/// The Markdown of a run, gathered as it goes: only the problem rows that will be listed
+/// (at most [`MAX_PROBLEM_ROWS`] of links and as many of quotes) are kept; the others are
+/// counted.
+#[derive(Debug, Default)]
+pub struct MarkdownWriter {
+    link_problems: Vec<[String; 6]>,
+    quote_problems: Vec<[String; 6]>,
+}
 
-    let mut tables = Vec::new();
-    if let Some(links) = &summary.links {
-        tables.push(("links", "status", links));
-    }
-    if let Some(quotes) = &summary.quotes {
-        tables.push(("quotes", "verdict", quotes));
-    }
-    for (what, column, counts) in tables {
-        let total: usize = counts.iter().map(|(_, n)| n).sum();
-        md.push_str(&format!("| {what}: {column} | count |\n| --- | ---: |\n"));
-        for (name, n) in counts.iter().filter(|(_, n)| *n > 0) {
-            let flag = if summary.fail_on.contains(name) {
-                " (fails)"
-            } else {
-                ""
-            };
-            md.push_str(&format!("| {}{flag} | {n} |\n", cell(name)));
+impl MarkdownWriter {
+    /// Takes note of a links.csv row (rows come in input order).
+    pub fn link(&mut self, report: &RunReport, r: &LinkRecord) {
+        if self.link_problems.len() >= MAX_PROBLEM_ROWS || !report.is_link_problem(r) {
+            return;
         }
-        md.push_str(&format!("| **total** | **{total}** |\n\n"));
-    }
-    let archived = report
-        .link_rows()
-        .iter()
-        .filter(|r| r.checked_from == crate::check::CheckedFrom::Archive)
-        .count();
-    if archived > 0 {
-        md.push_str(&format!(
-            "{archived} link{} reported from the archive's latest capture (no request made; \
-             `capture_date` says when).\n\n",
-            if archived == 1 { "" } else { "s" }
-        ));
-    }
-    if summary.cached > 0 {
-        md.push_str(&format!(
-            "{} link{} reused from the cache (not fetched again).\n\n",
-            summary.cached,
-            if summary.cached == 1 { "" } else { "s" }
-        ));
-    }
-
-    let mut problems = Vec::new();
-    for r in report
-        .link_rows()
-        .iter()
-        .filter(|r| report.is_link_problem(r))
-    {
         let what = match r.http_status {
             Some(code) => format!("{} ({code})", r.status_str()),
             None => r.status_str().to_string(),
@@ -121,7 +71,7 @@ pub fn render_markdown(report: &RunReport) -> String {
         if r.checked_from == crate::check::CheckedFrom::Archive {
             detail.push_str(&format!(" [from the archive: {}]", r.capture_date));
         }
-        problems.push([
+        self.link_problems.push([
             severity_word(report.link_severity(r)).to_string(),
             format!("{}:{}", report.link_file(r), r.line),
             r.id.clone(),
@@ -130,12 +80,13 @@ pub fn render_markdown(report: &RunReport) -> String {
             detail,
         ]);
     }
-    for r in report
-        .quote_rows()
-        .iter()
-        .filter(|r| report.is_quote_problem(r))
-    {
-        problems.push([
+
+    /// Takes note of a report.csv row.
+    pub fn quote(&mut self, report: &RunReport, r: &QuoteRow) {
+        if self.quote_problems.len() >= MAX_PROBLEM_ROWS || !report.is_quote_problem(r) {
+            return;
+        }
+        self.quote_problems.push([
             severity_word(report.quote_severity(r)).to_string(),
             format!("{}:{}", report.quotes_file, r.line),
             r.id.clone(),
@@ -144,24 +95,111 @@ pub fn render_markdown(report: &RunReport) -> String {
             quote_finding(r),
         ]);
     }
-    if problems.is_empty() {
-        md.push_str("No problems found.\n");
-        return md;
+
+    /// Problem rows held.
+    pub fn held(&self) -> usize {
+        self.link_problems.len() + self.quote_problems.len()
     }
-    md.push_str(&format!("### Problems ({})\n\n", problems.len()));
-    md.push_str("| | where | id | status | url or quote | detail |\n");
-    md.push_str("| --- | --- | --- | --- | --- | --- |\n");
-    for row in problems.iter().take(MAX_PROBLEM_ROWS) {
-        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-        md.push_str(&format!("| {} |\n", cells.join(" | ")));
+
+    /// The summary and the problems; `tally` holds the counts of the rows given.
+    pub fn finish(&self, report: &RunReport, tally: &Tally) -> String {
+        let summary = tally.summary(report);
+        let mut md = format!("## citecheck {}\n\n", summary.command);
+        let verdict = if summary.passed() {
+            "**Passed**".to_string()
+        } else {
+            format!(
+                "**Failed**: {} finding{} that `--fail-on` names",
+                summary.failures,
+                if summary.failures == 1 { "" } else { "s" }
+            )
+        };
+        md.push_str(&verdict);
+        if summary.warnings > 0 {
+            md.push_str(&format!(
+                "; {} warning{}",
+                summary.warnings,
+                if summary.warnings == 1 { "" } else { "s" }
+            ));
+        }
+        md.push_str(".\n\n");
+
+        let mut tables = Vec::new();
+        if let Some(links) = &summary.links {
+            tables.push(("links", "status", links));
+        }
+        if let Some(quotes) = &summary.quotes {
+            tables.push(("quotes", "verdict", quotes));
+        }
+        for (what, column, counts) in tables {
+            let total: usize = counts.iter().map(|(_, n)| n).sum();
+            md.push_str(&format!("| {what}: {column} | count |\n| --- | ---: |\n"));
+            for (name, n) in counts.iter().filter(|(_, n)| *n > 0) {
+                let flag = if summary.fail_on.contains(name) {
+                    " (fails)"
+                } else {
+                    ""
+                };
+                md.push_str(&format!("| {}{flag} | {n} |\n", cell(name)));
+            }
+            md.push_str(&format!("| **total** | **{total}** |\n\n"));
+        }
+        let archived = tally.from_archive;
+        if archived > 0 {
+            md.push_str(&format!(
+                "{archived} link{} reported from the archive's latest capture (no request made; \
+                 `capture_date` says when).\n\n",
+                if archived == 1 { "" } else { "s" }
+            ));
+        }
+        if summary.cached > 0 {
+            md.push_str(&format!(
+                "{} link{} reused from the cache (not fetched again).\n\n",
+                summary.cached,
+                if summary.cached == 1 { "" } else { "s" }
+            ));
+        }
+
+        let problems = tally.link_problems + tally.quote_problems;
+        if problems == 0 {
+            md.push_str("No problems found.\n");
+            return md;
+        }
+        md.push_str(&format!("### Problems ({problems})\n\n"));
+        md.push_str("| | where | id | status | url or quote | detail |\n");
+        md.push_str("| --- | --- | --- | --- | --- | --- |\n");
+        for row in self
+            .link_problems
+            .iter()
+            .chain(&self.quote_problems)
+            .take(MAX_PROBLEM_ROWS)
+        {
+            let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+            md.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        if problems > MAX_PROBLEM_ROWS {
+            md.push_str(&format!(
+                "\n… and {} more; see links.csv and report.csv.\n",
+                problems - MAX_PROBLEM_ROWS
+            ));
+        }
+        md
     }
-    if problems.len() > MAX_PROBLEM_ROWS {
-        md.push_str(&format!(
-            "\n… and {} more; see links.csv and report.csv.\n",
-            problems.len() - MAX_PROBLEM_ROWS
-        ));
+}
+
+/// Renders the summary and the problems of a finished run.
+pub fn render_markdown(report: &RunReport) -> String {
+    let mut writer = MarkdownWriter::default();
+    let mut tally = Tally::default();
+    for r in report.link_rows() {
+        tally.link(report, r);
+        writer.link(report, r);
     }
-    md
+    for r in report.quote_rows() {
+        tally.quote(report, r);
+        writer.quote(report, r);
+    }
+    writer.finish(report, &tally)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod publish;
 pub(crate) mod quote_row;
 pub mod quotes;
 pub mod rerender;
+pub(crate) mod spool;
 pub mod summary;
 
 use std::fs::File;

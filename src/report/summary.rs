@@ -36,14 +36,6 @@ pub fn verdict_counts(rows: &[QuoteRow]) -> Vec<(Verdict, usize)> {
     count(&Verdict::ALL, rows.iter().map(|r| r.verdict))
 }
 
-/// Counts with their values' names, for the renderings.
-fn named<T: Copy>(
-    counts: Vec<(T, usize)>,
-    name: fn(T) -> &'static str,
-) -> Vec<(&'static str, usize)> {
-    counts.into_iter().map(|(v, n)| (name(v), n)).collect()
-}
-
 /// How a row stands with respect to the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -157,39 +149,127 @@ impl RunReport {
 
     /// The counts.
     pub fn summary(&self) -> Summary {
-        let links = self
-            .links
-            .as_deref()
-            .map(|rows| named(link_counts(rows), LinkStatus::as_str));
-        let quotes = self
-            .quotes
-            .as_deref()
-            .map(|rows| named(verdict_counts(rows), Verdict::as_str));
-        let severities = self
-            .link_rows()
-            .iter()
-            .map(|r| self.link_severity(r))
-            .chain(self.quote_rows().iter().map(|r| self.quote_severity(r)));
-        let (mut failures, mut warnings) = (0, 0);
-        for severity in severities {
-            match severity {
-                Severity::Fail => failures += 1,
-                Severity::Warn => warnings += 1,
-                Severity::Pass => {}
-            }
+        let mut tally = Tally::default();
+        self.link_rows().iter().for_each(|r| tally.link(self, r));
+        self.quote_rows().iter().for_each(|r| tally.quote(self, r));
+        tally.summary(self)
+    }
+}
+
+/// The counts of a run, kept as rows go by (the rows themselves are not kept): what
+/// [`Summary`] is made of, for a run of any length.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Links per status, in [`LinkStatus::ALL`] order.
+    links: [usize; LinkStatus::ALL.len()],
+    /// Quotes per verdict, in [`Verdict::ALL`] order.
+    quotes: [usize; Verdict::ALL.len()],
+    cached: usize,
+    failures: usize,
+    warnings: usize,
+    /// Problem rows (see [`RunReport::is_link_problem`]) and failing / skipped JUnit cases.
+    pub(crate) link_problems: usize,
+    pub(crate) quote_problems: usize,
+    pub(crate) link_failures: usize,
+    pub(crate) link_skipped: usize,
+    pub(crate) quote_failures: usize,
+    pub(crate) link_rows: usize,
+    pub(crate) quote_rows: usize,
+    /// Links reported from the archive's latest capture (`checked_from = archive`).
+    pub(crate) from_archive: usize,
+}
+
+impl Tally {
+    fn severity(&mut self, severity: Severity) {
+        match severity {
+            Severity::Fail => self.failures += 1,
+            Severity::Warn => self.warnings += 1,
+            Severity::Pass => {}
         }
-        if self.fail_on.fails_input() {
-            failures += self.skipped_rows;
+    }
+
+    /// Counts a links.csv row.
+    pub fn link(&mut self, report: &RunReport, record: &LinkRecord) {
+        self.link_rows += 1;
+        if let Some(i) = LinkStatus::ALL.iter().position(|a| *a == record.status) {
+            self.links[i] += 1;
         }
+        self.cached += usize::from(record.cached);
+        self.from_archive += usize::from(record.checked_from == crate::check::CheckedFrom::Archive);
+        let severity = report.link_severity(record);
+        self.severity(severity);
+        self.link_problems += usize::from(report.is_link_problem(record));
+        match junit_outcome(severity, record.status) {
+            CaseOutcome::Failure => self.link_failures += 1,
+            CaseOutcome::Skipped => self.link_skipped += 1,
+            CaseOutcome::Pass => {}
+        }
+    }
+
+    /// Counts a report.csv row.
+    pub fn quote(&mut self, report: &RunReport, row: &QuoteRow) {
+        self.quote_rows += 1;
+        if let Some(i) = Verdict::ALL.iter().position(|a| *a == row.verdict) {
+            self.quotes[i] += 1;
+        }
+        let severity = report.quote_severity(row);
+        self.severity(severity);
+        self.quote_problems += usize::from(report.is_quote_problem(row));
+        self.quote_failures += usize::from(severity == Severity::Fail);
+    }
+
+    /// Skipped (malformed) input rows, when `--fail-on input` makes them failures.
+    fn input_failures(&self, report: &RunReport) -> usize {
+        if report.fail_on.fails_input() {
+            report.skipped_rows
+        } else {
+            0
+        }
+    }
+
+    /// The counts, for the stages `report` says ran.
+    pub fn summary(&self, report: &RunReport) -> Summary {
         Summary {
-            command: self.command,
-            links,
-            quotes,
-            cached: self.link_rows().iter().filter(|r| r.cached).count(),
-            fail_on: self.fail_on.names(),
-            failures,
-            warnings,
+            command: report.command,
+            links: report.links.as_ref().map(|_| {
+                LinkStatus::ALL
+                    .iter()
+                    .zip(self.links)
+                    .map(|(s, n)| (s.as_str(), n))
+                    .collect()
+            }),
+            quotes: report.quotes.as_ref().map(|_| {
+                Verdict::ALL
+                    .iter()
+                    .zip(self.quotes)
+                    .map(|(v, n)| (v.as_str(), n))
+                    .collect()
+            }),
+            cached: self.cached,
+            fail_on: report.fail_on.names(),
+            failures: self.failures + self.input_failures(report),
+            warnings: self.warnings,
         }
+    }
+}
+
+/// How a row shows in JUnit: a failure, a skipped case or a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CaseOutcome {
+    Pass,
+    Failure,
+    Skipped,
+}
+
+/// A link row's JUnit outcome: failing rows fail; a `blocked` or `duplicate` one that does
+/// not fail is skipped.
+pub(crate) fn junit_outcome(severity: Severity, status: LinkStatus) -> CaseOutcome {
+    match severity {
+        Severity::Fail => CaseOutcome::Failure,
+        _ if matches!(status, LinkStatus::Blocked | LinkStatus::Duplicate) => {
+            CaseOutcome::Skipped
+        }
+        _ => CaseOutcome::Pass,
     }
 }
 

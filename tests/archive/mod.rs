@@ -102,6 +102,111 @@ fn run_archives_every_exchange_text_and_manifest() {
     );
 }
 
+/// Issue #22: a run killed while its open WARC file holds far more, decoded, than the memory
+/// the repair may use. The `verify` that repairs it must stay under that cap (its peak RSS,
+/// as the kernel counts it): a repair that read the file whole, or kept its records' blocks,
+/// would need at least the file's decoded size.
+#[cfg(target_os = "linux")]
+#[test]
+fn recovery_after_a_kill_holds_less_than_the_open_file() {
+    const PAGES: usize = 24; // 4 MB each: 96 MB of records in the open file
+    const CAP_BYTES: u64 = 64 << 20;
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = String::from("url\n");
+    for n in 0..PAGES {
+        sources.push_str(&format!("{SITE}/big/{n}\n"));
+    }
+    sources.push_str(&format!("{SITE}/big/stall\n"));
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        "id,quote\nQ1,\"Een zin die in geen enkel databestand staat en nergens voorkomt.\"\n",
+    )
+    .unwrap();
+    // Every page archived, the run waiting on the last one: killed with its file open.
+    let open = kill_run_at(&site, dir.path(), KillPoint::ManifestLines(PAGES));
+    assert_eq!(open, 1, "the killed run's WARC is still open");
+    let archive = dir.path().join("archive");
+    let open_file = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".open"))
+        .unwrap();
+    let mut decoded = 0u64;
+    let mut gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(&open_file).unwrap());
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match std::io::Read::read(&mut gz, &mut buf) {
+            Ok(0) | Err(_) => break, // the end, or the torn tail the kill may have left
+            Ok(n) => decoded += n as u64,
+        }
+    }
+    assert!(
+        decoded > CAP_BYTES + (16 << 20),
+        "the open file decodes to {decoded} bytes: not larger than the cap"
+    );
+
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
+        .current_dir(dir.path())
+        .args(["verify", "--no-progress"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (status, max_rss) = wait_with_peak_rss(child);
+    assert!(matches!(status, 0 | 1), "verify exit {status}");
+    assert!(
+        !std::fs::read_dir(&archive).unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .to_string_lossy()
+            .ends_with(".open")),
+        "verify repaired the open file"
+    );
+    assert!(
+        max_rss < CAP_BYTES,
+        "verify's peak RSS {max_rss} bytes for an open file of {decoded} decoded bytes"
+    );
+    let index = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
+    assert_eq!(
+        index.lines().filter(|l| l.contains("/big/")).count(),
+        PAGES,
+        "every page's response indexed"
+    );
+}
+
+/// Waits for `child` (its stderr drained meanwhile) and returns its exit code and peak RSS
+/// in bytes: the kernel's high-water mark for that process (`VmHWM` in /proc/PID/status),
+/// read until it exits. The mark only grows, so the last reading holds every peak before it.
+#[cfg(target_os = "linux")]
+fn wait_with_peak_rss(mut child: std::process::Child) -> (i32, u64) {
+    let mut stderr = child.stderr.take().unwrap();
+    let drain = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let status = loop {
+        if let Some(kb) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            peak = peak.max(kb * 1024);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let log = drain.join().unwrap();
+    assert!(peak > 0, "no reading of the process's memory: {log}");
+    (status.code().unwrap_or(-1), peak)
+}
+
 #[test]
 fn a_run_killed_part_way_leaves_an_archive_the_next_run_repairs() {
     let site = FixtureSite::start();

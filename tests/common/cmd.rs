@@ -143,7 +143,7 @@ pub fn kill_run_with(site: &FixtureSite, dir: &Path, point: KillPoint, extra: &[
     match point {
         KillPoint::ManifestLines(lines) => {
             let manifest = archive.join("manifest.jsonl");
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
             while std::fs::read_to_string(&manifest).map_or(0, |m| m.lines().count()) < lines {
                 assert!(
                     std::time::Instant::now() < deadline,

@@ -357,6 +357,17 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
         )
             .into_response();
     }
+    if let Some(n) = path.strip_prefix("/big/") {
+        // Large downloads for a run killed with a big open WARC file: /big/<n> is 4 MB of
+        // data, /big/stall never answers (the run waits there until it is killed).
+        let Ok(n) = n.parse::<u8>() else {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            return html(StatusCode::OK, ok_body());
+        };
+        let line: Vec<u8> = format!("regel {n:03} van een groot databestand;\n").into_bytes();
+        let body: Vec<u8> = line.iter().copied().cycle().take(4 << 20).collect();
+        return ([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response();
+    }
     if let Some(rest) = path.strip_prefix("/id/") {
         // Routed by the number, the slug ignored (as many news sites do); other paths 404.
         let id = rest.split('/').next().unwrap_or("");

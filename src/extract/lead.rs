@@ -5,8 +5,8 @@
 //! subtitle, a standfirst in the article header, a lead paragraph styled as a "teaser". A
 //! block there is kept when its text is (the start of) the page's meta description, which
 //! is what editors write the standfirst for, or when no boilerplate signal marks it and the
-//! gap holds only a few such blocks. A weak class word (`widget`, `meta`) on a wrapper does
-//! not mark a block that stands in the same `<article>` or `<main>` as the headline: some
+//! gap holds only a few such blocks. A weak class word (`widget`) on a wrapper that also
+//! holds the headline does not mark a block in the same `<article>` or `<main>`: some
 //! templates put such words on every wrapper of the article header.
 //!
 //! The headline is the first `<h1>` outside page chrome; a page whose only `<h1>` is in its
@@ -71,12 +71,27 @@ impl Context {
     }
 
     /// Whether block `i` is left out by a boilerplate signal that counts here: any signal,
-    /// unless it is only a weak class word and the block shares the headline's article.
-    fn marked(&self, a: &Analysis, i: usize, headline: usize) -> bool {
-        a.dropped[i]
-            && (self.strongly_marked[i]
-                || self.container[i] == 0
-                || self.container[i] != self.container[headline])
+    /// unless it is only a weak class word on wrappers that also hold the headline (the
+    /// template's word for the article header, not the block's own: a `meta` line beside
+    /// the headline stays out) and the block shares the headline's article.
+    fn marked(&self, dom: &Dom<'_>, a: &Analysis, i: usize, headline: usize) -> bool {
+        if !a.dropped[i] {
+            return false;
+        }
+        if self.strongly_marked[i]
+            || self.container[i] == 0
+            || self.container[i] != self.container[headline]
+        {
+            return true;
+        }
+        let mut k = i;
+        while k != 0 {
+            if a.boiler[k] && !(k < headline && headline < dom.nodes[k].end) {
+                return true;
+            }
+            k = dom.nodes[k].parent;
+        }
+        false
     }
 }
 
@@ -134,12 +149,15 @@ pub(super) fn add_leads(
         None => return,
     };
     let blocks = gap_blocks(dom, a, h1_end, gap_end);
-    let unmarked = blocks.iter().filter(|b| !ctx.marked(a, b.node, h1)).count();
+    let unmarked = blocks
+        .iter()
+        .filter(|b| !ctx.marked(dom, a, b.node, h1))
+        .count();
     let desc = description.map(normalise);
     let mut extra = Vec::new();
     for b in &blocks {
         let matches_desc = desc.as_deref().is_some_and(|d| same_start(d, &b.text));
-        let plain = !ctx.marked(a, b.node, h1) && unmarked <= GAP_BLOCKS_MAX;
+        let plain = !ctx.marked(dom, a, b.node, h1) && unmarked <= GAP_BLOCKS_MAX;
         if !(matches_desc || plain) {
             continue;
         }

@@ -390,6 +390,7 @@ pub(super) fn select(dom: &Dom<'_>, a: &Analysis) -> Selection {
             break;
         }
     }
+    root = climb_clean(dom, a, root);
     // A lead paragraph often sits beside the body (`<article>` > `div.intro` +
     // `div.article-body`): when the parent is itself marked as the article, take it whole.
     // One step only: climbing on through marked wrappers collects comments and widgets.
@@ -415,6 +416,58 @@ pub(super) fn select(dom: &Dom<'_>, a: &Analysis) -> Selection {
         mark_link_lists(dom, a, r, &mut skip);
     }
     Selection { roots, skip }
+}
+
+/// Most levels [`climb_clean`] looks up.
+const CLEAN_LEVELS: usize = 4;
+/// Tenths of the text a wider block adds that must be good `<p>` text for it to be taken.
+const CLEAN_SHARE: u64 = 6;
+
+/// A wider block whose extra text is mostly good `<p>` text (the article's first paragraphs
+/// beside a table or embed that scored highest, an intro section before the body's section)
+/// is the article: returns the highest such ancestor of `root`, up to a few levels, below
+/// the page itself and with no other `<article>` in the added part. Only `<p>` text counts:
+/// captions, meta lines and teaser blocks beside the body are rarely written as paragraphs.
+fn climb_clean(dom: &Dom<'_>, a: &Analysis, root: usize) -> usize {
+    let mut best = root;
+    let mut cur = root;
+    for _ in 0..CLEAN_LEVELS {
+        if cur == 0 {
+            break;
+        }
+        let p = dom.nodes[cur].parent;
+        if p == 0 || a.dropped[p] {
+            break;
+        }
+        let extra_chars = u64::from(a.chars[p].saturating_sub(a.chars[root]));
+        let extra_good = paragraph_good_outside(dom, a, p, root);
+        if extra_good > 0
+            && extra_good * 10 >= extra_chars * CLEAN_SHARE
+            && !other_article(dom, p, root)
+        {
+            best = p;
+        }
+        cur = p;
+    }
+    best
+}
+
+/// Good paragraph text of the `<p>` elements in the subtree of `outer`, outside the subtree
+/// of `inner`.
+fn paragraph_good_outside(dom: &Dom<'_>, a: &Analysis, outer: usize, inner: usize) -> u64 {
+    let inner_end = dom.nodes[inner].end;
+    (outer + 1..dom.nodes[outer].end)
+        .filter(|&k| (k < inner || k >= inner_end) && dom.nodes[k].tag == Tag::P && !a.dropped[k])
+        .map(|k| u64::from(a.good[k]))
+        .sum()
+}
+
+/// Whether the subtree of `outer`, outside the subtree of `inner`, holds an `<article>`.
+fn other_article(dom: &Dom<'_>, outer: usize, inner: usize) -> bool {
+    let inner_end = dom.nodes[inner].end;
+    (outer + 1..dom.nodes[outer].end)
+        .filter(|&k| k < inner || k >= inner_end)
+        .any(|k| dom.nodes[k].tag == Tag::Article)
 }
 
 /// Article bodies split into chunks (`<div class="article__body">` repeated between ads or

@@ -5,7 +5,13 @@
 //! subtitle, a standfirst in the article header, a lead paragraph styled as a "teaser". A
 //! block there is kept when its text is (the start of) the page's meta description, which
 //! is what editors write the standfirst for, or when no boilerplate signal marks it and the
-//! gap holds only a few such blocks.
+//! gap holds only a few such blocks. A weak class word (`widget`) on a wrapper that also
+//! holds the headline does not mark a block in the same `<article>` or `<main>`: some
+//! templates put such words on every wrapper of the article header.
+//!
+//! The headline is the first `<h1>` outside page chrome; a page whose only `<h1>` is in its
+//! navigation (a breadcrumb's last item) has its headline in a lower heading, the last one
+//! before the body in the body's `<article>` or `<main>` (an `hgroup`'s `<h2>`).
 
 use super::content::{Analysis, Selection};
 use super::dom::{Dom, Tag};
@@ -28,15 +34,103 @@ struct GapBlock {
     links: usize,
 }
 
-/// Adds the lead blocks between `h1` and the body to `sel`.
+/// Per-node facts the lead rules read.
+struct Context {
+    /// Hidden, named by a strong boilerplate word, a landmark or page chrome (`nav`,
+    /// `aside`, `footer`, `menu`, `dialog`), by itself or through an ancestor.
+    strongly_marked: Vec<bool>,
+    /// The nearest `<article>` or `<main>` holding the node (itself included); 0 for none.
+    container: Vec<usize>,
+}
+
+impl Context {
+    fn new(dom: &Dom<'_>, a: &Analysis) -> Context {
+        let n = dom.nodes.len();
+        let mut strongly_marked = vec![false; n];
+        let mut container = vec![0usize; n];
+        for i in 1..n {
+            let node = &dom.nodes[i];
+            let p = node.parent;
+            let s = &a.signal[i];
+            let chrome = matches!(
+                node.tag,
+                Tag::Nav | Tag::Aside | Tag::Footer | Tag::Menu | Tag::Dialog
+            );
+            strongly_marked[i] = strongly_marked[p]
+                || (a.boiler[i] && (s.hidden || s.strong_negative || s.landmark || chrome));
+            container[i] = if matches!(node.tag, Tag::Article | Tag::Main) {
+                i
+            } else {
+                container[p]
+            };
+        }
+        Context {
+            strongly_marked,
+            container,
+        }
+    }
+
+    /// Whether block `i` is left out by a boilerplate signal that counts here: any signal,
+    /// unless it is only a weak class word on wrappers that also hold the headline (the
+    /// template's word for the article header, not the block's own: a `meta` line beside
+    /// the headline stays out) and the block shares the headline's article.
+    fn marked(&self, dom: &Dom<'_>, a: &Analysis, i: usize, headline: usize) -> bool {
+        if !a.dropped[i] {
+            return false;
+        }
+        if self.strongly_marked[i]
+            || self.container[i] == 0
+            || self.container[i] != self.container[headline]
+        {
+            return true;
+        }
+        let mut k = i;
+        while k != 0 {
+            if a.boiler[k] && !(k < headline && headline < dom.nodes[k].end) {
+                return true;
+            }
+            k = dom.nodes[k].parent;
+        }
+        false
+    }
+}
+
+/// The headline the lead follows: the first `<h1>` outside page chrome, else the last
+/// `h1`–`h3` before the body that shares the body's `<article>` or `<main>`.
+fn headline(dom: &Dom<'_>, a: &Analysis, ctx: &Context, sel: &Selection) -> Option<usize> {
+    let has_text = |i: usize| a.chars[i] > 0 || !super::metadata::subtree_text(dom, i).is_empty();
+    if let Some(h) = (1..dom.nodes.len())
+        .find(|&i| dom.nodes[i].tag == Tag::H1 && !ctx.strongly_marked[i] && has_text(i))
+    {
+        return Some(h);
+    }
+    let &first = sel.roots.first()?;
+    let body = (first..dom.nodes[first].end)
+        .find(|&k| a.good[k] > 0 && a.inline_chars[k] >= BODY_MIN && !sel.skip[k])?;
+    let home = ctx.container[body];
+    if home == 0 {
+        return None;
+    }
+    (home..body).rev().find(|&i| {
+        matches!(dom.nodes[i].tag, Tag::H1 | Tag::H2 | Tag::H3)
+            && ctx.container[i] == home
+            && !ctx.strongly_marked[i]
+            && has_text(i)
+    })
+}
+
+/// Adds the lead blocks between the headline and the body to `sel`.
 pub(super) fn add_leads(
     dom: &Dom<'_>,
     a: &Analysis,
-    h1: usize,
     description: Option<&str>,
     sel: &mut Selection,
 ) {
     let Some(&first) = sel.roots.first() else {
+        return;
+    };
+    let ctx = Context::new(dom, a);
+    let Some(h1) = headline(dom, a, &ctx, sel) else {
         return;
     };
     let h1_end = dom.nodes[h1].end;
@@ -55,12 +149,15 @@ pub(super) fn add_leads(
         None => return,
     };
     let blocks = gap_blocks(dom, a, h1_end, gap_end);
-    let unmarked = blocks.iter().filter(|b| !a.dropped[b.node]).count();
+    let unmarked = blocks
+        .iter()
+        .filter(|b| !ctx.marked(dom, a, b.node, h1))
+        .count();
     let desc = description.map(normalise);
     let mut extra = Vec::new();
     for b in &blocks {
         let matches_desc = desc.as_deref().is_some_and(|d| same_start(d, &b.text));
-        let plain = !a.dropped[b.node] && unmarked <= GAP_BLOCKS_MAX;
+        let plain = !ctx.marked(dom, a, b.node, h1) && unmarked <= GAP_BLOCKS_MAX;
         if !(matches_desc || plain) {
             continue;
         }

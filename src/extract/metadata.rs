@@ -65,7 +65,7 @@ pub(super) fn clean_inline(s: &str) -> String {
 }
 
 /// Clean text of the subtree at `idx`.
-fn subtree_text(dom: &Dom<'_>, idx: usize) -> String {
+pub(super) fn subtree_text(dom: &Dom<'_>, idx: usize) -> String {
     let end = dom.nodes.get(idx).map_or(idx, |n| n.end);
     let mut s = String::new();
     for n in dom.nodes.get(idx + 1..end).into_iter().flatten() {

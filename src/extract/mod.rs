@@ -77,10 +77,8 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
     let analysis = content::analyse(dom);
     let mut selection = content::select(dom, &analysis);
     let h1 = metadata::first_h1(dom, &analysis.dropped);
-    if let Some((h, _)) = &h1 {
-        let description = metadata::description(dom);
-        lead::add_leads(dom, &analysis, *h, description.as_deref(), &mut selection);
-    }
+    let description = metadata::description(dom);
+    lead::add_leads(dom, &analysis, description.as_deref(), &mut selection);
     let mut blocks = text::render(dom, &selection.roots, &selection.skip);
     let chosen = text_chars(&blocks);
     let too_small = |page_good: usize| {

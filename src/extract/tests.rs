@@ -668,3 +668,91 @@ fn collapsed_accordion_panels_a_control_opens_are_kept() {
         &["closed office", "cookies"],
     );
 }
+
+#[test]
+fn lead_under_weak_wrapper_words_in_the_article_is_kept() {
+    // Every wrapper of the article carries a `widget` class; the standfirst sits in the
+    // header with the headline, the body in its own block.
+    let html = chrome_page(
+        r#"<main><article class="story">
+<div class="col container-widget"><header class="story-header"><h1>Night trains return to the coast</h1>
+<div class="standfirst"><p>Two night trains a week will run to the coast from June, the rail company said.</p></div>
+<div class="story-meta"><p>Filed by the invented rail desk on a Tuesday morning</p></div></header></div>
+<div class="col container-widget"><div class="story-body">
+<p>The trains leave the capital at eleven in the evening and reach the first seaside town a little after six in the morning.</p>
+<p>Sleeping cars were bought second-hand from a company in the north and have been refitted with new beds and showers.</p>
+<p>Tickets go on sale next month, and the company expects the first weekends of the summer to be sold out quickly.</p>
+</div></div>
+</article></main>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "Two night trains a week will run to the coast",
+            "leave the capital at eleven",
+            "sold out quickly",
+        ],
+        // A meta line of its own is marked by its own word, not the template's.
+        &["cookies", "Copyright", "Filed by the invented rail desk"],
+    );
+    // The same standfirst in a block named as a teaser stays out.
+    let teaser = html.replace(r#"class="standfirst""#, r#"class="teaser-box""#);
+    let b = extract_article(&teaser, None);
+    assert!(!b.text.contains("Two night trains"), "{:?}", b.text);
+}
+
+#[test]
+fn lead_after_an_hgroup_headline_when_the_h1_is_in_the_breadcrumb() {
+    let html = r#"<!DOCTYPE html><html><head><title>Old mill | Invented Courier</title></head><body>
+<article class="pt-3"><nav class="crumbs"><ol><li><a href="/">Home</a></li><li><h1>Region</h1></li></ol></nav>
+<div><hgroup><div><span>Heritage</span></div><h2>The old mill grinds again</h2></hgroup>
+<div class="copy-lg"><span>Millbrook.</span> <span>After forty years of silence the water mill on the brook turns again, run by volunteers.</span></div></div>
+<div class="wrap"><div class="article-body">
+<p>The volunteers spent three winters replacing the wheel, the shaft and the millstones, most of it by hand and with donated oak.</p>
+<p>From April the mill opens on Saturdays, and visitors can buy flour ground the same morning from grain grown nearby.</p>
+<p>The village council pays for the insurance, and a local bakery has promised to bake its Sunday bread with the mill's flour.</p>
+</div></div></article></body></html>"#;
+    let a = extract_article(html, None);
+    assert_text(
+        &a.text,
+        &[
+            "After forty years of silence the water mill",
+            "replacing the wheel, the shaft",
+            "bake its Sunday bread",
+        ],
+        &["Home"],
+    );
+}
+
+#[test]
+fn intro_section_before_the_body_section_is_kept() {
+    // The body's section scores highest; the intro section beside it holds only plain `<p>`
+    // text, so the wider block is the article.
+    let html = chrome_page(
+        r#"<main><div class="l-wrap">
+<div class="bg-white"><div class="section-a"><div class="rtf">
+<p>Taxi fares in the invented city are set by the council every year in the spring.</p>
+<p>Every licensed driver must show the fares inside the car, next to the meter.</p>
+</div></div></div>
+<div class="section-b"><div class="rtf wide">
+<p>Fares for groups of more than four passengers are agreed with the driver before the ride, and may be higher at busy times, such as after concerts, matches or on holidays.</p>
+<p>Drivers must accept cards, and may not charge extra for them, whatever the distance, the time of the ride or the number of bags, and must give a receipt when asked.</p>
+<p>Complaints about fares go to the council's taxi desk, which answers within two weeks, and can fine a driver, suspend a licence or, in serious cases, withdraw it.</p>
+<p>The night fare applies from midnight to six in the morning, and on public holidays, for the whole day, whatever the distance or the number of passengers.</p>
+</div></div>
+<div class="related-links"><ul><li><a href="/bus">Bus fares for the invented city</a></li><li><a href="/bike">Hire bikes</a></li></ul></div>
+</div></main>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "Taxi fares in the invented city are set by the council",
+            "show the fares inside the car",
+            "agreed with the driver before the ride",
+            "withdraw it",
+        ],
+        &["cookies", "Copyright", "Bus fares", "Hire bikes"],
+    );
+}

@@ -131,6 +131,8 @@ def main() -> int:
     parser.add_argument("--citecheck", action="append", default=[],
                         help="a build to measure (repeat for several, e.g. the one before a "
                              "change; default target/release/citecheck)")
+    parser.add_argument("--extra", default="", help="more citecheck options, one string "
+                        "(e.g. '--body-budget 16MiB')")
     parser.add_argument("--no-build", action="store_true", help="skip cargo build")
     args = parser.parse_args()
     harness.exit_on_sigterm()
@@ -159,19 +161,23 @@ def main() -> int:
                         out.mkdir()
                         cmd = [build, command, "--sources", str(sources),
                                "--links", str(out / "links.csv"), "--no-rescue",
-                               "--host-interval", "0", "--no-progress"]
+                               "--host-interval", "0", "--no-progress", *args.extra.split()]
                         if command == "run":
                             cmd += ["--quotes", str(quotes), "--archive", str(out / "archive"),
                                     "--report", str(out / "report.csv")]
-                        m = harness.timed(cmd, log_path=out / "log.txt", timeout=3600)
+                        m = harness.timed(cmd, log_path=out / "log.txt", timeout=3600,
+                                          env={"CITECHECK_LOG": "info"})
                         problem = (f"exit {m.returncode}" if m.returncode not in (0, 1)
                                    else check_run(out, urls) if command == "run"
                                    else check_links(out / "links.csv", urls))
                         if problem:
                             tail = (out / "log.txt").read_text(errors="replace")[-2000:]
                             raise SystemExit(f"{build} {command}: wrong output: {problem}\n{tail}")
+                        budget = [line.split("INFO ", 1)[-1] for line in
+                                  (out / "log.txt").read_text(errors="replace").splitlines()
+                                  if "body bytes in flight" in line]
                         log(f"  {build} {command}: {m.wall:.2f} s  {m.rss_mb:.1f} MB  "
-                            f"cpu {m.cpu:.2f} s")
+                            f"cpu {m.cpu:.2f} s  {' '.join(budget)}")
                         results.setdefault((build, command), []).append(m)
                         shutil.rmtree(out)
 

@@ -138,9 +138,9 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
     /// Body bytes held in the whole run at once (read, and not yet judged, extracted and
-    /// archived) [default: 32MiB]; a read waits while they are spent, so memory is bounded
-    /// on big pages. A body larger than this still proceeds, alone. Suffixes as for
-    /// --warc-max-size.
+    /// archived; `run` counts each body byte three times) [default: 32MiB]; a read waits
+    /// while they are spent, so memory is bounded on big pages. A body larger than this
+    /// still proceeds, alone. Suffixes as for --warc-max-size.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub body_budget: Option<u64>,
     /// The User-Agent header sent with every request.

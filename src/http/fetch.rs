@@ -193,6 +193,8 @@ pub struct Fetcher {
     body_limit: usize,
     user_agent: String,
     budget: ByteBudget,
+    /// Budget bytes charged per body byte read (see [`Fetcher::charging`]).
+    charge_factor: usize,
 }
 
 impl Fetcher {
@@ -219,7 +221,16 @@ impl Fetcher {
             body_limit,
             user_agent: settings.user_agent.clone(),
             budget: ByteBudget::new(settings.body_budget),
+            charge_factor: 1,
         }
+    }
+
+    /// Charges `factor` budget bytes per body byte read: in `run` a body is also decoded,
+    /// parsed, extracted and archived while its link holds the ticket, and those copies
+    /// scale with it, so the budget counts them at the read, before any is made.
+    pub fn charging(mut self, factor: usize) -> Fetcher {
+        self.charge_factor = factor.max(1);
+        self
     }
 
     /// The run's budget of body bytes in flight: one [`Ticket`] per checked link.
@@ -479,7 +490,7 @@ impl Fetcher {
                 .min(self.body_limit)
         });
         let mut reserved = stated.unwrap_or(0);
-        deadline += charge(ticket, reserved, turn).await;
+        deadline += charge(ticket, reserved * self.charge_factor, turn).await;
         let mut body = Vec::with_capacity(reserved);
         let mut truncated = false;
         loop {
@@ -495,7 +506,7 @@ impl Fetcher {
                 let step = (needed - reserved)
                     .max(GROW_STEP)
                     .min(self.body_limit - reserved);
-                deadline += charge(ticket, step, turn).await;
+                deadline += charge(ticket, step * self.charge_factor, turn).await;
                 reserved += step;
             }
             body.extend_from_slice(&chunk[..take]);

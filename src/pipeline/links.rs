@@ -29,6 +29,10 @@ use super::quotes::QuoteStage;
 use super::{Outcome, csv_error, link_outcome};
 use crate::locate::SourceText;
 
+/// Budget bytes per body byte in `run` (docs/links.md §7): the body, its decoded text and
+/// the texts extracted from it; the parse itself is counted in what the budget leaves free.
+const RUN_CHARGE: usize = 3;
+
 /// Work for one sources row.
 enum Job {
     Fetch(Source, url::Url),
@@ -94,7 +98,13 @@ pub(super) async fn check_links(
         config.max_body
     };
     let context = CheckContext {
-        fetcher: Fetcher::new(client, &config.fetch, body_limit),
+        fetcher: Fetcher::new(client, &config.fetch, body_limit).charging(
+            if config.mode == Mode::Run {
+                RUN_CHARGE
+            } else {
+                1
+            },
+        ),
         archive,
         cap_is_users: body_limit == config.max_body,
         rescue: config.rescue,

@@ -23,8 +23,8 @@ fn main() -> std::io::Result<()> {
         };
         let mut bytes = Vec::new();
         flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_end(&mut bytes)?;
-        let (html, _) = citecheck::http::body::decode_text(&bytes, None);
-        let article = citecheck::extract::extract_article(&html, None);
+        let (html, _) = citecheck::dev::decode_text(&bytes, None);
+        let article = citecheck::extract_article(&html, None);
         std::fs::write(format!("{out}/{id}.txt"), format!("{}\n", article.text))?;
         n += 1;
     }

@@ -177,7 +177,7 @@ async fn run(config: &Config) -> Result<Outcome> {
     let mut publisher = publisher_for(config, true, stage.is_some())?;
     let (link_outcome, sources) = if config.offline {
         let started = std::time::Instant::now();
-        let (outcome, texts, links) = archived_texts(config, stage.as_deref(), &mut publisher)?;
+        let (outcome, texts) = archived_texts(config, stage.as_deref(), &mut publisher)?;
         tracing::info!(
             "stage read+scan archived texts: {:.2} s",
             started.elapsed().as_secs_f64()

@@ -120,6 +120,7 @@ pub fn quote_annotation(report: &RunReport, file: &str, r: &QuoteRow) -> Option<
     })
 }
 
+#[cfg(test)]
 /// The annotations of a run, links first, in input order.
 pub fn annotations(report: &RunReport, workspace: Option<&Path>) -> Vec<Annotation> {
     let sources = workflow_path(&report.sources_file, workspace);

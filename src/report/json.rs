@@ -19,7 +19,9 @@ use crate::check::LinkRecord;
 use crate::report::links::LINK_COLUMNS;
 use crate::report::quotes::{QUOTE_COLUMNS, QuoteRow};
 use crate::report::spool::Spool;
-use crate::report::summary::{RunReport, Summary};
+#[cfg(test)]
+use crate::report::summary::RunReport;
+use crate::report::summary::Summary;
 
 /// Columns holding `true`/`false`.
 const BOOLEAN_COLUMNS: &[&str] = &["changed", "cached"];
@@ -190,6 +192,7 @@ impl JsonWriter {
     }
 }
 
+#[cfg(test)]
 /// Writes the document of a finished run (pretty-printed, with a final newline).
 pub fn write_json<W: Write>(mut out: W, report: &RunReport) -> std::io::Result<()> {
     let mut writer = JsonWriter::new()?;

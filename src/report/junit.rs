@@ -177,6 +177,7 @@ impl JunitWriter {
     }
 }
 
+#[cfg(test)]
 /// Renders the document of a finished run.
 pub fn render_junit(report: &RunReport) -> String {
     let render = || -> std::io::Result<Vec<u8>> {

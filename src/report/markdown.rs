@@ -96,6 +96,7 @@ impl MarkdownWriter {
         ]);
     }
 
+    #[cfg(test)]
     /// Problem rows held.
     pub fn held(&self) -> usize {
         self.link_problems.len() + self.quote_problems.len()
@@ -187,6 +188,7 @@ impl MarkdownWriter {
     }
 }
 
+#[cfg(test)]
 /// Renders the summary and the problems of a finished run.
 pub fn render_markdown(report: &RunReport) -> String {
     let mut writer = MarkdownWriter::default();

@@ -21,7 +21,9 @@ use crate::report::markdown::MarkdownWriter;
 use crate::report::quotes::QuoteRow;
 use crate::report::spool::Spool;
 use crate::report::summary::{RunReport, Tally};
-use crate::report::{github, json, junit, markdown, open_output};
+use crate::report::{github, open_output};
+#[cfg(test)]
+use crate::report::{json, junit, markdown};
 
 /// What the CI environment asks for, read from the environment once.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +52,7 @@ impl CiEnv {
     }
 }
 
+#[cfg(test)]
 /// Renders the run in a format; `None` for csv (the CSV files are the output).
 pub fn render(format: OutputFormat, report: &RunReport) -> Option<Vec<u8>> {
     match format {
@@ -177,7 +180,8 @@ impl Publisher {
             results.push(junit.link(report, r));
         }
         if let Some((spool, sources, _)) = &mut self.annotations
-            && let Some(a) = github::link_annotation(report, sources, self.ci.workspace.as_deref(), r)
+            && let Some(a) =
+                github::link_annotation(report, sources, self.ci.workspace.as_deref(), r)
         {
             results.push(spool.push(format!("{a}\n").as_bytes()));
         }
@@ -316,6 +320,7 @@ fn write_replacing(
     result.map_err(|e| write_error(target, e))
 }
 
+#[cfg(test)]
 /// Writes the rendering, the annotations and the step summary of a finished run.
 pub fn publish(report: &RunReport, settings: &Publish, ci: &CiEnv) -> Result<()> {
     let Some(mut publisher) = Publisher::new(report.clone(), settings, ci.clone())? else {

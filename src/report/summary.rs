@@ -100,11 +100,13 @@ impl RunReport {
         row.file.as_deref().unwrap_or(&self.sources_file)
     }
 
+    #[cfg(test)]
     /// The links.csv rows (empty when not checked).
     pub fn link_rows(&self) -> &[LinkRecord] {
         self.links.as_deref().unwrap_or_default()
     }
 
+    #[cfg(test)]
     /// The report.csv rows (empty when not located).
     pub fn quote_rows(&self) -> &[QuoteRow] {
         self.quotes.as_deref().unwrap_or_default()
@@ -147,6 +149,7 @@ impl RunReport {
             || !matches!(row.verdict, Verdict::Verified | Verdict::Approximate)
     }
 
+    #[cfg(test)]
     /// The counts.
     pub fn summary(&self) -> Summary {
         let mut tally = Tally::default();
@@ -266,9 +269,7 @@ pub(crate) enum CaseOutcome {
 pub(crate) fn junit_outcome(severity: Severity, status: LinkStatus) -> CaseOutcome {
     match severity {
         Severity::Fail => CaseOutcome::Failure,
-        _ if matches!(status, LinkStatus::Blocked | LinkStatus::Duplicate) => {
-            CaseOutcome::Skipped
-        }
+        _ if matches!(status, LinkStatus::Blocked | LinkStatus::Duplicate) => CaseOutcome::Skipped,
         _ => CaseOutcome::Pass,
     }
 }

@@ -103,7 +103,7 @@ fn run_archives_every_exchange_text_and_manifest() {
 }
 
 /// Issue #22: a run killed while its open WARC file holds far more, decoded, than the memory
-/// the repair may use. The `verify` that repairs it must stay under that cap (its peak RSS,
+/// the repair may use. The `verify --repair` that repairs it must stay under that cap (its peak RSS,
 /// as the kernel counts it): a repair that read the file whole, or kept its records' blocks,
 /// would need at least the file's decoded size.
 #[cfg(target_os = "linux")]
@@ -149,7 +149,7 @@ fn recovery_after_a_kill_holds_less_than_the_open_file() {
 
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
         .current_dir(dir.path())
-        .args(["verify", "--no-progress"])
+        .args(["verify", "--repair", "--no-progress"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -379,7 +379,10 @@ fn big_pages_beyond_the_body_budget_are_archived_whole_one_at_a_time() {
     // `run` charges three budget bytes per body byte (the body, its decoded text, the texts
     // extracted from it).
     let charged = 3 * BIG_PAGE_BYTES;
-    assert!(peak >= charged, "each page is larger than the budget: {peak}");
+    assert!(
+        peak >= charged,
+        "each page is larger than the budget: {peak}"
+    );
     assert!(
         peak <= budget + 2 * charged,
         "{peak}: more pages held at once than the budget allows\n{stderr}"

@@ -20,6 +20,12 @@ package: `python3 -m venv bench/.venv && bench/.venv/bin/pip install trafilatura
 
   python3 bench/score_extract.py --cmd 'target/release/citecheck text -' "$CITECHECK_BENCH/wcxb"
   python3 bench/score_extract.py --worst 10 --cmd '…' "$CITECHECK_BENCH/article-extraction"
+  python3 bench/score_extract.py --from-dir /tmp/out --ids tune.txt "$CITECHECK_BENCH/wcxb"
+
+`--from-dir` scores texts saved by `cargo run --release --example extract_dir SET OUT`;
+`--save-dir` keeps a peer's outputs for the same; `--ids` restricts to a part's ids
+(`bench/extract_split.py --list SET --parts tune`). String sets print figures per language
+and, where the set names them (wcxb), per page type.
 
 Prints one summary line `precision=P recall=R F1=F`, per-language figures for string sets,
 and the N worst pages.
@@ -74,6 +80,9 @@ def f1(p, r):
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
+TYPES = {}  # page id -> page type, for sets that name one (wcxb)
+
+
 def load(set_dir):
     """[(id, url, lang, truth)] where truth is a text or a (with, without) pair."""
     gt = os.path.join(set_dir, "ground-truth.json")
@@ -88,19 +97,28 @@ def load(set_dir):
                 p = json.loads(line)
                 pair = ([s for s in p.get("with", []) if collapse(s)], [s for s in p.get("without", []) if collapse(s)])
                 pages.append((p["id"], p.get("url", ""), p.get("lang", "und"), pair))
+                TYPES[p["id"]] = p.get("page_type", "")
     return "strings", pages
 
 
 def extractor(args):
+    if args.from_dir:
+        def saved(pid):
+            try:
+                with open(os.path.join(args.from_dir, pid + ".txt"), encoding="utf-8") as fh:
+                    return fh.read(), ""
+            except OSError as e:
+                return "", str(e)
+        return saved
     if args.peer == "trafilatura":
         import trafilatura  # noqa: PLC0415 (optional)
 
-        def run(raw, url):
+        def run(raw, url, pid=None):
             html = raw.decode("utf-8", "replace")
             return trafilatura.extract(html, url=url or None, include_comments=False) or "", ""
         return run
 
-    def run(raw, url):
+    def run(raw, url, pid=None):
         try:
             cp = subprocess.run(args.cmd, shell=True, input=raw, capture_output=True, timeout=args.timeout)
         except subprocess.TimeoutExpired:
@@ -119,20 +137,35 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--worst", type=int, default=10)
     ap.add_argument("--lang", help="string sets: only these languages (comma-separated)")
+    ap.add_argument("--from-dir", help="score saved texts DIR/<id>.txt (from examples/extract_dir) instead")
+    ap.add_argument("--save-dir", help="also save each output as DIR/<id>.txt (to score it again later)")
+    ap.add_argument("--ids", help="only the page ids listed in this file, one per line")
     args = ap.parse_args(argv)
-    if bool(args.cmd) == bool(args.peer):
-        ap.error("give exactly one of --cmd and --peer")
+    if sum(map(bool, (args.cmd, args.peer, args.from_dir))) != 1:
+        ap.error("give exactly one of --cmd, --peer and --from-dir")
     kind, pages = load(args.set_dir)
     if args.lang:
         keep = set(args.lang.split(","))
         pages = [p for p in pages if p[2] in keep]
+    if args.ids:
+        with open(args.ids, encoding="utf-8") as fh:
+            keep = {line.strip() for line in fh if line.strip()}
+        pages = [p for p in pages if p[0] in keep]
     run = extractor(args)
+    if args.save_dir:
+        os.makedirs(args.save_dir, exist_ok=True)
 
     def work(page):
         pid, url, lang, truth = page
-        with gzip.open(os.path.join(args.set_dir, "html", pid + ".html.gz")) as fh:
-            raw = fh.read()
-        out, err = run(raw, url)
+        if args.from_dir:
+            out, err = run(pid)
+        else:
+            with gzip.open(os.path.join(args.set_dir, "html", pid + ".html.gz")) as fh:
+                raw = fh.read()
+            out, err = run(raw, url)
+        if args.save_dir:
+            with open(os.path.join(args.save_dir, pid + ".txt"), "w", encoding="utf-8") as fh:
+                fh.write(out)
         if kind == "shingles":
             c = shingle_counts(truth, out)
             return dict(id=pid, url=url, lang=lang, counts=c, err=err,
@@ -165,17 +198,18 @@ def main(argv=None):
     print("set: %s (%s, %d pages, %d extractor errors)" % (args.set_dir, kind, len(results), errors))
     print("precision=%.4f recall=%.4f F1=%.4f" % (p, r, f1(p, r)))
     if kind == "strings":
-        by_lang = collections.defaultdict(lambda: [0, 0, 0, 0])
-        for x in results:
-            c = by_lang[x["lang"]]
-            c[0] += 1
-            for i in range(3):
-                c[i + 1] += x["counts"][i]
-        if len(by_lang) > 1:
-            for lang, (n, tp, fp, fn) in sorted(by_lang.items(), key=lambda kv: -kv[1][0]):
-                lp = tp / (tp + fp) if tp + fp else 0.0
-                lr = tp / (tp + fn) if tp + fn else 0.0
-                print("  %-5s pages=%4d P=%.3f R=%.3f F1=%.3f" % (lang, n, lp, lr, f1(lp, lr)))
+        for label, key in (("lang", lambda x: x["lang"]), ("type", lambda x: TYPES.get(x["id"], ""))):
+            groups = collections.defaultdict(lambda: [0, 0, 0, 0])
+            for x in results:
+                c = groups[key(x)]
+                c[0] += 1
+                for i in range(3):
+                    c[i + 1] += x["counts"][i]
+            if len(groups) > 1:
+                for name, (n, tp, fp, fn) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
+                    lp = tp / (tp + fp) if tp + fp else 0.0
+                    lr = tp / (tp + fn) if tp + fn else 0.0
+                    print("  %s %-13s pages=%4d P=%.3f R=%.3f F1=%.3f" % (label, name, n, lp, lr, f1(lp, lr)))
     for x in sorted(results, key=lambda x: x["f1"])[: args.worst]:
         print("  worst %-40s F1=%.2f %s %s" % (x["id"], x["f1"], x["url"], x["err"]))
         for s in x["missing"][:2]:

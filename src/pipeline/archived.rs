@@ -275,6 +275,13 @@ pub(super) fn archived_source(
             .and_then(|e| e.page_text_path.clone()),
         link: match (&entry, &text) {
             (None, _) => "no capture in the archive".into(),
+            // A capture that never had a text (a 404, a 410): what the link was, as its
+            // links.csv row from the archive says, not a read failure.
+            (Some(e), None) if e.text_path.is_none() => format!(
+                "{} in the archived capture of {}",
+                archived_link(source, Some(e)).outcome_in_words(),
+                e.fetched_at
+            ),
             (Some(_), None) => "its archived text could not be read".into(),
             (Some(e), Some(_)) => format!("archived capture of {}", e.fetched_at),
         },

@@ -422,3 +422,167 @@ fn text_page_prints_the_whole_visible_text_and_json_gives_its_regions() {
     assert!(span.ends_with("Goed dat de pont er komt."), "{span:?}");
     assert_eq!(json["title"], "Brug over de Vliet gaat een jaar dicht");
 }
+
+/// Issue #19: a failing quote says why, in report.csv and in every `--format`: the claimed
+/// source's link outcome for `source_unavailable`, the nearest miss (score and source) for
+/// `not_found`.
+#[test]
+fn failing_quotes_say_why_in_report_csv_and_every_format() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_sources(dir.path(), &[("S1", "/ok"), ("S2", "/gone")]);
+    write_quotes(
+        dir.path(),
+        &[
+            // In no source, and its claimed source answers 410.
+            (
+                "Q1",
+                "De haven krijgt volgend jaar een nieuwe kade voor de veerboot.",
+                "/gone",
+            ),
+            // Close to a sentence of /ok, not close enough.
+            (
+                "Q2",
+                "Gemeenten en waterschappen zoeken elkaar zelden op.",
+                "",
+            ),
+        ],
+    );
+    let gone = format!("{SITE}/gone");
+    let ok = format!("{SITE}/ok");
+    let unavailable_note = format!("the claimed source {gone} could not be read: broken: HTTP 410");
+
+    let output = run_cmd(dir.path(), &site).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report = read_csv(&dir.path().join("report.csv"));
+    let (q1, q2) = (&report[0], &report[1]);
+    let q1_fetched_at = read_csv(&dir.path().join("links.csv"))[1]["fetched_at"].clone();
+    assert_eq!(q1["verdict"], "source_unavailable", "{q1:?}");
+    assert_eq!(q1["claimed_source"], gone);
+    assert!(q1["note"].starts_with(&unavailable_note), "{q1:?}");
+    assert_eq!(q2["verdict"], "not_found", "{q2:?}");
+    let best: f64 = q2["best_score"]
+        .parse()
+        .unwrap_or_else(|_| panic!("{q2:?}"));
+    assert!(best > 0.0 && best < 1.0, "{q2:?}");
+    assert_eq!(q2["best_source"], ok, "{q2:?}");
+    assert_eq!(
+        q2["note"],
+        format!("nearest miss: score {} in {ok}", q2["best_score"]),
+        "{q2:?}"
+    );
+    // Nothing was found: no span, no region.
+    for q in [q1, q2] {
+        assert_eq!(
+            (
+                q["source_url"].as_str(),
+                q["start"].as_str(),
+                q["region"].as_str()
+            ),
+            ("", "", ""),
+            "{q:?}"
+        );
+    }
+
+    let format = |name: &str| {
+        let output = run_cmd(dir.path(), &site)
+            .args(["--format", name])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "--format {name}: {stderr}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    // JSON: the same columns as report.csv, typed.
+    let doc: serde_json::Value = serde_json::from_str(&format("json")).unwrap();
+    let quotes = doc["quotes"].as_array().unwrap();
+    assert_eq!(quotes[0]["verdict"], "source_unavailable");
+    assert_eq!(quotes[0]["note"], q1["note"].as_str());
+    assert_eq!(quotes[0]["best_score"], serde_json::Value::Null);
+    assert_eq!(quotes[1]["verdict"], "not_found");
+    assert_eq!(quotes[1]["note"], q2["note"].as_str());
+    assert_eq!(quotes[1]["best_score"], best);
+    assert_eq!(quotes[1]["best_source"], ok.as_str());
+
+    // Markdown: each quote's row in the problems table says why.
+    let md = format("markdown");
+    let row = |id: &str| {
+        md.lines()
+            .find(|l| l.contains(&format!(" | {id} | ")))
+            .unwrap_or_else(|| panic!("no row for {id}:\n{md}"))
+            .to_string()
+    };
+    let md_q1 = row("Q1");
+    assert!(md_q1.contains("| source_unavailable |"), "{md_q1}");
+    assert!(md_q1.contains(&unavailable_note), "{md_q1}");
+    let md_q2 = row("Q2");
+    assert!(md_q2.contains("| not_found |"), "{md_q2}");
+    assert!(
+        md_q2.contains(&format!("closest: {} in {ok}", q2["best_score"])),
+        "{md_q2}"
+    );
+    assert!(md_q2.contains(q2["note"].as_str()), "{md_q2}");
+
+    // JUnit: each quote's failure says why, in its message and its text.
+    let junit = format("junit");
+    let doc = crate::common::xml::parse(&junit).unwrap_or_else(|e| panic!("{e}\n{junit}"));
+    let suite = doc
+        .children("testsuite")
+        .find(|s| s.attr("name") == Some("quotes"))
+        .unwrap();
+    let failure = |id: &str| {
+        let case = suite
+            .children("testcase")
+            .find(|c| {
+                c.attr("name")
+                    .is_some_and(|n| n.starts_with(&format!("{id} ")))
+            })
+            .unwrap_or_else(|| panic!("no case for {id}:\n{junit}"));
+        let failure = case.children("failure").next().unwrap();
+        (
+            failure.attr("type").unwrap().to_string(),
+            failure.attr("message").unwrap().to_string(),
+            failure.text(),
+        )
+    };
+    let (kind, message, text) = failure("Q1");
+    assert_eq!(kind, "source_unavailable");
+    assert!(message.contains(&unavailable_note), "{message}");
+    assert!(text.contains(&unavailable_note), "{text}");
+    let (kind, message, text) = failure("Q2");
+    assert_eq!(kind, "not_found");
+    assert!(
+        message.contains(&format!("closest: {} in {ok}", q2["best_score"])),
+        "{message}"
+    );
+    assert!(message.contains(q2["note"].as_str()), "{message}");
+    assert!(text.contains(q2["note"].as_str()), "{text}");
+
+    // verify, from the archive alone: the same nearest miss, and the claimed source's
+    // outcome as the archive knows it (never captured).
+    let output = citecheck(dir.path())
+        .args(["verify", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["quotes"][0]["verdict"], "source_unavailable");
+    // (It said "its archived text could not be read" of a 410 that never had a text.)
+    let note = doc["quotes"][0]["note"].as_str().unwrap();
+    assert!(
+        note.starts_with(&format!(
+            "{unavailable_note} in the archived capture of {}",
+            &q1_fetched_at[..10]
+        )),
+        "{note}"
+    );
+    assert_eq!(doc["quotes"][1]["note"], q2["note"].as_str());
+    assert_eq!(doc["quotes"][1]["best_source"], ok.as_str());
+}

@@ -255,6 +255,75 @@ fn a_redirect_to_a_404_counts_the_requests_at_the_end() {
     );
 }
 
+/// Issue #19: `$1x` in a `--remap` replacement is the regex crate's group named `1x`, which
+/// never matches (every URL would lose that part): refused before any request, with the
+/// `${1}x` hint; the braced form and a plain `$1` work.
+#[test]
+fn a_remap_naming_no_group_is_refused_with_the_braced_hint() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!(
+            "id,url
+A,{SITE}/ok
+"
+        ),
+    )
+    .unwrap();
+    let rule = |replacement: &str| {
+        format!(
+            r"^https://www\.overheidvannu\.nl/(o)(.*)$ {}/{replacement}",
+            site.base()
+        )
+    };
+    let check = |command: &str, rule: &str| {
+        citecheck(dir.path())
+            .args([command, "--no-probe", "--no-rescue", "--retries", "0"])
+            .args(["--remap", rule])
+            .output()
+            .unwrap()
+    };
+    for command in ["check", "run"] {
+        for (replacement, says) in [
+            (
+                "$1k",
+                "names no group of the pattern; the regex crate reads `$1k` as a group named \
+                 `1k`: write `${1}k`",
+            ),
+            ("$3", "`$3` in"),
+            ("$3", "refers to group 3, but the pattern has 2 group(s)"),
+            ("$naam", "`$naam` in"),
+            ("$naam", "names no group of the pattern"),
+        ] {
+            let output = check(command, &rule(replacement));
+            let stderr = stderr_of(&output);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} {replacement}: {stderr}"
+            );
+            assert!(stderr.contains("--remap '^https://"), "{stderr}");
+            assert!(stderr.contains(says), "{command} {replacement}: {stderr}");
+        }
+        assert_eq!(site.total_hits(), 0, "refused before any request");
+        assert!(!dir.path().join("links.csv").exists());
+    }
+    // The braced form names group 1: /ok is requested as /ok and found.
+    for replacement in ["${1}k", "$1$2"] {
+        let output = check("check", &rule(replacement));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{replacement}: {}",
+            stderr_of(&output)
+        );
+        let links = read_csv(&dir.path().join("links.csv"));
+        assert_eq!(links[0]["status"], "ok", "{replacement}: {:?}", links[0]);
+    }
+    assert_eq!(site.hits("/ok"), 2);
+}
+
 /// A folder of symlinks to a few tools: a PATH without docker (or with a fake one).
 fn tool_dir(root: &Path, tools: &[&str]) -> std::path::PathBuf {
     let bin = root.join("bin");

@@ -173,3 +173,60 @@ fn without_inputs_the_sources_file_is_read_and_bad_inputs_stop_the_run() {
         "{stderr}"
     );
 }
+
+/// Issue #19: a sources file whose URL column is named `link`, `href` or `uri` (any case) is
+/// read as `url` by every command that reads it: `check`, `run` (links and quotes) and
+/// `verify` (from the archive).
+#[test]
+fn a_url_column_named_link_href_or_uri_is_read_by_check_run_and_verify() {
+    let site = FixtureSite::start();
+    for name in ["link", "href", "uri", "URI"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("sources.csv"),
+            format!("id,titel,{name}\nA,Koffie,{SITE}/ok\nB,Weg,{SITE}/gone\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("quotes.csv"),
+            format!("id,quote,source\nQ1,Het begint met een kop koffie,{SITE}/ok\n"),
+        )
+        .unwrap();
+        let urls = |file: &str| -> Vec<(String, String, String)> {
+            read_csv(&dir.path().join(file))
+                .iter()
+                .map(|r| (r["id"].clone(), r["url"].clone(), r["status"].clone()))
+                .collect()
+        };
+        let expected = vec![
+            ("A".to_string(), format!("{SITE}/ok"), "ok".to_string()),
+            (
+                "B".to_string(),
+                format!("{SITE}/gone"),
+                "broken".to_string(),
+            ),
+        ];
+        for command in ["check", "run"] {
+            let output = citecheck(dir.path())
+                .args([command, "--no-rescue", "--no-probe", "--retries", "0"])
+                .args(site.remap_args())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{name} {command}: {stderr}");
+            assert_eq!(urls("links.csv"), expected, "{name} {command}");
+        }
+        let report = read_csv(&dir.path().join("report.csv"));
+        assert_eq!(report[0]["verdict"], "verified", "{name}: {report:?}");
+        assert_eq!(report[0]["source_url"], format!("{SITE}/ok"), "{name}");
+        let output = citecheck(dir.path())
+            .args(["verify", "--links", "verified-links.csv"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name} verify: {stderr}");
+        assert_eq!(urls("verified-links.csv"), expected, "{name} verify");
+        let again = read_csv(&dir.path().join("report.csv"));
+        assert_eq!(again[0]["verdict"], "verified", "{name} verify: {again:?}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Runs stopped part-way (SIGTERM, SIGHUP, `--deadline`) keep the rows finished so far and
-//! `--resume` finishes them; web-archive look-ups that cannot hang a run; exit codes for
-//! input files that cannot be used.
+//! `--resume` finishes them, with exit code 1 when those rows hold findings, else 3;
+//! web-archive look-ups that cannot hang a run; exit codes for input files that cannot be
+//! used.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -365,4 +366,105 @@ fn input_files_that_cannot_be_used_exit_2_and_skipped_rows_fail() {
     assert_eq!(output.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["summary"]["passed"], true, "{json}");
+}
+
+/// Issue #18, the rule of `Outcome::exit_code` for a stopped `run`: 1 when the rows written
+/// so far hold a finding that `--fail-on` names (a link status, or `input` for a malformed
+/// row skipped), else 3; never 2. By signal and by deadline alike.
+#[test]
+fn a_stopped_run_exits_1_with_findings_that_fail_on_names_else_3() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let slow_rows = || {
+        (0..SLOW_PAGES)
+            .map(|i| format!("T{i},{SITE}/traag/{i}\n"))
+            .collect::<String>()
+    };
+    std::fs::write(
+        dir.path().join("quotes.csv"),
+        "id,quote\nQ1,De wijkraad vergaderde over de nieuwe speeltuin\n",
+    )
+    .unwrap();
+    let links = dir.path().join("links.csv");
+    let run = |extra: &[&str]| {
+        let output = citecheck(dir.path())
+            .args(["run", "--host-interval", "0", "--per-host", "8"])
+            .args(["--retries", "0", "--no-rescue", "--deadline", "3s"])
+            .args(extra)
+            .args(site.remap_args())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            stderr.contains("stopped at --deadline"),
+            "{extra:?}: {stderr}"
+        );
+        (output.status.code(), stderr)
+    };
+
+    // A broken link among the rows so far.
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("id,url\nweg,{SITE}/missing\n{}", slow_rows()),
+    )
+    .unwrap();
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let rows = read_csv(&links);
+    assert_eq!(rows[0]["status"], "broken", "{rows:?}");
+    assert!(rows.len() < SLOW_PAGES + 1, "the run was not stopped");
+    // The quote stage needs every source: no report.csv from a stopped run.
+    assert!(!dir.path().join("report.csv").exists());
+    // The same rows, with a --fail-on that does not name `broken`: no findings, 3.
+    let (code, stderr) = run(&["--fail-on", "none"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    let (code, stderr) = run(&["--fail-on", "timeout"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(read_csv(&links)[0]["status"], "broken");
+
+    // A malformed row skipped before the stop is a finding too (`input`, in the default set).
+    let mut sources = b"id,url\nkapot,https://www.overheidvannu.nl/ok\0\n".to_vec();
+    sources.extend_from_slice(slow_rows().as_bytes());
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("sources.csv:2: NUL byte"), "{stderr}");
+    assert!(read_csv(&links).iter().all(|r| r["status"] == "ok"));
+    let (code, stderr) = run(&["--fail-on", "broken"]);
+    assert_eq!(code, Some(3), "{stderr}");
+
+    // Stopped by a signal, with a broken link among the rows so far: 1 as well.
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("id,url\nweg,{SITE}/missing\n{}", slow_rows()),
+    )
+    .unwrap();
+    std::fs::remove_file(&links).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
+        .current_dir(dir.path())
+        .env("NO_PROXY", "*")
+        .env_remove("GITHUB_ACTIONS")
+        .args(["run", "--host-interval", "0", "--per-host", "8"])
+        .args(["--retries", "0", "--no-rescue"])
+        .args(site.remap_args())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while data_rows(&links) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no rows in links.csv"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(read_csv(&links)[0]["status"], "broken");
 }

@@ -1,5 +1,6 @@
-//! Hardening (issue #18): formula-safe CSV, no symlink followed inside the archive folder,
-//! and output file modes that follow the umask.
+//! Hardening (issue #18): formula-safe CSV (links.csv and report.csv; JSON left raw), no
+//! symlink followed inside the archive folder (`text/`, manifest, WARC, index, lock), and
+//! output file modes that follow the umask.
 
 use std::path::Path;
 
@@ -69,6 +70,69 @@ fn a_formula_title_is_guarded_in_links_csv_unless_raw_csv() {
 
 const QUOTE: &str = "vergaderde over de nieuwe fietsroute langs het kanaal";
 
+/// report.csv: an id, theme or quote that starts with a formula trigger is guarded (a
+/// leading `'`), unless `--raw-csv`; the JSON output carries every value raw, links and
+/// quotes alike.
+#[test]
+fn formula_quotes_are_guarded_in_report_csv_and_raw_in_json() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        format!("id,url\nS1,{SITE}/formule-titel\n"),
+    )
+    .unwrap();
+    let formula_quote = "=SOM(1+1) is wat de raad besloot";
+    let mut quotes = csv::Writer::from_path(dir.path().join("quotes.csv")).unwrap();
+    quotes.write_record(["id", "theme", "quote"]).unwrap();
+    quotes.write_record(["=Q1", "@Verkeer", QUOTE]).unwrap();
+    quotes.write_record(["Q2", "+Raad", formula_quote]).unwrap();
+    quotes
+        .write_record(["Q3", "-", "-1 procent, zei niemand"])
+        .unwrap();
+    quotes.flush().unwrap();
+    let output = run(
+        dir.path(),
+        &site,
+        &["--format", "json", "--output", "run.json"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let text = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
+    let rows = read_rows(&dir.path().join("report.csv"));
+    assert_eq!(rows[0]["verdict"], "verified", "{text}");
+    assert_eq!(rows[0]["id"], "'=Q1", "{text}");
+    assert_eq!(rows[0]["theme"], "'@Verkeer", "{text}");
+    assert_eq!(rows[0]["quote"], QUOTE, "{text}");
+    assert_eq!(rows[1]["verdict"], "not_found", "{text}");
+    assert_eq!(rows[1]["theme"], "'+Raad", "{text}");
+    assert_eq!(rows[1]["quote"], format!("'{formula_quote}"), "{text}");
+    assert_eq!(rows[2]["theme"], "'-", "{text}");
+    assert_eq!(rows[2]["quote"], "'-1 procent, zei niemand", "{text}");
+    // links.csv of the same run: the page title too.
+    let links = read_rows(&dir.path().join("links.csv"));
+    assert_eq!(links[0]["title"], format!("'{FORMULA_TITLE}"));
+
+    // JSON: never altered.
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("run.json")).unwrap()).unwrap();
+    let quotes = doc["quotes"].as_array().unwrap();
+    assert_eq!(quotes[0]["id"], "=Q1");
+    assert_eq!(quotes[0]["theme"], "@Verkeer");
+    assert_eq!(quotes[1]["theme"], "+Raad");
+    assert_eq!(quotes[1]["quote"], formula_quote);
+    assert_eq!(quotes[2]["theme"], "-");
+    assert_eq!(quotes[2]["quote"], "-1 procent, zei niemand");
+    assert_eq!(doc["links"][0]["title"], FORMULA_TITLE);
+
+    // --raw-csv: report.csv as the quotes file has it.
+    let output = run(dir.path(), &site, &["--raw-csv"]);
+    assert_eq!(output.status.code(), Some(1));
+    let rows = read_rows(&dir.path().join("report.csv"));
+    assert_eq!(rows[0]["id"], "=Q1");
+    assert_eq!(rows[1]["quote"], formula_quote);
+}
+
 /// A sources/quotes pair citing the fixture page, in `dir`.
 fn write_inputs(dir: &Path) {
     std::fs::write(
@@ -134,6 +198,82 @@ fn a_symlinked_manifest_is_refused_and_its_target_left_alone() {
         );
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), content);
     }
+}
+
+/// A WARC file, the index or the lock that is a symlink (to a file outside the archive
+/// folder) stops `run` and `verify` with exit 2 and a message naming it, before anything in
+/// the folder is read or written: the link's target and the manifest are left as they were.
+#[test]
+fn a_symlinked_warc_index_or_lock_is_refused() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    let output = run(dir.path(), &site, &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let archive = dir.path().join("archive");
+    let warc = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".warc.gz"))
+        .unwrap();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(&archive)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let manifest = std::fs::read(archive.join("manifest.jsonl")).unwrap();
+    let names = listing();
+    let hits = site.total_hits();
+    for name in [warc.as_str(), "index.cdxj", ".lock"] {
+        let inside = archive.join(name);
+        let outside = dir.path().join(format!("elders-{name}"));
+        std::fs::rename(&inside, &outside).unwrap();
+        // A lock file may be empty: give the target something to lose.
+        if std::fs::metadata(&outside).unwrap().len() == 0 {
+            std::fs::write(&outside, "gegevens van iemand anders\n").unwrap();
+        }
+        let before = std::fs::read(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, &inside).unwrap();
+        for (what, output) in [
+            ("run", run(dir.path(), &site, &[])),
+            ("verify", verify(dir.path())),
+        ] {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{what} {name}: {stderr}");
+            assert!(
+                stderr.contains(&format!("{name} is a symbolic link")),
+                "{what} {name}: {stderr}"
+            );
+            // (Bytes compared with assert!: a WARC file printed as numbers helps nobody.)
+            assert!(
+                std::fs::read(&outside).unwrap() == before,
+                "{what} {name}: the link's target was changed"
+            );
+            assert!(
+                std::fs::read(archive.join("manifest.jsonl")).unwrap() == manifest,
+                "{what} {name}: the manifest was changed"
+            );
+            assert_eq!(listing(), names, "{what} {name}: files added or removed");
+        }
+        assert_eq!(
+            site.total_hits(),
+            hits,
+            "{name}: refused before any request"
+        );
+        std::fs::remove_file(&inside).unwrap();
+        std::fs::rename(&outside, &inside).unwrap();
+    }
+    // Put back, the folder is usable again.
+    let output = verify(dir.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]

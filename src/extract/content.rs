@@ -61,12 +61,24 @@ fn count_text(s: &str) -> (u32, u32) {
 
 /// Computes the per-node facts.
 pub(super) fn analyse(dom: &Dom<'_>) -> Analysis {
-    analyse_with(dom, false)
+    analyse_with(dom, Words::All)
 }
 
-/// Computes the per-node facts; `relaxed` ignores the weak class words (`widget`, `meta`,
-/// `tools`…), which some templates put on every wrapper of the page.
-pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
+/// Which class and id words make an element boilerplate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Words {
+    /// Strong and weak words (`comment`, `sidebar`; `widget`, `meta`).
+    All,
+    /// Strong words only: some templates put a weak word on every wrapper of the page.
+    Strong,
+    /// None: only the page chrome's own tags and roles (`nav`, `aside`, `footer`,
+    /// `role="navigation"`…) and hidden elements. A forum names every post a comment.
+    None,
+}
+
+/// Computes the per-node facts, with the class and id words `words` says count (see [`Words`]).
+pub(super) fn analyse_with(dom: &Dom<'_>, words: Words) -> Analysis {
+    let relaxed = words != Words::All;
     let n = dom.nodes.len();
     let mut signal = vec![Signal::default(); n];
     let mut boiler = vec![false; n];
@@ -79,6 +91,7 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
         .filter(|a| a.name == "aria-controls")
         .flat_map(|a| a.value.split_whitespace())
         .collect();
+    let share = super::dom::TextShare::new(dom);
     for (i, node) in dom.nodes.iter().enumerate() {
         if i > 0 {
             in_quote[i] = node.tag == Tag::Blockquote || in_quote[node.parent];
@@ -97,6 +110,9 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
         {
             s.hidden = false;
         }
+        if s.hidden && share.holds_most(dom, i) {
+            s.hidden = false;
+        }
         signal[i] = s;
         boiler[i] = match node.tag {
             Tag::Nav | Tag::Aside | Tag::Menu | Tag::Dialog => true,
@@ -109,8 +125,13 @@ pub(super) fn analyse_with(dom: &Dom<'_>, relaxed: bool) -> Analysis {
             }
             _ => false,
         } || s.hidden
-            || (s.strong_negative && !s.article_body)
-            || (s.weak_negative && !s.positive && !in_quote[i] && (!relaxed || s.landmark));
+            || (words == Words::None && s.landmark)
+            || (words != Words::None && s.strong_negative && !s.article_body)
+            || (words != Words::None
+                && s.weak_negative
+                && !s.positive
+                && !in_quote[i]
+                && (!relaxed || s.landmark));
     }
     // A class word can be wrong about a wrapper (`content-with-sidebar`, `page has-comments`,
     // `<form id="aspnetForm">` around the page): measure the good paragraph text with only
@@ -553,15 +574,7 @@ fn mark_link_lists(dom: &Dom<'_>, a: &Analysis, root: usize, skip: &mut [bool]) 
 /// smaller than the page's main text (a tagline picked next to the post, a template that
 /// marks every wrapper as a widget).
 pub(super) fn select_wide(dom: &Dom<'_>, a: &Analysis) -> Selection {
-    let total = a.good[0];
-    let mut root = 0usize;
-    for i in 1..dom.nodes.len() {
-        // Pre-order: the nodes holding more than the share form a chain from the root, and
-        // the last one seen is the deepest.
-        if !a.dropped[i] && a.good[i] as u64 * 10 >= total as u64 * WIDE_SHARE {
-            root = i;
-        }
-    }
+    let root = deepest_holding(dom, a, &a.good, WIDE_SHARE);
     let mut skip = a.boiler.clone();
     mark_link_lists(dom, a, root, &mut skip);
     Selection {
@@ -570,5 +583,34 @@ pub(super) fn select_wide(dom: &Dom<'_>, a: &Analysis) -> Selection {
     }
 }
 
+/// The deepest element, not dropped, whose `amount` is at least `tenths` of the page's.
+fn deepest_holding(dom: &Dom<'_>, a: &Analysis, amount: &[u32], tenths: u64) -> usize {
+    let total = u64::from(amount[0]);
+    // Pre-order: the nodes holding more than the share form a chain from the root, and the
+    // last one in document order is the deepest.
+    amount
+        .iter()
+        .enumerate()
+        .take(dom.nodes.len())
+        .skip(1)
+        .rev()
+        .find(|&(i, &held)| !a.dropped[i] && u64::from(held) * 10 >= total * tenths)
+        .map_or(0, |(i, _)| i)
+}
+
 /// Tenths of the page's good paragraph text the wide block must hold.
 const WIDE_SHARE: u64 = 7;
+
+/// The page's main region, for pages whose text is not in paragraphs at all (listings,
+/// product grids, schedules, forum threads of short posts): the deepest element that holds
+/// most of the text outside the page chrome (`a` should be a [`Words::None`] analysis), with
+/// the chrome left out and the links kept, as a list's items are often links.
+pub(super) fn select_region(dom: &Dom<'_>, a: &Analysis) -> Selection {
+    Selection {
+        roots: vec![deepest_holding(dom, a, &a.chars, REGION_SHARE)],
+        skip: a.boiler.clone(),
+    }
+}
+
+/// Tenths of the page's text outside the chrome that the main region must hold.
+const REGION_SHARE: u64 = 7;

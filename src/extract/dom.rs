@@ -248,3 +248,44 @@ impl Iterator for Children<'_, '_> {
         Some(idx)
     }
 }
+
+/// Bytes of text under each element, by prefix sums over the nodes: one pass per page, then
+/// a subtree's share of the page's text in O(1).
+pub(super) struct TextShare {
+    /// `prefix[i]`: text bytes in nodes `0..i`.
+    prefix: Vec<u32>,
+}
+
+impl TextShare {
+    pub(super) fn new(dom: &Dom<'_>) -> TextShare {
+        let mut prefix = Vec::with_capacity(dom.nodes.len() + 1);
+        let mut sum = 0u32;
+        prefix.push(0);
+        for node in &dom.nodes {
+            if node.tag == Tag::Text {
+                let visible = node
+                    .text
+                    .bytes()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .count();
+                sum = sum.saturating_add(visible as u32);
+            }
+            prefix.push(sum);
+        }
+        TextShare { prefix }
+    }
+
+    /// Whether element `i` holds more than half of the page's text. A hidden element that
+    /// does is a curtain a script lifts once the page has loaded (frameworks hide the whole
+    /// page until then, and a saved page keeps `aria-hidden` on everything behind an open
+    /// dialog): the reader sees its text, so it is not hidden.
+    pub(super) fn holds_most(&self, dom: &Dom<'_>, i: usize) -> bool {
+        let Some(node) = dom.nodes.get(i) else {
+            return false;
+        };
+        let end = node.end.min(self.prefix.len() - 1);
+        let total = *self.prefix.last().unwrap_or(&0);
+        let own = self.prefix[end].saturating_sub(self.prefix[i.min(end)]);
+        total > 0 && u64::from(own) * 2 > u64::from(total)
+    }
+}

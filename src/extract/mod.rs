@@ -87,12 +87,25 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
     // The relaxed pass costs a second analysis; skip it when even the upper bound of the
     // page's good text cannot make the choice look too small.
     if too_small(analysis.good_upper as usize) {
-        let relaxed = content::analyse_with(dom, true);
+        let relaxed = content::analyse_with(dom, content::Words::Strong);
         if too_small(relaxed.good[0] as usize) {
             let wide = content::select_wide(dom, &relaxed);
             let wide_blocks = text::render(dom, &wide.roots, &wide.skip);
             if text_chars(&wide_blocks) > chosen {
                 blocks = wide_blocks;
+            }
+        }
+    }
+    let chosen = text_chars(&blocks);
+    if chosen < REGION_BELOW && !is_short_article(&blocks) {
+        // Class words are left aside: a forum names every post a comment, a shop every
+        // product card a widget.
+        let chrome_only = content::analyse_with(dom, content::Words::None);
+        if chrome_only.chars[0] as usize > REGION_MIN {
+            let region = content::select_region(dom, &chrome_only);
+            let region_blocks = text::render(dom, &region.roots, &region.skip);
+            if text_chars(&region_blocks) > chosen * 2 {
+                blocks = region_blocks;
             }
         }
     }
@@ -122,7 +135,38 @@ const TOO_SMALL_RATIO: usize = 3;
 /// as much.
 const SHORT_TEXT: usize = 600;
 
+/// Below this many characters of article text (and when that text does not read as an
+/// article), the page's main region may stand in for it.
+const REGION_BELOW: usize = 1000;
+
+/// Text outside the chrome (non-white-space characters) a page must hold for its main region
+/// to stand in for a short article text.
+const REGION_MIN: usize = SHORT_TEXT;
+
 /// Non-whitespace characters of the rendered blocks.
+/// Whether a short text reads as an article (a brief, a notice): two or more paragraphs, one
+/// of them long, or three sentences-ending paragraphs of some length. Such a text stands; a
+/// listing's chosen text is its one-line intro or a few labels.
+fn is_short_article(blocks: &[text::Block]) -> bool {
+    let paragraphs = || blocks.iter().filter(|b| !b.tag.is_heading());
+    let long = paragraphs().any(|b| b.text.chars().count() >= PROSE_MIN);
+    let sentences = paragraphs()
+        .filter(|b| {
+            b.text.chars().count() >= SENTENCE_MIN
+                && b.text
+                    .trim_end()
+                    .ends_with(['.', '!', '?', '"', '”', '’', '»', ':', ')'])
+        })
+        .count();
+    (long && paragraphs().count() >= 2) || sentences >= 3
+}
+
+/// Characters of a paragraph that is prose, not a label or a teaser line.
+const PROSE_MIN: usize = 200;
+
+/// Characters of a paragraph that ends a sentence and counts towards a short article.
+const SENTENCE_MIN: usize = 80;
+
 fn text_chars(blocks: &[text::Block]) -> usize {
     blocks
         .iter()

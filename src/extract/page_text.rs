@@ -14,7 +14,8 @@
 //!   `noscript`, form controls, media and `<head>`;
 //! - left out here: an element with the `hidden` attribute, `aria-hidden="true"`, an
 //!   inline `display:none` or `visibility:hidden`, and a `<dialog>` that is not `open`
-//!   (none of them is shown to a reader when the page loads);
+//!   (none of them is shown to a reader when the page loads), unless it holds more than
+//!   half of the page's text: then it is a curtain a script lifts on load;
 //! - kept: everything else in `<body>`, also collapsed `<details>` (one click shows it)
 //!   and screen-reader-only text (short labels).
 //!
@@ -386,6 +387,7 @@ fn render_page(dom: &Dom<'_>) -> PageText {
     };
     let mut open: Vec<Open> = Vec::new();
     let mut words = String::new();
+    let share = super::dom::TextShare::new(dom);
     let mut i = 1;
     while let Some(n) = dom.nodes.get(i) {
         while open.last().is_some_and(|o| o.end <= i) {
@@ -402,7 +404,7 @@ fn render_page(dom: &Dom<'_>) -> PageText {
             Tag::Text => b.text(&n.text, pre, region),
             Tag::Br => b.line_break(),
             tag => {
-                if is_hidden(dom, i, tag) {
+                if is_hidden(dom, i, tag) && !share.holds_most(dom, i) {
                     i = n.end.max(i + 1);
                     continue;
                 }

@@ -756,3 +756,98 @@ fn intro_section_before_the_body_section_is_kept() {
         &["cookies", "Copyright", "Bus fares", "Hire bikes"],
     );
 }
+
+#[test]
+fn a_hidden_curtain_over_the_whole_page_is_lifted() {
+    // Frameworks hide the page until their scripts have run; a saved copy keeps the curtain.
+    // A small hidden element beside it stays hidden.
+    let html = chrome_page(
+        r#"<div id="app" style="visibility:hidden;min-height:100vh"><main><article>
+<h1>Opening hours of the invented library</h1>
+<p>The invented library opens at nine every weekday and closes at six, on Saturdays at four.</p>
+<p>On public holidays it stays closed, except for the reading room, which opens at noon.</p>
+<p>Books can be returned at any hour through the slot beside the main door, also at night.</p>
+</article></main></div>
+<div hidden><p>A hidden survey panel that asks visitors what they think of the site.</p></div>"#,
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "opens at nine every weekday",
+            "through the slot beside the main door",
+        ],
+        &["hidden survey panel", "cookies"],
+    );
+    let page = page_text(&html);
+    assert_text(
+        &page.text,
+        &["opens at nine every weekday", "Books can be returned"],
+        &["hidden survey panel"],
+    );
+}
+
+/// A shop's category page: a one-line intro, then product cards that are links from edge to
+/// edge; no paragraph anywhere.
+fn listing_page() -> String {
+    let mut cards = String::new();
+    for (name, price) in [
+        ("Walnut reading lamp with linen shade", "49.00"),
+        ("Oak side table with one drawer", "119.00"),
+        ("Woollen blanket in moss green", "65.00"),
+        ("Stoneware jug, hand glazed", "32.50"),
+        ("Brass candle holder, set of two", "27.00"),
+        ("Rattan basket with lid", "38.00"),
+        ("Linen cushion cover, oat", "24.00"),
+        ("Ceramic vase with narrow neck", "41.00"),
+        ("Beech coat rack with five hooks", "58.00"),
+        ("Cotton throw with fringes", "45.00"),
+    ] {
+        cards.push_str(&format!(
+            r#"<li class="grid-item"><a class="card" href="/p/{price}"><h3>{name}</h3><span class="price">EUR {price}</span><span class="stock">In stock, ships within two working days</span></a></li>"#
+        ));
+    }
+    chrome_page(&format!(
+        r#"<main><h1>Living room</h1><p class="intro">Pieces for the living room.</p>
+<ul class="grid">{cards}</ul></main>"#
+    ))
+}
+
+#[test]
+fn a_listing_without_paragraphs_gives_its_main_region() {
+    let a = extract_article(&listing_page(), None);
+    assert_text(
+        &a.text,
+        &[
+            "Walnut reading lamp with linen shade",
+            "Cotton throw with fringes",
+            "EUR 119.00",
+        ],
+        &["cookies", "Copyright", "About"],
+    );
+}
+
+#[test]
+fn a_short_news_brief_stays_the_article_beside_a_large_menu() {
+    // Three sentences of news, a menu of links that is not marked as navigation and holds
+    // far more text: the brief is the article, the menu does not come in with it.
+    let mut menu = String::from(r#"<div class="top"><ul>"#);
+    for n in 0..80 {
+        menu.push_str(&format!(
+            r#"<li><a href="/s/{n}">Council department {n}</a></li>"#
+        ));
+    }
+    menu.push_str("</ul></div>");
+    let html = chrome_page(&format!(
+        r#"{menu}<div class="story"><h1>Bridge closed for repairs</h1>
+<p>The old bridge over the invented river is closed from Monday for two weeks of repairs.</p>
+<p>Cyclists and walkers can use the ferry, which runs every ten minutes during the works.</p>
+<p>Buses take a detour through the northern district and stop at the temporary stops.</p></div>"#
+    ));
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &["closed from Monday", "use the ferry", "temporary stops"],
+        &["Council department 7", "cookies"],
+    );
+}

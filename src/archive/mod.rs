@@ -1,7 +1,7 @@
 //! ARCHIVE stage storage: WARC 1.1 files, the CDXJ index, extracted texts and the manifest.
 //!
 //! Takes complete HTTP exchanges and extracted article texts from the fetch/extract stages and
-//! keeps them in the archive folder (docs/docs/archive.md §1):
+//! keeps them in the archive folder (docs/archive.md §1):
 //!
 //! ```text
 //! archive/

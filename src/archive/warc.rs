@@ -1,4 +1,4 @@
-//! WARC 1.1 writing and reading (docs/docs/archive.md §2).
+//! WARC 1.1 writing and reading (docs/archive.md §2).
 //!
 //! [`WarcWriter`] takes complete HTTP exchanges ([`RawExchange`]) and extracted article texts and
 //! appends them to `<dir>/citecheck-<YYYYmmddHHMMSS>-<serial>.warc.gz.open`, one gzip member per

@@ -1,4 +1,4 @@
-//! Rescue from the web archive (docs/docs/archive.md §7): ask the Internet Archive's availability API
+//! Rescue from the web archive (docs/archive.md §7): ask the Internet Archive's availability API
 //! for the snapshot closest to when the page was cited, then fetch the snapshot's original
 //! bytes (the `id_` form: no banner, no rewritten links). This file builds the URLs and reads
 //! the answers; the fetching goes through the run's fetcher (so `--remap`, retries and

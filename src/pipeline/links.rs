@@ -81,12 +81,16 @@ pub(super) async fn check_links(
     // Behind a lock: the job reader looks rows up while the written rows update it.
     let cache = match &config.cache {
         Some(settings) => Some(Mutex::new(
-            LinkCache::load(&settings.path, settings.max_age, jiff::Timestamp::now()).map_err(
-                |source| Error::Read {
-                    path: settings.path.clone(),
-                    source,
-                },
-            )?,
+            LinkCache::load(
+                &settings.path,
+                settings.max_age,
+                jiff::Timestamp::now(),
+                config.mode == Mode::Check,
+            )
+            .map_err(|source| Error::Read {
+                path: settings.path.clone(),
+                source,
+            })?,
         )),
         None => None,
     };
@@ -269,6 +273,9 @@ pub(super) async fn check_links(
             }
             _ = flush.tick() => {
                 writer.flush().map_err(|e| csv_error(&config.links, e.into()))?;
+                if let Some(cache) = cache_ref {
+                    lock(cache).flush();
+                }
                 continue;
             }
         };
@@ -329,7 +336,7 @@ pub(super) async fn check_links(
         let cache = cache
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        cache.save().map_err(|source| Error::Write {
+        cache.finish().map_err(|source| Error::Write {
             path: settings.path.clone(),
             source,
         })?;

@@ -554,6 +554,83 @@ fn cache_skips_fresh_ok_links_and_refetches_failures() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// `check --cache` killed with SIGKILL while it waits on a hanging page: the rows written
+/// before it are in the cache file (appended as they were written, flushed every second),
+/// and the next check reuses them.
+#[test]
+fn cache_keeps_the_rows_of_a_killed_check() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = String::from("url\n");
+    for i in 0..5 {
+        sources.push_str(&format!("{SITE}/slow/{i}\n"));
+    }
+    sources.push_str(&format!("{SITE}/hang\n"));
+    std::fs::write(dir.path().join("sources.csv"), sources).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("citecheck"))
+        .current_dir(dir.path())
+        .env("NO_PROXY", "*")
+        .args(["check", "--no-rescue", "--no-probe", "--host-interval", "0"])
+        .args(["--timeout", "60", "--retries", "0", "--no-progress"])
+        .args(["--cache", "cache.jsonl"])
+        .args(site.remap_args())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let cache_path = dir.path().join("cache.jsonl");
+    let lines = || {
+        std::fs::read_to_string(&cache_path).map_or(0, |text| {
+            text.lines().filter(|l| l.contains("/slow/")).count()
+        })
+    };
+    // Well before /hang answers (30 s): a cache written only at the end is not there yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while lines() < 5 {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the cache file never held the 5 rows written before the hang");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the check must still be waiting on /hang"
+    );
+    child.kill().unwrap(); // SIGKILL: no end of run, no compaction
+    child.wait().unwrap();
+    assert_eq!(site.hits("/slow/0"), 1);
+
+    std::fs::write(
+        dir.path().join("sources.csv"),
+        (0..5).fold(String::from("url\n"), |s, i| {
+            s + &format!("{SITE}/slow/{i}\n")
+        }),
+    )
+    .unwrap();
+    let output = check_cmd(dir.path(), &site)
+        .args(["--no-rescue", "--no-probe", "--cache", "cache.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = read_csv(&dir.path().join("links.csv"));
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| r["cached"] == "true"), "{rows:?}");
+    assert_eq!(site.hits("/slow/0"), 1, "not fetched again");
+    // The run that ended compacted the file: one line per URL.
+    assert_eq!(
+        std::fs::read_to_string(&cache_path)
+            .unwrap()
+            .lines()
+            .count(),
+        5
+    );
+}
+
 // ───────────────────────── The editor's report (report.html) ─────────────────────────
 
 #[test]

@@ -377,3 +377,19 @@ fn strip_by(s: &str) -> String {
     }
     t.to_string()
 }
+
+/// Whether the page says it is one product (`og:type` `product`, or one JSON-LD `"@type":
+/// "Product"`; a category page lists many, and a news page's subscription markup says
+/// `["Product", "CreativeWork"]`): its text is spread over a summary, a description, specifications and
+/// reviews, not one body.
+pub(super) fn declares_product(dom: &Dom<'_>, json_ld: &[String]) -> bool {
+    meta_value(&dom.metas, &["og:type"]).is_some_and(|v| v.trim().eq_ignore_ascii_case("product"))
+        || json_ld
+            .iter()
+            .map(|t| LD_PRODUCT.find_iter(t).count())
+            .sum::<usize>()
+            == 1
+}
+
+static LD_PRODUCT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""@type"\s*:\s*"Product""#).unwrap_or_else(|_| never()));

@@ -97,14 +97,26 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
         }
     }
     let chosen = text_chars(&blocks);
-    if chosen < REGION_BELOW && !is_short_article(&blocks) {
-        // Class words are left aside: a forum names every post a comment, a shop every
-        // product card a widget.
-        let chrome_only = content::analyse_with(dom, content::Words::None);
+    // A product page's text is spread over a summary, a description, specifications and
+    // reviews: the region holds them all, whatever the length of the block chosen.
+    let product = metadata::declares_product(dom, json_ld);
+    if product || (chosen < REGION_BELOW && !is_short_article(&blocks)) {
+        // Class words are left aside (a forum names every post a comment, a shop every
+        // product card a widget), but on a product page the strong ones still count:
+        // `related` and `recommendations` name the other products it shows.
+        let words = if product {
+            content::Words::Strong
+        } else {
+            content::Words::None
+        };
+        let chrome_only = content::analyse_with(dom, words);
         if chrome_only.chars[0] as usize > REGION_MIN {
             let region = content::select_region(dom, &chrome_only);
             let region_blocks = text::render(dom, &region.roots, &region.skip);
-            if text_chars(&region_blocks) > chosen * 2 {
+            // A product page's region replaces a block it merely adds to; elsewhere it must
+            // hold twice as much, so a short text keeps its page's menus out.
+            let factor = if product { 1 } else { 2 };
+            if text_chars(&region_blocks) > chosen * factor {
                 blocks = region_blocks;
             }
         }

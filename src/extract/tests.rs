@@ -851,3 +851,58 @@ fn a_short_news_brief_stays_the_article_beside_a_large_menu() {
         &["Council department 7", "cookies"],
     );
 }
+
+#[test]
+fn a_product_page_gives_its_summary_specifications_and_description() {
+    // The description is the one block of prose; the product's other text is a summary, a
+    // list of specifications and reviews, and other products sit beside it.
+    let mut reviews = String::new();
+    for n in 0..3 {
+        reviews.push_str(&format!(
+            "<div class=\"review\"><span class=\"stars\">4 of 5</span><p>Reviewer {n}: boils quickly, and the handle stays cool.</p></div>"
+        ));
+    }
+    let mut related = String::new();
+    for name in [
+        "Copper teapot",
+        "Glass carafe",
+        "Enamel mug set",
+        "Bamboo tray",
+    ] {
+        related.push_str(&format!(
+            "<li><a href=\"/p/{name}\">{name}</a> <span>EUR 29.00</span></li>"
+        ));
+    }
+    let html = format!(
+        r#"<!DOCTYPE html><html><head><title>Kettle</title>
+<meta property="og:type" content="product"></head><body>
+<nav><a href="/">Home</a> <a href="/kitchen">Kitchen</a></nav>
+<main><div class="product"><div class="product-info">
+<div class="summary"><h1>Stovetop kettle, 1.5 litres</h1><span class="price">EUR 54.00</span>
+<ul><li>Brushed steel with a beech handle</li><li>Whistles when the water boils</li><li>For gas, electric and induction hobs</li><li>Ten years of warranty on the body</li></ul>
+<p class="stock">In stock: ships within two working days from our warehouse</p></div>
+<div class="specs"><h2>Specifications</h2><dl><dt>Capacity</dt><dd>1.5 litres of water</dd><dt>Weight</dt><dd>900 grams when empty</dd><dt>Item number</dt><dd>KT-4411</dd><dt>Material</dt><dd>Brushed stainless steel</dd></dl></div>
+</div><div class="tabs"><div class="description"><h2>Description</h2><p>This kettle heats water on every kind of hob, and its wide base takes the heat quickly, so that a full kettle boils in a few minutes.</p>
+<p>The beech handle stays cool, the spout pours without dripping, and the lid lifts off whole for cleaning and descaling.</p></div>
+<div class="reviews"><h2>Reviews</h2>{reviews}</div></div>
+</div>
+<section class="related-products"><h2>Customers also bought</h2><ul>{related}</ul></section>
+</main>
+<footer><p>Invented Kitchen Shop. All rights reserved.</p></footer></body></html>"#
+    );
+    let a = extract_article(&html, None);
+    assert_text(
+        &a.text,
+        &[
+            "Whistles when the water boils",
+            "KT-4411",
+            "a full kettle boils in a few minutes",
+            "the handle stays cool",
+        ],
+        &[
+            "Copper teapot",
+            "Customers also bought",
+            "All rights reserved",
+        ],
+    );
+}

@@ -848,6 +848,9 @@ mod tests {
             &["citecheck", "check", "--report", "r.csv"],
             &["citecheck", "check", "--warc-max-size", "1MB"],
             &["citecheck", "verify", "--repair", "--no-lock"],
+            &["citecheck", "check", "--wacz", "out.wacz"],
+            &["citecheck", "pack"],
+            &["citecheck", "pack", "--output", "a.wacz", "--timeout", "5"],
         ] {
             assert!(Cli::try_parse_from(line).is_err(), "{line:?}");
         }
@@ -864,6 +867,9 @@ mod tests {
             ],
             &["citecheck", "verify", "--no-lock", "--links", "l.csv"],
             &["citecheck", "run", "--offline", "--warc-max-size", "1MB"],
+            &["citecheck", "run", "--wacz", "out.wacz"],
+            &["citecheck", "verify", "--no-lock", "--wacz", "out.wacz"],
+            &["citecheck", "pack", "--archive", "a", "--output", "a.wacz"],
         ] {
             assert!(Cli::try_parse_from(line).is_ok(), "{line:?}");
         }

@@ -222,12 +222,27 @@ fn pack_writes_the_package_of_an_archive_and_refuses_what_it_cannot_pack() {
         .output()
         .unwrap();
     assert!(output.status.code().is_some_and(|c| c < 2));
-    // Without a report: the pages, no quotes.
+    // With the run's report, then without one: the pages, no quotes.
     let output = citecheck(dir.path())
         .args(["pack", "--report", "report.csv", "--output", "with.wacz"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    // verify --wacz: the same pages, from an archive opened read-only.
+    let output = citecheck(dir.path())
+        .args(["verify", "--links", "l.csv", "--wacz", "verified.wacz"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr_of(&output).contains("11 pages (10 with quotes)"),
+        "{}",
+        stderr_of(&output)
+    );
+    let verified = unzip(&dir.path().join("verified.wacz"));
+    assert_eq!(
+        verified["pages/pages.jsonl"].0.len(),
+        unzip(&dir.path().join("with.wacz"))["pages/pages.jsonl"].0.len()
+    );
     std::fs::rename(dir.path().join("report.csv"), dir.path().join("r.csv")).unwrap();
     let output = citecheck(dir.path())
         .args(["pack", "--output", "without.wacz"])

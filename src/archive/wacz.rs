@@ -540,6 +540,105 @@ mod tests {
         );
     }
 
+    /// An archive of 20 cited pages in several WARC files (one page captured twice): one
+    /// page each, every WARC file stored byte for byte; with the last file left unfinished,
+    /// its pages and index lines are left out, and said.
+    #[test]
+    fn packs_every_page_once_and_leaves_out_an_unfinished_file() {
+        use crate::archive::session::ArchiveSession;
+        use crate::archive::session::tests::capture;
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("archive");
+        let mut session = ArchiveSession::open(&archive, "citecheck-test", 30_000).unwrap();
+        for i in (0..20).chain([3]) {
+            session.record(capture(i)).unwrap();
+        }
+        let mut files = session.finished_files().to_vec();
+        files.push(session.finish().unwrap());
+        assert!(files.len() >= 3, "{files:?}");
+        let quotes: HashMap<String, Vec<PageQuote>> = [(
+            url_key("https://example.nl/nieuws/3"),
+            vec![PageQuote {
+                id: "Q1".into(),
+                quote: "werkt samen".into(),
+                verdict: "verified".into(),
+                start: Some(12),
+                end: Some(23),
+                matched_text: "werkt samen".into(),
+            }],
+        )]
+        .into();
+        let options = PackOptions {
+            title: "test".into(),
+            software: "citecheck-test".into(),
+            quotes,
+            lock: true,
+        };
+        let out = dir.path().join("a.wacz");
+        let packed = pack(&archive, &out, &options).unwrap();
+        assert_eq!(packed.warc_files, files.len());
+        assert_eq!(packed.pages, 20, "the page captured twice is one page");
+        assert_eq!(packed.pages_with_quotes, 1);
+        assert!(packed.warnings.is_empty(), "{:?}", packed.warnings);
+        let index = std::fs::read_to_string(archive.join(INDEX_FILE)).unwrap();
+        assert_eq!(packed.index_lines, index.lines().count());
+
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        for path in &files {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let mut entry = zip.by_name(&format!("archive/{name}")).unwrap();
+            assert_eq!(entry.compression(), CompressionMethod::Stored);
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            assert!(bytes == std::fs::read(path).unwrap(), "{name}");
+        }
+        let mut pages = String::new();
+        zip.by_name(PAGES_PATH)
+            .unwrap()
+            .read_to_string(&mut pages)
+            .unwrap();
+        let lines: Vec<serde_json::Value> = pages
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["format"], "json-pages-1.0");
+        let third: Vec<&serde_json::Value> = lines[1..]
+            .iter()
+            .filter(|p| p["cited_url"] == "https://example.nl/nieuws/3")
+            .collect();
+        assert_eq!(third.len(), 1);
+        assert_eq!(third[0]["quotes"][0]["id"], "Q1");
+        assert!(
+            lines[1..]
+                .iter()
+                .filter(|p| p["cited_url"] != "https://example.nl/nieuws/3")
+                .all(|p| p.get("quotes").is_none())
+        );
+
+        // The last file as a crashed run leaves it: read-only packing does not repair it.
+        let last = files.last().unwrap();
+        let mut open = last.clone().into_os_string();
+        open.push(".open");
+        std::fs::rename(last, &open).unwrap();
+        let packed = pack(&archive, &out, &options).unwrap();
+        assert_eq!(packed.warc_files, files.len() - 1);
+        assert!(packed.pages < 20, "{packed:?}");
+        assert!(
+            packed
+                .warnings
+                .iter()
+                .any(|w| w.contains("unfinished WARC file")),
+            "{:?}",
+            packed.warnings
+        );
+        assert!(
+            packed.warnings.iter().any(|w| w.contains("not packed")),
+            "{:?}",
+            packed.warnings
+        );
+        assert!(std::path::Path::new(&open).exists(), "left as it was");
+    }
+
     #[test]
     fn created_is_whole_seconds_in_utc() {
         let ts: jiff::Timestamp = "2026-12-07T01:53:26.123456Z".parse().unwrap();

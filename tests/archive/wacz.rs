@@ -241,7 +241,9 @@ fn pack_writes_the_package_of_an_archive_and_refuses_what_it_cannot_pack() {
     let verified = unzip(&dir.path().join("verified.wacz"));
     assert_eq!(
         verified["pages/pages.jsonl"].0.len(),
-        unzip(&dir.path().join("with.wacz"))["pages/pages.jsonl"].0.len()
+        unzip(&dir.path().join("with.wacz"))["pages/pages.jsonl"]
+            .0
+            .len()
     );
     std::fs::rename(dir.path().join("report.csv"), dir.path().join("r.csv")).unwrap();
     let output = citecheck(dir.path())

@@ -252,7 +252,9 @@ fn warc_files(dir: &Path) -> io::Result<Vec<(String, u64)>> {
     Ok(found)
 }
 
-/// A 64-bit hash of a URL key (the same within one process; never written anywhere).
+/// A 64-bit hash of a URL key (the same within one process; never written anywhere). Two
+/// cited URLs whose keys share one would make one page: at 100,000 URLs the odds are about
+/// 3 in 10^10, against 16 bytes a page instead of the key itself.
 fn hash64(s: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     s.hash(&mut h);

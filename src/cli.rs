@@ -61,6 +61,25 @@ pub enum Command {
     /// Merge the outputs of `--shard K/N` runs (links CSVs and archive folders) into one
     /// links.csv in source order and one archive; then `verify` on it gives one report.
     Merge(MergeArgs),
+    /// Pack the archive's captures as one WACZ file (Web Archive Collection Zipped, spec
+    /// 1.1.1), which ReplayWeb.page opens in a browser: the WARC files, the index, a list of
+    /// the cited pages with the quotes found in each, and the SHA-256 of every file.
+    Pack(PackArgs),
+}
+
+/// Options of `pack`.
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The archive folder to pack.
+    #[arg(long, value_name = "DIR", default_value = "archive")]
+    pub archive: PathBuf,
+    /// The run's report.csv: each page of the package lists the quotes found in it
+    /// [default: report.csv, left out when it is missing; a file named here must exist].
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Where the package goes (written beside it first, then renamed).
+    #[arg(long, value_name = "FILE.wacz")]
+    pub output: PathBuf,
 }
 
 /// Options of `merge`.
@@ -108,6 +127,10 @@ pub struct QuoteFileArgs {
     /// One row per quote (`-` for stdout).
     #[arg(long, value_name = "FILE", default_value = "report.csv")]
     pub report: PathBuf,
+    /// Also pack the archive as one WACZ file after the run, with the quotes of the report
+    /// in its list of pages (as `citecheck pack` does).
+    #[arg(long, value_name = "FILE")]
+    pub wacz: Option<PathBuf>,
 }
 
 /// How requests are made: `run` and `check` (the commands that use the network).
@@ -543,6 +566,7 @@ fn resolve(parts: Parts<'_>) -> Result<Config> {
         quotes: None,
         archive: PathBuf::from("archive"),
         report: PathBuf::from("report.csv"),
+        wacz: None,
     };
     let files = files.unwrap_or(&default_files);
     let timeout = timeout_from_secs(net.timeout)?;
@@ -824,6 +848,9 @@ mod tests {
             &["citecheck", "check", "--report", "r.csv"],
             &["citecheck", "check", "--warc-max-size", "1MB"],
             &["citecheck", "verify", "--repair", "--no-lock"],
+            &["citecheck", "check", "--wacz", "out.wacz"],
+            &["citecheck", "pack"],
+            &["citecheck", "pack", "--output", "a.wacz", "--timeout", "5"],
         ] {
             assert!(Cli::try_parse_from(line).is_err(), "{line:?}");
         }
@@ -840,6 +867,9 @@ mod tests {
             ],
             &["citecheck", "verify", "--no-lock", "--links", "l.csv"],
             &["citecheck", "run", "--offline", "--warc-max-size", "1MB"],
+            &["citecheck", "run", "--wacz", "out.wacz"],
+            &["citecheck", "verify", "--no-lock", "--wacz", "out.wacz"],
+            &["citecheck", "pack", "--archive", "a", "--output", "a.wacz"],
         ] {
             assert!(Cli::try_parse_from(line).is_ok(), "{line:?}");
         }

@@ -18,6 +18,7 @@
 //! - [`store`]: the folder as a whole: texts, manifest, recovery on open.
 //! - [`wayback`]: the Internet Archive availability API and snapshot URLs.
 //! - [`session`]: one run's writer thread, from captures to records, texts and manifest lines.
+//! - [`wacz`]: the folder packed as one WACZ file, for replay in a browser.
 
 pub mod cdxj;
 pub mod files;
@@ -25,6 +26,7 @@ pub mod merge;
 pub mod paths;
 pub mod session;
 pub mod store;
+pub mod wacz;
 pub mod warc;
 pub mod wayback;
 

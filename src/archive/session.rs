@@ -516,13 +516,14 @@ pub fn spawn_writer(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::archive::cdxj::INDEX_FILE;
     use crate::archive::warc::tests::{exchange, noise};
     use crate::archive::warc::{read_record_at, read_records};
 
-    fn capture(i: u64) -> Capture {
+    /// A capture of `https://example.nl/nieuws/<i>` (also for the WACZ tests).
+    pub(crate) fn capture(i: u64) -> Capture {
         let url = format!("https://example.nl/nieuws/{i}");
         let wire = exchange(
             &url,

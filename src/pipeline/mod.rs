@@ -10,13 +10,15 @@
 //! This file is the dispatcher: one function per command. Beside it, one file per stage
 //! runner: `links` (the link stream, duplicates, `--resume`), `page` (one URL fetched,
 //! judged, probed, extracted, archived, rescued), `archived` (texts read back from the
-//! archive), `quotes` (the quote stage), `ingest` and `text` (the two one-shot commands).
+//! archive), `quotes` (the quote stage), `ingest` and `text` (the two one-shot commands),
+//! `merge` (shard outputs joined) and `pack` (the archive as a WACZ file).
 
 mod archived;
 mod ingest;
 mod inputs;
 mod links;
 mod merge;
+mod pack;
 mod page;
 mod quotes;
 mod stop;
@@ -75,6 +77,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             let outcome = run(&config).await?;
             if !outcome.stopped {
                 html_after_run(&config, &args.output)?;
+                wacz_after_run(&config, args.files.wacz.as_deref(), true)?;
             }
             Ok(outcome)
         }
@@ -97,12 +100,14 @@ pub async fn execute(cli: Cli) -> Result<Outcome> {
             let outcome = run(&config).await?;
             if !outcome.stopped {
                 html_after_run(&config, &args.output)?;
+                wacz_after_run(&config, args.files.wacz.as_deref(), !args.no_lock)?;
             }
             Ok(outcome)
         }
         Command::Ingest(args) => ingest(&args),
         Command::Text(args) => text(&args).await,
         Command::Merge(args) => merge::merge(&args),
+        Command::Pack(args) => pack::pack_command(&args),
         Command::Report(args) => {
             let files = ReportFiles {
                 links: args.links,
@@ -162,6 +167,14 @@ fn html_after_run(config: &Config, output: &OutputArgs) -> Result<()> {
         html,
     };
     crate::report::rerender::write_after_run(config.mode, &run_files, &files)
+}
+
+/// `--wacz FILE`: the archive packed once the run's CSVs are written.
+fn wacz_after_run(config: &Config, wacz: Option<&Path>, lock: bool) -> Result<()> {
+    match wacz {
+        Some(wacz) => pack::pack_after_run(&config.archive, &config.report, wacz, lock),
+        None => Ok(()),
+    }
 }
 
 /// `run` (and `verify`, `run --offline`): links, archive, texts, quotes.

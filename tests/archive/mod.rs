@@ -4,6 +4,8 @@
 use crate::common::FixtureSite;
 use crate::common::cmd::*;
 
+mod wacz;
+
 #[test]
 fn run_archives_every_exchange_text_and_manifest() {
     let site = FixtureSite::start();

@@ -162,7 +162,16 @@ fn completions_for_every_shell_name_the_commands() {
         );
         let script = stdout_of(&output);
         // fish writes options as `-l no-lock`.
-        for word in ["citecheck", "verify", "check", "ingest", "no-lock", "remap"] {
+        for word in [
+            "citecheck",
+            "verify",
+            "check",
+            "ingest",
+            "pack",
+            "no-lock",
+            "remap",
+            "wacz",
+        ] {
             assert!(script.contains(word), "{shell} completion lacks {word}");
         }
     }
@@ -205,6 +214,8 @@ fn the_man_page_names_every_command() {
         "text",
         "report",
         "completions",
+        "merge",
+        "pack",
     ] {
         assert!(
             page.contains(&format!("citecheck\\-{command}(1)")),

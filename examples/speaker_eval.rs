@@ -3,7 +3,7 @@
 //!
 //! `cargo run --example speaker_eval [-- --verbose]`
 
-use citecheck::dev::speaker_set::{self as set, Outcome};
+use citecheck::dev::speaker_set::{self as set, Judgement};
 
 fn main() {
     let verbose = std::env::args().any(|a| a == "--verbose");
@@ -37,7 +37,7 @@ fn main() {
         if verbose && part == "tune" {
             for c in &cases {
                 let (o, got) = set::judge(c);
-                if o != Outcome::Right {
+                if o != Judgement::Right {
                     println!(
                         "  {o:?} {} [{}] {:?}: expected {:?}, got {got:?}",
                         c.article, c.cause, c.needle, c.expected

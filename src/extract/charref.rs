@@ -16,13 +16,13 @@ use memchr::memchr;
 /// Where the text sits: attribute values keep `&name=` and `&nameX` without a semicolon
 /// undecoded (they are usually query strings), text decodes them.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Context {
+pub(super) enum RefPlace {
     Text,
     Attribute,
 }
 
 /// Decodes every character reference in `raw`; borrows when there is none.
-pub(super) fn decode(raw: &str, context: Context) -> Cow<'_, str> {
+pub(super) fn decode(raw: &str, context: RefPlace) -> Cow<'_, str> {
     let bytes = raw.as_bytes();
     let Some(first) = memchr(b'&', bytes) else {
         return Cow::Borrowed(raw);
@@ -54,7 +54,7 @@ pub(super) fn decode(raw: &str, context: Context) -> Cow<'_, str> {
 
 /// Reads one reference from the bytes after `&`: the characters it stands for and how many
 /// bytes it used; `None` when this `&` starts no reference.
-fn reference(rest: &[u8], context: Context) -> Option<([Option<char>; 2], usize)> {
+fn reference(rest: &[u8], context: RefPlace) -> Option<([Option<char>; 2], usize)> {
     match rest.first()? {
         b'#' => numeric(rest),
         c if c.is_ascii_alphanumeric() => named(rest, context),
@@ -101,7 +101,7 @@ fn numeric(rest: &[u8]) -> Option<([Option<char>; 2], usize)> {
 
 /// The longest name in the table that the bytes start with; the table holds every prefix of
 /// every name (mapped to `(0, 0)`), so the search stops as soon as no name can match.
-fn named(rest: &[u8], context: Context) -> Option<([Option<char>; 2], usize)> {
+fn named(rest: &[u8], context: RefPlace) -> Option<([Option<char>; 2], usize)> {
     // The common references, without walking the table (the same answers it gives).
     for (name, c) in [
         (&b"amp;"[..], '&'),
@@ -130,7 +130,7 @@ fn named(rest: &[u8], context: Context) -> Option<([Option<char>; 2], usize)> {
     }
     let ((c1, c2), used) = best?;
     let with_semicolon = rest.get(used - 1) == Some(&b';');
-    if !with_semicolon && context == Context::Attribute {
+    if !with_semicolon && context == RefPlace::Attribute {
         // `href="?a=1&copy=2"` keeps its text.
         if matches!(rest.get(used), Some(b) if *b == b'=' || b.is_ascii_alphanumeric()) {
             return None;
@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> String {
-        decode(s, Context::Text).into_owned()
+        decode(s, RefPlace::Text).into_owned()
     }
 
     #[test]
@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(text("w&eacute;l &amp; &lt;b&gt;"), "wél & <b>");
         assert_eq!(text("&#233;&#xE9;&#XE9;&#x20AC;"), "ééé€");
         assert_eq!(text("zonder"), "zonder");
-        assert!(matches!(decode("zonder", Context::Text), Cow::Borrowed(_)));
+        assert!(matches!(decode("zonder", RefPlace::Text), Cow::Borrowed(_)));
         assert_eq!(text("a&nbsp;b&shy;c"), "a\u{a0}b\u{ad}c");
     }
 
@@ -174,10 +174,10 @@ mod tests {
         assert_eq!(text("&unknown; &amp"), "&unknown; &");
         // In attribute values a query string stays as it is.
         assert_eq!(
-            decode("?a=1&copy=2&amp;b&notx", Context::Attribute),
+            decode("?a=1&copy=2&amp;b&notx", RefPlace::Attribute),
             "?a=1&copy=2&b&notx"
         );
-        assert_eq!(decode("&copy 2026", Context::Attribute), "© 2026");
+        assert_eq!(decode("&copy 2026", RefPlace::Attribute), "© 2026");
     }
 
     #[test]

@@ -35,7 +35,7 @@ struct GapBlock {
 }
 
 /// Per-node facts the lead rules read.
-struct Context {
+struct LeadContext {
     /// Hidden, named by a strong boilerplate word, a landmark or page chrome (`nav`,
     /// `aside`, `footer`, `menu`, `dialog`), by itself or through an ancestor.
     strongly_marked: Vec<bool>,
@@ -43,8 +43,8 @@ struct Context {
     container: Vec<usize>,
 }
 
-impl Context {
-    fn new(dom: &Dom<'_>, a: &Analysis) -> Context {
+impl LeadContext {
+    fn new(dom: &Dom<'_>, a: &Analysis) -> LeadContext {
         let n = dom.nodes.len();
         let mut strongly_marked = vec![false; n];
         let mut container = vec![0usize; n];
@@ -64,7 +64,7 @@ impl Context {
                 container[p]
             };
         }
-        Context {
+        LeadContext {
             strongly_marked,
             container,
         }
@@ -97,7 +97,7 @@ impl Context {
 
 /// The headline the lead follows: the first `<h1>` outside page chrome, else the last
 /// `h1`–`h3` before the body that shares the body's `<article>` or `<main>`.
-fn headline(dom: &Dom<'_>, a: &Analysis, ctx: &Context, sel: &Selection) -> Option<usize> {
+fn headline(dom: &Dom<'_>, a: &Analysis, ctx: &LeadContext, sel: &Selection) -> Option<usize> {
     let has_text = |i: usize| a.chars[i] > 0 || !super::metadata::subtree_text(dom, i).is_empty();
     if let Some(h) = (1..dom.nodes.len())
         .find(|&i| dom.nodes[i].tag == Tag::H1 && !ctx.strongly_marked[i] && has_text(i))
@@ -129,7 +129,7 @@ pub(super) fn add_leads(
     let Some(&first) = sel.roots.first() else {
         return;
     };
-    let ctx = Context::new(dom, a);
+    let ctx = LeadContext::new(dom, a);
     let Some(h1) = headline(dom, a, &ctx, sel) else {
         return;
     };

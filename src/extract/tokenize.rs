@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use memchr::{memchr, memchr2};
 
-use super::charref::{self, Context};
+use super::charref::{self, RefPlace};
 use super::dom::Attr;
 
 /// One token. Start-tag attributes are appended to the attribute list given to
@@ -138,7 +138,7 @@ impl<'a> Tokenizer<'a> {
                     let raw = Cow::Borrowed(self.slice(from, end));
                     let text = if state == State::Rcdata {
                         match raw {
-                            Cow::Borrowed(s) => charref::decode(s, Context::Text),
+                            Cow::Borrowed(s) => charref::decode(s, RefPlace::Text),
                             owned => owned,
                         }
                     } else {
@@ -185,7 +185,7 @@ impl<'a> Tokenizer<'a> {
             if lt > from {
                 self.pos = lt;
                 let raw = self.slice(from, lt);
-                return Token::Text(charref::decode(raw, Context::Text));
+                return Token::Text(charref::decode(raw, RefPlace::Text));
             }
             // Markup at `lt`.
             match bytes.get(lt + 1) {
@@ -377,7 +377,7 @@ impl<'a> Tokenizer<'a> {
                 let raw = value.map_or("", |(s, e)| self.slice(s, e));
                 out.push(Attr {
                     name,
-                    value: no_nul(charref::decode(raw, Context::Attribute)),
+                    value: no_nul(charref::decode(raw, RefPlace::Attribute)),
                 });
             }
         }

@@ -51,7 +51,7 @@ pub(super) struct TNode<'a> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
+enum InsertionMode {
     Initial,
     BeforeHtml,
     BeforeHead,
@@ -375,9 +375,9 @@ pub(super) struct TreeBuilder<'a> {
     open: Vec<u32>,
     /// Active formatting elements, [`MARKER`] for markers.
     afe: Vec<u32>,
-    mode: Mode,
-    orig_mode: Mode,
-    template_modes: Vec<Mode>,
+    mode: InsertionMode,
+    orig_mode: InsertionMode,
+    template_modes: Vec<InsertionMode>,
     head: u32,
     form: u32,
     frameset_ok: bool,
@@ -458,8 +458,8 @@ impl<'a> TreeBuilder<'a> {
             attrs: Vec::with_capacity(len / 80 + 8),
             open: Vec::with_capacity(64),
             afe: Vec::new(),
-            mode: Mode::Initial,
-            orig_mode: Mode::InBody,
+            mode: InsertionMode::Initial,
+            orig_mode: InsertionMode::InBody,
             template_modes: Vec::new(),
             head: NONE,
             form: NONE,
@@ -990,30 +990,34 @@ impl<'a> TreeBuilder<'a> {
         for (i, &n) in self.open.iter().enumerate().rev() {
             let last = i == 0;
             let mode = match self.html_name(n) {
-                "td" | "th" if !last => Mode::InCell,
-                "tr" => Mode::InRow,
-                "tbody" | "thead" | "tfoot" => Mode::InTableBody,
-                "caption" => Mode::InCaption,
-                "colgroup" => Mode::InColumnGroup,
-                "table" => Mode::InTable,
-                "template" => self.template_modes.last().copied().unwrap_or(Mode::InBody),
-                "head" if !last => Mode::InHead,
-                "body" => Mode::InBody,
-                "frameset" => Mode::InFrameset,
+                "td" | "th" if !last => InsertionMode::InCell,
+                "tr" => InsertionMode::InRow,
+                "tbody" | "thead" | "tfoot" => InsertionMode::InTableBody,
+                "caption" => InsertionMode::InCaption,
+                "colgroup" => InsertionMode::InColumnGroup,
+                "table" => InsertionMode::InTable,
+                "template" => self
+                    .template_modes
+                    .last()
+                    .copied()
+                    .unwrap_or(InsertionMode::InBody),
+                "head" if !last => InsertionMode::InHead,
+                "body" => InsertionMode::InBody,
+                "frameset" => InsertionMode::InFrameset,
                 "html" => {
                     if self.head == NONE {
-                        Mode::BeforeHead
+                        InsertionMode::BeforeHead
                     } else {
-                        Mode::AfterHead
+                        InsertionMode::AfterHead
                     }
                 }
-                _ if last => Mode::InBody,
+                _ if last => InsertionMode::InBody,
                 _ => continue,
             };
             self.mode = mode;
             return;
         }
-        self.mode = Mode::InBody;
+        self.mode = InsertionMode::InBody;
     }
 
     fn raw_text(&mut self, name: Cow<'a, str>, attrs: (u32, u32), state: State) {
@@ -1032,7 +1036,7 @@ impl<'a> TreeBuilder<'a> {
         self.insert_html(name, attrs);
         self.switch = Some((state, end));
         self.orig_mode = self.mode;
-        self.mode = Mode::Text;
+        self.mode = InsertionMode::Text;
     }
 
     // ----- dispatch -----
@@ -1096,28 +1100,28 @@ impl<'a> TreeBuilder<'a> {
         }
     }
 
-    fn by_mode(&mut self, mode: Mode, t: Token<'a>) -> Step<'a> {
+    fn by_mode(&mut self, mode: InsertionMode, t: Token<'a>) -> Step<'a> {
         match mode {
-            Mode::Initial => self.initial(t),
-            Mode::BeforeHtml => self.before_html(t),
-            Mode::BeforeHead => self.before_head(t),
-            Mode::InHead => self.in_head(t),
-            Mode::InHeadNoscript => self.in_head_noscript(t),
-            Mode::AfterHead => self.after_head(t),
-            Mode::InBody => self.in_body(t),
-            Mode::Text => self.text_mode(t),
-            Mode::InTable => self.in_table(t),
-            Mode::InTableText => self.in_table_text(t),
-            Mode::InCaption => self.in_caption(t),
-            Mode::InColumnGroup => self.in_column_group(t),
-            Mode::InTableBody => self.in_table_body(t),
-            Mode::InRow => self.in_row(t),
-            Mode::InCell => self.in_cell(t),
-            Mode::InTemplate => self.in_template(t),
-            Mode::AfterBody => self.after_body(t),
-            Mode::InFrameset | Mode::AfterFrameset => self.in_frameset(mode, t),
-            Mode::AfterAfterBody => self.after_after_body(t),
-            Mode::AfterAfterFrameset => self.after_after_frameset(t),
+            InsertionMode::Initial => self.initial(t),
+            InsertionMode::BeforeHtml => self.before_html(t),
+            InsertionMode::BeforeHead => self.before_head(t),
+            InsertionMode::InHead => self.in_head(t),
+            InsertionMode::InHeadNoscript => self.in_head_noscript(t),
+            InsertionMode::AfterHead => self.after_head(t),
+            InsertionMode::InBody => self.in_body(t),
+            InsertionMode::Text => self.text_mode(t),
+            InsertionMode::InTable => self.in_table(t),
+            InsertionMode::InTableText => self.in_table_text(t),
+            InsertionMode::InCaption => self.in_caption(t),
+            InsertionMode::InColumnGroup => self.in_column_group(t),
+            InsertionMode::InTableBody => self.in_table_body(t),
+            InsertionMode::InRow => self.in_row(t),
+            InsertionMode::InCell => self.in_cell(t),
+            InsertionMode::InTemplate => self.in_template(t),
+            InsertionMode::AfterBody => self.after_body(t),
+            InsertionMode::InFrameset | InsertionMode::AfterFrameset => self.in_frameset(mode, t),
+            InsertionMode::AfterAfterBody => self.after_after_body(t),
+            InsertionMode::AfterAfterFrameset => self.after_after_frameset(t),
         }
     }
 
@@ -1137,19 +1141,19 @@ impl<'a> TreeBuilder<'a> {
                 None => Done,
                 Some(rest) => {
                     self.quirks = true;
-                    self.mode = Mode::BeforeHtml;
+                    self.mode = InsertionMode::BeforeHtml;
                     Again(Token::Text(rest))
                 }
             },
             Token::Comment => Done,
             Token::Doctype { quirks } => {
                 self.quirks = quirks;
-                self.mode = Mode::BeforeHtml;
+                self.mode = InsertionMode::BeforeHtml;
                 Done
             }
             t => {
                 self.quirks = true;
-                self.mode = Mode::BeforeHtml;
+                self.mode = InsertionMode::BeforeHtml;
                 Again(t)
             }
         }
@@ -1162,19 +1166,19 @@ impl<'a> TreeBuilder<'a> {
                 None => Done,
                 Some(rest) => {
                     self.imply("html");
-                    self.mode = Mode::BeforeHead;
+                    self.mode = InsertionMode::BeforeHead;
                     Again(Token::Text(rest))
                 }
             },
             Token::Start { name, attrs, .. } if name == "html" => {
                 self.insert_html(name, attrs);
-                self.mode = Mode::BeforeHead;
+                self.mode = InsertionMode::BeforeHead;
                 Done
             }
             Token::End { name } if !matches!(&*name, "head" | "body" | "html" | "br") => Done,
             t => {
                 self.imply("html");
-                self.mode = Mode::BeforeHead;
+                self.mode = InsertionMode::BeforeHead;
                 Again(t)
             }
         }
@@ -1191,20 +1195,20 @@ impl<'a> TreeBuilder<'a> {
                 None => Done,
                 Some(rest) => {
                     self.head = self.imply("head");
-                    self.mode = Mode::InHead;
+                    self.mode = InsertionMode::InHead;
                     Again(Token::Text(rest))
                 }
             },
             Token::Start { ref name, .. } if name == "html" => self.in_body(t),
             Token::Start { name, attrs, .. } if name == "head" => {
                 self.head = self.insert_html(name, attrs);
-                self.mode = Mode::InHead;
+                self.mode = InsertionMode::InHead;
                 Done
             }
             Token::End { name } if !matches!(&*name, "head" | "body" | "html" | "br") => Done,
             t => {
                 self.head = self.imply("head");
-                self.mode = Mode::InHead;
+                self.mode = InsertionMode::InHead;
                 Again(t)
             }
         }
@@ -1216,7 +1220,7 @@ impl<'a> TreeBuilder<'a> {
                 None => Done,
                 Some(rest) => {
                     self.pop();
-                    self.mode = Mode::AfterHead;
+                    self.mode = InsertionMode::AfterHead;
                     Again(Token::Text(rest))
                 }
             },
@@ -1241,7 +1245,7 @@ impl<'a> TreeBuilder<'a> {
                 }
                 "noscript" => {
                     self.insert_html(name, attrs);
-                    self.mode = Mode::InHeadNoscript;
+                    self.mode = InsertionMode::InHeadNoscript;
                     Done
                 }
                 "noframes" | "style" => {
@@ -1256,14 +1260,14 @@ impl<'a> TreeBuilder<'a> {
                     self.insert_html(name, attrs);
                     self.afe.push(MARKER);
                     self.frameset_ok = false;
-                    self.mode = Mode::InTemplate;
-                    self.template_modes.push(Mode::InTemplate);
+                    self.mode = InsertionMode::InTemplate;
+                    self.template_modes.push(InsertionMode::InTemplate);
                     Done
                 }
                 "head" => Done,
                 _ => {
                     self.pop();
-                    self.mode = Mode::AfterHead;
+                    self.mode = InsertionMode::AfterHead;
                     Again(Token::Start {
                         name,
                         attrs,
@@ -1274,7 +1278,7 @@ impl<'a> TreeBuilder<'a> {
             Token::End { name } => match &*name {
                 "head" => {
                     self.pop();
-                    self.mode = Mode::AfterHead;
+                    self.mode = InsertionMode::AfterHead;
                     Done
                 }
                 "template" => {
@@ -1283,14 +1287,14 @@ impl<'a> TreeBuilder<'a> {
                 }
                 "body" | "html" | "br" => {
                     self.pop();
-                    self.mode = Mode::AfterHead;
+                    self.mode = InsertionMode::AfterHead;
                     Again(Token::End { name })
                 }
                 _ => Done,
             },
             Token::Eof => {
                 self.pop();
-                self.mode = Mode::AfterHead;
+                self.mode = InsertionMode::AfterHead;
                 Again(Token::Eof)
             }
         }
@@ -1313,7 +1317,7 @@ impl<'a> TreeBuilder<'a> {
             Token::Start { ref name, .. } if name == "html" => self.in_body(t),
             Token::End { ref name } if name == "noscript" => {
                 self.pop();
-                self.mode = Mode::InHead;
+                self.mode = InsertionMode::InHead;
                 Done
             }
             Token::Comment => Done,
@@ -1321,7 +1325,7 @@ impl<'a> TreeBuilder<'a> {
                 None => Done,
                 Some(rest) => {
                     self.pop();
-                    self.mode = Mode::InHead;
+                    self.mode = InsertionMode::InHead;
                     Again(Token::Text(rest))
                 }
             },
@@ -1337,7 +1341,7 @@ impl<'a> TreeBuilder<'a> {
             Token::End { ref name } if name != "br" => Done,
             t => {
                 self.pop();
-                self.mode = Mode::InHead;
+                self.mode = InsertionMode::InHead;
                 Again(t)
             }
         }
@@ -1349,7 +1353,7 @@ impl<'a> TreeBuilder<'a> {
                 None => Done,
                 Some(rest) => {
                     self.imply("body");
-                    self.mode = Mode::InBody;
+                    self.mode = InsertionMode::InBody;
                     Again(Token::Text(rest))
                 }
             },
@@ -1367,12 +1371,12 @@ impl<'a> TreeBuilder<'a> {
                 "body" => {
                     self.insert_html(name, attrs);
                     self.frameset_ok = false;
-                    self.mode = Mode::InBody;
+                    self.mode = InsertionMode::InBody;
                     Done
                 }
                 "frameset" => {
                     self.insert_html(name, attrs);
-                    self.mode = Mode::InFrameset;
+                    self.mode = InsertionMode::InFrameset;
                     Done
                 }
                 "base" | "basefont" | "bgsound" | "link" | "meta" | "noframes" | "script"
@@ -1394,7 +1398,7 @@ impl<'a> TreeBuilder<'a> {
                 "head" => Done,
                 _ => {
                     self.imply("body");
-                    self.mode = Mode::InBody;
+                    self.mode = InsertionMode::InBody;
                     Again(Token::Start {
                         name,
                         attrs,
@@ -1406,14 +1410,14 @@ impl<'a> TreeBuilder<'a> {
                 "template" => self.in_head(Token::End { name }),
                 "body" | "html" | "br" => {
                     self.imply("body");
-                    self.mode = Mode::InBody;
+                    self.mode = InsertionMode::InBody;
                     Again(Token::End { name })
                 }
                 _ => Done,
             },
             Token::Eof => {
                 self.imply("body");
-                self.mode = Mode::InBody;
+                self.mode = InsertionMode::InBody;
                 Again(Token::Eof)
             }
         }
@@ -1557,7 +1561,7 @@ impl<'a> TreeBuilder<'a> {
                         self.pop();
                     }
                     self.insert_html(name, attrs);
-                    self.mode = Mode::InFrameset;
+                    self.mode = InsertionMode::InFrameset;
                 }
             }
             n if is_plain_block(n) => {
@@ -1665,7 +1669,7 @@ impl<'a> TreeBuilder<'a> {
                 }
                 self.insert_html(name, attrs);
                 self.frameset_ok = false;
-                self.mode = Mode::InTable;
+                self.mode = InsertionMode::InTable;
             }
             "area" | "br" | "embed" | "img" | "keygen" | "wbr" | "input" => {
                 if name == "input" && self.in_scope("select", Scope::Default) {
@@ -1784,12 +1788,12 @@ impl<'a> TreeBuilder<'a> {
             "template" => return self.in_head(Token::End { name }),
             "body" => {
                 if self.in_scope("body", Scope::Default) {
-                    self.mode = Mode::AfterBody;
+                    self.mode = InsertionMode::AfterBody;
                 }
             }
             "html" => {
                 if self.in_scope("body", Scope::Default) {
-                    self.mode = Mode::AfterBody;
+                    self.mode = InsertionMode::AfterBody;
                     return Again(Token::End { name });
                 }
             }
@@ -2024,7 +2028,7 @@ impl<'a> TreeBuilder<'a> {
                 self.pending_text.clear();
                 self.pending_non_ws = false;
                 self.orig_mode = self.mode;
-                self.mode = Mode::InTableText;
+                self.mode = InsertionMode::InTableText;
                 Again(Token::Text(text))
             }
             Token::Comment | Token::Doctype { .. } => Done,
@@ -2037,19 +2041,19 @@ impl<'a> TreeBuilder<'a> {
                     self.clear_to(&["table", "template"]);
                     self.afe.push(MARKER);
                     self.insert_html(name, attrs);
-                    self.mode = Mode::InCaption;
+                    self.mode = InsertionMode::InCaption;
                     Done
                 }
                 "colgroup" => {
                     self.clear_to(&["table", "template"]);
                     self.insert_html(name, attrs);
-                    self.mode = Mode::InColumnGroup;
+                    self.mode = InsertionMode::InColumnGroup;
                     Done
                 }
                 "col" => {
                     self.clear_to(&["table", "template"]);
                     self.imply("colgroup");
-                    self.mode = Mode::InColumnGroup;
+                    self.mode = InsertionMode::InColumnGroup;
                     Again(Token::Start {
                         name,
                         attrs,
@@ -2059,13 +2063,13 @@ impl<'a> TreeBuilder<'a> {
                 "tbody" | "tfoot" | "thead" => {
                     self.clear_to(&["table", "template"]);
                     self.insert_html(name, attrs);
-                    self.mode = Mode::InTableBody;
+                    self.mode = InsertionMode::InTableBody;
                     Done
                 }
                 "td" | "th" | "tr" => {
                     self.clear_to(&["table", "template"]);
                     self.imply("tbody");
-                    self.mode = Mode::InTableBody;
+                    self.mode = InsertionMode::InTableBody;
                     Again(Token::Start {
                         name,
                         attrs,
@@ -2178,7 +2182,7 @@ impl<'a> TreeBuilder<'a> {
         self.generate_implied_end_tags("");
         self.pop_until("caption");
         self.clear_afe_to_marker();
-        self.mode = Mode::InTable;
+        self.mode = InsertionMode::InTable;
         true
     }
 
@@ -2254,7 +2258,7 @@ impl<'a> TreeBuilder<'a> {
             Token::End { ref name } if name == "colgroup" => {
                 if self.is(self.current(), "colgroup") {
                     self.pop();
-                    self.mode = Mode::InTable;
+                    self.mode = InsertionMode::InTable;
                 }
                 Done
             }
@@ -2267,7 +2271,7 @@ impl<'a> TreeBuilder<'a> {
                     return Done;
                 }
                 self.pop();
-                self.mode = Mode::InTable;
+                self.mode = InsertionMode::InTable;
                 Again(t)
             }
         }
@@ -2279,20 +2283,20 @@ impl<'a> TreeBuilder<'a> {
             Token::Start { name, attrs, .. } if name == "tr" => {
                 self.clear_to(&BODY_CTX);
                 self.insert_html(name, attrs);
-                self.mode = Mode::InRow;
+                self.mode = InsertionMode::InRow;
                 Done
             }
             Token::Start { ref name, .. } if name == "th" || name == "td" => {
                 self.clear_to(&BODY_CTX);
                 self.imply("tr");
-                self.mode = Mode::InRow;
+                self.mode = InsertionMode::InRow;
                 Again(t)
             }
             Token::End { ref name } if matches!(&**name, "tbody" | "tfoot" | "thead") => {
                 if self.in_scope(name, Scope::Table) {
                     self.clear_to(&BODY_CTX);
                     self.pop();
-                    self.mode = Mode::InTable;
+                    self.mode = InsertionMode::InTable;
                 }
                 Done
             }
@@ -2329,7 +2333,7 @@ impl<'a> TreeBuilder<'a> {
         }
         self.clear_to(&["tbody", "tfoot", "thead", "template"]);
         self.pop();
-        self.mode = Mode::InTable;
+        self.mode = InsertionMode::InTable;
         Again(t)
     }
 
@@ -2339,7 +2343,7 @@ impl<'a> TreeBuilder<'a> {
         }
         self.clear_to(&["tr", "template"]);
         self.pop();
-        self.mode = Mode::InTableBody;
+        self.mode = InsertionMode::InTableBody;
         true
     }
 
@@ -2348,7 +2352,7 @@ impl<'a> TreeBuilder<'a> {
             Token::Start { name, attrs, .. } if name == "th" || name == "td" => {
                 self.clear_to(&["tr", "template"]);
                 self.insert_html(name, attrs);
-                self.mode = Mode::InCell;
+                self.mode = InsertionMode::InCell;
                 self.afe.push(MARKER);
                 Done
             }
@@ -2402,7 +2406,7 @@ impl<'a> TreeBuilder<'a> {
             }
         }
         self.clear_afe_to_marker();
-        self.mode = Mode::InRow;
+        self.mode = InsertionMode::InRow;
     }
 
     fn in_cell(&mut self, t: Token<'a>) -> Step<'a> {
@@ -2461,11 +2465,11 @@ impl<'a> TreeBuilder<'a> {
                 let mode = match &**name {
                     "base" | "basefont" | "bgsound" | "link" | "meta" | "noframes" | "script"
                     | "style" | "template" | "title" => return self.in_head(t),
-                    "caption" | "colgroup" | "tbody" | "tfoot" | "thead" => Mode::InTable,
-                    "col" => Mode::InColumnGroup,
-                    "tr" => Mode::InTableBody,
-                    "td" | "th" => Mode::InRow,
-                    _ => Mode::InBody,
+                    "caption" | "colgroup" | "tbody" | "tfoot" | "thead" => InsertionMode::InTable,
+                    "col" => InsertionMode::InColumnGroup,
+                    "tr" => InsertionMode::InTableBody,
+                    "td" | "th" => InsertionMode::InRow,
+                    _ => InsertionMode::InBody,
                 };
                 self.template_modes.pop();
                 self.template_modes.push(mode);
@@ -2493,41 +2497,45 @@ impl<'a> TreeBuilder<'a> {
             Token::Comment | Token::Doctype { .. } | Token::Eof => Done,
             Token::Start { ref name, .. } if name == "html" => self.in_body(t),
             Token::End { ref name } if name == "html" => {
-                self.mode = Mode::AfterAfterBody;
+                self.mode = InsertionMode::AfterAfterBody;
                 Done
             }
             t => {
-                self.mode = Mode::InBody;
+                self.mode = InsertionMode::InBody;
                 Again(t)
             }
         }
     }
 
-    fn in_frameset(&mut self, mode: Mode, t: Token<'a>) -> Step<'a> {
+    fn in_frameset(&mut self, mode: InsertionMode, t: Token<'a>) -> Step<'a> {
         match t {
             Token::Text(text) => {
                 self.insert_text(only_ws(&text));
                 Done
             }
             Token::Start { ref name, .. } if name == "html" => self.in_body(t),
-            Token::Start { name, attrs, .. } if name == "frameset" && mode == Mode::InFrameset => {
+            Token::Start { name, attrs, .. }
+                if name == "frameset" && mode == InsertionMode::InFrameset =>
+            {
                 self.insert_html(name, attrs);
                 Done
             }
-            Token::End { ref name } if name == "frameset" && mode == Mode::InFrameset => {
+            Token::End { ref name } if name == "frameset" && mode == InsertionMode::InFrameset => {
                 if self.open.len() > 1 {
                     self.pop();
                     if !self.is(self.current(), "frameset") {
-                        self.mode = Mode::AfterFrameset;
+                        self.mode = InsertionMode::AfterFrameset;
                     }
                 }
                 Done
             }
-            Token::End { ref name } if name == "html" && mode == Mode::AfterFrameset => {
-                self.mode = Mode::AfterAfterFrameset;
+            Token::End { ref name } if name == "html" && mode == InsertionMode::AfterFrameset => {
+                self.mode = InsertionMode::AfterAfterFrameset;
                 Done
             }
-            Token::Start { name, attrs, .. } if name == "frame" && mode == Mode::InFrameset => {
+            Token::Start { name, attrs, .. }
+                if name == "frame" && mode == InsertionMode::InFrameset =>
+            {
                 self.insert_void(name, attrs);
                 Done
             }
@@ -2543,7 +2551,7 @@ impl<'a> TreeBuilder<'a> {
             Token::Text(ref text) if text.chars().all(is_ws) => self.in_body(t),
             Token::Start { ref name, .. } if name == "html" => self.in_body(t),
             t => {
-                self.mode = Mode::InBody;
+                self.mode = InsertionMode::InBody;
                 Again(t)
             }
         }

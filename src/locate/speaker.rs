@@ -103,7 +103,7 @@ fn find(text: &str, start: usize, end: usize, titled: bool) -> Attribution {
     if titled {
         article.title_end = text.find("\n\n").unwrap_or(0);
     }
-    let ctx = Context {
+    let ctx = ArticleContext {
         text,
         quotes: &quotes,
         toks: &toks,
@@ -192,14 +192,14 @@ pub fn interviewee(text: &str, start: usize) -> Option<Speaker> {
 const MAX_PREVIOUS_QUOTES: usize = 4;
 
 /// One article, parsed once per call.
-struct Context<'a> {
+struct ArticleContext<'a> {
     text: &'a str,
     quotes: &'a [Quotation],
     toks: &'a [Tok<'a>],
     article: &'a Article,
 }
 
-impl Context<'_> {
+impl ArticleContext<'_> {
     /// The speaker of the quote at byte range `span`; `budget` bounds the walk back over
     /// earlier quotations of the same paragraph.
     fn speaker_at(&self, span: Range<usize>, budget: usize) -> Option<Speaker> {
@@ -1193,7 +1193,7 @@ impl Article {
     }
 }
 
-impl Context<'_> {
+impl ArticleContext<'_> {
     /// A quote with no attribution beside it that stands as a sentence (or paragraph) of
     /// its own: a portrait's name line above it, the subject of the sentence before
     /// (`Volgens Van Dam heerst er onrust. ‘…’`, `Ze zegt dat … ¶ ‘…’`), or, for a paragraph

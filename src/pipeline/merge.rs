@@ -65,13 +65,13 @@ pub(super) fn merge(args: &MergeArgs) -> Result<Outcome> {
 }
 
 /// One shard's links CSV, read a row at a time.
-struct Shard {
+struct ShardRows {
     path: PathBuf,
     rows: csv::StringRecordsIntoIter<std::fs::File>,
     head: Option<csv::StringRecord>,
 }
 
-impl Shard {
+impl ShardRows {
     fn advance(&mut self) -> Result<()> {
         self.head = self.rows.next().transpose().map_err(|e| Error::Input {
             path: self.path.clone(),
@@ -112,7 +112,7 @@ fn merge_links(files: &[PathBuf], sources: &Path, out: &Path) -> Result<usize> {
             Some(_) => {}
             None => header = Some(this.clone()),
         }
-        let mut shard = Shard {
+        let mut shard = ShardRows {
             path: path.clone(),
             rows: reader.into_records(),
             head: None,

@@ -478,14 +478,21 @@ async fn extract_page(
     .unwrap_or((None, None))
 }
 
-/// `CITECHECK_BENCH_NO_PAGE_TEXT=1`, for benchmarks only: no page text is made, archived or
-/// searched, so that `bench/pipeline.sh` can measure what the page-text fallback costs a
-/// run. Not an option: verdicts then depend on the article text alone.
+/// `CITECHECK_BENCH_NO_PAGE_TEXT=1` in a build with the `bench-hooks` feature, for
+/// benchmarks only: no page text is made, archived or searched, so that `bench/pipeline.sh`
+/// can measure what the page-text fallback costs a run. Not an option, and compiled out of
+/// every other build: verdicts then depend on the article text alone.
+#[cfg(feature = "bench-hooks")]
 fn page_text_off() -> bool {
     static OFF: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
         std::env::var_os("CITECHECK_BENCH_NO_PAGE_TEXT").is_some_and(|v| v == "1")
     });
     *OFF
+}
+
+#[cfg(not(feature = "bench-hooks"))]
+fn page_text_off() -> bool {
+    false
 }
 
 fn capture_of(

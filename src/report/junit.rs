@@ -44,10 +44,10 @@ struct Case {
     name: String,
     file: String,
     line: usize,
-    outcome: Outcome,
+    outcome: CaseResult,
 }
 
-enum Outcome {
+enum CaseResult {
     Pass,
     Failure { kind: String, message: String },
     Skipped { message: String },
@@ -62,8 +62,8 @@ fn case_xml(suite: &str, case: &Case) -> String {
         case.line
     );
     match &case.outcome {
-        Outcome::Pass => format!("{open}/>\n"),
-        Outcome::Failure { kind, message } => format!(
+        CaseResult::Pass => format!("{open}/>\n"),
+        CaseResult::Failure { kind, message } => format!(
             "{open}>\n      <failure type=\"{}\" message=\"{}\">{}:{}: {}</failure>\n    </testcase>\n",
             escape_xml(kind),
             escape_xml(message),
@@ -71,7 +71,7 @@ fn case_xml(suite: &str, case: &Case) -> String {
             case.line,
             escape_xml(message)
         ),
-        Outcome::Skipped { message } => format!(
+        CaseResult::Skipped { message } => format!(
             "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
             escape_xml(message)
         ),
@@ -98,14 +98,14 @@ impl JunitWriter {
     /// Adds a links.csv row; `report` says what fails and names the sources file.
     pub fn link(&mut self, report: &RunReport, r: &LinkRecord) -> std::io::Result<()> {
         let outcome = match junit_outcome(report.link_severity(r), r.status) {
-            CaseOutcome::Failure => Outcome::Failure {
+            CaseOutcome::Failure => CaseResult::Failure {
                 kind: r.status_str().to_string(),
                 message: describe_link(r),
             },
-            CaseOutcome::Skipped => Outcome::Skipped {
+            CaseOutcome::Skipped => CaseResult::Skipped {
                 message: describe_link(r),
             },
-            CaseOutcome::Pass => Outcome::Pass,
+            CaseOutcome::Pass => CaseResult::Pass,
         };
         let case = Case {
             name: format!("{} {}", r.id, one_line(&r.url, 300)),
@@ -119,11 +119,11 @@ impl JunitWriter {
     /// Adds a report.csv row.
     pub fn quote(&mut self, report: &RunReport, r: &QuoteRow) -> std::io::Result<()> {
         let outcome = match report.quote_severity(r) {
-            Severity::Fail => Outcome::Failure {
+            Severity::Fail => CaseResult::Failure {
                 kind: r.verdict.as_str().to_string(),
                 message: describe_quote(r),
             },
-            _ => Outcome::Pass,
+            _ => CaseResult::Pass,
         };
         let case = Case {
             name: format!("{} {}", r.id, one_line(&r.quote, 100)),

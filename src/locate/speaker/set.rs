@@ -70,7 +70,7 @@ pub fn parse(set: &str) -> Vec<Case> {
 
 /// What the finder made of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Judgement {
     /// The expected speaker, or none where the article names none.
     Right,
     /// Someone else, or a speaker where the article names none.
@@ -80,7 +80,7 @@ pub enum Outcome {
 }
 
 /// Runs the finder on one case: the outcome and the name it gave.
-pub fn judge(case: &Case) -> (Outcome, Option<String>) {
+pub fn judge(case: &Case) -> (Judgement, Option<String>) {
     let b = case
         .text
         .find(&case.needle)
@@ -91,10 +91,10 @@ pub fn judge(case: &Case) -> (Outcome, Option<String>) {
         .speaker
         .map(|s| s.name);
     let outcome = match (&case.expected, &got) {
-        (Some(e), Some(g)) if e == g => Outcome::Right,
-        (None, None) => Outcome::Right,
-        (Some(_), None) => Outcome::Blank,
-        _ => Outcome::Wrong,
+        (Some(e), Some(g)) if e == g => Judgement::Right,
+        (None, None) => Judgement::Right,
+        (Some(_), None) => Judgement::Blank,
+        _ => Judgement::Wrong,
     };
     (outcome, got)
 }
@@ -111,11 +111,11 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, o: Outcome) {
+    fn add(&mut self, o: Judgement) {
         match o {
-            Outcome::Right => self.right += 1,
-            Outcome::Wrong => self.wrong += 1,
-            Outcome::Blank => self.blank += 1,
+            Judgement::Right => self.right += 1,
+            Judgement::Wrong => self.wrong += 1,
+            Judgement::Blank => self.blank += 1,
         }
     }
     /// All cases counted.
@@ -172,7 +172,7 @@ mod tests {
                     .iter()
                     .filter_map(|c| {
                         let (o, got) = judge(c);
-                        (o != Outcome::Right)
+                        (o != Judgement::Right)
                             .then(|| format!("{} {:?}: {got:?}", c.article, c.needle))
                     })
                     .collect::<Vec<String>>()

@@ -264,6 +264,7 @@ fn a_rotating_run_killed_part_way_is_repaired_file_by_file() {
         assert_eq!(&now, modified, "{name}");
     }
     let mut names = Vec::new();
+    let mut with_captures = Vec::new();
     for entry in std::fs::read_dir(&archive).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -274,6 +275,11 @@ fn a_rotating_run_killed_part_way_is_repaired_file_by_file() {
                 contents.records[0].header("WARC-Filename"),
                 Some(name.as_str())
             );
+            // A kill just after a rotation leaves the new file with its warcinfo only (the
+            // page being written is torn off by the repair): nothing in it to index.
+            if contents.records.len() > 1 {
+                with_captures.push(name.clone());
+            }
             names.push(name);
         }
     }
@@ -293,8 +299,8 @@ fn a_rotating_run_killed_part_way_is_repaired_file_by_file() {
         assert_eq!(record.header("WARC-Target-URI"), json["url"].as_str());
         files_indexed.insert(file.to_string());
     }
-    // Every file is in the index, the recovered one too.
-    assert_eq!(files_indexed.len(), names.len(), "{names:?}");
+    // Every file holding a capture is in the index, the recovered one too.
+    assert_eq!(files_indexed.len(), with_captures.len(), "{names:?}");
     keep_warcs(&archive, "rotated-killed");
 }
 

@@ -206,7 +206,7 @@ pub(super) async fn locate_quotes(
                 .into_iter()
                 .map(|(path, text)| (path, Some(text)))
                 .collect();
-        stage
+        let mut rows = stage
             .quotes
             .iter()
             .enumerate()
@@ -253,7 +253,9 @@ pub(super) async fn locate_quotes(
                 }
                 quote_row(quote, &finding, region, &by_index, text.as_deref())
             })
-            .collect::<Vec<QuoteRow>>()
+            .collect::<Vec<QuoteRow>>();
+        note_earlier_matches(&archive, &stage.quotes, &mut rows);
+        rows
     })
     .await
     .map_err(|e| Error::Write {
@@ -290,6 +292,79 @@ pub(super) async fn locate_quotes(
         },
         Some(rows),
     ))
+}
+
+/// A `not_found` quote whose page (the claimed source, else the nearest miss) changed at
+/// its latest capture, and that the capture before it held: the note says so, with both
+/// capture dates. Only such quotes cost anything: one pass over the manifest, and the
+/// earlier text read from the WARC once per page.
+fn note_earlier_matches(archive: &std::path::Path, quotes: &[Quote], rows: &mut [QuoteRow]) {
+    let wanted = |row: &QuoteRow| -> Option<String> {
+        if row.verdict != Verdict::NotFound {
+            return None;
+        }
+        let url = Some(row.claimed_source.as_str())
+            .filter(|c| !c.is_empty())
+            .unwrap_or(row.best_source.as_str());
+        (!url.is_empty()).then(|| crate::archive::store::url_key(url))
+    };
+    if !rows.iter().any(|r| wanted(r).is_some()) {
+        return;
+    }
+    let pages = match crate::archive::history::changed_pages(archive) {
+        Ok(pages) => pages,
+        Err(e) => {
+            tracing::warn!("archive: earlier captures: {e}");
+            return;
+        }
+    };
+    let mut texts: HashMap<String, Option<String>> = HashMap::new();
+    for (row, quote) in rows.iter_mut().zip(quotes) {
+        let Some(key) = wanted(row) else { continue };
+        let Some(change) = pages.get(&key) else {
+            continue;
+        };
+        let Some(text) = texts
+            .entry(key)
+            .or_insert_with(|| {
+                crate::archive::history::text_of(archive, &change.before)
+                    .map_err(|e| {
+                        tracing::warn!("archive: earlier text of {}: {e}", change.now.cited_url)
+                    })
+                    .ok()
+            })
+            .as_deref()
+        else {
+            continue;
+        };
+        let set = QuoteSet::new(&[quote.text.as_str()]);
+        let Some((_, hit)) = set.scan(0, text).into_iter().find(|(_, h)| h.is_match) else {
+            continue;
+        };
+        let was = if hit.verified {
+            "verified"
+        } else {
+            "approximate"
+        };
+        let said = format!(
+            "was {was} in the capture of {}; not in the capture of {}",
+            change
+                .before
+                .fetched_at
+                .get(..10)
+                .unwrap_or(&change.before.fetched_at),
+            change
+                .now
+                .fetched_at
+                .get(..10)
+                .unwrap_or(&change.now.fetched_at),
+        );
+        row.note = if row.note.is_empty() {
+            said
+        } else {
+            format!("{said}; {}", row.note)
+        };
+    }
 }
 
 /// The page-text fallback (contract: `region`): when no article text gave the quote a

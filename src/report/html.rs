@@ -1334,6 +1334,40 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_page_shows_the_change_around_the_passage_escaped() {
+        let text = "De raad besloot <b>woensdag</b>. Wij doen dit met pijn. Einde.";
+        let start = text[..text.find("Wij").unwrap()].chars().count();
+        let row = quote(
+            "verified",
+            "Wij doen dit met pijn.",
+            "Wij doen dit met pijn.",
+            start,
+        );
+        let mut input = input_with(text, row.clone());
+        input.earlier.insert(
+            row.source_url.clone(),
+            Earlier {
+                fetched_at: "2026-11-01T10:00:00Z".into(),
+                now_fetched_at: "2026-12-07T10:00:00Z".into(),
+                text: "De raad besloot <b>dinsdag</b>. Wij doen dit met pijn. Einde.".into(),
+            },
+        );
+        let html = render(&input);
+        assert!(html.contains("Changed since 2026-11-01"), "{html}");
+        assert!(
+            html.contains("<del>&lt;b&gt;dinsdag&lt;/b&gt;.</del>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<ins>&lt;b&gt;woensdag&lt;/b&gt;.</ins>"),
+            "{html}"
+        );
+        assert!(html.contains("2026-12-07 only"), "{html}");
+        // No earlier capture: no change block.
+        assert!(!render(&input_with(text, row)).contains("Changed since"));
+    }
+
+    #[test]
     fn a_changed_archive_is_said() {
         let row = quote("verified", "samen", "samen", 0);
         let html = render(&input_with("anders", row));

@@ -13,6 +13,12 @@ use super::store::{MANIFEST_FILE, ManifestEntry, url_key};
 /// Largest earlier text read back; a bigger record is no article text.
 const MAX_TEXT_BYTES: u64 = 20 * 1024 * 1024;
 
+/// Where a manifest line is: byte offset and length (no newline).
+type Line = (u64, usize);
+
+/// Per URL: the line before the latest with a text, the latest, and whether it says changed.
+type LastTwo = (Option<Line>, Line, bool);
+
 /// The two last captures with a text of a cited URL whose text changed between them.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -32,8 +38,7 @@ pub fn changed_pages(dir: &Path) -> io::Result<HashMap<String, Change>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
         Err(e) => return Err(e),
     };
-    // Per URL: (line before, latest line, whether the latest says the text changed).
-    let mut lines: HashMap<String, (Option<(u64, usize)>, (u64, usize), bool)> = HashMap::new();
+    let mut lines: HashMap<String, LastTwo> = HashMap::new();
     let mut offset = 0u64;
     for line in io::BufReader::new(file).split(b'\n') {
         let line = line?;
@@ -56,7 +61,7 @@ pub fn changed_pages(dir: &Path) -> io::Result<HashMap<String, Change>> {
             .or_insert((None, at, changed));
     }
     let mut file = files::open_read(&path)?;
-    let mut read = |(offset, len): (u64, usize)| -> io::Result<ManifestEntry> {
+    let mut read = |(offset, len): Line| -> io::Result<ManifestEntry> {
         file.seek(SeekFrom::Start(offset))?;
         let mut bytes = vec![0; len];
         file.read_exact(&mut bytes)?;
@@ -105,4 +110,56 @@ pub fn text_of(dir: &Path, entry: &ManifestEntry) -> io::Result<String> {
         return Err(io::Error::other("text record too large"));
     }
     String::from_utf8(record.block).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(url: &str, at: &str, text: bool, changed: Option<bool>) -> String {
+        let mut v = serde_json::json!({
+            "cited_url": url, "final_url": url, "source": "live", "request_urls": [url],
+            "fetched_at": at, "http_status": 200, "body_sha256": "", "payload_digest": "",
+            "warc_file": "a.warc.gz", "offset": 0, "length": 0, "record_id": at,
+        });
+        if text {
+            v["text_record_id"] = format!("t-{at}").into();
+        }
+        if let Some(c) = changed {
+            v["text_changed"] = c.into();
+        }
+        v.to_string()
+    }
+
+    #[test]
+    fn only_pages_whose_latest_text_changed_come_back_with_the_capture_before() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(changed_pages(dir.path()).unwrap().is_empty(), "no manifest");
+        let lines = [
+            line("https://a.nl/x", "2026-11-01T00:00:00Z", true, None),
+            line("https://b.nl/y", "2026-11-01T00:00:01Z", true, None),
+            line("https://a.nl/x", "2026-11-20T00:00:00Z", true, Some(true)),
+            line("https://b.nl/y", "2026-11-20T00:00:01Z", true, Some(true)),
+            // A capture without a text (a failed extraction) does not count.
+            line("https://a.nl/x", "2026-12-01T00:00:00Z", false, None),
+            line("https://b.nl/y", "2026-12-07T00:00:01Z", true, Some(false)),
+            "{torn".to_string(),
+        ];
+        std::fs::write(dir.path().join(MANIFEST_FILE), lines.join("\n")).unwrap();
+        let pages = changed_pages(dir.path()).unwrap();
+        assert_eq!(pages.len(), 1, "{pages:?}");
+        let a = &pages[&url_key("https://a.nl/x")];
+        assert_eq!(a.before.fetched_at, "2026-11-01T00:00:00Z");
+        assert_eq!(a.now.fetched_at, "2026-11-20T00:00:00Z");
+    }
+
+    #[test]
+    fn a_warc_name_outside_the_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut entry: ManifestEntry =
+            serde_json::from_str(&line("https://a.nl/x", "2026-11-01T00:00:00Z", true, None))
+                .unwrap();
+        entry.warc_file = "../elders.warc.gz".into();
+        assert!(text_of(dir.path(), &entry).is_err());
+    }
 }

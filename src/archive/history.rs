@@ -13,6 +13,9 @@ use super::store::{MANIFEST_FILE, ManifestEntry, url_key};
 /// Largest earlier text read back; a bigger record is no article text.
 const MAX_TEXT_BYTES: u64 = 20 * 1024 * 1024;
 
+/// Members after a capture's response searched for its text record before a whole scan.
+const NEARBY_MEMBERS: usize = 4;
+
 /// Where a manifest line is: byte offset and length (no newline).
 type Line = (u64, usize);
 
@@ -92,6 +95,23 @@ pub fn text_of(dir: &Path, entry: &ManifestEntry) -> io::Result<String> {
     let path = super::paths::inside_archive(dir, &entry.warc_file)
         .filter(|_| !entry.warc_file.contains('/'))
         .ok_or_else(|| io::Error::other("WARC file name leaves the archive folder"))?;
+    // The text record is written right after the capture's final response (or revisit):
+    // the members that follow it are read first, and the whole file scanned only if the
+    // record is not among them.
+    let size = files::open_read(&path)?.metadata()?.len();
+    let mut next = entry.offset.saturating_add(entry.length);
+    for _ in 0..NEARBY_MEMBERS {
+        if next >= size {
+            break;
+        }
+        let Ok(record) = super::warc::read_record_at(&path, next, size - next) else {
+            break;
+        };
+        if record.record_id() == Some(id) {
+            return text_of_record(record);
+        }
+        next = record.offset.saturating_add(record.length.max(1));
+    }
     let mut at = None;
     super::warc::scan_records(&path, |rec| {
         if at.is_none()
@@ -105,7 +125,11 @@ pub fn text_of(dir: &Path, entry: &ManifestEntry) -> io::Result<String> {
     })?;
     let (offset, length) =
         at.ok_or_else(|| io::Error::other(format!("text record {id} not in {}", entry.warc_file)))?;
-    let record = super::warc::read_record_at(&path, offset, length)?;
+    text_of_record(super::warc::read_record_at(&path, offset, length)?)
+}
+
+/// The text a `urn:text:` record holds.
+fn text_of_record(record: super::warc::WarcRecord) -> io::Result<String> {
     if record.block.len() as u64 > MAX_TEXT_BYTES {
         return Err(io::Error::other("text record too large"));
     }

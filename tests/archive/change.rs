@@ -13,7 +13,8 @@ fn an_edited_page_shows_its_change_and_a_lost_quote_says_when_it_was_there() {
         dir.path().join("quotes.csv"),
         "id,quote,source\n\
          Q1,\"Wij doen dit met pijn in het hart\",https://www.overheidvannu.nl/veranderd\n\
-         Q2,\"De provincie trekt het geld voor de veerpont volgend jaar helemaal terug\",https://www.overheidvannu.nl/veranderd\n",
+         Q2,\"De provincie trekt het geld voor de veerpont volgend jaar helemaal terug\",https://www.overheidvannu.nl/veranderd\n\
+         Q3,\"de provincie trekt het geld voor de veerpont volgend jaar terug\",\n",
     )
     .unwrap();
     let run = || {
@@ -61,6 +62,17 @@ fn an_edited_page_shows_its_change_and_a_lost_quote_says_when_it_was_there() {
             days[0], days[1]
         )),
         "{note}"
+    );
+    // A quote that claims no source is looked for in every changed page, named in the note.
+    assert_eq!(report[2]["verdict"], "not_found", "{report:?}");
+    assert!(
+        report[2]["note"].contains(&format!(
+            "was approximate in https://www.overheidvannu.nl/veranderd in the capture of {}; \
+             not in the capture of {}",
+            days[0], days[1]
+        )),
+        "{:?}",
+        report[2]
     );
     // And in the page too (the note is part of the row).
     assert!(html.contains("was verified in the capture of"), "{html}");

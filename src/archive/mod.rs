@@ -22,6 +22,7 @@
 
 pub mod cdxj;
 pub mod files;
+pub mod history;
 pub mod merge;
 pub mod paths;
 pub mod session;

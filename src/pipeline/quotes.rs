@@ -206,7 +206,7 @@ pub(super) async fn locate_quotes(
                 .into_iter()
                 .map(|(path, text)| (path, Some(text)))
                 .collect();
-        stage
+        let mut rows = stage
             .quotes
             .iter()
             .enumerate()
@@ -253,7 +253,9 @@ pub(super) async fn locate_quotes(
                 }
                 quote_row(quote, &finding, region, &by_index, text.as_deref())
             })
-            .collect::<Vec<QuoteRow>>()
+            .collect::<Vec<QuoteRow>>();
+        note_earlier_matches(&archive, &stage.quotes, &mut rows);
+        rows
     })
     .await
     .map_err(|e| Error::Write {
@@ -290,6 +292,103 @@ pub(super) async fn locate_quotes(
         },
         Some(rows),
     ))
+}
+
+/// A `not_found` quote that the capture before the latest of a page whose text changed
+/// (`changed`) held: the note says so, with both capture dates. A quote that claims a
+/// source is searched for in that page only; one that claims none in every changed page (one
+/// scan of each earlier text for all such quotes at once), and the note names the page.
+/// Only such quotes cost anything: one pass over the manifest, and each earlier text read
+/// from the WARC once.
+fn note_earlier_matches(archive: &std::path::Path, quotes: &[Quote], rows: &mut [QuoteRow]) {
+    let lost = |row: &QuoteRow| row.verdict == Verdict::NotFound;
+    if !rows.iter().any(lost) {
+        return;
+    }
+    let pages = match crate::archive::history::changed_pages(archive) {
+        Ok(pages) => pages,
+        Err(e) => {
+            tracing::warn!("archive: earlier captures: {e}");
+            return;
+        }
+    };
+    if pages.is_empty() {
+        return;
+    }
+    let mut keys: Vec<&String> = pages.keys().collect();
+    keys.sort();
+    let mut texts: HashMap<&str, Option<String>> = HashMap::new();
+    let mut text_of = |key: &str| -> Option<String> {
+        texts
+            .entry(pages.get_key_value(key)?.0.as_str())
+            .or_insert_with(|| {
+                let change = &pages[key];
+                crate::archive::history::text_of(archive, &change.before)
+                    .map_err(|e| {
+                        tracing::warn!("archive: earlier text of {}: {e}", change.now.cited_url)
+                    })
+                    .ok()
+            })
+            .clone()
+    };
+    // Best earlier hit per row: (page key, verified, score).
+    let mut found: Vec<Option<(String, bool, f64)>> = vec![None; rows.len()];
+    let mut unclaimed: Vec<usize> = Vec::new();
+    for (r, (row, quote)) in rows.iter().zip(quotes).enumerate() {
+        if !lost(row) {
+            continue;
+        }
+        if row.claimed_source.is_empty() {
+            unclaimed.push(r);
+            continue;
+        }
+        let key = crate::archive::store::url_key(&row.claimed_source);
+        let Some(text) = pages.contains_key(&key).then(|| text_of(&key)).flatten() else {
+            continue;
+        };
+        let set = QuoteSet::new(&[quote.text.as_str()]);
+        if let Some((_, hit)) = set.scan(0, &text).into_iter().find(|(_, h)| h.is_match) {
+            found[r] = Some((key, hit.verified, hit.score));
+        }
+    }
+    if !unclaimed.is_empty() {
+        let texts: Vec<&str> = unclaimed.iter().map(|&r| quotes[r].text.as_str()).collect();
+        let set = QuoteSet::new(&texts);
+        for key in &keys {
+            let Some(text) = text_of(key) else { continue };
+            for (q, hit) in set.scan(0, &text) {
+                let Some(&r) = unclaimed.get(q).filter(|_| hit.is_match) else {
+                    continue;
+                };
+                if found[r].as_ref().is_none_or(|(_, _, s)| hit.score > *s) {
+                    found[r] = Some(((*key).clone(), hit.verified, hit.score));
+                }
+            }
+        }
+    }
+    let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+    for (row, hit) in rows.iter_mut().zip(found) {
+        let Some((key, verified, _)) = hit else {
+            continue;
+        };
+        let change = &pages[&key];
+        let was = if verified { "verified" } else { "approximate" };
+        let page = if row.claimed_source.is_empty() {
+            format!(" in {}", change.now.cited_url)
+        } else {
+            String::new()
+        };
+        let said = format!(
+            "was {was}{page} in the capture of {}; not in the capture of {}",
+            day(&change.before.fetched_at),
+            day(&change.now.fetched_at),
+        );
+        row.note = if row.note.is_empty() {
+            said
+        } else {
+            format!("{said}; {}", row.note)
+        };
+    }
 }
 
 /// The page-text fallback (contract: `region`): when no article text gave the quote a

@@ -37,6 +37,20 @@ pub struct ReportInput {
     pub quotes: Vec<QuoteRow>,
     /// Archived article texts by `text_path` (as in the quote rows).
     pub texts: HashMap<String, String>,
+    /// For pages whose text changed at their latest capture, by `source_url`: the capture
+    /// before it, to show what changed around each passage.
+    pub earlier: HashMap<String, Earlier>,
+}
+
+/// The capture of a page before its latest one, whose text differs.
+#[derive(Debug, Clone, Default)]
+pub struct Earlier {
+    /// When it was made (`fetched_at`).
+    pub fetched_at: String,
+    /// When the latest capture was made.
+    pub now_fetched_at: String,
+    /// Its article text.
+    pub text: String,
 }
 
 /// The archived text around a match, cut at character (not byte) offsets.
@@ -588,7 +602,7 @@ pub fn render(input: &ReportInput) -> String {
         out.push_str("<p class=\"empty\">No quotes in this report.</p>\n");
     }
     for (i, row) in input.quotes.iter().enumerate() {
-        quote_card(&mut out, i, row, &by_url, &input.texts);
+        quote_card(&mut out, i, row, &by_url, input);
     }
     out.push_str("</section>\n");
 
@@ -656,8 +670,9 @@ fn quote_card(
     index: usize,
     row: &QuoteRow,
     by_url: &HashMap<&str, &LinkRecord>,
-    texts: &HashMap<String, String>,
+    input: &ReportInput,
 ) {
+    let texts = &input.texts;
     let kind = row.verdict.as_str();
     let _ = write!(
         out,
@@ -749,6 +764,7 @@ fn quote_card(
         if row.verdict != Verdict::Verified {
             diff_block(out, row);
         }
+        change_block(out, row, input);
     }
     if !row.note.is_empty() {
         let _ = write!(out, "<p class=\"note\">{}</p>", escape(&row.note));
@@ -838,6 +854,56 @@ fn passage_block(out: &mut String, row: &QuoteRow, texts: &HashMap<String, Strin
             );
         }
     }
+}
+
+/// The day of an RFC 3339 time (`2026-12-07`), or the time as given.
+fn day(time: &str) -> &str {
+    time.get(..10).unwrap_or(time)
+}
+
+/// What changed around the passage since the page's capture before the latest, when its
+/// article text changed (`changed` in links.csv).
+fn change_block(out: &mut String, row: &QuoteRow, input: &ReportInput) {
+    use crate::report::change::{AroundPassage, change_around};
+    let (Some(earlier), Some(text), Some(start), Some(end)) = (
+        input.earlier.get(&row.source_url),
+        input.texts.get(&row.text_path),
+        row.start,
+        row.end,
+    ) else {
+        return;
+    };
+    if row.region == Some(QuoteRegion::Page) {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<div class=\"diff change\"><span class=\"lbl\">Changed since {}</span>\
+         <span class=\"legend\"><del>{} only</del> <ins>{} only</ins></span><br>",
+        escape(day(&earlier.fetched_at)),
+        escape(day(&earlier.fetched_at)),
+        escape(day(&earlier.now_fetched_at)),
+    );
+    match change_around(&earlier.text, text, start, end, PASSAGE_RADIUS) {
+        AroundPassage::Unchanged => out.push_str(
+            "<span class=\"legend\">the text around this passage is the same; the page \
+             changed elsewhere</span>",
+        ),
+        AroundPassage::TooMany => out
+            .push_str("<span class=\"legend\">too many changes around this passage to show</span>"),
+        AroundPassage::Diff(pieces) => {
+            let parts: Vec<String> = pieces
+                .iter()
+                .map(|p| match p {
+                    DiffPiece::Same(w) => escape_lines(w),
+                    DiffPiece::Dropped(w) => format!("<del>{}</del>", escape(w)),
+                    DiffPiece::Added(w) => format!("<ins>{}</ins>", escape(w)),
+                })
+                .collect();
+            out.push_str(&parts.join(" "));
+        }
+    }
+    out.push_str("</div>");
 }
 
 fn diff_block(out: &mut String, row: &QuoteRow) {
@@ -1265,6 +1331,40 @@ mod tests {
         input.texts.clear();
         let html = render(&input);
         assert!(html.contains("We &lt;b&gt;gaan&lt;/b&gt; <mark>samen</mark> verder."));
+    }
+
+    #[test]
+    fn a_changed_page_shows_the_change_around_the_passage_escaped() {
+        let text = "De raad besloot <b>woensdag</b>. Wij doen dit met pijn. Einde.";
+        let start = text[..text.find("Wij").unwrap()].chars().count();
+        let row = quote(
+            "verified",
+            "Wij doen dit met pijn.",
+            "Wij doen dit met pijn.",
+            start,
+        );
+        let mut input = input_with(text, row.clone());
+        input.earlier.insert(
+            row.source_url.clone(),
+            Earlier {
+                fetched_at: "2026-11-01T10:00:00Z".into(),
+                now_fetched_at: "2026-12-07T10:00:00Z".into(),
+                text: "De raad besloot <b>dinsdag</b>. Wij doen dit met pijn. Einde.".into(),
+            },
+        );
+        let html = render(&input);
+        assert!(html.contains("Changed since 2026-11-01"), "{html}");
+        assert!(
+            html.contains("<del>&lt;b&gt;dinsdag&lt;/b&gt;.</del>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<ins>&lt;b&gt;woensdag&lt;/b&gt;.</ins>"),
+            "{html}"
+        );
+        assert!(html.contains("2026-12-07 only"), "{html}");
+        // No earlier capture: no change block.
+        assert!(!render(&input_with(text, row)).contains("Changed since"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! a re-ordering buffer), to a file or to stdout (`-`). Writers take any `io::Write`, so tests
 //! render into a `Vec<u8>`.
 
+pub mod change;
 pub mod csv_guard;
 pub mod github;
 pub mod html;

@@ -372,6 +372,7 @@ pub fn render_job(job: &HtmlJob, generated_at: &str) -> Result<String> {
         None => Vec::new(),
     };
     let texts = load_texts(&job.archive, &quotes);
+    let earlier = load_earlier(&job.archive, &links, &quotes);
     let checked_at = links
         .iter()
         .filter_map(|l| l.fetched_at.parse::<jiff::Timestamp>().ok())
@@ -385,7 +386,58 @@ pub fn render_job(job: &HtmlJob, generated_at: &str) -> Result<String> {
         links,
         quotes,
         texts,
+        earlier,
     }))
+}
+
+/// For each located quote's page whose text changed (`changed` in links.csv), the capture
+/// before the latest and its text, read from the archive; a page that cannot be read back
+/// is said in the log and shows no change.
+fn load_earlier(
+    archive: &Path,
+    links: &[LinkRecord],
+    quotes: &[QuoteRow],
+) -> HashMap<String, crate::report::html::Earlier> {
+    let changed: std::collections::HashSet<&str> = links
+        .iter()
+        .filter(|l| l.changed == Some(true))
+        .map(|l| l.url.as_str())
+        .collect();
+    let wanted: std::collections::HashSet<&str> = quotes
+        .iter()
+        .filter(|q| q.start.is_some() && changed.contains(q.source_url.as_str()))
+        .map(|q| q.source_url.as_str())
+        .collect();
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    let pages = match crate::archive::history::changed_pages(archive) {
+        Ok(pages) => pages,
+        Err(e) => {
+            tracing::warn!("report: earlier captures in {}: {e}", archive.display());
+            return out;
+        }
+    };
+    for url in wanted {
+        let Some(change) = pages.get(&crate::archive::store::url_key(url)) else {
+            continue;
+        };
+        match crate::archive::history::text_of(archive, &change.before) {
+            Ok(text) => {
+                out.insert(
+                    url.to_string(),
+                    crate::report::html::Earlier {
+                        fetched_at: change.before.fetched_at.clone(),
+                        now_fetched_at: change.now.fetched_at.clone(),
+                        text,
+                    },
+                );
+            }
+            Err(e) => tracing::warn!("report: earlier text of {url}: {e}"),
+        }
+    }
+    out
 }
 
 /// Writes the page: to stdout for `-`, else through a temporary file beside the target so

@@ -4,6 +4,7 @@
 use crate::common::FixtureSite;
 use crate::common::cmd::*;
 
+mod change;
 mod wacz;
 
 #[test]

@@ -30,6 +30,8 @@ pub fn fixtures() -> PathBuf {
 struct Shared {
     hits: Arc<Mutex<HashMap<String, usize>>>,
     pages: Arc<HashMap<String, (PathBuf, Option<String>)>>,
+    /// Which edition `/veranderd` serves (see [`FixtureSite::next_edition`]).
+    edition: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A running fixture site. Dropping it stops the server.
@@ -76,6 +78,7 @@ impl FixtureSite {
         let shared = Shared {
             hits: Default::default(),
             pages: Arc::new(pages),
+            edition: Default::default(),
         };
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -105,6 +108,14 @@ impl FixtureSite {
             stop: Some(stop_tx),
             thread: Some(thread),
         }
+    }
+
+    /// From now on `/veranderd` serves its second edition: a word changed near one quote,
+    /// another quote's sentence gone (a page edited between two runs).
+    pub fn next_edition(&self) {
+        self.shared
+            .edition
+            .store(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// `http://127.0.0.1:PORT`
@@ -284,6 +295,32 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
     };
     if let Some(response) = wayback_route(&path).await {
         return response;
+    }
+    if path == "/veranderd" {
+        let second = state.edition.load(std::sync::atomic::Ordering::SeqCst) > 0;
+        let (day, gone) = if second {
+            ("woensdag", "")
+        } else {
+            (
+                "dinsdag",
+                "<p>De provincie trekt het geld voor de veerpont volgend jaar helemaal terug.</p>",
+            )
+        };
+        return html(
+            StatusCode::OK,
+            article_page(
+                "De brug over de Lek gaat langer dicht",
+                &format!(
+                    "<p>Het college besloot op {day} dat de brug over de Lek een half jaar \
+                     langer dicht blijft dan gepland. Fietsers nemen zolang de veerpont.</p>\
+                     <p>&lsquo;Wij doen dit met pijn in het hart,&rsquo; zegt wethouder Mirjam \
+                     Kooistra. Zij wijst op de slechte staat van de pijlers en op de drukte bij \
+                     het veer in de spits.</p>{gone}<p>Het werk aan de brug begint in het \
+                     voorjaar en duurt naar verwachting tot de zomer van het jaar daarop. Het \
+                     college houdt bewoners op de hoogte via de website en een nieuwsbrief.</p>"
+                ),
+            ),
+        );
     }
     if let Some(name) = path.strip_prefix("/region/") {
         // Pages for the page-text fallback (tests/fixtures/region): a quote in the

@@ -69,7 +69,7 @@ def main() -> int:
 
     harness.exit_on_sigterm()
     harness.ensure_tools(need_lychee=True, build=not args.no_build)
-    citecheck_version = harness.tool_version([str(harness.CITECHECK)])
+    citecheck_version = harness.tool_version([args.citecheck or str(harness.CITECHECK)])
     lychee_version = harness.tool_version([str(harness.LYCHEE)])
 
     with harness.make_workdir() as tmp:

@@ -479,7 +479,7 @@ mod tests {
             "https://a.example/x\n\nhttps://b.example/y\nhttps://a.example/x\n",
         )
         .unwrap();
-        let md = dir.path().join("notes.md");
+        let md = dir.path().join("notes.markdown");
         std::fs::write(
             &md,
             "# Notes\n\n> A quoted line\n> that goes on.\n\nSee [the report](https://c.example/r) and <https://d.example/>.\n",
@@ -562,16 +562,16 @@ mod tests {
     #[test]
     fn globs_expand_sorted_and_empty_globs_are_errors() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["b.md", "a.md", "c.txt"] {
+        for name in ["b.markdown", "a.markdown", "c.txt"] {
             std::fs::write(dir.path().join(name), "https://x.example/\n").unwrap();
         }
-        let pattern = format!("{}/*.md", dir.path().display());
+        let pattern = format!("{}/*.markdown", dir.path().display());
         let args = classify(&[pattern, "-".into(), "https://h.example/".into()]).unwrap();
         assert_eq!(
             args,
             vec![
-                InputArg::File(dir.path().join("a.md")),
-                InputArg::File(dir.path().join("b.md")),
+                InputArg::File(dir.path().join("a.markdown")),
+                InputArg::File(dir.path().join("b.markdown")),
                 InputArg::Stdin,
                 InputArg::Url("https://h.example/".into()),
             ]

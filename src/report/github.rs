@@ -210,8 +210,11 @@ mod tests {
     fn paths_are_relative_to_the_workspace() {
         let ws = Path::new("/home/runner/work/repo/repo");
         assert_eq!(
-            workflow_path("/home/runner/work/repo/repo/docs/sources.csv", Some(ws)),
-            "docs/sources.csv"
+            workflow_path(
+                "/home/runner/work/repo/repo/docs/interbestuurlijk-samenwerken.txt",
+                Some(ws)
+            ),
+            "docs/interbestuurlijk-samenwerken.txt"
         );
         assert_eq!(workflow_path("./sources.csv", Some(ws)), "sources.csv");
         assert_eq!(workflow_path("/elders/s.csv", Some(ws)), "/elders/s.csv");

@@ -482,7 +482,7 @@ mod tests {
             let out = dir.path().join(format!("{format:?}"));
             let ci = CiEnv {
                 github_actions: false,
-                step_summary: Some(dir.path().join("summary.md")),
+                step_summary: Some(dir.path().join("step-summary")),
                 workspace: None,
             };
             let settings = settings(format, &out);

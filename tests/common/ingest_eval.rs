@@ -1,7 +1,7 @@
 //! The `ingest` evaluation over our own documents in `tests/fixtures/ingest`: for each
 //! document, the quotations found, how many of them are expected ones (precision), and how
 //! many expected quotations carry the right source and pairing. Shared by the test
-//! `tests/ingest_documents.rs` and the example `ingest_eval`.
+//! `tests/ingest/documents.rs` and the example `ingest_eval`.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -218,7 +218,7 @@ fn github_annotations_point_at_sources_lines_and_the_step_summary_is_written() {
         ),
     )
     .unwrap();
-    let summary = dir.path().join("step-summary.md");
+    let summary = dir.path().join("step-summary");
     std::fs::write(&summary, "eerdere stap\n").unwrap();
     let output = check_cmd(dir.path(), &site)
         .arg("--no-rescue")

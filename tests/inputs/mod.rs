@@ -10,19 +10,19 @@ use crate::common::cmd::*;
 fn check_reads_files_globs_stdin_and_pages_and_locates_every_row() {
     let site = FixtureSite::start();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("docs")).unwrap();
+    std::fs::create_dir(dir.path().join("stukken")).unwrap();
     std::fs::write(
-        dir.path().join("docs/a.md"),
+        dir.path().join("stukken/a.markdown"),
         format!("# Dossier\n\nHet [overzicht]({SITE}/ok) staat online.\nDe bijlage <{SITE}/missing> niet.\n"),
     )
     .unwrap();
     std::fs::write(
-        dir.path().join("docs/b.md"),
+        dir.path().join("stukken/b.markdown"),
         format!("Zie ook {SITE}/chunked\n"),
     )
     .unwrap();
     std::fs::write(
-        dir.path().join("docs/c.html"),
+        dir.path().join("stukken/c.html"),
         format!(
             "<!DOCTYPE html>\n<head><base href=\"{SITE}/dossier/\"></head>\n<p><a href=\"{SITE}/gzip\">verslag</a>\n\
 <a href=\"../moved\">verhuisd</a></p>\n"
@@ -43,8 +43,8 @@ fn check_reads_files_globs_stdin_and_pages_and_locates_every_row() {
     let output = citecheck(dir.path())
         .args([
             "check",
-            "docs/*.md",
-            "docs/c.html",
+            "stukken/*.markdown",
+            "stukken/c.html",
             "lijst.txt",
             "-",
             &format!("{SITE}/lijst/bronnen"),
@@ -72,12 +72,20 @@ fn check_reads_files_globs_stdin_and_pages_and_locates_every_row() {
         .collect();
     let page = format!("{SITE}/lijst/bronnen");
     let want: Vec<(String, String, &str)> = vec![
-        ("docs/a.md:3".into(), format!("{SITE}/ok"), "ok"),
-        ("docs/a.md:4".into(), format!("{SITE}/missing"), "broken"),
-        ("docs/b.md:1".into(), format!("{SITE}/chunked"), "ok"),
-        ("docs/c.html:3".into(), format!("{SITE}/gzip"), "ok"),
+        ("stukken/a.markdown:3".into(), format!("{SITE}/ok"), "ok"),
         (
-            "docs/c.html:4".into(),
+            "stukken/a.markdown:4".into(),
+            format!("{SITE}/missing"),
+            "broken",
+        ),
+        (
+            "stukken/b.markdown:1".into(),
+            format!("{SITE}/chunked"),
+            "ok",
+        ),
+        ("stukken/c.html:3".into(), format!("{SITE}/gzip"), "ok"),
+        (
+            "stukken/c.html:4".into(),
             format!("{SITE}/moved"),
             "redirected",
         ),
@@ -95,7 +103,7 @@ fn check_reads_files_globs_stdin_and_pages_and_locates_every_row() {
     assert_eq!(got, want, "{stderr}");
     // The annotations point at the file and line each link stands on.
     assert!(
-        stdout.contains("::error file=docs/a.md,line=4,title=broken link::"),
+        stdout.contains("::error file=stukken/a.markdown,line=4,title=broken link::"),
         "{stdout}"
     );
     assert!(
@@ -104,7 +112,10 @@ fn check_reads_files_globs_stdin_and_pages_and_locates_every_row() {
     );
     // JUnit names the same file and line.
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
-    assert!(junit.contains("file=\"docs/a.md\" line=\"4\""), "{junit}");
+    assert!(
+        junit.contains("file=\"stukken/a.markdown\" line=\"4\""),
+        "{junit}"
+    );
     // The input page was fetched once, through --remap.
     assert_eq!(site.hits("/lijst/bronnen"), 1);
 }
@@ -159,9 +170,9 @@ fn without_inputs_the_sources_file_is_read_and_bad_inputs_stop_the_run() {
     let (code, stderr) = stderr_of(&["check", "nothing/*.md"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("the glob matches no file"), "{stderr}");
-    let (code, stderr) = stderr_of(&["check", "missing.md"]);
+    let (code, stderr) = stderr_of(&["check", "ontbreekt.markdown"]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("missing.md"), "{stderr}");
+    assert!(stderr.contains("ontbreekt.markdown"), "{stderr}");
     let (code, stderr) = stderr_of(&["verify", "https://www.overheidvannu.nl/lijst/bronnen"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("this run is offline"), "{stderr}");

@@ -91,7 +91,7 @@ pub fn text_of(dir: &Path, entry: &ManifestEntry) -> io::Result<String> {
     let Some(id) = entry.text_record_id.as_deref() else {
         return Err(io::Error::other("the capture has no text record"));
     };
-    let id = id.trim_start_matches('<').trim_end_matches('>');
+    let id = super::warc::bare_id(id);
     let path = super::paths::inside_archive(dir, &entry.warc_file)
         .filter(|_| !entry.warc_file.contains('/'))
         .ok_or_else(|| io::Error::other("WARC file name leaves the archive folder"))?;
@@ -117,7 +117,7 @@ pub fn text_of(dir: &Path, entry: &ManifestEntry) -> io::Result<String> {
         if at.is_none()
             && rec
                 .header("WARC-Record-ID")
-                .is_some_and(|r| r.trim_start_matches('<').trim_end_matches('>') == id)
+                .is_some_and(|r| super::warc::bare_id(r) == id)
         {
             at = Some((rec.offset, rec.length));
         }

@@ -109,12 +109,14 @@ pub fn merge_archives(shards: &[PathBuf], out: &Path) -> io::Result<Merged> {
             }
         }
         for line in read_lines(&shard.join(MANIFEST_FILE))? {
+            let line = line?;
             let line = rename_in_manifest_line(line, &renames);
             manifest.write_all(line.as_bytes())?;
             manifest.write_all(b"\n")?;
             merged.captures += 1;
         }
         for line in read_lines(&shard.join(INDEX_FILE))? {
+            let line = line?;
             index.push(rename_in_index_line(line, &renames))?;
         }
     }
@@ -124,16 +126,18 @@ pub fn merge_archives(shards: &[PathBuf], out: &Path) -> io::Result<Merged> {
     Ok(merged)
 }
 
-/// The non-blank lines of a file; none when it does not exist.
-fn read_lines(path: &Path) -> io::Result<Vec<String>> {
-    match super::files::open_read(path) {
-        Ok(file) => io::BufReader::new(file)
-            .lines()
-            .filter(|l| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
-            .collect(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
+/// The non-blank lines of a file, read as they go (a shard's manifest and index are as large
+/// as its archive); none when it does not exist.
+fn read_lines(path: &Path) -> io::Result<impl Iterator<Item = io::Result<String>>> {
+    let file = match super::files::open_read(path) {
+        Ok(file) => Some(io::BufReader::new(file)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    Ok(file
+        .into_iter()
+        .flat_map(BufRead::lines)
+        .filter(|l| l.as_ref().map_or(true, |l| !l.trim().is_empty())))
 }
 
 /// A hard link, or a copy where the file system refuses one.

@@ -199,14 +199,6 @@ fn hash64(s: &str) -> u64 {
     h.finish()
 }
 
-/// A record id without the `<>` a WARC header puts around it.
-fn bare_record_id(record_id: &str) -> &str {
-    record_id
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-}
-
 /// What opening the archive may change in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArchiveAccess {
@@ -651,7 +643,7 @@ impl ArchiveStore {
     /// The 32 bits of a record id's hash that a [`LineRef`] keeps.
     fn record_hash(&self, record_id: &str) -> u32 {
         // Truncation intended: the low 32 bits only pick a line, reading it confirms it.
-        (self.hash)(bare_record_id(record_id)) as u32
+        (self.hash)(super::warc::bare_id(record_id)) as u32
     }
 
     fn slot(&self, id: SlotId) -> Option<Slot> {
@@ -839,7 +831,7 @@ impl ArchiveStore {
     /// original response of a revisit (`revisit_of`). Scans `manifest.jsonl`: for the rare
     /// look-up [`ArchiveStore::original`] cannot answer from its index.
     pub fn find_record(&self, record_id: &str) -> Option<ManifestEntry> {
-        let id = bare_record_id(record_id);
+        let id = super::warc::bare_id(record_id);
         let file = files::open_read(&self.dir.join(MANIFEST_FILE)).ok()?;
         let mut found = None;
         for line in io::BufReader::new(file).split(b'\n') {
@@ -860,7 +852,7 @@ impl ArchiveStore {
     /// The capture that holds the body of `entry`: `entry` itself, or for a revisit the
     /// original response it refers to (when that is in the manifest; else `entry`).
     pub fn original(&self, entry: &ManifestEntry) -> ManifestEntry {
-        let Some(id) = entry.revisit_of.as_deref().map(bare_record_id) else {
+        let Some(id) = entry.revisit_of.as_deref().map(super::warc::bare_id) else {
             return entry.clone();
         };
         let key = url_key(&entry.cited_url);

@@ -689,7 +689,8 @@ fn new_record_id() -> String {
     format!("urn:uuid:{}", uuid::Uuid::new_v4())
 }
 
-fn bare_id(id: &str) -> &str {
+/// A `WARC-Record-ID` without its angle brackets (`<urn:uuid:…>` → `urn:uuid:…`).
+pub(super) fn bare_id(id: &str) -> &str {
     id.trim().trim_start_matches('<').trim_end_matches('>')
 }
 

@@ -91,7 +91,8 @@ pub(super) fn analyse_with(dom: &Dom<'_>, words: Words) -> Analysis {
         .filter(|a| a.name == "aria-controls")
         .flat_map(|a| a.value.split_whitespace())
         .collect();
-    let share = super::dom::TextShare::new(dom);
+    // Built only when a hidden element is met (most pages have none that matter).
+    let mut share = None;
     for (i, node) in dom.nodes.iter().enumerate() {
         if i > 0 {
             in_quote[i] = node.tag == Tag::Blockquote || in_quote[node.parent];
@@ -110,7 +111,11 @@ pub(super) fn analyse_with(dom: &Dom<'_>, words: Words) -> Analysis {
         {
             s.hidden = false;
         }
-        if s.hidden && share.holds_most(dom, i) {
+        if s.hidden
+            && share
+                .get_or_insert_with(|| super::dom::TextShare::new(dom))
+                .holds_most(dom, i)
+        {
             s.hidden = false;
         }
         signal[i] = s;

@@ -80,23 +80,26 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
     let description = metadata::description(dom);
     lead::add_leads(dom, &analysis, description.as_deref(), &mut selection);
     let mut blocks = text::render(dom, &selection.roots, &selection.skip);
-    let chosen = text_chars(&blocks);
-    let too_small = |page_good: usize| {
+    let mut chosen = text_chars(&blocks);
+    let too_small = |chosen: usize, page_good: usize| {
         chosen * TOO_SMALL_RATIO < page_good || (chosen < SHORT_TEXT && page_good > 2 * SHORT_TEXT)
     };
     // The relaxed pass costs a second analysis; skip it when even the upper bound of the
     // page's good text cannot make the choice look too small.
-    if too_small(analysis.good_upper as usize) {
-        let relaxed = content::analyse_with(dom, content::Words::Strong);
-        if too_small(relaxed.good[0] as usize) {
-            let wide = content::select_wide(dom, &relaxed);
+    let mut relaxed = None;
+    if too_small(chosen, analysis.good_upper as usize) {
+        let strong_only = content::analyse_with(dom, content::Words::Strong);
+        if too_small(chosen, strong_only.good[0] as usize) {
+            let wide = content::select_wide(dom, &strong_only);
             let wide_blocks = text::render(dom, &wide.roots, &wide.skip);
-            if text_chars(&wide_blocks) > chosen {
+            let wide_chars = text_chars(&wide_blocks);
+            if wide_chars > chosen {
                 blocks = wide_blocks;
+                chosen = wide_chars;
             }
         }
+        relaxed = Some(strong_only);
     }
-    let chosen = text_chars(&blocks);
     // A product page's text is spread over a summary, a description, specifications and
     // reviews: the region holds them all, whatever the length of the block chosen.
     let product = metadata::declares_product(dom, json_ld);
@@ -104,12 +107,11 @@ fn article_of(dom: &dom::Dom<'_>, json_ld: &[String], url: Option<&str>) -> Arti
         // Class words are left aside (a forum names every post a comment, a shop every
         // product card a widget), but on a product page the strong ones still count:
         // `related` and `recommendations` name the other products it shows.
-        let words = if product {
-            content::Words::Strong
-        } else {
-            content::Words::None
+        let chrome_only = match relaxed {
+            Some(strong_only) if product => strong_only,
+            _ if product => content::analyse_with(dom, content::Words::Strong),
+            _ => content::analyse_with(dom, content::Words::None),
         };
-        let chrome_only = content::analyse_with(dom, words);
         if chrome_only.chars[0] as usize > REGION_MIN {
             let region = content::select_region(dom, &chrome_only);
             let region_blocks = text::render(dom, &region.roots, &region.skip);
@@ -155,7 +157,6 @@ const REGION_BELOW: usize = 1000;
 /// to stand in for a short article text.
 const REGION_MIN: usize = SHORT_TEXT;
 
-/// Non-whitespace characters of the rendered blocks.
 /// Whether a short text reads as an article (a brief, a notice): two or more paragraphs, one
 /// of them long, or three sentences-ending paragraphs of some length. Such a text stands; a
 /// listing's chosen text is its one-line intro or a few labels.
@@ -179,6 +180,7 @@ const PROSE_MIN: usize = 200;
 /// Characters of a paragraph that ends a sentence and counts towards a short article.
 const SENTENCE_MIN: usize = 80;
 
+/// Non-whitespace characters of the rendered blocks.
 fn text_chars(blocks: &[text::Block]) -> usize {
     blocks
         .iter()

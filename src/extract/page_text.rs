@@ -387,7 +387,7 @@ fn render_page(dom: &Dom<'_>) -> PageText {
     };
     let mut open: Vec<Open> = Vec::new();
     let mut words = String::new();
-    let share = super::dom::TextShare::new(dom);
+    let mut share = None;
     let mut i = 1;
     while let Some(n) = dom.nodes.get(i) {
         while open.last().is_some_and(|o| o.end <= i) {
@@ -404,7 +404,11 @@ fn render_page(dom: &Dom<'_>) -> PageText {
             Tag::Text => b.text(&n.text, pre, region),
             Tag::Br => b.line_break(),
             tag => {
-                if is_hidden(dom, i, tag) && !share.holds_most(dom, i) {
+                if is_hidden(dom, i, tag)
+                    && !share
+                        .get_or_insert_with(|| super::dom::TextShare::new(dom))
+                        .holds_most(dom, i)
+                {
                     i = n.end.max(i + 1);
                     continue;
                 }

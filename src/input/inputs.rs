@@ -277,6 +277,7 @@ fn html_links(name: &str, html: &str, base: Option<&url::Url>) -> Vec<Listed> {
     };
     let mut relative = 0;
     let mut found = Vec::new();
+    let mut lines = Lines::new(html);
     for link in links {
         let href = link.href.as_str();
         let lower = href.to_ascii_lowercase();
@@ -300,7 +301,7 @@ fn html_links(name: &str, html: &str, base: Option<&url::Url>) -> Vec<Listed> {
             }
             // Kept as written: the row says it is invalid.
             Err(_) => {
-                found.push((href.to_string(), line_at(html, link.offset)));
+                found.push((href.to_string(), lines.at(link.offset)));
                 continue;
             }
         };
@@ -323,7 +324,7 @@ fn html_links(name: &str, html: &str, base: Option<&url::Url>) -> Vec<Listed> {
         } else {
             url.to_string()
         };
-        found.push((written, line_at(html, link.offset)));
+        found.push((written, lines.at(link.offset)));
     }
     if relative > 0 {
         tracing::warn!(
@@ -333,10 +334,32 @@ fn html_links(name: &str, html: &str, base: Option<&url::Url>) -> Vec<Listed> {
     with_ids(&name.into(), found.into_iter())
 }
 
-/// 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    memchr::memchr_iter(b'\n', &text.as_bytes()[..end]).count() + 1
+/// 1-based lines of byte offsets in one text, counted on from the previous offset: links come
+/// in document order, so a page's lines are counted once, not once per link.
+struct Lines<'t> {
+    text: &'t [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        Lines {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        if end < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.text[self.offset..end]).count();
+        self.offset = end;
+        self.line
+    }
 }
 
 /// The line in `text` where each URL stands, looked up in order from the previous one (the
@@ -345,11 +368,12 @@ fn line_at(text: &str, offset: usize) -> usize {
 fn locate_lines<'a>(text: &str, urls: impl Iterator<Item = (&'a str, usize)>) -> Vec<usize> {
     let mut from = 0;
     let mut out = Vec::new();
+    let mut lines = Lines::new(text);
     for (url, fallback) in urls {
         match text.get(from..).and_then(|rest| rest.find(url)) {
             Some(at) => {
                 from += at + url.len();
-                out.push(line_at(text, from - url.len()));
+                out.push(lines.at(from - url.len()));
             }
             None => out.push(fallback),
         }

@@ -20,11 +20,19 @@ pub enum AroundPassage {
     TooMany,
 }
 
-/// Byte offset of the `chars`-th character (the end for one past the last).
-fn byte_at(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(b, _)| b)
+/// The byte offsets of several character offsets, in one pass over `text` (any order; past
+/// the end: `text.len()`).
+fn bytes_at<const N: usize>(text: &str, chars: [usize; N]) -> [usize; N] {
+    let mut out = [text.len(); N];
+    let last = chars.iter().copied().max().unwrap_or(0);
+    for (n, (b, _)) in text.char_indices().enumerate().take(last.saturating_add(1)) {
+        for (slot, &want) in out.iter_mut().zip(&chars) {
+            if want == n {
+                *slot = b;
+            }
+        }
+    }
+    out
 }
 
 /// `[a, b)` (bytes) widened to white space on both sides, so no word is cut.
@@ -46,11 +54,15 @@ fn windows<'a>(
     end: usize,
     radius: usize,
 ) -> (&'a str, &'a str) {
-    let (new_a, new_b) = (
-        byte_at(new, start.saturating_sub(radius)),
-        byte_at(new, end.saturating_add(radius)),
+    let [new_a, pa, pb, new_b] = bytes_at(
+        new,
+        [
+            start.saturating_sub(radius),
+            start,
+            end,
+            end.saturating_add(radius),
+        ],
     );
-    let (pa, pb) = (byte_at(new, start), byte_at(new, end));
     let passage = &new[pa..pb.max(pa)];
     let (old_a, old_b) = match old.find(passage).filter(|_| !passage.is_empty()) {
         Some(at) => {

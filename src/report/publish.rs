@@ -221,14 +221,18 @@ impl Publisher {
             return Err(write_error(&target, e));
         }
         let report = &self.report;
+        // Rendered once, for `--format markdown` and the step summary alike.
+        let markdown = self
+            .markdown
+            .as_ref()
+            .map(|m| m.finish(report, &self.tally));
         let document = |out: &mut dyn Write| -> std::io::Result<()> {
             if let Some(json) = self.json {
                 json.finish(self.tally.summary(report), out)?;
             } else if let Some(junit) = self.junit {
                 junit.finish(report, &self.tally, out)?;
-            } else if let (OutputFormat::Markdown, Some(m)) = (self.settings.format, &self.markdown)
-            {
-                out.write_all(m.finish(report, &self.tally).as_bytes())?;
+            } else if let (OutputFormat::Markdown, Some(m)) = (self.settings.format, &markdown) {
+                out.write_all(m.as_bytes())?;
             }
             out.flush()
         };
@@ -247,9 +251,8 @@ impl Publisher {
                     .map_err(|e| write_error(Path::new("-"), e))?;
             }
         }
-        if let (Some(path), Some(m)) = (&self.ci.step_summary, &self.markdown) {
-            github::append_step_summary(path, &m.finish(report, &self.tally))
-                .map_err(|e| write_error(path, e))?;
+        if let (Some(path), Some(m)) = (&self.ci.step_summary, &markdown) {
+            github::append_step_summary(path, m).map_err(|e| write_error(path, e))?;
         }
         Ok(())
     }

@@ -269,11 +269,8 @@ impl Iterator for LinkRows {
                 duplicate_of: get("duplicate_of"),
                 changed: self.get("changed").parse().ok(),
                 cached: self.get("cached") == "true",
-                checked_from: if self.get("checked_from") == "archive" {
-                    crate::check::CheckedFrom::Archive
-                } else {
-                    crate::check::CheckedFrom::Live
-                },
+                checked_from: crate::check::CheckedFrom::from_name(self.get("checked_from"))
+                    .unwrap_or_default(),
                 capture_date: get("capture_date"),
                 ..LinkRecord::new(status)
             });

@@ -497,49 +497,87 @@ fn other_article(dom: &Dom<'_>, outer: usize, inner: usize) -> bool {
 }
 
 /// Article bodies split into chunks (`<div class="article__body">` repeated between ads or
-/// media): looks up to a few ancestors above `root` for siblings with the same tag and class
-/// that hold good paragraph text, and returns all of them in document order.
+/// media) and threads of posts: looks up to a few ancestors above `root` for siblings with
+/// the same tag and the same kind of class that hold good paragraph text, and returns all of
+/// them in document order.
 fn with_similar_siblings(dom: &Dom<'_>, a: &Analysis, root: usize) -> Vec<usize> {
     let mut cur = root;
-    for _ in 0..5 {
+    for _ in 0..SIBLING_LEVELS {
         if cur == 0 {
             break;
         }
-        let node = &dom.nodes[cur];
         let class = dom.attr(cur, "class").unwrap_or("").trim();
-        let parent = node.parent;
+        let parent = dom.nodes[cur].parent;
         // Unclassed wrappers say nothing about being alike.
         if class.is_empty() {
             cur = parent;
             continue;
         }
-        let mut found = Vec::new();
-        for c in dom.children(parent) {
-            let n = &dom.nodes[c];
-            if c != cur
-                && n.tag == node.tag
-                && dom.attr(c, "class").unwrap_or("").trim() == class
-                && a.good[c] > 0
-                && !a.dropped[c]
-                && !starts_new_article(dom, c)
-            {
-                found.push(c);
-            }
+        // Siblings of the same kind (first class word): chunks of one body, or a thread's
+        // posts (`blockpost rowodd firstpost`, `blockpost roweven`), taken when they hold
+        // clearly more than the block alone.
+        let kind = class.split_whitespace().next().unwrap_or("");
+        let alike = similar_siblings(dom, a, cur, |c| c.split_whitespace().next() == Some(kind));
+        let same_class = |c: usize| dom.attr(c, "class").unwrap_or("").trim() == class;
+        // Of those with another class, only blocks of prose: a teaser list beside the story
+        // (`block grid`) is headlines in links and one-line summaries.
+        let prose: Vec<usize> = alike
+            .iter()
+            .copied()
+            .filter(|&c| same_class(c) || is_prose(a, c))
+            .collect();
+        if prose.len() > 1 && enough(a, &prose, root) {
+            return prose;
         }
-        if !found.is_empty() {
-            found.push(cur);
-            found.sort_unstable();
-            // Only when the chunk we found is a real share of the article, not a lone
-            // paragraph wrapper among hundreds.
-            let good_here: u64 = found.iter().map(|&c| a.good[c] as u64).sum();
-            if good_here as f64 >= a.good[root] as f64 * 1.1 {
-                return found;
-            }
+        // Siblings with the very same class that add too little (a lone paragraph wrapper
+        // among hundreds) end the search.
+        if alike.iter().filter(|&&c| same_class(c)).count() > 1 {
             return vec![root];
         }
         cur = parent;
     }
     vec![root]
+}
+
+/// Most ancestors of the chosen block [`with_similar_siblings`] looks at: a forum post's
+/// text sits about six wrappers below the post.
+const SIBLING_LEVELS: usize = 6;
+
+/// `cur` and its siblings of the same tag whose class `same_class` accepts, that hold good
+/// paragraph text and do not start a story of their own, in document order.
+fn similar_siblings(
+    dom: &Dom<'_>,
+    a: &Analysis,
+    cur: usize,
+    same_class: impl Fn(&str) -> bool,
+) -> Vec<usize> {
+    let node = &dom.nodes[cur];
+    let mut found: Vec<usize> = dom
+        .children(node.parent)
+        .filter(|&c| {
+            c != cur
+                && dom.nodes[c].tag == node.tag
+                && same_class(dom.attr(c, "class").unwrap_or("").trim())
+                && a.good[c] > 0
+                && !a.dropped[c]
+                && !starts_new_article(dom, c)
+        })
+        .collect();
+    found.push(cur);
+    found.sort_unstable();
+    found
+}
+
+/// Whether a block is mostly good paragraph text, with under 30 % of its text in links (a
+/// post's reply and quote buttons, not a list of headlines).
+fn is_prose(a: &Analysis, i: usize) -> bool {
+    a.good[i] * 2 >= a.chars[i] && u64::from(a.link_chars[i]) * 10 < u64::from(a.chars[i]) * 3
+}
+
+/// Whether the blocks found hold clearly more good paragraph text than `root` alone.
+fn enough(a: &Analysis, found: &[usize], root: usize) -> bool {
+    let good_here: u64 = found.iter().map(|&c| u64::from(a.good[c])).sum();
+    good_here as f64 >= f64::from(a.good[root]) * 1.1
 }
 
 /// Whether a subtree holds its own headline or is an `<article>`: a separate story (an

@@ -906,3 +906,81 @@ fn a_product_page_gives_its_summary_specifications_and_description() {
         ],
     );
 }
+
+/// A forum thread whose posts share their first class word but not the rest
+/// (`entry odd first`, `entry even`), each body six wrappers down.
+fn thread_page(second_class: &str) -> String {
+    let post = |class: &str, who: &str, body: &str| {
+        format!(
+            r#"<div class="{class}"><h2><span>#{who}</span></h2><div class="frame"><div class="inner">
+<div class="meta"><a href="/u/{who}">{who}</a><dl><dt>Lid sinds</dt><dd>maart 2019</dd><dt>Berichten</dt><dd>1.204</dd><dt>Woonplaats</dt><dd>Zeeuws-Vlaanderen, aan de kust</dd></dl></div>
+<div class="side"><div class="msg"><div class="content">{body}</div></div>
+<div class="actions"><a href="/q">Citeren</a> <a href="/r">Antwoorden</a> <a href="/m">Melden bij de moderator</a></div></div></div></div></div>"#
+        )
+    };
+    format!(
+        r#"<html><head><title>Wie beheert de dijk? - Forum</title></head><body>
+<nav><a href="/">Forum</a> <a href="/nieuw">Nieuwe berichten</a></nav>
+<div id="thread"><h1>Wie beheert de dijk bij de nieuwe wijk?</h1>
+{}
+{}
+{}
+</div><footer><p>Forumregels en privacy gelden voor alle leden van dit forum.</p></footer></body></html>"#,
+        post(
+            "entry odd first",
+            "marieke",
+            "<p>Bij ons in de polder wordt een nieuwe wijk gebouwd naast de oude dijk. Weet iemand wie het onderhoud van die dijk betaalt, de gemeente of het waterschap?</p>"
+        ),
+        post(
+            second_class,
+            "henk",
+            "<p>Het waterschap beheert de primaire kering en betaalt het onderhoud uit de waterschapsbelasting, ook als de gemeente ernaast bouwt. Dat staat in de keur van het waterschap, die je op hun website kunt nalezen.</p>\
+             <p>De gemeente moet bij het bestemmingsplan wel rekening houden met de beschermingszone langs de dijk, daar gelden strengere regels. Bouwen mag daar alleen met een vergunning van het waterschap, en die wordt lang niet altijd gegeven.</p>\
+             <p>In onze gemeente is een paar jaar geleden hetzelfde gebeurd. Toen heeft de projectontwikkelaar een deel van de kosten voor het verhogen van de dijk betaald, omdat de nieuwe huizen dichter bij de kering kwamen te staan dan eerst gepland was.</p>\
+             <p>Mijn advies: vraag bij de informatieavond van de gemeente naar de afspraken met het waterschap, en vraag of die afspraken op papier staan. Dan weet je waar je later op kunt terugvallen als er iets mis gaat met het onderhoud.</p>\
+             <p>En kijk ook even in het beheerregister van het waterschap, daar staat per dijkvak wie waarvoor verantwoordelijk is.</p>"
+        ),
+        post(
+            "entry odd",
+            "marieke",
+            "<p>Dank je wel, Henk! Ik ga op de informatieavond naar die afspraken vragen en zet het antwoord van de gemeente hier in de draad.</p>"
+        ),
+    )
+}
+
+#[test]
+fn a_thread_keeps_every_post_of_the_same_kind() {
+    let a = extract_article(&thread_page("entry even"), None);
+    assert!(
+        a.text.contains("Weet iemand wie het onderhoud"),
+        "{}",
+        a.text
+    );
+    assert!(a.text.contains("waterschapsbelasting"), "{}", a.text);
+    assert!(
+        a.text.contains("beschermingszone langs de dijk"),
+        "{}",
+        a.text
+    );
+    assert!(a.text.contains("Ik ga op de informatieavond"), "{}", a.text);
+    assert!(!a.text.contains("Forumregels"), "{}", a.text);
+    assert!(!a.text.contains("Lid sinds"), "{}", a.text);
+}
+
+#[test]
+fn teasers_of_the_same_kind_stay_out_of_the_story() {
+    let html = r#"<html><head><title>Provincie en gemeenten delen de kosten</title></head><body>
+<div class="block story main"><h1>Provincie en gemeenten delen de kosten</h1>
+<p>De provincie en de vier gemeenten in de regio hebben afgesproken dat zij de kosten van het nieuwe fietspad samen dragen, naar rato van het aantal inwoners.</p>
+<p>Volgens de gedeputeerde is dat eerlijk, omdat alle gemeenten er profijt van hebben. De wethouders noemen het een doorbraak na jaren van overleg.</p>
+<p>Het fietspad moet over twee jaar klaar zijn. Tot die tijd rijdt er een extra bus tussen de kernen, die de provincie betaalt.</p></div>
+<div class="block grid"><h2>Meer nieuws</h2>
+<div><h3><a href="/a">Nieuwe brug over het kanaal later klaar dan gepland</a></h3><p>De aannemer meldt vertraging door de hoge waterstand.</p></div>
+<div><h3><a href="/b">Wethouder treedt af na onenigheid over begroting</a></h3><p>Zijn opvolger wordt volgende maand gekozen.</p></div>
+<div><h3><a href="/c">Inwoners mogen meepraten over nieuwe bibliotheek</a></h3><p>De eerste avond is op dinsdag in het gemeentehuis.</p></div>
+</div></body></html>"#;
+    let a = extract_article(html, None);
+    assert!(a.text.contains("extra bus tussen de kernen"), "{}", a.text);
+    assert!(!a.text.contains("Nieuwe brug"), "{}", a.text);
+    assert!(!a.text.contains("aannemer meldt"), "{}", a.text);
+}

@@ -298,10 +298,10 @@ impl ArchiveSession {
         refers_to: Option<&str>,
         date: jiff::Timestamp,
     ) -> io::Result<super::warc::RecordRef> {
-        let mut record = self
-            .warc
-            .maker()
-            .resource(target_uri, content_type, block, refers_to, date);
+        let mut record =
+            self.warc
+                .maker()
+                .resource(target_uri, content_type, block, refers_to, date);
         if self.warc.holds_records()
             && self
                 .warc
@@ -316,8 +316,7 @@ impl ArchiveSession {
                 .resource(target_uri, content_type, block, refers_to, date);
         }
         let reference = self.warc.append_text(record)?;
-        self.cdxj
-            .push(cdxj_line(&reference, content_type, None))?;
+        self.cdxj.push(cdxj_line(&reference, content_type, None))?;
         Ok(reference)
     }
 

@@ -127,6 +127,17 @@ pub struct ShotEntry {
     pub taken_at: String,
 }
 
+/// The id a quote's picture goes by: its `id`, or `row<N>` (1-based, in report.csv's order)
+/// for a quote without one.
+pub fn quote_id(id: &str, index: usize) -> String {
+    let id = id.trim();
+    if id.is_empty() {
+        format!("row{}", index + 1)
+    } else {
+        id.to_string()
+    }
+}
+
 /// The `WARC-Target-URI` of a quote's picture.
 pub fn shot_uri(cited_url: &str, quote_id: &str) -> String {
     format!("urn:screenshot:{cited_url}#{quote_id}")
@@ -144,10 +155,8 @@ pub fn append_entries(dir: &Path, entries: &[ShotEntry]) -> io::Result<()> {
         buf.push(b'\n');
     }
     let path = dir.join(SHOTS_MANIFEST);
-    let mut file = super::files::open_nofollow(
-        std::fs::OpenOptions::new().create(true).append(true),
-        &path,
-    )?;
+    let mut file =
+        super::files::open_nofollow(std::fs::OpenOptions::new().create(true).append(true), &path)?;
     super::files::set_default_mode(&file)?;
     file.write_all(&buf)?;
     file.sync_data()
@@ -167,7 +176,10 @@ pub fn latest_entries(
     for line in BufReader::new(file).split(b'\n') {
         let line = line?;
         if let Ok(entry) = serde_json::from_slice::<ShotEntry>(&line) {
-            let key = (super::store::url_key(&entry.cited_url), entry.quote_id.clone());
+            let key = (
+                super::store::url_key(&entry.cited_url),
+                entry.quote_id.clone(),
+            );
             out.insert(key, entry);
         }
     }
@@ -311,7 +323,12 @@ fn page_words(html: &str, segments: &[Segment]) -> Vec<PageWord> {
 /// The words of a quote's matched text, as [`page_words`] reads the page's.
 fn text_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric() && c != '\u{ad}')
-        .map(|w| w.chars().filter(|&c| c != '\u{ad}').flat_map(char::to_lowercase).collect::<String>())
+        .map(|w| {
+            w.chars()
+                .filter(|&c| c != '\u{ad}')
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -546,10 +563,7 @@ fn respond(
     body: &[u8],
     method: &str,
 ) -> io::Result<()> {
-    let content_type: String = content_type
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    let content_type: String = content_type.chars().filter(|c| !c.is_control()).collect();
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
          Content-Security-Policy: script-src 'none'; object-src 'none'\r\n\
@@ -613,7 +627,12 @@ pub fn shoot(
         .map_err(|e| format!("cannot make the log file: {e}"))?;
     let mut command = Command::new(&browser.path);
     command
-        .args(chromium_args(server.addr, profile.path(), &out, running_as_root()))
+        .args(chromium_args(
+            server.addr,
+            profile.path(),
+            &out,
+            running_as_root(),
+        ))
         .arg(url.as_str())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -663,7 +682,10 @@ fn chromium_args(proxy: SocketAddr, profile: &Path, out: &Path, root: bool) -> V
         format!("--user-data-dir={}", profile.display()),
         format!("--proxy-server=http://{proxy}"),
         "--proxy-bypass-list=<-loopback>".into(),
-        format!("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {}", proxy.ip()),
+        format!(
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {}",
+            proxy.ip()
+        ),
         "--no-first-run".into(),
         "--no-default-browser-check".into(),
         "--disable-background-networking".into(),
@@ -723,7 +745,9 @@ mod tests {
         let out = mark_passage(html, "We gaan café samenwerken, zegt de").unwrap();
         // Two runs of text, two marks; the first is the anchor; the script is untouched.
         assert_eq!(out.matches("<mark class=\"citecheck-quote\"").count(), 3);
-        assert!(out.contains("<p>&ldquo;<mark class=\"citecheck-quote\" id=\"citecheck-quote\">We </mark><em>"));
+        assert!(out.contains(
+            "<p>&ldquo;<mark class=\"citecheck-quote\" id=\"citecheck-quote\">We </mark><em>"
+        ));
         assert!(out.contains("<em><mark class=\"citecheck-quote\">gaan</mark></em>"));
         assert!(out.contains("zegt de</mark> wethouder."));
         assert!(out.contains("var s = 'zegt de wethouder';"));
@@ -733,9 +757,13 @@ mod tests {
 
     #[test]
     fn a_passage_that_differs_inside_is_marked_from_its_first_to_its_last_words() {
-        let html = "<p>De raad besluit morgen over het nieuwe plan voor de wijk, en niet eerder.</p>";
-        let out =
-            mark_passage(html, "De raad besluit morgen over het oude plan voor de wijk").unwrap();
+        let html =
+            "<p>De raad besluit morgen over het nieuwe plan voor de wijk, en niet eerder.</p>";
+        let out = mark_passage(
+            html,
+            "De raad besluit morgen over het oude plan voor de wijk",
+        )
+        .unwrap();
         assert!(out.starts_with("<p><mark class=\"citecheck-quote\" id=\"citecheck-quote\">De raad besluit morgen over het nieuwe plan voor de wijk</mark>, en niet"));
     }
 
@@ -743,7 +771,9 @@ mod tests {
     fn comments_and_attributes_are_not_text() {
         let html = "<!-- de wijk --><a title=\"de wijk > de stad\" href=\"/x\">naar</a> de wijk";
         let out = mark_passage(html, "de wijk").unwrap();
-        assert!(out.starts_with("<!-- de wijk --><a title=\"de wijk > de stad\" href=\"/x\">naar</a> <mark"));
+        assert!(out.starts_with(
+            "<!-- de wijk --><a title=\"de wijk > de stad\" href=\"/x\">naar</a> <mark"
+        ));
     }
 
     #[test]
@@ -780,17 +810,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let hung = fake_browser(dir.path(), "sleep 30");
         let started = Instant::now();
-        let why = shoot(&hung, "https://a.nl/x", "<p>x</p>".into(), no_archive(), Duration::from_millis(500))
-            .unwrap_err();
+        let why = shoot(
+            &hung,
+            "https://a.nl/x",
+            "<p>x</p>".into(),
+            no_archive(),
+            Duration::from_millis(500),
+        )
+        .unwrap_err();
         assert!(why.contains("did not finish within"), "{why}");
         assert!(started.elapsed() < Duration::from_secs(10));
         let crashing = fake_browser(dir.path(), "exit 3");
-        let why = shoot(&crashing, "https://a.nl/x", "<p>x</p>".into(), no_archive(), SHOT_TIMEOUT)
-            .unwrap_err();
+        let why = shoot(
+            &crashing,
+            "https://a.nl/x",
+            "<p>x</p>".into(),
+            no_archive(),
+            SHOT_TIMEOUT,
+        )
+        .unwrap_err();
         assert!(why.contains("Chromium failed"), "{why}");
         let silent = fake_browser(dir.path(), "exit 0");
-        let why = shoot(&silent, "https://a.nl/x", "<p>x</p>".into(), no_archive(), SHOT_TIMEOUT)
-            .unwrap_err();
+        let why = shoot(
+            &silent,
+            "https://a.nl/x",
+            "<p>x</p>".into(),
+            no_archive(),
+            SHOT_TIMEOUT,
+        )
+        .unwrap_err();
         assert_eq!(why, "Chromium wrote no picture");
         assert!(find_browser(Some(&dir.path().join("nothing"))).is_err());
         assert!(find_browser(Some(&hung.path)).is_ok());
@@ -826,7 +874,10 @@ mod tests {
         assert!(tunnel.starts_with("HTTP/1.1 403"));
         assert_eq!(
             server.refused(),
-            ["GET http://elders.example/x.png", "CONNECT elders.example:443"]
+            [
+                "GET http://elders.example/x.png",
+                "CONNECT elders.example:443"
+            ]
         );
     }
 }

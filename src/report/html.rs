@@ -1417,4 +1417,31 @@ mod tests {
         assert!(html.contains("<mark>ander</mark>"));
         assert!(html.contains("the archive changed"));
     }
+
+    #[test]
+    fn a_quote_with_a_picture_shows_it_beside_its_passage() {
+        let row = quote("verified", "samen", "samen", 3);
+        let mut input = input_with("We samen verder.", row.clone());
+        input.shots.insert(
+            shot_key(&row.source_url, "Q1"),
+            ShotLink {
+                href: "archive/shots/a\"b.png".into(),
+                capture_fetched_at: "2026-12-07T10:00:00Z".into(),
+            },
+        );
+        let html = render(&input);
+        assert!(
+            html.contains("<div class=\"pshot\"><div class=\"passage\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"archive/shots/a&quot;b.png\""),
+            "{html}"
+        );
+        assert!(html.contains("capture of 2026-12-07"));
+        // Another quote id, another page: no picture.
+        let mut other = input.clone();
+        other.quotes[0].id = "Q2".into();
+        assert!(!render(&other).contains("<figure"));
+    }
 }

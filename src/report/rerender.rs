@@ -833,4 +833,56 @@ mod tests {
         write_html(&job.html, &page).unwrap();
         assert_eq!(std::fs::read_to_string(&job.html).unwrap(), page);
     }
+
+    #[test]
+    fn pictures_are_linked_from_the_report_folder() {
+        let (a, b) = (Path::new("/w/out"), Path::new("/w/archive/shots/x.png"));
+        assert_eq!(relative_href(a, b).unwrap(), "../archive/shots/x.png");
+        let here = Path::new("/w/archief met spatie/shots/y.png");
+        assert_eq!(
+            relative_href(Path::new("/w"), here).unwrap(),
+            "archief%20met%20spatie/shots/y.png"
+        );
+        assert_eq!(
+            relative_href(Path::new("/w/a/../b"), Path::new("/w/b/x.png")).unwrap(),
+            "x.png"
+        );
+    }
+
+    /// A shots.jsonl line is input: a path outside `shots/`, or to no file, shows nothing.
+    #[test]
+    fn only_pictures_in_the_archive_s_shots_folder_are_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("archive");
+        std::fs::create_dir_all(archive.join("shots")).unwrap();
+        std::fs::write(archive.join("shots/a.png"), b"\x89PNG").unwrap();
+        let line = |id: &str, path: &str| {
+            format!(
+                "{{\"cited_url\":\"https://a.nl/x\",\"quote_id\":\"{id}\",\"path\":\"{path}\",\
+                 \"sha256\":\"\",\"record_id\":\"\",\"warc_file\":\"\",\"offset\":0,\"length\":0,\
+                 \"rendered_from\":\"\",\"capture_fetched_at\":\"2026-12-07T10:00:00Z\",\"taken_at\":\"\"}}\n"
+            )
+        };
+        let lines = [
+            line("Q1", "shots/a.png"),
+            line("Q2", "../secret.png"),
+            line("Q3", "shots/missing.png"),
+            line("Q4", "text/a.png"),
+        ]
+        .concat();
+        std::fs::write(archive.join("shots/shots.jsonl"), lines).unwrap();
+        let rows: Vec<QuoteRow> = ["Q1", "Q2", "Q3", "Q4"]
+            .iter()
+            .map(|id| QuoteRow {
+                id: id.to_string(),
+                source_url: "https://a.nl/x".into(),
+                start: Some(0),
+                ..QuoteRow::new(Verdict::Verified)
+            })
+            .collect();
+        let shots = load_shots(&archive, &dir.path().join("report.html"), &rows);
+        assert_eq!(shots.len(), 1, "{shots:?}");
+        let shot = &shots[&crate::report::html::shot_key("https://a.nl/x", "Q1")];
+        assert_eq!(shot.href, "archive/shots/a.png");
+    }
 }

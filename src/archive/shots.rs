@@ -642,6 +642,7 @@ pub fn shoot(
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", browser.path.display()))?;
+    let _running = Running::register(child.id());
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -713,13 +714,44 @@ fn running_as_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-/// Kills a browser and its helpers (its process group), then reaps it.
-fn kill_group(child: &mut std::process::Child) {
+/// The process group of the browser at work, for [`stop_running_browser`].
+static RUNNING: Mutex<Option<u32>> = Mutex::new(None);
+
+/// Registers a browser's process group while it works; unregisters on drop.
+struct Running;
+
+impl Running {
+    fn register(pid: u32) -> Running {
+        *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(pid);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// Kills the browser at work, if any, with its helpers: for a run that exits at once on a
+/// signal (its own process group does not get the terminal's Ctrl-C).
+pub fn stop_running_browser() {
+    if let Some(pid) = *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) {
+        kill_group_of(pid);
+    }
+}
+
+fn kill_group_of(pid: u32) {
     let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .args(["-KILL", "--", &format!("-{pid}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
+}
+
+/// Kills a browser and its helpers (its process group), then reaps it.
+fn kill_group(child: &mut std::process::Child) {
+    kill_group_of(child.id());
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -270,8 +270,20 @@ async fn run(config: &Config) -> Result<Outcome> {
                 quotes.iter().flatten().for_each(|r| p.quote(r));
                 p.skipped_rows(outcome.skipped_rows);
             }
-            if let Some(settings) = &config.screenshots {
-                shots::take_shots(config, settings, quotes.iter().flatten())?;
+            if let Some(settings) = config.screenshots.clone() {
+                // Minutes of waiting on a browser: off the async threads.
+                let (owned, rows) = (
+                    config.clone(),
+                    quotes.iter().flatten().cloned().collect::<Vec<_>>(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    shots::take_shots(&owned, &settings, rows.iter())
+                })
+                .await
+                .map_err(|_| Error::Write {
+                    path: config.archive.clone(),
+                    source: std::io::Error::other("the screenshot stage panicked"),
+                })??;
             }
             outcome
         }

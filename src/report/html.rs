@@ -563,11 +563,19 @@ pub fn render(input: &ReportInput) -> String {
     };
 
     let mut out = String::with_capacity(64 * 1024);
-    out.push_str(
+    // Pictures of quotes (`--screenshots`) are files beside the page: images from its own
+    // origin only then, nothing else ever.
+    let images = if input.shots.is_empty() {
+        ""
+    } else {
+        "; img-src 'self'"
+    };
+    let _ = write!(
+        out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"referrer\" content=\"no-referrer\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'{images}\">\n\
          <title>citecheck report</title>\n<style>",
     );
     out.push_str(STYLE);
@@ -1439,9 +1447,17 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("capture of 2026-12-07"));
+        // The page's policy lets its own files in as images, and nothing more.
+        assert!(
+            html.contains(
+                "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'\""
+            )
+        );
         // Another quote id, another page: no picture.
         let mut other = input.clone();
         other.quotes[0].id = "Q2".into();
         assert!(!render(&other).contains("<figure"));
+        other.shots.clear();
+        assert!(!render(&other).contains("img-src"));
     }
 }

@@ -180,7 +180,10 @@ fn a_picture_per_located_quote_from_the_archive_alone() {
         assert!(html.contains(&href), "{href} not in report.html");
     }
     assert_eq!(html.matches("<figure class=\"shot\">").count(), 3);
-    assert!(html.contains("img-src 'self'"), "the report's policy must let the pictures in");
+    assert!(
+        html.contains("img-src 'self'"),
+        "the report's policy must let the pictures in"
+    );
     keep_warcs(&archive, "shots");
     assert_archive_whole(&archive);
 }

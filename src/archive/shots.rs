@@ -402,7 +402,21 @@ pub fn mark_passage(html: &str, matched: &str) -> Option<String> {
     }
     out.push_str(&html[copied..]);
     out.push_str(MARK_STYLE);
-    Some(out)
+    Some(without_refresh(&out))
+}
+
+/// `html` with every `<meta http-equiv="refresh">` made inert: Chromium follows one even
+/// with scripts off, and the picture would show the page it leads to (refused) instead.
+fn without_refresh(html: &str) -> String {
+    static REFRESH: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)(<meta\b[^>]*?)\bhttp-equiv(\s*=\s*["']?\s*refresh)"#).ok()
+    });
+    match REFRESH.as_ref() {
+        Some(re) => re
+            .replace_all(html, "${1}data-citecheck-inert${2}")
+            .into_owned(),
+        None => html.to_string(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,6 +811,18 @@ mod tests {
         )
         .unwrap();
         assert!(out.starts_with("<p><mark class=\"citecheck-quote\" id=\"citecheck-quote\">De raad besluit morgen over het nieuwe plan voor de wijk</mark>, en niet"));
+    }
+
+    #[test]
+    fn a_meta_refresh_is_made_inert() {
+        let html =
+            "<head><META content=\"0;url=/elders\" HTTP-EQUIV = 'Refresh'></head><p>de wijk</p>";
+        let out = mark_passage(html, "de wijk").unwrap();
+        assert!(
+            out.contains("<META content=\"0;url=/elders\" data-citecheck-inert = 'Refresh'>"),
+            "{out}"
+        );
+        assert!(!out.to_lowercase().contains("http-equiv"));
     }
 
     #[test]

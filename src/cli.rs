@@ -306,6 +306,24 @@ impl Default for OutputArgs {
     }
 }
 
+/// `--screenshots` and the browser it takes: `run` only (`verify` writes nothing into the
+/// archive).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Screenshots")]
+pub struct ShotArgs {
+    /// After the report, take a picture of each located quote in its archived page (never the
+    /// live one) with headless Chromium: the passage marked, scripts off, no network (every
+    /// request the page makes is answered from the archive or refused). Each PNG is kept in
+    /// archive/shots/ and as a WARC resource record (urn:screenshot:URL#QUOTE-ID); --html
+    /// shows it beside the passage. Without Chromium the run says so once and goes on.
+    #[arg(long)]
+    pub screenshots: bool,
+    /// The Chromium (or Chrome) executable for --screenshots [default: the first of
+    /// chromium, chromium-browser, google-chrome on PATH].
+    #[arg(long, value_name = "PATH", env = "CITECHECK_CHROMIUM")]
+    pub chromium: Option<PathBuf>,
+}
+
 /// Options of `run` (and of `citecheck` with no subcommand).
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
@@ -324,6 +342,9 @@ pub struct RunArgs {
     /// but a run may repair the archive: see `verify --repair`).
     #[arg(long)]
     pub offline: bool,
+    /// Pictures of the located quotes.
+    #[command(flatten)]
+    pub shots: ShotArgs,
     /// How links are judged and where links.csv goes.
     #[command(flatten)]
     pub links: LinkArgs,
@@ -476,6 +497,7 @@ struct Parts<'a> {
     warc_max_size: Option<u64>,
     offline: bool,
     archive_access: ArchiveAccess,
+    shots: Option<&'a ShotArgs>,
 }
 
 impl RunArgs {
@@ -491,6 +513,7 @@ impl RunArgs {
             warc_max_size: self.warc_max_size,
             offline: self.offline,
             archive_access: ArchiveAccess::Repair,
+            shots: Some(&self.shots),
         })
     }
 }
@@ -517,6 +540,7 @@ impl CheckArgs {
             warc_max_size: None,
             offline: false,
             archive_access: ArchiveAccess::Repair,
+            shots: None,
         })
     }
 }
@@ -543,6 +567,7 @@ impl VerifyArgs {
                     lock: !self.no_lock,
                 }
             },
+            shots: None,
         })
     }
 }
@@ -559,6 +584,7 @@ fn resolve(parts: Parts<'_>) -> Result<Config> {
         warc_max_size,
         offline,
         archive_access,
+        shots,
     } = parts;
     let default_network = NetworkArgs::default();
     let net = network.unwrap_or(&default_network);
@@ -670,6 +696,12 @@ fn resolve(parts: Parts<'_>) -> Result<Config> {
             .map(AcceptStatus::parse)
             .transpose()
             .map_err(Error::Usage)?,
+        screenshots: shots
+            .filter(|s| s.screenshots)
+            .map(|s| crate::archive::shots::ShotSettings {
+                chromium: s.chromium.clone(),
+                timeout: crate::archive::shots::SHOT_TIMEOUT,
+            }),
     })
 }
 

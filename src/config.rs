@@ -112,6 +112,8 @@ pub struct Config {
     pub cache: Option<CacheSettings>,
     /// `--accept`: the HTTP statuses that count as live (default: any 2xx).
     pub accept: Option<AcceptStatus>,
+    /// `--screenshots` (`run`): a picture of each located quote in its archived page.
+    pub screenshots: Option<crate::archive::shots::ShotSettings>,
 }
 
 /// The combined rendering `--format` asks for.

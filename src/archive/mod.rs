@@ -10,6 +10,7 @@
 //!   text/<slug>-<hash>.txt                        article text, exactly as extracted
 //!   manifest.jsonl                                one JSON line per capture (ManifestEntry)
 //!   index.cdxj                                    optional CDXJ index, bytewise sorted
+//!   shots/<slug>-<hash>.<quote>.png, shots.jsonl  pictures of located quotes (--screenshots)
 //! ```
 //!
 //! All of it is synchronous `std::fs` code meant to run on one dedicated writer thread.
@@ -19,6 +20,7 @@
 //! - [`wayback`]: the Internet Archive availability API and snapshot URLs.
 //! - [`session`]: one run's writer thread, from captures to records, texts and manifest lines.
 //! - [`wacz`]: the folder packed as one WACZ file, for replay in a browser.
+//! - [`shots`]: a picture of each located quote in its archived page (`--screenshots`).
 
 pub mod cdxj;
 pub mod files;
@@ -26,6 +28,7 @@ pub mod history;
 pub mod merge;
 pub mod paths;
 pub mod session;
+pub mod shots;
 pub mod store;
 pub mod wacz;
 pub mod warc;

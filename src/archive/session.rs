@@ -287,6 +287,44 @@ impl ArchiveSession {
         self.store.append_manifest_batch(&entries)
     }
 
+    /// Appends one binary `resource` record (a screenshot, see [`RecordMaker::resource`])
+    /// and its index line, starting a new file first when it would take the open one past
+    /// the size limit. Not yet durable: [`ArchiveSession::sync`] before pointing at it.
+    pub fn append_resource(
+        &mut self,
+        target_uri: &str,
+        content_type: &str,
+        block: &[u8],
+        refers_to: Option<&str>,
+        date: jiff::Timestamp,
+    ) -> io::Result<super::warc::RecordRef> {
+        let mut record =
+            self.warc
+                .maker()
+                .resource(target_uri, content_type, block, refers_to, date);
+        if self.warc.holds_records()
+            && self
+                .warc
+                .bytes_written()
+                .saturating_add(record.member_bytes())
+                > self.max_file_size
+        {
+            self.rotate()?;
+            record = self
+                .warc
+                .maker()
+                .resource(target_uri, content_type, block, refers_to, date);
+        }
+        let reference = self.warc.append_text(record)?;
+        self.cdxj.push(cdxj_line(&reference, content_type, None))?;
+        Ok(reference)
+    }
+
+    /// Makes the records appended so far durable (one fsync), before a line names them.
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.warc.sync()
+    }
+
     /// Merges this run's lines into `index.cdxj` and closes the WARC file (durable first, as
     /// in a rotation); returns the last file's path.
     pub fn finish(mut self) -> io::Result<PathBuf> {

@@ -30,6 +30,8 @@ use super::warc::{OPEN_SUFFIX, RecordRef, Recovery, recover_open_file_with};
 pub const MANIFEST_FILE: &str = "manifest.jsonl";
 /// Folder of the extracted texts inside the archive folder.
 pub const TEXT_DIR: &str = "text";
+/// Folder of the screenshots of located quotes, under the archive folder.
+pub const SHOTS_DIR: &str = "shots";
 
 /// Longest text file name (slug, `-`, hash, `.txt`).
 const MAX_FILE_NAME: usize = 80;
@@ -243,6 +245,13 @@ pub struct ArchiveStore {
 /// The lock file in the archive folder.
 pub const LOCK_FILE: &str = ".lock";
 
+/// Holds the archive folder's lock (as a run's store does) until dropped: a run keeps it
+/// between its stages, so that no other run takes the folder while none of its stores is
+/// open (the screenshots are written after the captures' writer has finished).
+pub fn hold_lock(dir: &Path) -> io::Result<std::sync::Arc<File>> {
+    lock_folder(dir)
+}
+
 /// Takes the archive folder's lock for this process. Stores of one process share it (`run
 /// --resume` opens a second, read-only view of the archive it writes); another process
 /// that holds it makes this a `WouldBlock` error.
@@ -354,7 +363,7 @@ fn open_warc_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// Refuses an archive folder in which `text/`, the manifest, the index, the lock or a WARC
 /// file is a symlink ([`files`]): before anything in it is read or written.
 fn refuse_symlinks(dir: &Path) -> io::Result<()> {
-    for name in [TEXT_DIR, MANIFEST_FILE, INDEX_FILE, LOCK_FILE] {
+    for name in [TEXT_DIR, SHOTS_DIR, MANIFEST_FILE, INDEX_FILE, LOCK_FILE] {
         files::refuse_symlink(&dir.join(name))?;
     }
     let entries = match std::fs::read_dir(dir) {
@@ -896,7 +905,38 @@ pub fn write_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<Te
 
 /// Writes `text` as `<dir>/text/<name>` (see [`write_text_file`]).
 fn write_named_text(dir: &Path, name: &str, text: &str) -> io::Result<TextFile> {
-    let text_dir = dir.join(TEXT_DIR);
+    write_named(dir, TEXT_DIR, name, text.as_bytes())
+}
+
+/// Writes a screenshot of the quote `quote_id` in `cited_url` as
+/// `<dir>/shots/<slug>-<hash>.<quote slug>-<quote hash>.png` (the text file's name, with the
+/// quote's id after it), as [`write_text_file`] writes texts; creates `shots/`.
+pub fn write_shot_file(
+    dir: &Path,
+    cited_url: &str,
+    quote_id: &str,
+    png: &[u8],
+) -> io::Result<TextFile> {
+    let folder = dir.join(SHOTS_DIR);
+    files::refuse_symlink(&folder)?;
+    std::fs::create_dir_all(&folder)?;
+    write_named(dir, SHOTS_DIR, &shot_file_name(cited_url, quote_id), png)
+}
+
+/// The file name of a quote's screenshot (see [`write_shot_file`]): the id's slug is cut to
+/// 16 characters and 8 hex digits of its hash keep ids apart that slug alike (`Q1`, `q1`).
+pub fn shot_file_name(cited_url: &str, quote_id: &str) -> String {
+    let mut id = slugify(quote_id);
+    id.truncate(16);
+    let id = id.trim_matches('-');
+    let hash = sha256_hex(quote_id.as_bytes());
+    let hash = hash.get(..8).unwrap_or(&hash);
+    file_name_with(cited_url, &format!(".{id}-{hash}.png"))
+}
+
+/// Writes `bytes` as `<dir>/<folder>/<name>`.
+fn write_named(dir: &Path, folder: &str, name: &str, bytes: &[u8]) -> io::Result<TextFile> {
+    let text_dir = dir.join(folder);
     let path = text_dir.join(name);
     // The rename replaces a symlink at `path` rather than writing through it; a symlinked
     // `text/` would put the file elsewhere.
@@ -906,13 +946,13 @@ fn write_named_text(dir: &Path, name: &str, text: &str) -> io::Result<TextFile> 
     // Written whole and renamed: a reader never sees half a file. Not fsynced one by one
     // (that would cost one disk flush per page); the manifest's `text_sha256` lets a
     // reader detect a text that a power cut took back.
-    tmp.write_all(text.as_bytes())?;
+    tmp.write_all(bytes)?;
     tmp.flush()?;
     tmp.persist(&path).map_err(|e| e.error)?;
     Ok(TextFile {
-        rel_path: format!("{TEXT_DIR}/{name}"),
+        rel_path: format!("{folder}/{name}"),
         path,
-        sha256: sha256_hex(text.as_bytes()),
+        sha256: sha256_hex(bytes),
     })
 }
 

@@ -225,6 +225,40 @@ impl RecordMaker {
         self.text_with_id(scheme, cited_url, text, refers_to, p.date, p.record_id)
     }
 
+    /// A binary `resource` record (a screenshot: `urn:screenshot:<cited URL>#<quote id>`,
+    /// `image/png`), `WARC-Refers-To` the response it was rendered from. Its block is
+    /// stored, not deflated: a PNG is compressed already.
+    pub fn resource(
+        &self,
+        target_uri: &str,
+        content_type: &str,
+        block: &[u8],
+        refers_to: Option<&str>,
+        date: jiff::Timestamp,
+    ) -> PreparedText {
+        let record_id = new_record_id();
+        let target_uri = uri_text(target_uri);
+        let digest = sha1_digest(block);
+        let mut rec = Record::new("resource", record_id.clone(), date);
+        rec.push("WARC-Target-URI", target_uri.clone());
+        rec.push("WARC-Warcinfo-ID", format!("<{}>", self.warcinfo_id));
+        if let Some(r) = refers_to {
+            rec.push("WARC-Refers-To", format!("<{}>", bare_id(r)));
+        }
+        if !block.is_empty() {
+            rec.push("Content-Type", field_text(content_type));
+        }
+        rec.push("WARC-Payload-Digest", digest.clone());
+        rec.push("WARC-Block-Digest", digest.clone());
+        PreparedText {
+            record_id,
+            digest,
+            date,
+            target_uri,
+            member: rec.gzip_stored(block),
+        }
+    }
+
     /// The `warcinfo` record id of the file this maker's records belong to.
     pub fn warcinfo_id(&self) -> &str {
         &self.warcinfo_id

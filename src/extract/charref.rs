@@ -54,7 +54,7 @@ pub(super) fn decode(raw: &str, context: RefPlace) -> Cow<'_, str> {
 
 /// Reads one reference from the bytes after `&`: the characters it stands for and how many
 /// bytes it used; `None` when this `&` starts no reference.
-fn reference(rest: &[u8], context: RefPlace) -> Option<([Option<char>; 2], usize)> {
+pub(super) fn reference(rest: &[u8], context: RefPlace) -> Option<([Option<char>; 2], usize)> {
     match rest.first()? {
         b'#' => numeric(rest),
         c if c.is_ascii_alphanumeric() => named(rest, context),

@@ -29,6 +29,13 @@ pub use links::page_links;
 pub use page_text::{PageText, Region, extract_with_page, page_text, parse_regions};
 use serde::Serialize;
 
+/// The character reference at the start of `rest` (the bytes after a `&` in text), as the
+/// HTML standard decodes it: its characters and the bytes it takes; `None` when that `&`
+/// starts none. The screenshot stage maps a page's words back to its markup with it.
+pub fn text_reference(rest: &[u8]) -> Option<([Option<char>; 2], usize)> {
+    charref::reference(rest, charref::RefPlace::Text)
+}
+
 /// What the extractor found in one HTML page.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Article {

@@ -21,6 +21,7 @@ mod merge;
 mod pack;
 mod page;
 mod quotes;
+mod shots;
 mod stop;
 mod text;
 
@@ -188,9 +189,13 @@ async fn run(config: &Config) -> Result<Outcome> {
     let stage = QuoteStage::open(config)?;
     // `run --offline` and `verify` write links.csv from the archive: published too.
     let mut publisher = publisher_for(config, true, stage.is_some())?;
+    let mut held_lock = None;
     let (link_outcome, sources) = if config.offline {
         let started = std::time::Instant::now();
         let (outcome, texts) = archived_texts(config, stage.as_deref(), &mut publisher)?;
+        if config.screenshots.is_some() {
+            held_lock = crate::archive::store::hold_lock(&config.archive).ok();
+        }
         tracing::info!(
             "stage read+scan archived texts: {:.2} s",
             started.elapsed().as_secs_f64()
@@ -218,6 +223,9 @@ async fn run(config: &Config) -> Result<Outcome> {
             path: config.archive.clone(),
             source,
         })?;
+        // The screenshots are written after this session has finished: the folder stays
+        // this run's meanwhile.
+        held_lock = crate::archive::store::hold_lock(&config.archive).ok();
         let (handle, writer) = spawn_writer(session);
         let started = std::time::Instant::now();
         let result = check_links(
@@ -262,10 +270,26 @@ async fn run(config: &Config) -> Result<Outcome> {
                 quotes.iter().flatten().for_each(|r| p.quote(r));
                 p.skipped_rows(outcome.skipped_rows);
             }
+            if let Some(settings) = config.screenshots.clone() {
+                // Minutes of waiting on a browser: off the async threads.
+                let (owned, rows) = (
+                    config.clone(),
+                    quotes.iter().flatten().cloned().collect::<Vec<_>>(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    shots::take_shots(&owned, &settings, rows.iter())
+                })
+                .await
+                .map_err(|_| Error::Write {
+                    path: config.archive.clone(),
+                    source: std::io::Error::other("the screenshot stage panicked"),
+                })??;
+            }
             outcome
         }
         None => Outcome::default(),
     };
+    drop(held_lock);
     let skipped_rows = link_outcome.skipped_rows + quote_outcome.skipped_rows;
     publisher.map(Publisher::finish).transpose()?;
     Ok(Outcome {

@@ -89,6 +89,8 @@ fn caught(name: &'static str) {
     let mut caught = state.caught.lock().unwrap_or_else(|e| e.into_inner());
     if caught.is_some() || !state.listening.load(Ordering::SeqCst) {
         eprintln!("citecheck: {name}: stopping now");
+        // A browser taking a screenshot is in its own process group: it goes too.
+        crate::archive::shots::stop_running_browser();
         std::process::exit(i32::from(STOPPED_EXIT_CODE));
     }
     *caught = Some(name);

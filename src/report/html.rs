@@ -40,6 +40,23 @@ pub struct ReportInput {
     /// For pages whose text changed at their latest capture, by `source_url`: the capture
     /// before it, to show what changed around each passage.
     pub earlier: HashMap<String, Earlier>,
+    /// Pictures of located quotes (`run --screenshots`), by [`shot_key`].
+    pub shots: HashMap<String, ShotLink>,
+}
+
+/// A quote's picture in its archived page, as the report links it.
+#[derive(Debug, Clone, Default)]
+pub struct ShotLink {
+    /// The PNG, relative to the report's folder, percent-encoded (not yet escaped).
+    pub href: String,
+    /// When the capture it shows was made (`fetched_at`).
+    pub capture_fetched_at: String,
+}
+
+/// The key of a quote's picture: its page's URL key and its quote id
+/// ([`crate::archive::shots::quote_id`]).
+pub fn shot_key(source_url: &str, quote_id: &str) -> String {
+    format!("{} {quote_id}", crate::archive::store::url_key(source_url))
 }
 
 /// The capture of a page before its latest one, whose text differs.
@@ -381,6 +398,12 @@ blockquote.said{margin:.2rem 0 .5rem;font-size:1.1rem;line-height:1.45;font-fami
 .src .url,.url{color:var(--muted);font-size:.85rem;overflow-wrap:anywhere}
 .lbl{color:var(--muted);font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;font-weight:600;margin-right:.3rem}
 .passage{margin:.6rem 0 .2rem;background:#fafaf7;border:1px solid var(--line);border-radius:4px;padding:.6rem .8rem;overflow-wrap:anywhere;font-family:Georgia,"Times New Roman",serif;font-size:.95rem;color:#3a3d44}
+.pshot{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:.8rem;align-items:start}
+.pshot .passage{margin-top:.6rem}
+.shot{margin:.6rem 0 .2rem}
+.shot img{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:4px}
+.shot figcaption{font-size:.8rem;color:#5a5f6a;margin-top:.2rem}
+@media (max-width:760px){.pshot{grid-template-columns:1fr}}
 .passage mark{background:var(--mark);color:var(--ink);padding:0 .1rem;border-radius:2px;box-shadow:0 0 0 1px #f0cf55;-webkit-box-decoration-break:clone;box-decoration-break:clone}
 .cut{color:var(--muted)}
 .pbr{display:block;height:.6em}
@@ -540,11 +563,19 @@ pub fn render(input: &ReportInput) -> String {
     };
 
     let mut out = String::with_capacity(64 * 1024);
-    out.push_str(
+    // Pictures of quotes (`--screenshots`) are files beside the page: images from its own
+    // origin only then, nothing else ever.
+    let images = if input.shots.is_empty() {
+        ""
+    } else {
+        "; img-src 'self'"
+    };
+    let _ = write!(
+        out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"referrer\" content=\"no-referrer\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'{images}\">\n\
          <title>citecheck report</title>\n<style>",
     );
     out.push_str(STYLE);
@@ -760,7 +791,27 @@ fn quote_card(
         out.push_str("</p>");
     }
     if !row.matched_text.is_empty() {
-        passage_block(out, row, texts);
+        let shot = input.shots.get(&shot_key(
+            &row.source_url,
+            &crate::archive::shots::quote_id(&row.id, index),
+        ));
+        match shot {
+            Some(shot) => {
+                // Side by side on a wide screen: the text, and the page as it looked.
+                out.push_str("<div class=\"pshot\">");
+                passage_block(out, row, texts);
+                let href = escape(&shot.href);
+                let _ = write!(
+                    out,
+                    "<figure class=\"shot\"><a href=\"{href}\"><img src=\"{href}\" \
+                     alt=\"The passage marked in the archived page\" loading=\"lazy\"></a>\
+                     <figcaption>The archived page, capture of {}: scripts off, nothing \
+                     fetched</figcaption></figure></div>",
+                    escape(day(&shot.capture_fetched_at))
+                );
+            }
+            None => passage_block(out, row, texts),
+        }
         if row.verdict != Verdict::Verified {
             diff_block(out, row);
         }
@@ -1373,5 +1424,40 @@ mod tests {
         let html = render(&input_with("anders", row));
         assert!(html.contains("<mark>ander</mark>"));
         assert!(html.contains("the archive changed"));
+    }
+
+    #[test]
+    fn a_quote_with_a_picture_shows_it_beside_its_passage() {
+        let row = quote("verified", "samen", "samen", 3);
+        let mut input = input_with("We samen verder.", row.clone());
+        input.shots.insert(
+            shot_key(&row.source_url, "Q1"),
+            ShotLink {
+                href: "archive/shots/a\"b.png".into(),
+                capture_fetched_at: "2026-12-07T10:00:00Z".into(),
+            },
+        );
+        let html = render(&input);
+        assert!(
+            html.contains("<div class=\"pshot\"><div class=\"passage\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"archive/shots/a&quot;b.png\""),
+            "{html}"
+        );
+        assert!(html.contains("capture of 2026-12-07"));
+        // The page's policy lets its own files in as images, and nothing more.
+        assert!(
+            html.contains(
+                "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'\""
+            )
+        );
+        // Another quote id, another page: no picture.
+        let mut other = input.clone();
+        other.quotes[0].id = "Q2".into();
+        assert!(!render(&other).contains("<figure"));
+        other.shots.clear();
+        assert!(!render(&other).contains("img-src"));
     }
 }

@@ -370,6 +370,7 @@ pub fn render_job(job: &HtmlJob, generated_at: &str) -> Result<String> {
     };
     let texts = load_texts(&job.archive, &quotes);
     let earlier = load_earlier(&job.archive, &links, &quotes);
+    let shots = load_shots(&job.archive, &job.html, &quotes);
     let checked_at = links
         .iter()
         .filter_map(|l| l.fetched_at.parse::<jiff::Timestamp>().ok())
@@ -384,7 +385,103 @@ pub fn render_job(job: &HtmlJob, generated_at: &str) -> Result<String> {
         quotes,
         texts,
         earlier,
+        shots,
     }))
+}
+
+/// The pictures of the located quotes (`archive/shots/shots.jsonl`, the latest per quote),
+/// linked relative to the report's folder. A line whose file is not a plain
+/// `shots/….png` inside the archive, or is missing, is left out.
+fn load_shots(
+    archive: &Path,
+    html: &Path,
+    quotes: &[QuoteRow],
+) -> HashMap<String, crate::report::html::ShotLink> {
+    use crate::archive::shots::{latest_entries, quote_id};
+    let mut out = HashMap::new();
+    if !quotes.iter().any(|q| q.start.is_some()) {
+        return out;
+    }
+    let entries = match latest_entries(archive) {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::warn!("report: screenshots in {}: {e}", archive.display());
+            return out;
+        }
+    };
+    if entries.is_empty() {
+        return out;
+    }
+    let report_dir = match html.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if html.as_os_str() != "-" => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    for (index, row) in quotes.iter().enumerate() {
+        let id = quote_id(&row.id, index);
+        let key = (crate::archive::store::url_key(&row.source_url), id.clone());
+        let Some(entry) = entries.get(&key) else {
+            continue;
+        };
+        let plain = entry.path.strip_prefix("shots/").is_some_and(|name| {
+            name.ends_with(".png")
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        });
+        let file = archive_file(archive, &entry.path).filter(|_| plain);
+        let Some(file) = file.filter(|_| {
+            crate::archive::files::open_inside(archive, Path::new(&entry.path)).is_ok()
+        }) else {
+            tracing::warn!("report: screenshot {:?} is not in the archive", entry.path);
+            continue;
+        };
+        if let Some(href) = relative_href(&report_dir, &file) {
+            out.insert(
+                crate::report::html::shot_key(&row.source_url, &id),
+                crate::report::html::ShotLink {
+                    href,
+                    capture_fetched_at: entry.capture_fetched_at.clone(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// `target` as a link from a page in `from_dir`: a relative path (both made absolute
+/// without following links), each segment percent-encoded.
+fn relative_href(from_dir: &Path, target: &Path) -> Option<String> {
+    use std::path::Component;
+    let from = std::path::absolute(from_dir).ok()?;
+    let to = std::path::absolute(target).ok()?;
+    let normal = |p: &Path| -> Option<Vec<String>> {
+        let mut parts: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::Normal(s) => parts.push(s.to_str()?.to_string()),
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                _ => {}
+            }
+        }
+        Some(parts)
+    };
+    let (from, to) = (normal(&from)?, normal(&to)?);
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let parts: Vec<String> = std::iter::repeat_n("..".to_string(), from.len() - common)
+        .chain(
+            to[common..]
+                .iter()
+                .map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()),
+        )
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// For each located quote's page whose text changed (`changed` in links.csv), the capture
@@ -735,5 +832,57 @@ mod tests {
         assert!(page.contains("Één zin vooraf. ‘<mark>Wij werken samen</mark>,’ zegt"));
         write_html(&job.html, &page).unwrap();
         assert_eq!(std::fs::read_to_string(&job.html).unwrap(), page);
+    }
+
+    #[test]
+    fn pictures_are_linked_from_the_report_folder() {
+        let (a, b) = (Path::new("/w/out"), Path::new("/w/archive/shots/x.png"));
+        assert_eq!(relative_href(a, b).unwrap(), "../archive/shots/x.png");
+        let here = Path::new("/w/archief met spatie/shots/y.png");
+        assert_eq!(
+            relative_href(Path::new("/w"), here).unwrap(),
+            "archief%20met%20spatie/shots/y.png"
+        );
+        assert_eq!(
+            relative_href(Path::new("/w/a/../b"), Path::new("/w/b/x.png")).unwrap(),
+            "x.png"
+        );
+    }
+
+    /// A shots.jsonl line is input: a path outside `shots/`, or to no file, shows nothing.
+    #[test]
+    fn only_pictures_in_the_archive_s_shots_folder_are_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("archive");
+        std::fs::create_dir_all(archive.join("shots")).unwrap();
+        std::fs::write(archive.join("shots/a.png"), b"\x89PNG").unwrap();
+        let line = |id: &str, path: &str| {
+            format!(
+                "{{\"cited_url\":\"https://a.nl/x\",\"quote_id\":\"{id}\",\"path\":\"{path}\",\
+                 \"sha256\":\"\",\"record_id\":\"\",\"warc_file\":\"\",\"offset\":0,\"length\":0,\
+                 \"rendered_from\":\"\",\"capture_fetched_at\":\"2026-12-07T10:00:00Z\",\"taken_at\":\"\"}}\n"
+            )
+        };
+        let lines = [
+            line("Q1", "shots/a.png"),
+            line("Q2", "../secret.png"),
+            line("Q3", "shots/missing.png"),
+            line("Q4", "text/a.png"),
+        ]
+        .concat();
+        std::fs::write(archive.join("shots/shots.jsonl"), lines).unwrap();
+        let rows: Vec<QuoteRow> = ["Q1", "Q2", "Q3", "Q4"]
+            .iter()
+            .map(|id| QuoteRow {
+                id: id.to_string(),
+                source_url: "https://a.nl/x".into(),
+                start: Some(0),
+                ..QuoteRow::new(Verdict::Verified)
+            })
+            .collect();
+        let shots = load_shots(&archive, &dir.path().join("report.html"), &rows);
+        assert_eq!(shots.len(), 1, "{shots:?}");
+        let shot = &shots[&crate::report::html::shot_key("https://a.nl/x", "Q1")];
+        assert_eq!(shot.href, "archive/shots/a.png");
     }
 }

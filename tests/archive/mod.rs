@@ -5,6 +5,7 @@ use crate::common::FixtureSite;
 use crate::common::cmd::*;
 
 mod change;
+mod shots;
 mod wacz;
 
 #[test]

@@ -29,6 +29,9 @@ fn each_command_refuses_the_options_of_the_others() {
         (&["check", "--quotes", "x.csv"], "--quotes"),
         (&["check", "--archive", "elders"], "--archive"),
         (&["check", "--warc-max-size", "1MB"], "--warc-max-size"),
+        // Pictures are written into the archive, which verify only reads.
+        (&["verify", "--screenshots"], "--screenshots"),
+        (&["check", "--screenshots"], "--screenshots"),
     ] {
         let output = citecheck(dir.path()).args(args).output().unwrap();
         let stderr = stderr_of(&output);
@@ -70,6 +73,7 @@ fn help_lists_only_the_options_that_apply() {
         "--report",
         "--offline",
         "--warc-max-size",
+        "--screenshots",
     ] {
         assert!(
             !listed(&check, absent),
@@ -96,6 +100,8 @@ fn help_lists_only_the_options_that_apply() {
         "--resume",
         "--offline",
         "--no-rescue",
+        "--screenshots",
+        "--chromium",
     ] {
         assert!(
             !listed(&verify, absent),
@@ -119,6 +125,8 @@ fn help_lists_only_the_options_that_apply() {
         "--quotes",
         "--timeout",
         "--shard",
+        "--screenshots",
+        "--chromium",
     ] {
         assert!(listed(&run, present), "run --help lacks {present}");
     }

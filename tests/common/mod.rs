@@ -189,6 +189,31 @@ impl Drop for FixtureSite {
     }
 }
 
+/// The page `--screenshots` is tested on (our own text): its quotes sit below the first
+/// screen, and it asks for an image on another host, an image on its own host that the
+/// archive does not hold, and (from a script, which must never run) one more.
+pub fn picture_page() -> String {
+    let filler = "<p>De gemeenteraad van Veenwolde sprak dinsdagavond lang over de toekomst \
+                  van het oude postkantoor aan de Brink. Omwonenden vulden de publieke tribune \
+                  en de koffie was al voor achten op.</p>"
+        .repeat(6);
+    article_page(
+        "Een nieuw dak voor het dorpshuis",
+        &format!(
+            "<style>body{{font-family:sans-serif;max-width:46em;margin:1em auto;\
+             line-height:1.5;color:#222}} h1{{color:#0b3d6b}}</style>\
+             <img src=\"http://elders.example/foto.png\" alt=\"foto\" width=\"320\" height=\"120\">\
+             {filler}<p>Na de stemming was de opluchting groot. &lsquo;Dit dorp heeft \
+             laten zien dat het zijn eigen huis kan dragen,&rsquo; zegt voorzitter Ilse \
+             Brinkman van de dorpsraad. Zij bedankt de vrijwilligers die de plannen tekenden.</p>\
+             <img src=\"/beeld/foto.png\" alt=\"\" width=\"320\" height=\"60\">\
+             <script>new Image().src = '/beeld/script-ran.png';</script>\
+             <p>Wethouder Joost Hamer belooft dat de gemeente het dak betaalt. &lsquo;Het \
+             geld staat klaar en de aannemer kan in maart beginnen,&rsquo; aldus Hamer.</p>"
+        ),
+    )
+}
+
 /// Words for [`big_page`].
 const BIG_PAGE_WORDS: &[&str] = &[
     "de",
@@ -321,6 +346,9 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
                 ),
             ),
         );
+    }
+    if path == "/beeld" {
+        return html(StatusCode::OK, picture_page());
     }
     if let Some(name) = path.strip_prefix("/region/") {
         // Pages for the page-text fallback (tests/fixtures/region): a quote in the

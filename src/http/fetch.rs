@@ -371,17 +371,9 @@ impl Fetcher {
         outcome.last_url_attempts = 0;
         loop {
             let result = {
-                // Waits on other links (which may wait for budget): marked as such, so that
-                // bytes this link holds from an earlier hop cannot block them for ever.
-                let mut turn = Some(
-                    ticket
-                        .waiting(async {
-                            let host = gate.enter(urgent).await;
-                            let slot = self.global.acquire(urgent).await;
-                            (host, slot)
-                        })
-                        .await,
-                );
+                // Bytes this link holds from an earlier hop keep others out meanwhile: the turn
+                // comes, since no one holds a turn while it waits for budget (`charge`).
+                let mut turn = Some((gate.enter(urgent).await, self.global.acquire(urgent).await));
                 outcome.attempts += 1;
                 outcome.last_url_attempts += 1;
                 self.attempt(wire, remapped, ticket, &mut turn).await

@@ -154,6 +154,38 @@ impl Ticket {
         own.bytes += more;
         state.used += more;
         state.peak = state.peak.max(state.used);
+        if state.used > self.shared.total {
+            tracing::debug!(
+                "body budget: {} of {} bytes charged ({more} more to a ticket now holding {}; \
+                 {} holders, {} blocked, never waits: {})",
+                state.used,
+                self.shared.total,
+                own.bytes,
+                state.holders,
+                state.blocked,
+                own.never_waits
+            );
+        }
+    }
+
+    /// Gives `less` of this ticket's bytes back (at most what it holds): for a read that
+    /// failed, whose body is gone; its retry charges afresh.
+    pub fn shrink(&self, less: usize) {
+        let mut state = self.shared.lock();
+        let mut own = self.own();
+        let less = less.min(own.bytes);
+        if less == 0 {
+            return;
+        }
+        own.bytes -= less;
+        state.used -= less;
+        if own.bytes == 0 {
+            state.holders -= 1;
+            if own.blocked {
+                state.blocked -= 1;
+            }
+        }
+        self.shared.changed.notify_waiters();
     }
 
     /// Charges `more` bytes, waiting while the budget is spent; returns how long it waited
@@ -389,6 +421,22 @@ mod tests {
             .expect("never woken");
         assert_eq!(got.unwrap(), 10);
         assert_eq!(budget.peak(), 100);
+    }
+
+    #[test]
+    fn a_failed_read_gives_its_bytes_back() {
+        let budget = ByteBudget::new(100);
+        let page = budget.ticket();
+        assert!(page.try_grow(90));
+        let other = budget.ticket();
+        assert!(!other.try_grow(90));
+        // The read failed (the server closed the connection while the link waited): its
+        // retry must not be charged on top of the lost body.
+        page.shrink(90);
+        assert_eq!((budget.used(), page.bytes()), (0, 0));
+        assert_eq!(budget.shared.lock().holders, 0);
+        assert!(other.try_grow(90));
+        assert!(!page.try_grow(90), "the retry waits like any other read");
     }
 
     #[tokio::test]

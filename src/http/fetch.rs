@@ -482,7 +482,11 @@ impl Fetcher {
                 .min(self.body_limit)
         });
         let mut reserved = stated.unwrap_or(0);
+        // Given back if the read fails: the body is dropped, and a retry charges afresh
+        // (a link that waited a minute for budget may find its connection closed).
+        let mut charged = Charged { ticket, bytes: 0 };
         deadline += charge(ticket, reserved * self.charge_factor, turn).await;
+        charged.bytes = reserved * self.charge_factor;
         let mut body = Vec::with_capacity(reserved);
         let mut truncated = false;
         loop {
@@ -499,6 +503,7 @@ impl Fetcher {
                     .max(GROW_STEP)
                     .min(self.body_limit - reserved);
                 deadline += charge(ticket, step * self.charge_factor, turn).await;
+                charged.bytes += step * self.charge_factor;
                 reserved += step;
             }
             body.extend_from_slice(&chunk[..take]);
@@ -507,6 +512,7 @@ impl Fetcher {
                 break;
             }
         }
+        charged.bytes = 0;
         Ok(Exchange {
             wire: RawExchange {
                 request_url: wire.to_string(),
@@ -520,6 +526,19 @@ impl Fetcher {
             status,
             headers: response_headers,
         })
+    }
+}
+
+/// What one read charged to its ticket, given back when dropped (the read failed) unless
+/// cleared first (the body is kept).
+struct Charged<'a> {
+    ticket: &'a Ticket,
+    bytes: usize,
+}
+
+impl Drop for Charged<'_> {
+    fn drop(&mut self) {
+        self.ticket.shrink(self.bytes);
     }
 }
 
@@ -880,6 +899,41 @@ mod tests {
 
     fn client(policy: AddressPolicy) -> reqwest::Client {
         build_client_with(Duration::from_secs(5), policy).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_gives_its_charge_back_before_the_retry() {
+        // A stated length of 5,000 bytes and 1,200 sent before the connection closes, on
+        // every attempt: nothing is kept, so nothing may stay charged (a second 10 MiB
+        // page's worth stayed charged per failed attempt before, issue #18).
+        let addr = answering(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5000\r\n\r\n\
+              <p>Een alinea die halverwege ophoudt",
+        )
+        .await;
+        let settings = FetchSettings {
+            remap: Remap::default(),
+            timeout: Duration::from_secs(5),
+            retries: 1,
+            concurrency: 2,
+            per_host: 2,
+            host_interval: Duration::ZERO,
+            exclude_private: false,
+            user_agent: "citecheck-test".into(),
+            body_budget: 100_000,
+        };
+        let fetcher = Fetcher::new(client(AddressPolicy::Public), &settings, 1 << 20).charging(3);
+        let ticket = fetcher.budget().ticket();
+        let url = Url::parse(&format!("http://{addr}/half")).unwrap();
+        let outcome = fetcher.fetch_charged(&url, &ticket).await;
+        assert!(outcome.failure.is_some(), "{:?}", outcome.failure);
+        assert_eq!(outcome.attempts, 2);
+        assert_eq!(ticket.bytes(), 0);
+        assert_eq!(
+            fetcher.budget().peak(),
+            15_000,
+            "one attempt's charge at a time"
+        );
     }
 
     #[tokio::test]

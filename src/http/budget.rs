@@ -8,12 +8,17 @@
 //!
 //! - the bytes fit;
 //! - nothing is charged at all: a single body larger than the whole budget proceeds alone;
-//! - every ticket that holds bytes is itself waiting (for budget, or for something another
-//!   waiting task must do first, see [`Ticket::waiting`]) for a grace of a second: then
-//!   one more reader is let through, and the one left running reads to the end. Nothing else could ever free bytes, so waiting longer would
-//!   wait forever. The budget is then exceeded by at most that one body.
+//! - every other ticket that holds bytes is itself blocked here, waiting for budget: then
+//!   nothing else could ever free bytes, and this holder reads on to the end of its body
+//!   (the budget is then exceeded by at most that one body). A new reader (holding
+//!   nothing) never takes this way: it waits for bytes to come back.
+//!
+//! A holder that is busy elsewhere (judged, extracted, archived, or waiting for a soft-404
+//! probe or a request slot) is never overtaken: none of those waits needs budget (probes
+//! are charged to tickets that never wait, and a read gives up its request slot before it
+//! waits here), so it will give its bytes back. Letting a reader in beside a slow holder
+//! was how a second 10 MiB page got into `run` while the first waited for its probe.
 
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -28,7 +33,7 @@ pub struct ByteBudget {
 struct Shared {
     total: usize,
     state: Mutex<State>,
-    /// Woken whenever bytes are given back or a holder starts waiting.
+    /// Woken whenever bytes are given back.
     changed: Notify,
 }
 
@@ -40,8 +45,8 @@ struct State {
     peak: usize,
     /// Tickets holding bytes.
     holders: usize,
-    /// Of those, the ones waiting.
-    waiting: usize,
+    /// Of those, the ones blocked in [`Ticket::grow`].
+    blocked: usize,
 }
 
 /// One checked link's share of the budget. Every fetch made for the link (the page, its
@@ -56,8 +61,8 @@ struct Own {
     /// Charged without ever waiting ([`ByteBudget::evidence_ticket`]).
     never_waits: bool,
     bytes: usize,
-    /// Nested [`Ticket::waiting`] calls and budget waits now in progress.
-    waits: usize,
+    /// Waiting in [`Ticket::grow`] now.
+    blocked: bool,
 }
 
 impl ByteBudget {
@@ -131,27 +136,56 @@ impl Ticket {
     pub fn try_grow(&self, more: usize) -> bool {
         let mut state = self.shared.lock();
         let mut own = self.own();
-        if more > 0 && !matches!(grantable(&state, &own, more, self.shared.total), Grant::Yes) {
+        if more > 0 && !grantable(&state, &own, more, self.shared.total) {
             return false;
         }
         self.charge(&mut state, &mut own, more);
         true
     }
 
-    /// Adds `more` charged bytes (granted).
+    /// Adds `more` charged bytes (granted, not blocked).
     fn charge(&self, state: &mut State, own: &mut Own, more: usize) {
         if more == 0 {
             return;
         }
         if own.bytes == 0 {
             state.holders += 1;
-            if own.waits > 0 {
-                state.waiting += 1;
-            }
         }
         own.bytes += more;
         state.used += more;
         state.peak = state.peak.max(state.used);
+        if state.used > self.shared.total {
+            tracing::debug!(
+                "body budget: {} of {} bytes charged ({more} more to a ticket now holding {}; \
+                 {} holders, {} blocked, never waits: {})",
+                state.used,
+                self.shared.total,
+                own.bytes,
+                state.holders,
+                state.blocked,
+                own.never_waits
+            );
+        }
+    }
+
+    /// Gives `less` of this ticket's bytes back (at most what it holds): for a read that
+    /// failed, whose body is gone; its retry charges afresh.
+    pub fn shrink(&self, less: usize) {
+        let mut state = self.shared.lock();
+        let mut own = self.own();
+        let less = less.min(own.bytes);
+        if less == 0 {
+            return;
+        }
+        own.bytes -= less;
+        state.used -= less;
+        if own.bytes == 0 {
+            state.holders -= 1;
+            if own.blocked {
+                state.blocked -= 1;
+            }
+        }
+        self.shared.changed.notify_waiters();
     }
 
     /// Charges `more` bytes, waiting while the budget is spent; returns how long it waited
@@ -161,124 +195,71 @@ impl Ticket {
             return Duration::ZERO;
         }
         let started = tokio::time::Instant::now();
-        let mut waiting = false;
-        let mut stuck_since = None;
+        let mut guard = Unblock {
+            ticket: self,
+            armed: false,
+        };
         loop {
             let notified = {
                 let mut state = self.shared.lock();
                 let mut own = self.own();
-                let grant = match grantable(&state, &own, more, self.shared.total) {
-                    Grant::Yes => true,
-                    Grant::No => {
-                        stuck_since = None;
-                        false
-                    }
-                    Grant::Stuck => {
-                        let since = *stuck_since.get_or_insert_with(tokio::time::Instant::now);
-                        let through = since.elapsed() >= STUCK_GRACE;
-                        if through {
-                            tracing::debug!(
-                                "body budget: every holder has waited {} ms; letting one more \
-                                 reader in ({} of {} bytes charged)",
-                                STUCK_GRACE.as_millis(),
-                                state.used,
-                                self.shared.total
-                            );
-                        }
-                        through
-                    }
-                };
-                if grant {
-                    if waiting {
-                        leave_wait(&mut state, &mut own);
-                    }
+                if grantable(&state, &own, more, self.shared.total) {
+                    unblock(&mut state, &mut own);
+                    guard.armed = false;
                     self.charge(&mut state, &mut own, more);
                     return started.elapsed();
                 }
-                if !waiting {
-                    waiting = true;
-                    self.enter_wait(&mut state, &mut own);
+                if !own.blocked {
+                    // (Never the last holder not blocked: that one was granted above.)
+                    own.blocked = true;
+                    state.blocked += usize::from(own.bytes > 0);
+                    guard.armed = true;
                 }
                 // Made under the lock that every change is announced under: no wake-up
                 // can fall between the check above and the wait below.
                 self.shared.changed.notified()
             };
-            match stuck_since {
-                // Still stuck after the grace, or freed: look again either way.
-                Some(since) => {
-                    let _ = tokio::time::timeout_at(since + STUCK_GRACE, notified).await;
-                }
-                None => notified.await,
-            }
-        }
-    }
-
-    /// Runs `work`, counting this ticket as waiting meanwhile: for waits on other tasks
-    /// (a host's turn, a request slot, another link's probe) that may themselves wait for
-    /// budget. Without it, a ticket holding bytes while it waits there would look busy, and
-    /// the budget could wait for it forever.
-    pub async fn waiting<F: Future>(&self, work: F) -> F::Output {
-        {
-            let mut state = self.shared.lock();
-            let mut own = self.own();
-            self.enter_wait(&mut state, &mut own);
-        }
-        let output = work.await;
-        {
-            let mut state = self.shared.lock();
-            let mut own = self.own();
-            leave_wait(&mut state, &mut own);
-        }
-        output
-    }
-
-    /// Counts this ticket as waiting. When that leaves no holder running, the waiters are
-    /// woken: one of them is now let through.
-    fn enter_wait(&self, state: &mut State, own: &mut Own) {
-        own.waits += 1;
-        if own.waits == 1 && own.bytes > 0 {
-            state.waiting += 1;
-            if state.waiting == state.holders {
-                self.shared.changed.notify_waiters();
-            }
+            notified.await;
         }
     }
 }
 
-/// How long every holder must have been waiting before a new reader is let through: what
-/// they wait for (a probe and its archive record, a request slot) mostly frees itself within
-/// it, and letting a reader in at once would let one in for each link that briefly waits.
-/// A holder that is itself the one left running is never held back.
-const STUCK_GRACE: Duration = Duration::from_secs(1);
+/// Takes a ticket out of the blocked count.
+fn unblock(state: &mut State, own: &mut Own) {
+    if own.blocked {
+        own.blocked = false;
+        state.blocked -= usize::from(own.bytes > 0);
+    }
+}
 
-/// What [`grantable`] found.
-enum Grant {
-    Yes,
-    No,
-    /// Only if it lasts: every holder waits.
-    Stuck,
+/// Unblocks a ticket whose [`Ticket::grow`] was given up (its future dropped) while it
+/// waited: counted as blocked for ever, it would let other holders overtake it.
+struct Unblock<'a> {
+    ticket: &'a Ticket,
+    armed: bool,
+}
+
+impl Drop for Unblock<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut state = self.ticket.shared.lock();
+            unblock(&mut state, &mut self.ticket.own());
+        }
+    }
 }
 
 /// Whether `more` bytes may be charged to `own` now (the module comment's three rules).
-fn grantable(state: &State, own: &Own, more: usize, total: usize) -> Grant {
+fn grantable(state: &State, own: &Own, more: usize, total: usize) -> bool {
     if own.never_waits || state.used.saturating_add(more) <= total || state.used == 0 {
-        return Grant::Yes;
+        return true;
     }
-    // Holders that are not waiting, other than this ticket.
-    let running = state.holders - state.waiting;
-    let runs = own.bytes > 0 && own.waits == 0;
-    match running - usize::from(runs) {
-        0 if runs => Grant::Yes,
-        0 => Grant::Stuck,
-        _ => Grant::No,
+    if own.bytes == 0 {
+        return false;
     }
-}
-
-fn leave_wait(state: &mut State, own: &mut Own) {
-    own.waits -= 1;
-    if own.waits == 0 && own.bytes > 0 {
-        state.waiting -= 1;
-    }
+    // Other holders not blocked here: any of them will give bytes back.
+    let others = state.holders - 1;
+    let others_blocked = state.blocked - usize::from(own.blocked);
+    others == others_blocked
 }
 
 impl Drop for Ticket {
@@ -290,8 +271,8 @@ impl Drop for Ticket {
         let mut state = self.shared.lock();
         state.used -= own.bytes;
         state.holders -= 1;
-        if own.waits > 0 {
-            state.waiting -= 1;
+        if own.blocked {
+            state.blocked -= 1;
         }
         own.bytes = 0;
         self.shared.changed.notify_waiters();
@@ -416,31 +397,63 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_holder_waiting_on_another_task_lets_the_budget_through() {
-        // The first link holds the whole budget and waits for a request slot that the second
-        // link holds while it waits for budget: marked as waiting, the first lets it through.
+    async fn a_busy_holder_is_never_overtaken_however_long_it_takes() {
+        // The first link holds the whole budget while it is extracted or waits for its
+        // soft-404 probe (2 s here): a new reader waits for it however long that takes,
+        // since that work needs no budget and will give the bytes back (issue #18: a second
+        // 10 MiB page was let in after a second's grace).
         let budget = ByteBudget::new(100);
-        let slot = Arc::new(tokio::sync::Semaphore::new(1));
         let first = budget.ticket();
         first.grow(100).await;
-        let permit = slot.clone().acquire_owned().await.unwrap();
         let second = {
             let ticket = budget.ticket();
             tokio::spawn(async move {
-                let _permit = permit;
                 ticket.grow(10).await;
                 ticket.bytes()
             })
         };
-        let waited =
-            tokio::time::timeout(Duration::from_secs(5), first.waiting(slot.acquire_owned()))
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(!second.is_finished(), "let in beside a busy holder");
+        assert_eq!(budget.used(), 100);
+        drop(first);
+        let got = tokio::time::timeout(Duration::from_secs(5), second)
+            .await
+            .expect("never woken");
+        assert_eq!(got.unwrap(), 10);
+        assert_eq!(budget.peak(), 100);
+    }
+
+    #[test]
+    fn a_failed_read_gives_its_bytes_back() {
+        let budget = ByteBudget::new(100);
+        let page = budget.ticket();
+        assert!(page.try_grow(90));
+        let other = budget.ticket();
+        assert!(!other.try_grow(90));
+        // The read failed (the server closed the connection while the link waited): its
+        // retry must not be charged on top of the lost body.
+        page.shrink(90);
+        assert_eq!((budget.used(), page.bytes()), (0, 0));
+        assert_eq!(budget.shared.lock().holders, 0);
+        assert!(other.try_grow(90));
+        assert!(!page.try_grow(90), "the retry waits like any other read");
+    }
+
+    #[tokio::test]
+    async fn a_given_up_wait_does_not_stay_blocked() {
+        let budget = ByteBudget::new(100);
+        let (a, b) = (budget.ticket(), budget.ticket());
+        a.grow(60).await;
+        b.grow(40).await;
+        // `b` gives up a wait (its fetch was dropped): it must not stay counted as blocked,
+        // or `a`, the other holder, would read on past the budget while `b` still runs.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), b.grow(10))
                 .await
-                .expect("deadlock: the slot's holder never got budget");
-        assert!(waited.is_ok());
-        assert_eq!(second.await.unwrap(), 10);
-        // Without the mark, the second would still be waiting.
-        let third = budget.ticket();
-        assert!(now(third.grow(10)).is_none());
+                .is_err()
+        );
+        assert_eq!(budget.shared.lock().blocked, 0);
+        assert!(now(a.grow(10)).is_none(), "`b` runs: `a` waits for it");
     }
 
     #[tokio::test]

@@ -369,22 +369,28 @@ impl Fetcher {
         let gate = self.gates.gate(&host_key);
         let mut retry = 0;
         outcome.last_url_attempts = 0;
+        // Budget reserved for the next attempt (see `send`); given back if none reads it.
+        let mut prepaid = Charged { ticket, bytes: 0 };
         loop {
             let result = {
-                // Waits on other links (which may wait for budget): marked as such, so that
-                // bytes this link holds from an earlier hop cannot block them for ever.
-                let mut turn = Some(
-                    ticket
-                        .waiting(async {
-                            let host = gate.enter(urgent).await;
-                            let slot = self.global.acquire(urgent).await;
-                            (host, slot)
-                        })
-                        .await,
-                );
+                // Bytes this link holds from an earlier hop keep others out meanwhile: the turn
+                // comes, since no one holds a turn while it waits for budget (`charge`).
+                let mut turn = Some((gate.enter(urgent).await, self.global.acquire(urgent).await));
                 outcome.attempts += 1;
                 outcome.last_url_attempts += 1;
-                self.attempt(wire, remapped, ticket, &mut turn).await
+                self.attempt(wire, remapped, ticket, &mut turn, &mut prepaid.bytes)
+                    .await
+            };
+            let result = match result {
+                // The answer was let go while its bytes were reserved: the same request again,
+                // not a retry.
+                Ok(None) => {
+                    outcome.attempts -= 1;
+                    outcome.last_url_attempts -= 1;
+                    continue;
+                }
+                Ok(Some(exchange)) => Ok(exchange),
+                Err(e) => Err(e),
             };
             match result {
                 Ok(exchange) => {
@@ -431,7 +437,8 @@ impl Fetcher {
         remapped: bool,
         ticket: &Ticket,
         turn: &mut Option<T>,
-    ) -> Result<Exchange, TransportError> {
+        prepaid: &mut usize,
+    ) -> Result<Option<Exchange>, TransportError> {
         let (client, policy) = match &self.guarded {
             None => (&self.client, AddressPolicy::Public),
             Some(Ok((strict, _))) if !remapped => (strict, AddressPolicy::ExcludePrivate),
@@ -449,19 +456,25 @@ impl Fetcher {
                 "refused to contact {ip}: {why}"
             )));
         }
-        self.send(client, wire, ticket, turn).await
+        self.send(client, wire, ticket, turn, prepaid).await
     }
 
     /// The request and its body, within `timeout` from connect to the last byte; time spent
     /// waiting for the byte budget does not count. `turn` is the host's turn and the request
     /// slot, given up for others when the read must wait for budget.
+    ///
+    /// A stated length that the budget cannot take now is not waited for with the answer
+    /// unread (a server closes it after a while: nginx after a minute, and a deep queue of
+    /// big pages waits longer): the answer is let go, the bytes are waited for and reserved
+    /// in `prepaid`, and `None` says to send the request again when the turn comes.
     async fn send<T>(
         &self,
         client: &reqwest::Client,
         wire: &Url,
         ticket: &Ticket,
         turn: &mut Option<T>,
-    ) -> Result<Exchange, TransportError> {
+        prepaid: &mut usize,
+    ) -> Result<Option<Exchange>, TransportError> {
         let started = jiff::Timestamp::now();
         let mut deadline = tokio::time::Instant::now() + self.timeout;
         let timed_out = || TransportError::Timeout(self.timeout);
@@ -490,7 +503,21 @@ impl Fetcher {
                 .min(self.body_limit)
         });
         let mut reserved = stated.unwrap_or(0);
-        deadline += charge(ticket, reserved * self.charge_factor, turn).await;
+        let need = reserved * self.charge_factor;
+        if need > *prepaid && !ticket.try_grow(need - *prepaid) {
+            drop(response);
+            *turn = None;
+            ticket.grow(need - *prepaid).await;
+            *prepaid = need;
+            return Ok(None);
+        }
+        // Given back if the read fails: the body is dropped, and a retry charges afresh.
+        ticket.shrink(prepaid.saturating_sub(need));
+        *prepaid = 0;
+        let mut charged = Charged {
+            ticket,
+            bytes: need,
+        };
         let mut body = Vec::with_capacity(reserved);
         let mut truncated = false;
         loop {
@@ -507,6 +534,7 @@ impl Fetcher {
                     .max(GROW_STEP)
                     .min(self.body_limit - reserved);
                 deadline += charge(ticket, step * self.charge_factor, turn).await;
+                charged.bytes += step * self.charge_factor;
                 reserved += step;
             }
             body.extend_from_slice(&chunk[..take]);
@@ -515,7 +543,8 @@ impl Fetcher {
                 break;
             }
         }
-        Ok(Exchange {
+        charged.bytes = 0;
+        Ok(Some(Exchange {
             wire: RawExchange {
                 request_url: wire.to_string(),
                 request_head: request_head(wire, &headers),
@@ -527,7 +556,20 @@ impl Fetcher {
             },
             status,
             headers: response_headers,
-        })
+        }))
+    }
+}
+
+/// What one read charged to its ticket, given back when dropped (the read failed) unless
+/// cleared first (the body is kept).
+struct Charged<'a> {
+    ticket: &'a Ticket,
+    bytes: usize,
+}
+
+impl Drop for Charged<'_> {
+    fn drop(&mut self) {
+        self.ticket.shrink(self.bytes);
     }
 }
 
@@ -888,6 +930,118 @@ mod tests {
 
     fn client(policy: AddressPolicy) -> reqwest::Client {
         build_client_with(Duration::from_secs(5), policy).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_big_answer_is_let_go_while_its_bytes_are_waited_for_then_asked_again() {
+        // Another link holds most of the budget. The page's stated length does not fit: its
+        // answer is not held open meanwhile (a server closes it after a while, and the
+        // retries ran out for links queued behind many big pages), but let go, the bytes
+        // are reserved when they come back, and the page is asked for again, whole.
+        let body = "<p>Een lange alinea.</p>".repeat(2_000);
+        let answer: &'static [u8] = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+            .into_boxed_slice(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = asked.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 1024];
+                    let _ = socket.read(&mut buf).await;
+                    let _ = socket.write_all(answer).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        let settings = FetchSettings {
+            remap: Remap::default(),
+            timeout: Duration::from_secs(5),
+            retries: 0,
+            concurrency: 2,
+            per_host: 2,
+            host_interval: Duration::ZERO,
+            exclude_private: false,
+            user_agent: "citecheck-test".into(),
+            body_budget: 100_000,
+        };
+        let fetcher = std::sync::Arc::new(
+            Fetcher::new(client(AddressPolicy::Public), &settings, 1 << 20).charging(2),
+        );
+        let other = fetcher.budget().ticket();
+        assert!(other.try_grow(90_000));
+        let page = {
+            let fetcher = fetcher.clone();
+            tokio::spawn(async move {
+                let ticket = fetcher.budget().ticket();
+                let url = Url::parse(&format!("http://{addr}/lang")).unwrap();
+                let outcome = fetcher.fetch_charged(&url, &ticket).await;
+                (outcome, ticket.bytes())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!page.is_finished());
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        drop(other);
+        let (outcome, held) = tokio::time::timeout(Duration::from_secs(5), page)
+            .await
+            .expect("never asked again")
+            .unwrap();
+        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+        assert_eq!(outcome.attempts, 1, "the second request is no retry");
+        let last = outcome.last_exchange().unwrap();
+        assert_eq!(last.wire.body.len(), body.len());
+        assert_eq!(held, 2 * body.len());
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(
+            fetcher.budget().peak(),
+            2 * body.len(),
+            "never both at once"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_gives_its_charge_back_before_the_retry() {
+        // A stated length of 5,000 bytes and 1,200 sent before the connection closes, on
+        // every attempt: nothing is kept, so nothing may stay charged (a second 10 MiB
+        // page's worth stayed charged per failed attempt before, issue #18).
+        let addr = answering(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5000\r\n\r\n\
+              <p>Een alinea die halverwege ophoudt",
+        )
+        .await;
+        let settings = FetchSettings {
+            remap: Remap::default(),
+            timeout: Duration::from_secs(5),
+            retries: 1,
+            concurrency: 2,
+            per_host: 2,
+            host_interval: Duration::ZERO,
+            exclude_private: false,
+            user_agent: "citecheck-test".into(),
+            body_budget: 100_000,
+        };
+        let fetcher = Fetcher::new(client(AddressPolicy::Public), &settings, 1 << 20).charging(3);
+        let ticket = fetcher.budget().ticket();
+        let url = Url::parse(&format!("http://{addr}/half")).unwrap();
+        let outcome = fetcher.fetch_charged(&url, &ticket).await;
+        assert!(outcome.failure.is_some(), "{:?}", outcome.failure);
+        assert_eq!(outcome.attempts, 2);
+        assert_eq!(ticket.bytes(), 0);
+        assert_eq!(
+            fetcher.budget().peak(),
+            15_000,
+            "one attempt's charge at a time"
+        );
     }
 
     #[tokio::test]

@@ -67,6 +67,13 @@ pub struct Attribution {
 /// The headline is read as a paragraph before the text: a person it names can be the
 /// interviewee, or the one a bare role (`vertelt de burgemeester`) stands for.
 pub fn attribute(text: &str, title: Option<&str>, start: usize, end: usize) -> Attribution {
+    // A huge text is read around the quote only: tokenizing all of a 10 MiB page took
+    // ~250 MB at the end of `run` (issue #18), more than the whole check stage.
+    let narrowed = narrow(text, start, end);
+    let (text, start, end) = match &narrowed {
+        Some((text, start, end)) => (text.as_str(), *start, *end),
+        None => (text, start, end),
+    };
     let title = title
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|t| !t.is_empty());
@@ -85,6 +92,51 @@ pub fn attribute(text: &str, title: Option<&str>, start: usize, end: usize) -> A
         speaker,
         note: None,
     }
+}
+
+/// Texts longer than this are narrowed by [`narrow`]: far above any article's length.
+const NARROW_ABOVE: usize = 256 * 1024;
+/// What [`narrow`] keeps: the text's head (headline, lead), and the paragraphs before and
+/// after the quote (the people named before it, the attribution after it).
+const NARROW_HEAD: usize = 16 * 1024;
+const NARROW_BEFORE: usize = 96 * 1024;
+const NARROW_AFTER: usize = 16 * 1024;
+
+/// For a text over [`NARROW_ABOVE`] bytes: its head and whole paragraphs around the
+/// character span `start..end`, joined as paragraphs, with the span's character offsets in
+/// it. `None` for a text short enough to read whole (or a span outside it).
+fn narrow(text: &str, start: usize, end: usize) -> Option<(String, usize, usize)> {
+    if text.len() <= NARROW_ABOVE {
+        return None;
+    }
+    let (start, end) = (start.min(end), end.max(start));
+    let b_start = char_to_byte(text, start)?;
+    let b_end = b_start + char_to_byte(&text[b_start..], end - start)?;
+    let floor = |mut at: usize| {
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    let low = floor(b_start.saturating_sub(NARROW_BEFORE));
+    let from = text[low..b_start].find("\n\n").map_or(low, |i| low + i + 2);
+    let high = floor((b_end + NARROW_AFTER).min(text.len()));
+    let to = text[b_end..high].rfind("\n\n").map_or(high, |i| b_end + i);
+    let head = floor(NARROW_HEAD.min(from));
+    let head = text[..head].rfind("\n\n").unwrap_or(head);
+    let (kept, shift) = if from <= head + 2 {
+        (text[..to].to_string(), 0)
+    } else if head == 0 {
+        (text[from..to].to_string(), text[..from].chars().count())
+    } else {
+        let mut kept = String::with_capacity(head + 2 + to - from);
+        kept.push_str(&text[..head]);
+        kept.push_str("\n\n");
+        kept.push_str(&text[from..to]);
+        // The characters left out between the head and the window.
+        (kept, text[head + 2..from].chars().count())
+    };
+    Some((kept, start - shift, end - shift))
 }
 
 /// The patterns of [`speaker_for`] with an ambiguity note; `titled` when the text's first
@@ -1805,6 +1857,39 @@ mod tests {
     fn attributed(text: &str, title: Option<&str>, needle: &str) -> Attribution {
         let (s, e) = span(text, needle);
         attribute(text, title, s, e)
+    }
+
+    #[test]
+    fn a_huge_text_is_read_around_the_quote_with_the_same_speaker() {
+        let lead = "Burgemeester Sanne Wouters opent de nieuwe brug.";
+        let filler = "De raad sprak lang over de begroting en de plannen voor de haven. ";
+        let quoted = "‘De brug verbindt twee wijken die elkaar nooit zagen,’ zegt ze.";
+        let mut text = format!("{lead}\n\n");
+        for _ in 0..4_000 {
+            text.push_str(filler);
+            text.push_str("\n\n");
+        }
+        let middle = format!("Wethouder Ilse van Damme is trots.\n\n{quoted}\n\n");
+        text.push_str(&middle);
+        for _ in 0..4_000 {
+            text.push_str(filler);
+            text.push_str("\n\n");
+        }
+        assert!(text.len() > 2 * NARROW_ABOVE);
+        let (s, e) = span(&text, "De brug verbindt");
+        let (kept, ks, ke) = narrow(&text, s, e).expect("narrowed");
+        assert!(kept.len() < NARROW_HEAD + NARROW_BEFORE + NARROW_AFTER + 4);
+        assert!(kept.starts_with(lead));
+        let got: String = kept.chars().skip(ks).take(ke - ks).collect();
+        let want: String = text.chars().skip(s).take(e - s).collect();
+        assert_eq!(got, want);
+        let small = format!("{lead}\n\n{middle}");
+        let (ss, se) = span(&small, "De brug verbindt");
+        let expected = attribute(&small, None, ss, se);
+        assert_eq!(expected.speaker.as_ref().unwrap().name, "Ilse van Damme");
+        assert_eq!(attribute(&text, None, s, e), expected);
+        // A short text is read whole.
+        assert!(narrow(&small, ss, se).is_none());
     }
 
     #[test]

@@ -87,8 +87,9 @@ impl CheckContext {
             .as_ref()
             .filter(|p| p.is_html && self.probe)
             .map(|p| p.text.as_str())
-            && ticket
-                .waiting(self.answers_everything(&url, &record, outcome.hops.len(), html))
+            // The page's bytes stay charged meanwhile: the probe never waits for budget.
+            && self
+                .answers_everything(&url, &record, outcome.hops.len(), html)
                 .await
         {
             {

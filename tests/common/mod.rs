@@ -388,6 +388,15 @@ async fn route(State(state): State<Shared>, request: Request) -> Response {
         )
             .into_response();
     }
+    if let Some(name) = path.strip_prefix("/groot-peilt-traag/") {
+        // Big pages (with a length) in a folder whose soft-404 probe (any other name) is
+        // answered after 1.5 s: each page holds its bytes while it waits for the probe.
+        if let Ok(n) = name.parse::<u64>() {
+            return html(StatusCode::OK, big_page(n, BIG_PAGE_BYTES));
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        return html(StatusCode::NOT_FOUND, "<p>Niet gevonden</p>".into());
+    }
     if let Some(n) = path.strip_prefix("/slow/") {
         // Many distinct, slowish pages: for runs that are killed part-way.
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -239,17 +239,15 @@ impl RecordMaker {
         let record_id = new_record_id();
         let target_uri = uri_text(target_uri);
         let digest = sha1_digest(block);
-        let mut rec = Record::new("resource", record_id.clone(), date);
-        rec.push("WARC-Target-URI", target_uri.clone());
-        rec.push("WARC-Warcinfo-ID", format!("<{}>", self.warcinfo_id));
-        if let Some(r) = refers_to {
-            rec.push("WARC-Refers-To", format!("<{}>", bare_id(r)));
-        }
-        if !block.is_empty() {
-            rec.push("Content-Type", field_text(content_type));
-        }
-        rec.push("WARC-Payload-Digest", digest.clone());
-        rec.push("WARC-Block-Digest", digest.clone());
+        let rec = self.resource_head(
+            &record_id,
+            &target_uri,
+            field_text(content_type),
+            block,
+            &digest,
+            refers_to,
+            date,
+        );
         PreparedText {
             record_id,
             digest,
@@ -276,18 +274,15 @@ impl RecordMaker {
         let target_uri = uri_text(&format!("{scheme}{cited_url}"));
         let block = text.as_bytes();
         let digest = sha1_digest(block);
-        let mut rec = Record::new("resource", record_id.clone(), date);
-        rec.push("WARC-Target-URI", target_uri.clone());
-        rec.push("WARC-Warcinfo-ID", format!("<{}>", self.warcinfo_id));
-        if let Some(r) = refers_to {
-            rec.push("WARC-Refers-To", format!("<{}>", bare_id(r)));
-        }
-        if !block.is_empty() {
-            rec.push("Content-Type", "text/plain; charset=utf-8".into());
-        }
-        // For a resource record the payload is the whole block.
-        rec.push("WARC-Payload-Digest", digest.clone());
-        rec.push("WARC-Block-Digest", digest.clone());
+        let rec = self.resource_head(
+            &record_id,
+            &target_uri,
+            "text/plain; charset=utf-8".into(),
+            block,
+            &digest,
+            refers_to,
+            date,
+        );
         // The page text is stored, not compressed: deflating it was about half of what the
         // page-text fallback cost a run (its Huffman tables and the compressor's reset are a
         // fixed cost per member), for a few KB of disk per page; gzip readers read both.
@@ -303,6 +298,33 @@ impl RecordMaker {
             target_uri,
             member,
         })
+    }
+
+    /// The head of a `resource` record (text or picture); its payload is the whole block,
+    /// so both digests are the block's.
+    #[allow(clippy::too_many_arguments)]
+    fn resource_head(
+        &self,
+        record_id: &str,
+        target_uri: &str,
+        content_type: String,
+        block: &[u8],
+        digest: &str,
+        refers_to: Option<&str>,
+        date: jiff::Timestamp,
+    ) -> Record {
+        let mut rec = Record::new("resource", record_id.to_string(), date);
+        rec.push("WARC-Target-URI", target_uri.to_string());
+        rec.push("WARC-Warcinfo-ID", format!("<{}>", self.warcinfo_id));
+        if let Some(r) = refers_to {
+            rec.push("WARC-Refers-To", format!("<{}>", bare_id(r)));
+        }
+        if !block.is_empty() {
+            rec.push("Content-Type", content_type);
+        }
+        rec.push("WARC-Payload-Digest", digest.to_string());
+        rec.push("WARC-Block-Digest", digest.to_string());
+        rec
     }
 
     fn http_record(&self, warc_type: &str, id: String, ex: &RawExchange) -> Record {

@@ -963,17 +963,7 @@ mod tests {
                 });
             }
         });
-        let settings = FetchSettings {
-            remap: Remap::default(),
-            timeout: Duration::from_secs(5),
-            retries: 0,
-            concurrency: 2,
-            per_host: 2,
-            host_interval: Duration::ZERO,
-            exclude_private: false,
-            user_agent: "citecheck-test".into(),
-            body_budget: 100_000,
-        };
+        let settings = budget_settings(0);
         let fetcher = std::sync::Arc::new(
             Fetcher::new(client(AddressPolicy::Public), &settings, 1 << 20).charging(2),
         );
@@ -1009,6 +999,21 @@ mod tests {
         );
     }
 
+    /// Settings for the byte-budget tests: a budget of 100,000 bytes, two requests at once.
+    fn budget_settings(retries: u32) -> FetchSettings {
+        FetchSettings {
+            remap: Remap::default(),
+            timeout: Duration::from_secs(5),
+            retries,
+            concurrency: 2,
+            per_host: 2,
+            host_interval: Duration::ZERO,
+            exclude_private: false,
+            user_agent: "citecheck-test".into(),
+            body_budget: 100_000,
+        }
+    }
+
     #[tokio::test]
     async fn a_failed_read_gives_its_charge_back_before_the_retry() {
         // A stated length of 5,000 bytes and 1,200 sent before the connection closes, on
@@ -1019,17 +1024,7 @@ mod tests {
               <p>Een alinea die halverwege ophoudt",
         )
         .await;
-        let settings = FetchSettings {
-            remap: Remap::default(),
-            timeout: Duration::from_secs(5),
-            retries: 1,
-            concurrency: 2,
-            per_host: 2,
-            host_interval: Duration::ZERO,
-            exclude_private: false,
-            user_agent: "citecheck-test".into(),
-            body_budget: 100_000,
-        };
+        let settings = budget_settings(1);
         let fetcher = Fetcher::new(client(AddressPolicy::Public), &settings, 1 << 20).charging(3);
         let ticket = fetcher.budget().ticket();
         let url = Url::parse(&format!("http://{addr}/half")).unwrap();

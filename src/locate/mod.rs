@@ -136,12 +136,21 @@ pub struct SourceHit {
 /// best-scoring non-matches (with their ties), which give `best_score`/`best_source`
 /// when nothing matches. `finish` gives the same Finding before and after.
 pub fn prune_hits(hits: &mut Vec<SourceHit>) {
+    prune_hits_by(hits, |h| h);
+}
+
+/// [`prune_hits`] for hits carried with more (a page-text hit with its region).
+pub fn prune_hits_by<T>(hits: &mut Vec<T>, hit: impl Fn(&T) -> &SourceHit) {
     let best_miss = hits
         .iter()
+        .map(&hit)
         .filter(|h| !h.is_match)
         .map(|h| h.score)
         .fold(f64::NEG_INFINITY, f64::max);
-    hits.retain(|h| h.is_match || h.score >= best_miss);
+    hits.retain(|t| {
+        let h = hit(t);
+        h.is_match || h.score >= best_miss
+    });
 }
 
 /// Hasher for keys that are already 64-bit hashes.

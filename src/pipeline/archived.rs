@@ -379,6 +379,36 @@ fn rewrite(
     false
 }
 
+/// A stored HTTP response: its `Content-Type` and its body with content encodings undone.
+pub(super) struct StoredResponse {
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Reads the HTTP response in a WARC `response` record's block.
+pub(super) fn stored_response(block: &[u8]) -> Option<StoredResponse> {
+    let split = memchr::memmem::find(block, b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&block[..split]);
+    let header = |name: &str| {
+        head.lines().skip(1).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    };
+    let body = decode_content(
+        header("content-encoding").as_deref(),
+        &block[split + 4..],
+        MAX_DECODED_BODY,
+    )
+    .ok()?;
+    Some(StoredResponse {
+        content_type: header("content-type"),
+        body,
+    })
+}
+
 /// Extracts a capture's article text and page text (none for a plain-text page) from the
 /// response stored in the WARC file.
 fn texts_from_warc(
@@ -394,25 +424,8 @@ fn texts_from_warc(
         }
     };
     let record = crate::archive::read_record_at(&path, original.offset, original.length).ok()?;
-    let split = memchr::memmem::find(&record.block, b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&record.block[..split]);
-    let body = &record.block[split + 4..];
-    let header = |name: &str| {
-        head.lines().skip(1).find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
-    };
-    let bytes = decode_content(
-        header("content-encoding").as_deref(),
-        body,
-        MAX_DECODED_BODY,
-    )
-    .ok()?;
-    let content_type = header("content-type");
-    let (html, _) = decode_text(&bytes, content_type.as_deref());
+    let StoredResponse { content_type, body } = stored_response(&record.block)?;
+    let (html, _) = decode_text(&body, content_type.as_deref());
     if content_type
         .as_deref()
         .is_some_and(|c| c.starts_with("text/plain"))

@@ -7,7 +7,7 @@ use crate::config::{Config, Mode};
 use crate::error::{Error, Result};
 use crate::input::url::{duplicate_key, parse_cited};
 use crate::input::{Quote, read_quotes};
-use crate::locate::{Finding, QuoteSet, SourceHit, Verdict, prune_hits};
+use crate::locate::{Finding, QuoteSet, SourceHit, Verdict, prune_hits, prune_hits_by};
 use crate::report::open_output;
 use crate::report::quotes::QuoteRow;
 
@@ -164,14 +164,7 @@ impl QuoteStage {
                 (hit.start, hit.end) = outside.page_span(hit.start, hit.end);
                 let region = page.region_at(hit.start, hit.end);
                 list.push((hit, region));
-                // Pruned as `prune_hits` prunes the article hits: every match, and the
-                // best-scoring misses.
-                let best_miss = list
-                    .iter()
-                    .filter(|(h, _)| !h.is_match)
-                    .map(|(h, _)| h.score)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                list.retain(|(h, _)| h.is_match || h.score >= best_miss);
+                prune_hits_by(list, |(h, _)| h);
                 kept |= list.iter().any(|(h, _)| h.source == source);
             }
         }

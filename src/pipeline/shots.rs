@@ -19,7 +19,7 @@ use crate::archive::shots::{
 use crate::archive::store::{ArchiveStore, write_shot_file};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::http::body::{MAX_DECODED_BODY, decode_content, decode_text};
+use crate::http::body::decode_text;
 use crate::report::quotes::QuoteRow;
 
 /// Takes the pictures of the located quotes among `rows` (report.csv's rows, in order).
@@ -171,24 +171,17 @@ fn archived_response(store: &ArchiveStore, capture: &ManifestEntry) -> Option<(S
     let path = store.warc_path(&capture.warc_file).ok()?;
     let record = crate::archive::read_record_at(&path, capture.offset, capture.length).ok()?;
     let url = record.header("WARC-Target-URI")?.to_string();
-    let split = memchr::memmem::find(&record.block, b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&record.block[..split]);
-    let header = |name: &str| {
-        head.lines().skip(1).find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
-    };
-    let body = decode_content(
-        header("content-encoding").as_deref(),
-        &record.block[split + 4..],
-        MAX_DECODED_BODY,
-    )
-    .ok()?;
-    let content_type = header("content-type").unwrap_or_else(|| "application/octet-stream".into());
-    Some((url, Served { content_type, body }))
+    let response = super::archived::stored_response(&record.block)?;
+    let content_type = response
+        .content_type
+        .unwrap_or_else(|| "application/octet-stream".into());
+    Some((
+        url,
+        Served {
+            content_type,
+            body: response.body,
+        },
+    ))
 }
 
 /// A sub-request answered from the archive: the latest capture of that URL (or of its

@@ -381,12 +381,7 @@ fn a_big_page_waiting_for_its_probe_is_not_joined_by_another() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    let peak: usize = stderr
-        .split("body bytes in flight: at most ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no budget line: {stderr}"));
+    let peak = budget_peak(&stderr);
     assert!(peak >= charged, "{peak}");
     assert!(
         peak < 2 * charged,
@@ -429,12 +424,7 @@ fn big_pages_beyond_the_body_budget_are_archived_whole_one_at_a_time() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    let peak: usize = stderr
-        .split("body bytes in flight: at most ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no budget line: {stderr}"));
+    let peak = budget_peak(&stderr);
     // One page at a time (a small 404 probe goes beside it, and a chunked page's first
     // steps while they fit), where all four are read at once without the budget.
     // `run` charges three budget bytes per body byte (the body, its decoded text, the texts
@@ -499,4 +489,14 @@ fn big_pages_beyond_the_body_budget_are_archived_whole_one_at_a_time() {
     }
     let report = read_csv(&dir.path().join("report.csv"));
     assert_eq!(report[0]["verdict"], "verified", "{report:?}");
+}
+
+/// The budget's peak that a run logs ("body bytes in flight: at most N").
+fn budget_peak(stderr: &str) -> usize {
+    stderr
+        .split("body bytes in flight: at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no budget line: {stderr}"))
 }

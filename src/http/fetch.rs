@@ -914,18 +914,35 @@ mod tests {
 
     /// A server on 127.0.0.1 that answers every connection with `answer` and closes it.
     async fn answering(answer: &'static [u8]) -> std::net::SocketAddr {
+        answering_counted(answer).await.0
+    }
+
+    /// [`answering`], with the count of connections it took.
+    async fn answering_counted(
+        answer: &'static [u8],
+    ) -> (
+        std::net::SocketAddr,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = asked.clone();
         tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
                 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let mut buf = [0u8; 1024];
-                let _ = socket.read(&mut buf).await;
-                let _ = socket.write_all(answer).await;
-                let _ = socket.shutdown().await;
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // One task per connection: an answer the client let go unread must not hold
+                // up the next request.
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 1024];
+                    let _ = socket.read(&mut buf).await;
+                    let _ = socket.write_all(answer).await;
+                    let _ = socket.shutdown().await;
+                });
             }
         });
-        addr
+        (addr, asked)
     }
 
     fn client(policy: AddressPolicy) -> reqwest::Client {
@@ -947,22 +964,7 @@ mod tests {
             .into_bytes()
             .into_boxed_slice(),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = asked.clone();
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 1024];
-                    let _ = socket.read(&mut buf).await;
-                    let _ = socket.write_all(answer).await;
-                    let _ = socket.shutdown().await;
-                });
-            }
-        });
+        let (addr, asked) = answering_counted(answer).await;
         let settings = budget_settings(0);
         let fetcher = std::sync::Arc::new(
             Fetcher::new(client(AddressPolicy::Public), &settings, 1 << 20).charging(2),

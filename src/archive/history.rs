@@ -91,11 +91,37 @@ pub fn text_of(dir: &Path, entry: &ManifestEntry) -> io::Result<String> {
     let Some(id) = entry.text_record_id.as_deref() else {
         return Err(io::Error::other("the capture has no text record"));
     };
-    let id = super::warc::bare_id(id);
-    let path = super::paths::inside_archive(dir, &entry.warc_file)
+    record_text(dir, entry, id)
+}
+
+/// The page text of `entry`, read from its `urn:pagetext:` record as [`text_of`] reads the
+/// article text: its file is written only when a hit needs it.
+pub fn page_text_of(dir: &Path, entry: &ManifestEntry) -> io::Result<String> {
+    let Some(id) = entry.page_text_record_id.as_deref() else {
+        return Err(io::Error::other("the capture has no page text record"));
+    };
+    if let Some((offset, length)) = entry.page_text_at {
+        let record = super::warc::read_record_at(&warc_path(dir, entry)?, offset, length)?;
+        if record.record_id() == Some(super::warc::bare_id(id)) {
+            return text_of_record(record);
+        }
+    }
+    record_text(dir, entry, id)
+}
+
+/// The WARC file `entry` names, inside the archive folder `dir`.
+fn warc_path(dir: &Path, entry: &ManifestEntry) -> io::Result<std::path::PathBuf> {
+    super::paths::inside_archive(dir, &entry.warc_file)
         .filter(|_| !entry.warc_file.contains('/'))
-        .ok_or_else(|| io::Error::other("WARC file name leaves the archive folder"))?;
-    // The text record is written right after the capture's final response (or revisit):
+        .ok_or_else(|| io::Error::other("WARC file name leaves the archive folder"))
+}
+
+/// The text of the resource record `id` of `entry`'s capture (written after its final
+/// response, in the same WARC file).
+fn record_text(dir: &Path, entry: &ManifestEntry, id: &str) -> io::Result<String> {
+    let id = super::warc::bare_id(id);
+    let path = warc_path(dir, entry)?;
+    // The text records are written right after the capture's final response (or revisit):
     // the members that follow it are read first, and the whole file scanned only if the
     // record is not among them.
     let size = files::open_read(&path)?.metadata()?.len();

@@ -21,7 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::cdxj::{IndexLines, cdxj_line, mime_of};
 use super::store::{
-    ArchiveStore, ManifestEntry, TextFile, sha256_hex, write_page_text_file, write_text_file,
+    ArchiveStore, ManifestEntry, TextFile, page_text_file, sha256_hex, write_page_text_file,
+    write_text_file,
 };
 use super::warc::{PreparedExchange, PreparedText, RecordMaker, WarcWriter, warc_date};
 use crate::wire::Exchange;
@@ -46,6 +47,10 @@ pub struct Capture {
     pub text: Option<String>,
     /// The page's whole visible text and its regions (kept beside the article text).
     pub page: Option<crate::extract::PageText>,
+    /// The page text gave a hit the report may name: its file is written with the
+    /// capture. Otherwise it is kept in its WARC record only, and its file is written
+    /// when a later read needs it (see `ManifestEntry::page_text_path`).
+    pub keep_page_file: bool,
     /// Page title.
     pub title: Option<String>,
     /// Publication date.
@@ -61,7 +66,8 @@ pub struct Capture {
 pub struct Archived {
     /// Path of the text file, relative to the archive folder.
     pub text_path: Option<String>,
-    /// Path of the page text file, relative to the archive folder.
+    /// Path of the page text file, relative to the archive folder (written only when the
+    /// capture asked for it: [`Capture::keep_page_file`]).
     pub page_text_path: Option<String>,
     /// Whether the text differs from the previous capture's (`None` for a first capture).
     pub text_changed: Option<bool>,
@@ -243,6 +249,7 @@ impl ArchiveSession {
             text_path: None,
             text_sha256: None,
             page_text_record_id: None,
+            page_text_at: None,
             page_text_path: None,
             page_text_sha256: None,
             page_regions: None,
@@ -271,6 +278,7 @@ impl ArchiveSession {
         if let Some((record, file, regions)) = capture.page {
             let page_ref = self.warc.append_text(record)?;
             self.cdxj.push(cdxj_line(&page_ref, "text/plain", None))?;
+            entry.page_text_at = Some((page_ref.offset, page_ref.length));
             entry.page_text_record_id = Some(page_ref.record_id);
             entry.page_text_path = Some(file.rel_path.clone());
             entry.page_text_sha256 = Some(file.sha256);
@@ -388,21 +396,18 @@ impl PreparedCapture {
             .into_iter()
             .map(|(e, status, mime)| Ok((maker.remake(e)?, status, mime)))
             .collect::<io::Result<_>>()?;
+        let refers_to = self
+            .last
+            .and_then(|i| self.exchanges.get(i))
+            .map(|(e, _, _)| e.record_id.clone());
         if let Some((record, file)) = self.text.take() {
             let text = std::fs::read_to_string(&file.path)?;
-            let refers_to = self
-                .last
-                .and_then(|i| self.exchanges.get(i))
-                .map(|(e, _, _)| e.record_id.clone());
             let record = maker.remake_text(record, &self.cited_url, &text, refers_to.as_deref())?;
             self.text = Some((record, file));
         }
+        // The page text may have no file: it is read back from its own record.
         if let Some((record, file, regions)) = self.page.take() {
-            let text = std::fs::read_to_string(&file.path)?;
-            let refers_to = self
-                .last
-                .and_then(|i| self.exchanges.get(i))
-                .map(|(e, _, _)| e.record_id.clone());
+            let text = record.text()?;
             let record = maker.remake_text(record, &self.cited_url, &text, refers_to.as_deref())?;
             self.page = Some((record, file, regions));
         }
@@ -445,11 +450,17 @@ pub fn prepare(maker: &RecordMaker, dir: &Path, capture: Capture) -> io::Result<
         }
         _ => None,
     };
-    // The page text only beside an article text: it is the fallback for the same page.
+    // The page text only beside an article text: it is the fallback for the same page. Its
+    // file only when its text gave a hit: a second file per page cost more than the rest
+    // of the page text (docs/scaling.md).
     let page = match (&capture.page, &final_id, &text) {
         (Some(page), Some(id), Some(_)) => {
             let record = maker.page_text(&capture.cited_url, &page.text, Some(id), date)?;
-            let file = write_page_text_file(dir, &capture.cited_url, &page.text)?;
+            let file = if capture.keep_page_file {
+                write_page_text_file(dir, &capture.cited_url, &page.text)?
+            } else {
+                page_text_file(dir, &capture.cited_url, &page.text)
+            };
             Some((record, file, page.regions_line()))
         }
         _ => None,
@@ -593,6 +604,7 @@ pub(crate) mod tests {
                 ),
                 regions: Vec::new(),
             }),
+            keep_page_file: false,
             title: None,
             published: None,
             memento_datetime: None,
@@ -663,6 +675,18 @@ pub(crate) mod tests {
             .unwrap()
             .warc_file;
         assert_ne!(stale_file, files[0].file_name().unwrap().to_str().unwrap());
+        // Its page text had no file (no hit asked for one): it was made again from its own
+        // record, and reads back whole from the new file.
+        let stale = store.latest("https://example.nl/nieuws/99").unwrap();
+        assert!(
+            !dir.path()
+                .join(stale.page_text_path.as_deref().unwrap())
+                .exists()
+        );
+        assert_eq!(
+            crate::archive::history::page_text_of(dir.path(), &stale).unwrap(),
+            capture(99).page.unwrap().text
+        );
         // Three index lines (response, text, page text) per capture, each naming the file
         // that holds it.
         let index = std::fs::read_to_string(dir.path().join(INDEX_FILE)).unwrap();

@@ -84,8 +84,15 @@ pub struct ManifestEntry {
     /// `urn:uuid:…` of the `urn:pagetext:` resource record holding the page text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_text_record_id: Option<String>,
-    /// The page's whole visible text file (`text/<slug>-<hash>.page.txt`); absent in
-    /// archives written before page texts were kept.
+    /// Where that record's gzip member is in `warc_file` (offset, compressed length): the
+    /// page text is read from there when it has no file. Absent in older archives (the
+    /// record is then looked for after the response).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_text_at: Option<(u64, u64)>,
+    /// The page's whole visible text file (`text/<slug>-<hash>.page.txt`), where the
+    /// report's offsets for a page-text hit point. Written only for pages whose page text
+    /// gave a hit (the others keep it in their record only); absent in archives written
+    /// before page texts were kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_text_path: Option<String>,
     /// SHA-256 (lowercase hex) of the page text file's bytes.
@@ -897,6 +904,18 @@ pub fn write_page_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Resu
     write_named_text(dir, &file_name_with(cited_url, ".page.txt"), text)
 }
 
+/// The page text file of `cited_url` as [`write_page_text_file`] would write it, named and
+/// hashed but not written: most page texts never give a reported hit, and they stay in
+/// their `urn:pagetext:` record only (the file is written when a hit needs it).
+pub fn page_text_file(dir: &Path, cited_url: &str, text: &str) -> TextFile {
+    let name = file_name_with(cited_url, ".page.txt");
+    TextFile {
+        rel_path: format!("{TEXT_DIR}/{name}"),
+        path: dir.join(TEXT_DIR).join(name),
+        sha256: sha256_hex(text.as_bytes()),
+    }
+}
+
 /// [`ArchiveStore::write_text`] for the archive folder `dir` (which must hold `text/`): any
 /// thread can write texts while one thread owns the store.
 pub fn write_text_file(dir: &Path, cited_url: &str, text: &str) -> io::Result<TextFile> {
@@ -1045,6 +1064,7 @@ mod tests {
             text_path: Some("text/x.txt".into()),
             text_sha256: Some(text_sha.into()),
             page_text_record_id: None,
+            page_text_at: None,
             page_text_path: None,
             page_text_sha256: None,
             page_regions: None,

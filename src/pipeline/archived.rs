@@ -249,15 +249,20 @@ pub(super) fn archived_source(
     let page = entry
         .as_ref()
         .filter(|_| text.is_some() && quotes.is_some())
-        .and_then(|e| {
-            let (page, unsaved) = stored_page_text(store, e)?;
-            if let (true, Some(stage), Some(rel)) = (unsaved, quotes, e.page_text_path.as_deref()) {
-                stage.keep_unsaved(rel, &page.text);
-            }
-            Some(page)
+        .and_then(|e| stored_page_text(store, e));
+    if let (Some(stage), Some((page, on_disk)), Some(text), Some(e)) =
+        (quotes, &page, &text, &entry)
+        && stage.scan_page(source.index, page, text)
+        && !on_disk
+        && let Some(rel) = e.page_text_path.as_deref()
+    {
+        // A hit the report may name: its file is written now (most page texts have none).
+        let unsaved = rewrite(store, rel, |store| {
+            store.write_page_text(&e.cited_url, &page.text)
         });
-    if let (Some(stage), Some(page), Some(text)) = (quotes, &page, &text) {
-        stage.scan_page(source.index, page, text);
+        if unsaved {
+            stage.keep_unsaved(rel, &page.text);
+        }
     }
     SourceText {
         index: source.index,
@@ -289,41 +294,61 @@ pub(super) fn archived_source(
     }
 }
 
-/// The archived page text of a capture with its regions (from the manifest), checked
-/// against the manifest's hash; a page text that is missing or differs is extracted again
-/// from the WARC (with its regions) and rewritten. `None` for captures without one; `true`
-/// beside a text that differs from its file (not rewritten: a read-only `verify`).
+/// The archived page text of a capture with its regions (from the manifest), and whether
+/// its file holds it. The file is written only for pages whose page text gave a hit, so it
+/// is usually missing (or from another capture of the same URL): the text is then read from
+/// its `urn:pagetext:` record, or, failing that, extracted again from the page in the WARC.
+/// `None` for captures without one.
 fn stored_page_text(
     store: &ArchiveStore,
     entry: &crate::archive::ManifestEntry,
 ) -> Option<(crate::extract::PageText, bool)> {
     let rel = entry.page_text_path.as_deref()?;
+    let regions = || {
+        entry
+            .page_regions
+            .as_deref()
+            .map(crate::extract::parse_regions)
+            .unwrap_or_default()
+    };
+    let sha = |text: &str| crate::archive::store::sha256_hex(text.as_bytes());
     match store.read_text(rel) {
         Ok(text)
             if entry
                 .page_text_sha256
                 .as_deref()
-                .is_none_or(|h| h == crate::archive::store::sha256_hex(text.as_bytes())) =>
+                .is_none_or(|h| h == sha(&text)) =>
         {
-            let regions = entry
-                .page_regions
+            let regions = regions();
+            return Some((crate::extract::PageText { text, regions }, true));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!("archive: cannot read {rel} ({e}); reading its WARC record"),
+    }
+    match crate::archive::history::page_text_of(store.dir(), entry) {
+        Ok(text)
+            if entry
+                .page_text_sha256
                 .as_deref()
-                .map(crate::extract::parse_regions)
-                .unwrap_or_default();
+                .is_none_or(|h| h == sha(&text)) =>
+        {
+            let regions = regions();
             return Some((crate::extract::PageText { text, regions }, false));
         }
         Ok(_) => tracing::warn!(
-            "archive: {rel} does not match its manifest hash; extracting it again from the WARC"
+            "archive: the page text record of {} does not match its manifest hash; \
+             extracting it again from the WARC",
+            entry.cited_url
         ),
-        Err(e) => {
-            tracing::warn!("archive: cannot read {rel} ({e}); extracting it again from the WARC")
-        }
+        Err(e) => tracing::warn!(
+            "archive: cannot read the page text record of {} ({e}); extracting it again \
+             from the WARC",
+            entry.cited_url
+        ),
     }
     let page = texts_from_warc(store, entry)?.1?;
-    let unsaved = rewrite(store, rel, |store| {
-        store.write_page_text(&entry.cited_url, &page.text)
-    });
-    Some((page, unsaved))
+    Some((page, false))
 }
 
 /// The archived text of a capture, checked against the manifest's hash. A text that is

@@ -44,9 +44,9 @@ struct Rescued {
     archived_url: String,
     text_path: Option<String>,
     title: Option<String>,
-    text: Option<String>,
-    /// The snapshot's page text (scanned as the fallback) and its file.
-    page: Option<crate::extract::PageText>,
+    /// The snapshot gave an article text (scanned for the quotes already).
+    has_text: bool,
+    /// The snapshot's page text file (written only when its text gave a hit).
     page_text_path: Option<String>,
     note: Option<String>,
 }
@@ -116,54 +116,42 @@ impl CheckContext {
         // The live page's texts are scanned first and then archived, so that neither is
         // copied (a big page's texts are each nearly its size).
         let available = article.is_some();
-        let (article, page_text) = match (&self.quotes, article) {
-            (Some(stage), Some(mut article)) => {
-                let text = Arc::new(std::mem::take(&mut article.text));
-                let page_text = page_text.map(Arc::new);
-                scan_off_thread(stage.clone(), source.index, text.clone(), page_text.clone()).await;
-                // Had alone again once the scan is over (also when it panicked).
-                article.text = Arc::unwrap_or_clone(text);
-                (Some(article), page_text.map(Arc::unwrap_or_clone))
-            }
-            (_, article) => (article, page_text),
-        };
+        let (article, page_text, page_hit) = self.scan(source.index, article, page_text).await;
         let (mut text_path, mut page_text_path) = (None, None);
         if let Some(archive) = &self.archive {
             // The outcome is had alone by now (`judge` is done with it): its exchanges move
             // into the capture rather than being copied.
             let outcome = std::sync::Arc::try_unwrap(outcome).unwrap_or_else(|o| (*o).clone());
-            let capture = capture_of(&source, outcome, &record, article, page_text);
+            let mut capture = capture_of(&source, outcome, &record, article, page_text);
+            capture.keep_page_file = page_hit;
             (text_path, page_text_path) = self.keep(archive, capture, &mut record).await;
         }
         // The page is archived (and, dead, has no text): its bytes go back before a rescue,
         // which charges a ticket of its own.
         drop(ticket);
         let mut via = None;
-        let mut rescued_text = None;
+        let mut rescued_text = false;
         if self.rescue && record.status.wants_rescue() {
             let rescued = self.rescue(&source, &url, record.status).await;
             if let Some(rescued) = rescued {
                 record.archived_url = rescued.archived_url.clone();
                 // A dead page's own title is the error page's; the snapshot's is the article's.
-                if let Some(title) = rescued.title.filter(|_| rescued.text.is_some()) {
+                if let Some(title) = rescued.title.filter(|_| rescued.has_text) {
                     record.title = title;
                 }
                 if let Some(note) = rescued.note {
                     append_error(&mut record, &note);
                 }
-                if let Some(text) = rescued.text {
+                if rescued.has_text {
                     title = Some(record.title.clone()).filter(|t| !t.is_empty());
-                    rescued_text = Some((text, rescued.page));
+                    rescued_text = true;
                     via = Some(rescued.archived_url);
                     text_path = rescued.text_path;
                     page_text_path = rescued.page_text_path;
                 }
             }
         }
-        let available = available || rescued_text.is_some();
-        if let (Some(stage), Some((text, page))) = (&self.quotes, rescued_text) {
-            scan_off_thread(stage.clone(), source.index, text.into(), page.map(Arc::new)).await;
-        }
+        let available = available || rescued_text;
         let link = record.outcome_in_words();
         let source_text = self.archive.as_ref().map(|_| SourceText {
             index: source.index,
@@ -179,6 +167,33 @@ impl CheckContext {
         Checked {
             record,
             source_text,
+        }
+    }
+
+    /// Scans a page's texts for the quotes (in `run` and `check` with quotes), before they
+    /// are archived, so that neither is copied; `true` beside them when the page text gave a
+    /// hit (its file is then written with the capture).
+    async fn scan(
+        &self,
+        source: usize,
+        article: Option<crate::extract::Article>,
+        page_text: Option<crate::extract::PageText>,
+    ) -> (
+        Option<crate::extract::Article>,
+        Option<crate::extract::PageText>,
+        bool,
+    ) {
+        match (&self.quotes, article) {
+            (Some(stage), Some(mut article)) => {
+                let text = Arc::new(std::mem::take(&mut article.text));
+                let page_text = page_text.map(Arc::new);
+                let page_hit =
+                    scan_off_thread(stage.clone(), source, text.clone(), page_text.clone()).await;
+                // Had alone again once the scan is over (also when it panicked).
+                article.text = Arc::unwrap_or_clone(text);
+                (Some(article), page_text.map(Arc::unwrap_or_clone), page_hit)
+            }
+            (_, article) => (article, page_text, false),
         }
     }
 
@@ -308,8 +323,7 @@ impl CheckContext {
             archived_url: snapshot.archived_url.clone(),
             text_path: None,
             title: None,
-            text: None,
-            page: None,
+            has_text: false,
             page_text_path: None,
             note: None,
         };
@@ -345,9 +359,11 @@ impl CheckContext {
                 (None, None)
             }
         };
-        rescued.text = article.as_ref().map(|a| a.text.clone());
-        rescued.page = page_text.clone().filter(|_| rescued.text.is_some());
+        rescued.has_text = article.is_some();
+        let page_text = page_text.filter(|_| article.is_some());
+        let (article, page_text, page_hit) = self.scan(source.index, article, page_text).await;
         let mut capture = capture_of(source, outcome, &judged, article, page_text);
+        capture.keep_page_file = page_hit;
         capture.origin = CaptureOrigin::Wayback;
         capture.memento_datetime = snapshot.memento_datetime();
         capture.link_status = Some(link_status.as_str().to_string());
@@ -367,8 +383,7 @@ impl Rescued {
             archived_url: String::new(),
             text_path: None,
             title: None,
-            text: None,
-            page: None,
+            has_text: false,
             page_text_path: None,
             note: Some(note),
         }
@@ -426,6 +441,7 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
         final_url: outcome.final_url.clone(),
         text: None,
         page: None,
+        keep_page_file: false,
         title: None,
         published: None,
         memento_datetime: None,
@@ -434,20 +450,20 @@ fn capture_of_exchanges(url: &url::Url, outcome: &FetchOutcome) -> Capture {
 }
 
 /// Scans a text (and the page text, the fallback) for the quotes on a blocking thread (CPU
-/// work). Shared, not copied: a big page's texts are each nearly its size.
+/// work); `true` when a page-text hit was kept. Shared, not copied: a big page's texts are
+/// each nearly its size.
 async fn scan_off_thread(
     stage: Arc<QuoteStage>,
     source: usize,
     text: Arc<String>,
     page: Option<Arc<crate::extract::PageText>>,
-) {
-    let _ = crate::cpu::run(move || {
+) -> bool {
+    crate::cpu::run(move || {
         stage.scan(source, &text);
-        if let Some(page) = &page {
-            stage.scan_page(source, page, &text);
-        }
+        page.is_some_and(|page| stage.scan_page(source, &page, &text))
     })
-    .await;
+    .await
+    .unwrap_or(false)
 }
 
 /// Extracts the article text and the whole page text (one parse) off the async threads
@@ -524,6 +540,7 @@ fn capture_of(
         final_url: outcome.final_url,
         text,
         page,
+        keep_page_file: false,
         title,
         published,
         memento_datetime: None,

@@ -150,11 +150,12 @@ impl QuoteStage {
     /// keeps the hits that can still matter, each with the region it stood in. Only the
     /// blocks outside the article text (`article`, scanned already) are read: a quote the
     /// article holds is found there, and the rest is usually a small part of the page.
-    pub fn scan_page(&self, source: usize, page: &crate::extract::PageText, article: &str) {
+    /// `true` when a hit of this page text was kept: the report may then name its file.
+    pub fn scan_page(&self, source: usize, page: &crate::extract::PageText, article: &str) -> bool {
         let outside = page.outside(article);
         let found = self.set.scan(source, &outside.text);
         if found.is_empty() {
-            return;
+            return false;
         }
         let mut hits = self.page_hits.lock().unwrap_or_else(|e| e.into_inner());
         let mut kept = false;
@@ -170,6 +171,7 @@ impl QuoteStage {
         }
         drop(hits);
         self.keep_source(source, kept);
+        kept
     }
 }
 

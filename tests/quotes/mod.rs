@@ -284,27 +284,41 @@ fn quotes_outside_the_article_text_are_found_in_the_page_text_with_their_region(
     assert_eq!(nowhere["verdict"], "not_found");
     assert_eq!(nowhere["region"], "");
 
-    // The archive keeps each page text as a file, a urn:pagetext: record and in the manifest.
+    // The archive keeps each page text as a urn:pagetext: record and in the manifest, and
+    // as a file only where a hit may be reported: the page hits' pages have theirs.
     let manifest = std::fs::read_to_string(archive.join("manifest.jsonl")).unwrap();
     let entries: Vec<serde_json::Value> = manifest
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(entries.len(), 4);
+    let page_hit_files = [
+        row("comment")["text_path"].clone(),
+        row("table")["text_path"].clone(),
+    ];
+    let mut without_file = 0;
     for e in &entries {
         let page_path = e["page_text_path"].as_str().unwrap();
-        let page = std::fs::read(archive.join(page_path)).unwrap();
-        assert_eq!(
-            e["page_text_sha256"].as_str().unwrap(),
-            citecheck::dev::sha256_hex(&page)
-        );
         assert!(
             e["page_text_record_id"]
                 .as_str()
                 .unwrap()
                 .starts_with("urn:uuid:")
         );
+        let Ok(page) = std::fs::read(archive.join(page_path)) else {
+            assert!(
+                !page_hit_files.iter().any(|p| p == page_path),
+                "{page_path}"
+            );
+            without_file += 1;
+            continue;
+        };
+        assert_eq!(
+            e["page_text_sha256"].as_str().unwrap(),
+            citecheck::dev::sha256_hex(&page)
+        );
     }
+    assert!(without_file >= 1, "every page text was written as a file");
     let cdxj = std::fs::read_to_string(archive.join("index.cdxj")).unwrap();
     assert!(cdxj.matches("urn:pagetext:").count() >= 4, "{cdxj}");
     keep_warcs(&archive, "page-text");
@@ -345,6 +359,7 @@ fn quotes_outside_the_article_text_are_found_in_the_page_text_with_their_region(
                 "page_text_path",
                 "page_text_sha256",
                 "page_text_record_id",
+                "page_text_at",
                 "page_regions",
             ] {
                 map.remove(key);
@@ -372,6 +387,78 @@ fn quotes_outside_the_article_text_are_found_in_the_page_text_with_their_region(
         };
         assert_eq!(r["verdict"], expected, "{r:?}");
     }
+}
+
+/// A page text gets its file only when a quote is found in it. A later `verify` with a new
+/// quote reads the page text from its WARC record: the plain `verify` writes nothing and
+/// says so, `verify --repair` writes the file the row names, and both give the same row.
+#[test]
+fn a_page_text_file_is_written_when_a_quote_is_found_in_it() {
+    let site = FixtureSite::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_sources(
+        dir.path(),
+        &[("1", "/region/reacties"), ("2", "/region/tabel")],
+    );
+    let comment = "Als ondernemer aan de kade merk ik nu al dat klanten wegblijven";
+    write_quotes(
+        dir.path(),
+        &[("elsewhere", "Dit citaat staat nergens.", "")],
+    );
+    let output = run_cmd(dir.path(), &site).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let archive = dir.path().join("archive");
+    let page_files = || {
+        std::fs::read_dir(archive.join("text"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".page.txt"))
+            .count()
+    };
+    assert_eq!(page_files(), 0, "no quote was found in a page text");
+
+    write_quotes(dir.path(), &[("comment", comment, "")]);
+    let output = citecheck(dir.path())
+        .args(["verify", "--report", "verify.csv"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let row = read_csv(&dir.path().join("verify.csv")).remove(0);
+    assert_eq!(row["verdict"], "verified", "{row:?}");
+    assert_eq!(row["region"], "page");
+    assert!(
+        stderr.contains(&format!(
+            "{} left as it is (read-only verify)",
+            row["text_path"]
+        )),
+        "{stderr}"
+    );
+    assert_eq!(page_files(), 0, "a plain verify wrote into the archive");
+
+    let output = citecheck(dir.path())
+        .args(["verify", "--repair", "--report", "repair.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let repaired = read_csv(&dir.path().join("repair.csv")).remove(0);
+    assert_eq!(repaired, row);
+    assert_eq!(page_files(), 1);
+    let text = std::fs::read_to_string(archive.join(&row["text_path"])).unwrap();
+    let start: usize = row["start"].parse().unwrap();
+    let end: usize = row["end"].parse().unwrap();
+    let span: String = text.chars().skip(start).take(end - start).collect();
+    assert_eq!(span, row["matched_text"]);
+    let manifest = std::fs::read_to_string(archive.join("manifest.jsonl")).unwrap();
+    let entry: serde_json::Value = manifest
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["page_text_path"] == row["text_path"].as_str())
+        .unwrap();
+    assert_eq!(
+        entry["page_text_sha256"].as_str().unwrap(),
+        citecheck::dev::sha256_hex(text.as_bytes())
+    );
 }
 
 #[test]

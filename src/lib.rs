@@ -76,7 +76,7 @@ pub mod dev {
     pub use crate::archive::sha1_digest;
     pub use crate::archive::store::sha256_hex;
     pub use crate::archive::warc::http_payload;
-    pub use crate::extract::{html5lib_tree, parse_only};
+    pub use crate::extract::{extract_with_page, html5lib_tree, parse_only};
     pub use crate::http::body::decode_text;
     pub use crate::input::csv_rows::RowReader;
     pub use crate::locate::normalize::{Fold, normalize, split_ellipses, unit_end};

@@ -13,6 +13,8 @@
 //!   wins by position, as in one archive).
 //! - `index.cdxj`: every shard's lines, sorted bytewise into one index (external sort,
 //!   bounded memory: [`super::cdxj::IndexLines`]).
+//! - `shots/` (`run --screenshots`): the pictures as the texts, and `shots.jsonl` as the
+//!   manifest (lines shard after shard, WARC files renamed to match).
 
 use std::collections::HashMap;
 use std::fs;
@@ -20,7 +22,8 @@ use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use super::cdxj::{INDEX_FILE, IndexLines};
-use super::store::{ArchiveStore, MANIFEST_FILE};
+use super::shots::SHOTS_MANIFEST;
+use super::store::{ArchiveStore, MANIFEST_FILE, SHOTS_DIR, TEXT_DIR};
 
 /// What a merge did, for the message at its end.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -35,6 +38,8 @@ pub struct Merged {
     pub captures: usize,
     /// Text files linked or copied.
     pub texts: usize,
+    /// Screenshots linked or copied.
+    pub shots: usize,
 }
 
 /// Merges the archive folders `shards` into `out` (created; it must not hold a manifest
@@ -49,7 +54,7 @@ pub fn merge_archives(shards: &[PathBuf], out: &Path) -> io::Result<Merged> {
             ),
         ));
     }
-    fs::create_dir_all(out.join("text"))?;
+    fs::create_dir_all(out.join(TEXT_DIR))?;
     let mut merged = Merged::default();
     let mut manifest = io::BufWriter::new(
         fs::OpenOptions::new()
@@ -93,20 +98,21 @@ pub fn merge_archives(shards: &[PathBuf], out: &Path) -> io::Result<Merged> {
             taken.insert(target, k);
             merged.warc_files += 1;
         }
-        let text_dir = shard.join("text");
-        if text_dir.is_dir() {
-            for entry in fs::read_dir(&text_dir)? {
-                let entry = entry?;
-                if !entry.file_type()?.is_file() {
-                    continue;
-                }
-                let target = out.join("text").join(entry.file_name());
-                if target.exists() {
-                    fs::remove_file(&target)?;
-                }
-                link_or_copy(&entry.path(), &target)?;
-                merged.texts += 1;
+        merged.texts += link_files(&shard.join(TEXT_DIR), &out.join(TEXT_DIR), |_| true)?;
+        let shots = shard.join(SHOTS_DIR);
+        if shots.is_dir() {
+            fs::create_dir_all(out.join(SHOTS_DIR))?;
+            merged.shots +=
+                link_files(&shots, &out.join(SHOTS_DIR), |name| name.ends_with(".png"))?;
+            let mut lines = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(out.join(SHOTS_MANIFEST))?;
+            for line in read_lines(&shard.join(SHOTS_MANIFEST))? {
+                let line = rename_in_manifest_line(line?, &renames);
+                lines.write_all(format!("{line}\n").as_bytes())?;
             }
+            lines.sync_all()?;
         }
         for line in read_lines(&shard.join(MANIFEST_FILE))? {
             let line = line?;
@@ -124,6 +130,29 @@ pub fn merge_archives(shards: &[PathBuf], out: &Path) -> io::Result<Merged> {
     manifest.get_ref().sync_all()?;
     index.finish()?;
     Ok(merged)
+}
+
+/// Links (or copies) the plain files of `from` whose names `take` accepts into `to`; a file
+/// of that name already there (from an earlier shard) is replaced. None when `from` is not
+/// a folder.
+fn link_files(from: &Path, to: &Path, take: impl Fn(&str) -> bool) -> io::Result<usize> {
+    if !from.is_dir() {
+        return Ok(0);
+    }
+    let mut linked = 0;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() || !take(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if target.exists() {
+            fs::remove_file(&target)?;
+        }
+        link_or_copy(&entry.path(), &target)?;
+        linked += 1;
+    }
+    Ok(linked)
 }
 
 /// The non-blank lines of a file, read as they go (a shard's manifest and index are as large
@@ -204,5 +233,40 @@ mod tests {
         let renamed = rename_in_index_line(cdxj.to_string(), &renames);
         assert!(renamed.starts_with("nl,x)/ 20201102000000 {"), "{renamed}");
         assert!(renamed.contains(r#""filename":"a-2.warc.gz""#), "{renamed}");
+    }
+
+    /// A shard run with `--screenshots` keeps its pictures in the merge, and each line of
+    /// `shots.jsonl` names the WARC file its record is in after the renames.
+    #[test]
+    fn screenshots_are_merged_with_their_warc_files_renamed() {
+        let root = tempfile::tempdir().unwrap();
+        let shards: Vec<PathBuf> = ["a", "b"].iter().map(|s| root.path().join(s)).collect();
+        for (shard, png) in shards.iter().zip(["one", "two"]) {
+            fs::create_dir_all(shard.join(SHOTS_DIR)).unwrap();
+            fs::write(shard.join("run.warc.gz"), png).unwrap();
+            fs::write(shard.join(SHOTS_DIR).join(format!("{png}.png")), png).unwrap();
+            let line = format!(
+                r#"{{"quote_id":"{png}","path":"shots/{png}.png","warc_file":"run.warc.gz","offset":0}}"#
+            );
+            fs::write(shard.join(SHOTS_MANIFEST), format!("{line}\n")).unwrap();
+        }
+        let out = root.path().join("merged");
+        let merged = merge_archives(&shards, &out).unwrap();
+        assert_eq!((merged.shots, merged.renamed), (2, 1));
+        let lines: Vec<serde_json::Value> = fs::read_to_string(out.join(SHOTS_MANIFEST))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        for (line, png) in lines.iter().zip(["one", "two"]) {
+            assert_eq!(line["quote_id"], png);
+            let warc = line["warc_file"].as_str().unwrap();
+            // The record's file is the one from the same shard (its bytes say which).
+            assert_eq!(fs::read_to_string(out.join(warc)).unwrap(), png);
+            let path = line["path"].as_str().unwrap();
+            assert_eq!(fs::read_to_string(out.join(path)).unwrap(), png);
+        }
+        assert_eq!(lines[1]["warc_file"], "run-2.warc.gz");
     }
 }

@@ -51,8 +51,12 @@ pub(super) fn merge(args: &MergeArgs) -> Result<Outcome> {
             path: args.archive.clone(),
             source,
         })?;
+        let shots = match merged.shots {
+            0 => String::new(),
+            n => format!(", {n} screenshots"),
+        };
         eprintln!(
-            "merged {} archives into {}: {} captures, {} WARC files ({} renamed), {} texts",
+            "merged {} archives into {}: {} captures, {} WARC files ({} renamed), {} texts{shots}",
             merged.shards,
             args.archive.display(),
             merged.captures,

@@ -202,7 +202,7 @@ enum SlotId {
 }
 
 /// A 64-bit hash of a string (the same within one process; never written to disk).
-fn hash64(s: &str) -> u64 {
+pub(super) fn hash64(s: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     s.hash(&mut h);
     h.finish()

@@ -16,7 +16,6 @@
 //! renamed over it when complete.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -252,15 +251,6 @@ fn warc_files(dir: &Path) -> io::Result<Vec<(String, u64)>> {
     Ok(found)
 }
 
-/// A 64-bit hash of a URL key (the same within one process; never written anywhere). Two
-/// cited URLs whose keys share one would make one page: at 100,000 URLs the odds are about
-/// 3 in 10^10, against 16 bytes a page instead of the key itself.
-fn hash64(s: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
 /// Reads `manifest.jsonl` a line at a time, handing each entry that parses to `each` with
 /// its line number. A line that does not parse (a torn last line) is skipped.
 fn each_manifest_entry(
@@ -424,10 +414,12 @@ pub fn pack(dir: &Path, output: &Path, options: &PackOptions) -> io::Result<Pack
         ));
     }
 
-    // Pass 1: the line of each cited URL's latest capture.
+    // Pass 1: the line of each cited URL's latest capture, by a 64-bit hash of its key (16
+    // bytes a page instead of the key). Two keys sharing one would make one page: at 100,000
+    // URLs the odds are about 3 in 10^10.
     let mut latest: HashMap<u64, usize> = HashMap::new();
     each_manifest_entry(&manifest, |n, entry| {
-        latest.insert(hash64(&url_key(&entry.cited_url)), n);
+        latest.insert(super::store::hash64(&url_key(&entry.cited_url)), n);
         Ok(())
     })?;
     // Pass 2: one page per cited URL, in the order of their latest captures.
@@ -445,7 +437,7 @@ pub fn pack(dir: &Path, output: &Path, options: &PackOptions) -> io::Result<Pack
         out.write_all(b"\n")?;
         each_manifest_entry(&manifest, |n, entry| {
             let key = url_key(&entry.cited_url);
-            if latest.get(&hash64(&key)) != Some(&n) {
+            if latest.get(&super::store::hash64(&key)) != Some(&n) {
                 return Ok(());
             }
             if !packed_names.contains(entry.warc_file.as_str()) {

@@ -1,6 +1,5 @@
 //! `ingest`: a document to sources.csv and quotes.csv.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::cli::IngestArgs;
@@ -108,25 +107,8 @@ pub(super) fn ingest(args: &IngestArgs) -> Result<Outcome> {
 }
 
 /// Writes a whole file through a temporary file in the same folder, then renames it, so a
-/// reader never sees half a file; `-` writes to stdout.
+/// reader never sees half a file; `-` writes to stdout (as every output is written:
+/// [`crate::report::publish::write_replacing`]).
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let fail = |source: std::io::Error| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    if path.as_os_str() == "-" {
-        let mut out = std::io::stdout().lock();
-        return out.write_all(bytes).and_then(|_| out.flush()).map_err(fail);
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    // tempfile creates 0600; the output gets the mode any other file would (umask).
-    crate::archive::files::set_default_mode(file.as_file()).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    crate::report::publish::write_replacing(path, |out| out.write_all(bytes))
 }

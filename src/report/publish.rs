@@ -296,7 +296,7 @@ pub fn annotate_problems(config: &Config, problems: &[RowProblem], fail: bool) -
 /// Writes a whole output: to stdout for `-`; to a regular file (or a new one) through a
 /// temporary file beside it, renamed into place when complete; to anything else (a device
 /// such as /dev/null, a pipe, a symbolic link) directly.
-fn write_replacing(
+pub(crate) fn write_replacing(
     target: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {

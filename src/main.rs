@@ -7,7 +7,8 @@ use clap::Parser;
 
 /// mimalloc instead of glibc's malloc: a run allocates and frees many small buffers per URL
 /// on several threads (bodies, headers, records), and glibc's malloc showed as 10–13 % of
-/// the CPU of `check` (bench/profile.md).
+/// the CPU of `check` (bench/profile.md). Built without transparent huge pages (`no_thp`):
+/// they doubled the peak RSS of `run` and `check` for about 1.5 % of CPU (bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -388,8 +388,7 @@ impl PreparedCapture {
             + self.page.as_ref().map_or(0, |(t, _, _)| t.member_bytes())
     }
 
-    /// The same records made again by `maker` (another file's), under the same ids. The
-    /// text is read back from its file, which holds exactly the record's bytes.
+    /// The same records made again by `maker` (another file's), under the same ids.
     fn remake(mut self, maker: &RecordMaker) -> io::Result<PreparedCapture> {
         self.exchanges = self
             .exchanges
@@ -400,12 +399,12 @@ impl PreparedCapture {
             .last
             .and_then(|i| self.exchanges.get(i))
             .map(|(e, _, _)| e.record_id.clone());
+        // Each text is read back from its own record (a page text may have no file).
         if let Some((record, file)) = self.text.take() {
-            let text = std::fs::read_to_string(&file.path)?;
+            let text = record.text()?;
             let record = maker.remake_text(record, &self.cited_url, &text, refers_to.as_deref())?;
             self.text = Some((record, file));
         }
-        // The page text may have no file: it is read back from its own record.
         if let Some((record, file, regions)) = self.page.take() {
             let text = record.text()?;
             let record = maker.remake_text(record, &self.cited_url, &text, refers_to.as_deref())?;

@@ -173,19 +173,7 @@ impl Ticket {
     pub fn shrink(&self, less: usize) {
         let mut state = self.shared.lock();
         let mut own = self.own();
-        let less = less.min(own.bytes);
-        if less == 0 {
-            return;
-        }
-        own.bytes -= less;
-        state.used -= less;
-        if own.bytes == 0 {
-            state.holders -= 1;
-            if own.blocked {
-                state.blocked -= 1;
-            }
-        }
-        self.shared.changed.notify_waiters();
+        release(&self.shared, &mut state, &mut own, less);
     }
 
     /// Charges `more` bytes, waiting while the budget is spent; returns how long it waited
@@ -268,15 +256,27 @@ impl Drop for Ticket {
         if own.bytes == 0 {
             return;
         }
-        let mut state = self.shared.lock();
-        state.used -= own.bytes;
+        let bytes = own.bytes;
+        release(&self.shared, &mut self.shared.lock(), own, bytes);
+    }
+}
+
+/// Gives `less` of a ticket's bytes back (at most what it holds) and wakes the waiters; a
+/// ticket left with none is no longer a holder (nor a blocked one).
+fn release(shared: &Shared, state: &mut State, own: &mut Own, less: usize) {
+    let less = less.min(own.bytes);
+    if less == 0 {
+        return;
+    }
+    own.bytes -= less;
+    state.used -= less;
+    if own.bytes == 0 {
         state.holders -= 1;
         if own.blocked {
             state.blocked -= 1;
         }
-        own.bytes = 0;
-        self.shared.changed.notify_waiters();
     }
+    shared.changed.notify_waiters();
 }
 
 #[cfg(test)]

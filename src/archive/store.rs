@@ -274,7 +274,7 @@ fn lock_folder(dir: &Path) -> io::Result<std::sync::Arc<File>> {
         OpenOptions::new().create(true).truncate(false).write(true),
         &key.join(LOCK_FILE),
     )?;
-    match file.try_lock() {
+    match try_lock_briefly(|| file.try_lock()) {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             return Err(io::Error::new(
@@ -289,6 +289,23 @@ fn lock_folder(dir: &Path) -> io::Result<std::sync::Arc<File>> {
     held.retain(|_, weak| weak.strong_count() > 0);
     held.insert(key, Arc::downgrade(&lock));
     Ok(lock)
+}
+
+/// Tries a lock a few times over 200 ms before it counts as held. A child process started
+/// by this one (Chromium, a test's command) holds a copy of every open descriptor between
+/// its fork and its exec, and with it the lock of a store just closed: only for that moment.
+fn try_lock_briefly(
+    mut try_lock: impl FnMut() -> Result<(), std::fs::TryLockError>,
+) -> Result<(), std::fs::TryLockError> {
+    for _ in 0..10 {
+        match try_lock() {
+            Err(std::fs::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            done => return done,
+        }
+    }
+    try_lock()
 }
 
 /// Takes the archive folder's lock shared, for a read-only `verify`: the `.lock` a run left
@@ -333,7 +350,7 @@ fn lock_folder_shared(dir: &Path) -> io::Result<std::sync::Arc<File>> {
         }
         Err(e) => return Err(e),
     };
-    match file.try_lock_shared() {
+    match try_lock_briefly(|| file.try_lock_shared()) {
         Ok(()) => Ok(std::sync::Arc::new(file)),
         Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
             io::ErrorKind::WouldBlock,

@@ -32,8 +32,12 @@ pub struct Change {
 }
 
 /// Every cited URL (by [`url_key`]) whose latest capture with a text has `text_changed` =
-/// true, with the capture before it. One pass over `manifest.jsonl` keeping two line
-/// positions per URL; only the changed URLs' lines are parsed again. No manifest: empty.
+/// true, with the capture before it. No manifest: empty.
+///
+/// Memory follows the changed URLs, not the manifest: a first pass finds the URLs with any
+/// line that says its text changed (a cheap byte search skips the others unparsed), a
+/// second follows the last two captures of those URLs only (skipped when there are none),
+/// and only their lines are parsed again at the end.
 pub fn changed_pages(dir: &Path) -> io::Result<HashMap<String, Change>> {
     let path = dir.join(MANIFEST_FILE);
     let file = match files::open_read(&path) {
@@ -41,9 +45,26 @@ pub fn changed_pages(dir: &Path) -> io::Result<HashMap<String, Change>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
         Err(e) => return Err(e),
     };
-    let mut lines: HashMap<String, LastTwo> = HashMap::new();
+    let said_changed = memchr::memmem::Finder::new(b"text_changed");
+    let mut lines: HashMap<String, Option<LastTwo>> = HashMap::new();
+    for line in io::BufReader::with_capacity(1 << 16, file).split(b'\n') {
+        let line = line?;
+        if said_changed.find(&line).is_none() {
+            continue;
+        }
+        if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&line)
+            && entry.text_record_id.is_some()
+            && entry.text_changed == Some(true)
+        {
+            lines.insert(url_key(&entry.cited_url), None);
+        }
+    }
+    if lines.is_empty() {
+        return Ok(HashMap::new());
+    }
     let mut offset = 0u64;
-    for line in io::BufReader::new(file).split(b'\n') {
+    let file = files::open_read(&path)?;
+    for line in io::BufReader::with_capacity(1 << 16, file).split(b'\n') {
         let line = line?;
         let at = (offset, line.len());
         offset += line.len() as u64 + 1;
@@ -53,15 +74,14 @@ pub fn changed_pages(dir: &Path) -> io::Result<HashMap<String, Change>> {
         if entry.text_record_id.is_none() {
             continue;
         }
+        let Some(last) = lines.get_mut(&url_key(&entry.cited_url)) else {
+            continue;
+        };
         let changed = entry.text_changed == Some(true);
-        lines
-            .entry(url_key(&entry.cited_url))
-            .and_modify(|(before, now, c)| {
-                *before = Some(*now);
-                *now = at;
-                *c = changed;
-            })
-            .or_insert((None, at, changed));
+        *last = Some(match *last {
+            Some((_, now, _)) => (Some(now), at, changed),
+            None => (None, at, changed),
+        });
     }
     let mut file = files::open_read(&path)?;
     let mut read = |(offset, len): Line| -> io::Result<ManifestEntry> {
@@ -71,8 +91,8 @@ pub fn changed_pages(dir: &Path) -> io::Result<HashMap<String, Change>> {
         serde_json::from_slice(&bytes).map_err(io::Error::other)
     };
     let mut out = HashMap::new();
-    for (key, (before, now, changed)) in lines {
-        if let (true, Some(before)) = (changed, before) {
+    for (key, last) in lines {
+        if let Some((Some(before), now, true)) = last {
             out.insert(
                 key,
                 Change {

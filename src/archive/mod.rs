@@ -17,6 +17,7 @@
 //! - [`warc`]: the WARC writer/reader and crash recovery of `.open` files.
 //! - [`cdxj`]: SURT keys and CDXJ index lines.
 //! - [`store`]: the folder as a whole: texts, manifest, recovery on open.
+//! - `slot_table`: the store's table of cited URLs, grown without copying.
 //! - [`wayback`]: the Internet Archive availability API and snapshot URLs.
 //! - [`session`]: one run's writer thread, from captures to records, texts and manifest lines.
 //! - [`wacz`]: the folder packed as one WACZ file, for replay in a browser.
@@ -29,6 +30,7 @@ pub mod merge;
 pub mod paths;
 pub mod session;
 pub mod shots;
+mod slot_table;
 pub mod store;
 pub mod wacz;
 pub mod warc;

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::cdxj::{INDEX_FILE, IndexLines, final_file_name, index_line, percent_decode};
 use super::files;
+use super::slot_table::SlotTable;
 use super::warc::{OPEN_SUFFIX, RecordRef, Recovery, recover_open_file_with};
 
 /// File name of the manifest inside the archive folder.
@@ -193,13 +194,8 @@ struct Slot {
     original: LineRef,
 }
 
-/// Which slot: the one under its hash in `slots`, or one of `collided` (another URL with
-/// the same 64-bit hash came first).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SlotId {
-    Main(u64),
-    Collided(usize),
-}
+/// A slot's position in the store's [`SlotTable`].
+type SlotId = u32;
 
 /// A 64-bit hash of a string (the same within one process; never written to disk).
 pub(super) fn hash64(s: &str) -> u64 {
@@ -227,10 +223,9 @@ pub enum ArchiveAccess {
 #[derive(Debug)]
 pub struct ArchiveStore {
     dir: PathBuf,
-    /// [`hash64`] of url_key(cited_url) → that URL's slot.
-    slots: HashMap<u64, Slot>,
-    /// Slots of URLs whose hash was already taken by another URL: (hash, slot).
-    collided: Vec<(u64, Slot)>,
+    /// [`hash64`] of url_key(cited_url) → that URL's slot (URLs that share a hash each
+    /// have their own).
+    slots: SlotTable<Slot>,
     /// Manifest lines indexed (loaded and appended).
     count: usize,
     /// The hash of keys and record ids ([`hash64`]; tests force collisions with another).
@@ -463,8 +458,7 @@ impl ArchiveStore {
     ) -> ArchiveStore {
         ArchiveStore {
             dir: dir.to_path_buf(),
-            slots: HashMap::new(),
-            collided: Vec::new(),
+            slots: SlotTable::new(),
             count: 0,
             hash,
             manifest: None,
@@ -654,20 +648,10 @@ impl ArchiveStore {
             original,
         };
         match existing {
-            Some(SlotId::Main(h)) => {
-                self.slots.insert(h, slot);
-            }
-            Some(SlotId::Collided(i)) => {
-                if let Some(s) = self.collided.get_mut(i) {
-                    s.1 = slot;
-                }
-            }
+            Some(at) => self.slots.set(at, slot),
             None => {
-                if let std::collections::hash_map::Entry::Vacant(v) = self.slots.entry(hash) {
-                    v.insert(slot);
-                } else {
-                    self.collided.push((hash, slot));
-                }
+                // Past 2^32 URLs a slot is not kept: that URL's next capture is a full one.
+                let _ = self.slots.push(hash, slot);
             }
         }
         self.count += 1;
@@ -680,27 +664,16 @@ impl ArchiveStore {
     }
 
     fn slot(&self, id: SlotId) -> Option<Slot> {
-        match id {
-            SlotId::Main(h) => self.slots.get(&h).copied(),
-            SlotId::Collided(i) => self.collided.get(i).map(|s| s.1),
-        }
+        self.slots.get(id)
     }
 
     /// The slot of the URL whose [`url_key`] is `key`: found by hash, confirmed by reading
     /// the slot's line back and comparing keys.
     fn find_slot(&self, hash: u64, key: &str) -> Option<SlotId> {
-        let main = self.slots.get(&hash)?;
-        let holds = |slot: &Slot| {
+        self.slots.find(hash, |slot| {
             self.read_line(slot.latest)
                 .is_ok_and(|e| url_key(&e.cited_url) == key)
-        };
-        if holds(main) {
-            return Some(SlotId::Main(hash));
-        }
-        self.collided
-            .iter()
-            .position(|(h, s)| *h == hash && holds(s))
-            .map(SlotId::Collided)
+        })
     }
 
     /// Reads and parses one manifest line.
@@ -1351,7 +1324,7 @@ mod tests {
             let store = ArchiveStore::open_with(dir.path(), hash).unwrap();
             assert_latest(&store);
             // One slot per URL, whatever the hash, of 32 bytes.
-            assert_eq!(store.slots.len() + store.collided.len(), 3);
+            assert_eq!(store.slots.len(), 3);
             assert_eq!(std::mem::size_of::<Slot>(), 32);
         }
     }

@@ -813,6 +813,16 @@ impl ArchiveStore {
         self.read_logged(slot.latest)
     }
 
+    /// Whether the manifest line at byte `offset`, a capture of `cited_url`, is that URL's
+    /// latest. Compares offsets only: no line is read back (a slot whose latest line starts
+    /// at `offset` can only be this line's URL's).
+    pub fn is_latest_line(&self, cited_url: &str, offset: u64) -> bool {
+        let key = url_key(cited_url);
+        self.slots
+            .find((self.hash)(&key), |slot| slot.latest.offset == offset)
+            .is_some()
+    }
+
     fn read_logged(&self, at: LineRef) -> Option<ManifestEntry> {
         match self.read_line(at) {
             Ok(entry) => Some(entry),
@@ -1301,6 +1311,18 @@ mod tests {
         assert_eq!(id("https://b.nl/y").as_deref(), Some("urn:uuid:2"));
         assert_eq!(id("https://c.nl/z").as_deref(), Some("urn:uuid:5"));
         assert_eq!(id("https://d.nl/"), None);
+        // The same answer by line offset alone, as `pack` asks: only the latest lines.
+        let manifest = std::fs::read_to_string(store.dir().join(MANIFEST_FILE)).unwrap();
+        let mut offset = 0u64;
+        let mut latest = Vec::new();
+        for line in manifest.split_inclusive('\n') {
+            let entry: ManifestEntry = serde_json::from_str(line.trim_end()).unwrap();
+            if store.is_latest_line(&entry.cited_url, offset) {
+                latest.push(entry.record_id);
+            }
+            offset += line.len() as u64;
+        }
+        assert_eq!(latest, ["urn:uuid:2", "urn:uuid:4", "urn:uuid:5"]);
     }
 
     #[test]

@@ -10,9 +10,9 @@
 //! ```
 //!
 //! Everything streams: files go into the zip in 1 MiB chunks and are hashed on the way, the
-//! manifest is read a line at a time (twice: once to find each URL's latest line, once to
-//! write the pages), so memory is bounded by the number of cited URLs (16 bytes each), not
-//! by the size of the archive. The zip is written to a temporary file beside the target and
+//! manifest is read a line at a time (by the store when it opens, which indexes each URL's
+//! latest line, then once to write the pages), so memory is bounded by the number of cited
+//! URLs (the store's slot of each), not by the size of the archive. The zip is written to a temporary file beside the target and
 //! renamed over it when complete.
 
 use std::collections::{HashMap, HashSet};
@@ -252,22 +252,24 @@ fn warc_files(dir: &Path) -> io::Result<Vec<(String, u64)>> {
 }
 
 /// Reads `manifest.jsonl` a line at a time, handing each entry that parses to `each` with
-/// its line number. A line that does not parse (a torn last line) is skipped.
+/// the byte offset of its line. A line that does not parse (a torn last line) is skipped.
 fn each_manifest_entry(
     path: &Path,
-    mut each: impl FnMut(usize, ManifestEntry) -> io::Result<()>,
+    mut each: impl FnMut(u64, ManifestEntry) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 16, files::open_read(path)?);
     let mut line = Vec::new();
-    let mut n = 0usize;
+    let mut offset = 0u64;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
             return Ok(());
         }
-        n += 1;
+        let at = offset;
+        offset += read as u64;
         if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&line) {
-            each(n, entry)?;
+            each(at, entry)?;
         }
     }
 }
@@ -414,15 +416,8 @@ pub fn pack(dir: &Path, output: &Path, options: &PackOptions) -> io::Result<Pack
         ));
     }
 
-    // Pass 1: the line of each cited URL's latest capture, by a 64-bit hash of its key (16
-    // bytes a page instead of the key). Two keys sharing one would make one page: at 100,000
-    // URLs the odds are about 3 in 10^10.
-    let mut latest: HashMap<u64, usize> = HashMap::new();
-    each_manifest_entry(&manifest, |n, entry| {
-        latest.insert(super::store::hash64(&url_key(&entry.cited_url)), n);
-        Ok(())
-    })?;
-    // Pass 2: one page per cited URL, in the order of their latest captures.
+    // One page per cited URL, in the order of their latest captures: the store's index
+    // (loaded when it was opened) says which line is a URL's latest.
     let title = options.title.as_str();
     let mut pages = 0usize;
     let mut with_quotes = 0usize;
@@ -435,11 +430,11 @@ pub fn pack(dir: &Path, output: &Path, options: &PackOptions) -> io::Result<Pack
         };
         serde_json::to_writer(&mut *out, &header)?;
         out.write_all(b"\n")?;
-        each_manifest_entry(&manifest, |n, entry| {
-            let key = url_key(&entry.cited_url);
-            if latest.get(&super::store::hash64(&key)) != Some(&n) {
+        each_manifest_entry(&manifest, |offset, entry| {
+            if !store.is_latest_line(&entry.cited_url, offset) {
                 return Ok(());
             }
+            let key = url_key(&entry.cited_url);
             if !packed_names.contains(entry.warc_file.as_str()) {
                 not_packed += 1;
                 return Ok(());

@@ -23,6 +23,8 @@
 //! - `pipeline`: the order of stages per command ([`execute`]); `cli` the raw flags
 //!   ([`Cli`]), which resolve into `config`, the validated settings ([`Config`]).
 //! - `names`: the one place a domain enum meets its names in the files.
+//! - `external_sort`: sorting more lines than memory may hold (the link cache, the CDXJ
+//!   index).
 //!
 //! Imports point down only (no cycles; `python3 scripts/module_graph.py` checks):
 //! `cli → config → {check, http, locate}`, `http → wire ← archive`. docs/architecture.md has
@@ -40,6 +42,7 @@ mod cli;
 mod config;
 mod cpu;
 mod error;
+mod external_sort;
 mod extract;
 mod http;
 mod input;

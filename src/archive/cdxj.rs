@@ -11,6 +11,7 @@ use std::path::Path;
 #[cfg(test)]
 use super::warc::scan_records;
 use super::warc::{OPEN_SUFFIX, RecordRef, ScannedRecord};
+use crate::external_sort::ExternalSort;
 
 /// File name of the index inside the archive folder.
 pub const INDEX_FILE: &str = "index.cdxj";
@@ -280,18 +281,13 @@ where
 const SPILL_BYTES: usize = 4 << 20;
 
 /// A run's CDXJ lines, gathered in bounded memory and merged into `index.cdxj` at the end
-/// (an external merge sort). Up to 4 MB of lines are held; then they are sorted,
-/// deduplicated and written to an anonymous temporary file in the archive folder (gone
-/// when closed, also after a crash). [`IndexLines::finish`] adds the old index the
-/// same way (it may be a concatenation of shards, unsorted) and merges every run into the
-/// new index.
+/// (an [`ExternalSort`] whose runs are spilled into the archive folder). Up to 4 MB of
+/// lines are held. [`IndexLines::finish`] adds the old index the same way (it may be a
+/// concatenation of shards, unsorted) and merges everything into the new index.
 #[derive(Debug)]
 pub struct IndexLines {
     dir: std::path::PathBuf,
-    held: Vec<String>,
-    held_bytes: usize,
-    limit: usize,
-    runs: Vec<std::fs::File>,
+    sort: ExternalSort,
 }
 
 impl IndexLines {
@@ -303,10 +299,7 @@ impl IndexLines {
     fn with_limit(dir: &Path, limit: usize) -> IndexLines {
         IndexLines {
             dir: dir.to_path_buf(),
-            held: Vec::new(),
-            held_bytes: 0,
-            limit: limit.max(1),
-            runs: Vec::new(),
+            sort: ExternalSort::new(dir, limit),
         }
     }
 
@@ -321,35 +314,7 @@ impl IndexLines {
         if line.trim().is_empty() {
             return Ok(());
         }
-        self.held_bytes += line.len() + std::mem::size_of::<String>();
-        self.held.push(line);
-        if self.held_bytes >= self.limit {
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    /// Sorts the held lines and writes them to a new temporary run file.
-    fn spill(&mut self) -> io::Result<()> {
-        if self.held.is_empty() {
-            return Ok(());
-        }
-        self.held.sort_unstable();
-        self.held.dedup();
-        let mut file = tempfile::tempfile_in(&self.dir)?;
-        {
-            let mut w = io::BufWriter::new(&mut file);
-            for line in &self.held {
-                w.write_all(line.as_bytes())?;
-                w.write_all(b"\n")?;
-            }
-            w.flush()?;
-        }
-        file.seek(io::SeekFrom::Start(0))?;
-        self.runs.push(file);
-        self.held.clear();
-        self.held_bytes = 0;
-        Ok(())
+        self.sort.push(line.into_bytes())
     }
 
     /// Merges the old `index.cdxj` and every line pushed into a new `index.cdxj`.
@@ -360,13 +325,12 @@ impl IndexLines {
     /// sorted like the new lines.
     pub fn finish(mut self) -> io::Result<()> {
         let path = self.dir.join(INDEX_FILE);
-        let mut old_run = None;
         match super::files::open_read(&path) {
             Ok(mut old) => {
                 let sorted = is_sorted_and_clean(&old)?;
                 old.seek(io::SeekFrom::Start(0))?;
                 if sorted {
-                    old_run = Some(old);
+                    self.sort.push_sorted_file(old)?;
                 } else {
                     for line in io::BufReader::new(old).lines() {
                         self.push(line?)?;
@@ -376,36 +340,20 @@ impl IndexLines {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        self.held.sort_unstable();
-        self.held.dedup();
-        let held = std::mem::take(&mut self.held);
-        let mut sources: Vec<Box<dyn Iterator<Item = io::Result<String>>>> =
-            vec![Box::new(held.into_iter().map(Ok))];
-        for run in self.runs.drain(..).chain(old_run) {
-            sources.push(Box::new(io::BufReader::new(run).lines()));
-        }
-        // k-way merge: the smallest head of every source next; equal lines written once.
-        let mut heads = std::collections::BinaryHeap::new();
-        for (i, source) in sources.iter_mut().enumerate() {
-            if let Some(line) = source.next() {
-                heads.push(std::cmp::Reverse((line?, i)));
-            }
-        }
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
         super::files::set_default_mode(tmp.as_file())?;
         {
             let mut w = io::BufWriter::new(tmp.as_file_mut());
-            let mut last: Option<String> = None;
-            while let Some(std::cmp::Reverse((line, i))) = heads.pop() {
-                if let Some(next) = sources.get_mut(i).and_then(Iterator::next) {
-                    heads.push(std::cmp::Reverse((next?, i)));
-                }
-                if last.as_deref() != Some(line.as_str()) {
-                    w.write_all(line.as_bytes())?;
+            let mut last: Option<Vec<u8>> = None;
+            // Equal lines (from different runs) are written once.
+            self.sort.finish(|line| {
+                if last.as_deref() != Some(line.as_slice()) {
+                    w.write_all(&line)?;
                     w.write_all(b"\n")?;
                     last = Some(line);
                 }
-            }
+                Ok(())
+            })?;
             w.flush()?;
         }
         tmp.as_file().sync_all()?;
@@ -665,7 +613,7 @@ mod tests {
         for line in &lines {
             index.push(line.clone()).unwrap();
         }
-        assert!(index.runs.len() > 10, "{} runs", index.runs.len());
+        assert!(index.sort.spilled() > 10, "{} runs", index.sort.spilled());
         index.finish().unwrap();
 
         let mut expected: Vec<String> = lines

@@ -41,6 +41,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{LinkRecord, LinkStatus, Reason};
+use crate::external_sort::ExternalSort;
 use crate::input::Source;
 use crate::input::url::{duplicate_key, parse_cited};
 
@@ -177,10 +178,6 @@ impl CacheEntry {
 
 /// Bytes of sort records held in memory before a sorted run is spilled to a temporary file.
 const SORT_BYTES: usize = 4 << 20;
-
-/// Sorted runs merged at once: past this many, the runs are first merged into one, so that a
-/// huge cache file does not hold hundreds of files open.
-const MERGE_WAYS: usize = 64;
 
 /// Bytes of the look-up copy per index entry: a look-up reads one such block.
 const BLOCK_BYTES: u64 = 16 << 10;
@@ -435,7 +432,7 @@ fn compact(
     sort_bytes: usize,
     mut keep: impl FnMut(&[u8], &[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut sorter = Sorter::new(dir, sort_bytes);
+    let mut sorter = ExternalSort::new(dir, sort_bytes);
     for (seq, line) in source.split(b'\n').enumerate() {
         let line = line?;
         let n = seq + 1;
@@ -506,102 +503,6 @@ fn split_record(record: &[u8]) -> (&[u8], &[u8]) {
         Some(tab) => (&record[..tab], &record[tab + 1..]),
         None => (record, &[]),
     }
-}
-
-/// An external merge sort of byte records without line breaks: sorted runs of at most
-/// `limit` bytes spilled to anonymous temporary files (gone when closed, also after a
-/// crash), merged at the end.
-struct Sorter {
-    dir: PathBuf,
-    held: Vec<Vec<u8>>,
-    held_bytes: usize,
-    limit: usize,
-    runs: Vec<File>,
-}
-
-/// One sorted source of records for the merge.
-type Records<'a> = Box<dyn Iterator<Item = io::Result<Vec<u8>>> + 'a>;
-
-impl Sorter {
-    fn new(dir: &Path, limit: usize) -> Sorter {
-        Sorter {
-            dir: dir.to_path_buf(),
-            held: Vec::new(),
-            held_bytes: 0,
-            limit: limit.max(1),
-            runs: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, record: Vec<u8>) -> io::Result<()> {
-        self.held_bytes += record.len() + std::mem::size_of::<Vec<u8>>();
-        self.held.push(record);
-        if self.held_bytes >= self.limit {
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    fn spill(&mut self) -> io::Result<()> {
-        self.held.sort_unstable();
-        let held = std::mem::take(&mut self.held);
-        self.held_bytes = 0;
-        let run = self.write_run(vec![Box::new(held.into_iter().map(Ok))])?;
-        self.runs.push(run);
-        if self.runs.len() >= MERGE_WAYS {
-            let runs = std::mem::take(&mut self.runs);
-            let merged = self.write_run(runs.into_iter().map(run_records).collect())?;
-            self.runs.push(merged);
-        }
-        Ok(())
-    }
-
-    fn write_run(&self, sources: Vec<Records<'_>>) -> io::Result<File> {
-        let mut file = tempfile::tempfile_in(&self.dir)?;
-        {
-            let mut w = BufWriter::new(&mut file);
-            merge(sources, |record| {
-                w.write_all(&record)?;
-                w.write_all(b"\n")
-            })?;
-            w.flush()?;
-        }
-        file.seek(io::SeekFrom::Start(0))?;
-        Ok(file)
-    }
-
-    /// Every record pushed, in order.
-    fn finish(mut self, each: impl FnMut(Vec<u8>) -> io::Result<()>) -> io::Result<()> {
-        self.held.sort_unstable();
-        let held = std::mem::take(&mut self.held);
-        let mut sources: Vec<Records<'_>> = vec![Box::new(held.into_iter().map(Ok))];
-        sources.extend(self.runs.drain(..).map(run_records));
-        merge(sources, each)
-    }
-}
-
-fn run_records<'a>(run: File) -> Records<'a> {
-    Box::new(BufReader::new(run).split(b'\n'))
-}
-
-/// k-way merge of sorted sources: the smallest head of every source next.
-fn merge(
-    mut sources: Vec<Records<'_>>,
-    mut each: impl FnMut(Vec<u8>) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut heads = std::collections::BinaryHeap::new();
-    for (i, source) in sources.iter_mut().enumerate() {
-        if let Some(record) = source.next() {
-            heads.push(std::cmp::Reverse((record?, i)));
-        }
-    }
-    while let Some(std::cmp::Reverse((record, i))) = heads.pop() {
-        if let Some(next) = sources[i].next() {
-            heads.push(std::cmp::Reverse((next?, i)));
-        }
-        each(record)?;
-    }
-    Ok(())
 }
 
 fn key_of(url: &str) -> Option<String> {
@@ -840,7 +741,8 @@ mod tests {
         );
     }
 
-    /// The sort spills many runs (and merges them early past [`MERGE_WAYS`]) and gives what
+    /// The sort spills many runs (and merges them early past
+    /// [`MERGE_WAYS`](crate::external_sort::MERGE_WAYS)) and gives what
     /// a table of every line would: the last line per key, in key order, live and fresh.
     #[test]
     fn compaction_in_small_runs_keeps_the_last_line_per_key() {

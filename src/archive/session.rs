@@ -96,10 +96,22 @@ impl ArchiveSession {
     /// A new file starts whenever the next capture would take the open one past
     /// `max_file_size` bytes (a capture larger than that gets a file of its own).
     pub fn open(dir: &Path, user_agent: &str, max_file_size: u64) -> io::Result<ArchiveSession> {
-        let store = ArchiveStore::open(dir)?;
+        ArchiveSession::with_store(ArchiveStore::open(dir)?, user_agent, max_file_size)
+    }
+
+    /// [`ArchiveSession::open`] with a store opened already: `run --resume` opens the
+    /// archive first for the rows it keeps and gives the writer a store that shares its
+    /// index ([`ArchiveStore::share_index`]). The store's warnings are logged here.
+    pub fn with_store(
+        store: ArchiveStore,
+        user_agent: &str,
+        max_file_size: u64,
+    ) -> io::Result<ArchiveSession> {
         for warning in store.warnings() {
             tracing::warn!("archive: {warning}");
         }
+        let dir = store.dir().to_path_buf();
+        let dir = dir.as_path();
         let info = vec![
             (
                 "software",

@@ -34,6 +34,10 @@ impl<S: Copy> SlotTable<S> {
         self.index.len()
     }
 
+    pub(super) fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
     fn entry(chunks: &[Vec<(u64, S)>], at: u32) -> Option<&(u64, S)> {
         let at = at as usize;
         chunks.get(at / CHUNK)?.get(at % CHUNK)

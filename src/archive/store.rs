@@ -194,8 +194,13 @@ struct Slot {
     original: LineRef,
 }
 
-/// A slot's position in the store's [`SlotTable`].
-type SlotId = u32;
+/// A slot: in the store's own [`SlotTable`], or in the one it shares with the store it was
+/// made from ([`ArchiveStore::share_index`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotId {
+    Own(u32),
+    Shared(u32),
+}
 
 /// A 64-bit hash of a string (the same within one process; never written to disk).
 pub(super) fn hash64(s: &str) -> u64 {
@@ -226,6 +231,9 @@ pub struct ArchiveStore {
     /// [`hash64`] of url_key(cited_url) → that URL's slot (URLs that share a hash each
     /// have their own).
     slots: SlotTable<Slot>,
+    /// The table of the store this one was made from, as it stood then
+    /// ([`ArchiveStore::share_index`]); `slots` holds what was indexed since, and comes first.
+    shared: Option<std::sync::Arc<SlotTable<Slot>>>,
     /// Manifest lines indexed (loaded and appended).
     count: usize,
     /// The hash of keys and record ids ([`hash64`]; tests force collisions with another).
@@ -459,6 +467,7 @@ impl ArchiveStore {
         ArchiveStore {
             dir: dir.to_path_buf(),
             slots: SlotTable::new(),
+            shared: None,
             count: 0,
             hash,
             manifest: None,
@@ -648,8 +657,9 @@ impl ArchiveStore {
             original,
         };
         match existing {
-            Some(at) => self.slots.set(at, slot),
-            None => {
+            Some(SlotId::Own(at)) => self.slots.set(at, slot),
+            // A URL of the shared table gets a slot of its own, found first from now on.
+            Some(SlotId::Shared(_)) | None => {
                 // Past 2^32 URLs a slot is not kept: that URL's next capture is a full one.
                 let _ = self.slots.push(hash, slot);
             }
@@ -664,16 +674,47 @@ impl ArchiveStore {
     }
 
     fn slot(&self, id: SlotId) -> Option<Slot> {
-        self.slots.get(id)
+        match id {
+            SlotId::Own(at) => self.slots.get(at),
+            SlotId::Shared(at) => self.shared.as_ref()?.get(at),
+        }
     }
 
     /// The slot of the URL whose [`url_key`] is `key`: found by hash, confirmed by reading
-    /// the slot's line back and comparing keys.
+    /// the slot's line back and comparing keys; the own table first.
     fn find_slot(&self, hash: u64, key: &str) -> Option<SlotId> {
-        self.slots.find(hash, |slot| {
+        let holds = |slot: &Slot| {
             self.read_line(slot.latest)
                 .is_ok_and(|e| url_key(&e.cited_url) == key)
-        })
+        };
+        self.slots
+            .find(hash, holds)
+            .map(SlotId::Own)
+            .or_else(|| self.shared.as_ref()?.find(hash, holds).map(SlotId::Shared))
+    }
+
+    /// A second store over the same folder (its lock shared) for the writer of a run that
+    /// goes on with this archive (`run --resume`): both answer from one table of the URLs
+    /// indexed so far instead of two copies of it. This store keeps answering as before;
+    /// the new one indexes what it appends in a table of its own, looked at first.
+    pub fn share_index(&mut self) -> io::Result<ArchiveStore> {
+        if self.read_only {
+            return Err(io::Error::other("a read-only archive store has no writer"));
+        }
+        let shared = match (&self.shared, self.slots.is_empty()) {
+            (None, _) => std::sync::Arc::new(std::mem::replace(&mut self.slots, SlotTable::new())),
+            (Some(shared), true) => shared.clone(),
+            (Some(_), false) => {
+                return Err(io::Error::other(
+                    "the archive store's index is shared already",
+                ));
+            }
+        };
+        self.shared = Some(shared.clone());
+        let mut store = ArchiveStore::empty(&self.dir, self.hash, self._lock.clone(), false);
+        store.shared = Some(shared);
+        store.count = self.count;
+        Ok(store)
     }
 
     /// Reads and parses one manifest line.
@@ -818,9 +859,21 @@ impl ArchiveStore {
     /// at `offset` can only be this line's URL's).
     pub fn is_latest_line(&self, cited_url: &str, offset: u64) -> bool {
         let key = url_key(cited_url);
-        self.slots
-            .find((self.hash)(&key), |slot| slot.latest.offset == offset)
+        let hash = (self.hash)(&key);
+        if self
+            .slots
+            .find(hash, |slot| slot.latest.offset == offset)
             .is_some()
+        {
+            return true;
+        }
+        // A shared slot counts unless this store has since indexed a later line of the URL.
+        self.shared.as_ref().is_some_and(|shared| {
+            shared
+                .find(hash, |slot| slot.latest.offset == offset)
+                .is_some()
+                && !matches!(self.find_slot(hash, &key), Some(SlotId::Own(_)))
+        })
     }
 
     fn read_logged(&self, at: LineRef) -> Option<ManifestEntry> {
@@ -1348,6 +1401,64 @@ mod tests {
             // One slot per URL, whatever the hash, of 32 bytes.
             assert_eq!(store.slots.len(), 3);
             assert_eq!(std::mem::size_of::<Slot>(), 32);
+        }
+    }
+
+    /// `run --resume`: the writer's store shares the first store's table. The first keeps
+    /// answering as the archive stood; the writer sees its own appends first, resolves a
+    /// revisit's original from the shared slots, and the folder reads the same when opened
+    /// again. With colliding hashes too.
+    #[test]
+    fn a_shared_index_answers_for_both_stores() {
+        for hash in [hash64 as fn(&str) -> u64, same_hash] {
+            let dir = tempfile::tempdir().unwrap();
+            let first = entry("https://a.nl/x", "aa", "urn:uuid:1");
+            {
+                let mut store = ArchiveStore::open_with(dir.path(), hash).unwrap();
+                store.append_manifest(&first).unwrap();
+                store
+                    .append_manifest(&entry("https://b.nl/y", "bb", "urn:uuid:2"))
+                    .unwrap();
+            }
+            let mut kept = ArchiveStore::open_with(dir.path(), hash).unwrap();
+            let mut writer = kept.share_index().unwrap();
+            assert_eq!(
+                kept.slots.len() + writer.slots.len(),
+                0,
+                "one table, shared"
+            );
+            let mut revisit = entry("https://a.nl/x", "aa", "urn:uuid:3");
+            revisit.revisit_of = Some("urn:uuid:1".into());
+            writer.append_manifest(&revisit).unwrap();
+            writer
+                .append_manifest(&entry("https://c.nl/z", "cc", "urn:uuid:4"))
+                .unwrap();
+            assert_eq!(writer.slots.len(), 2);
+            let id = |store: &ArchiveStore, url: &str| store.latest(url).map(|e| e.record_id);
+            assert_eq!(id(&kept, "https://a.nl/x").as_deref(), Some("urn:uuid:1"));
+            assert_eq!(id(&kept, "https://c.nl/z"), None);
+            assert_eq!(id(&writer, "https://a.nl/x").as_deref(), Some("urn:uuid:3"));
+            assert_eq!(id(&writer, "https://b.nl/y").as_deref(), Some("urn:uuid:2"));
+            assert_eq!(id(&writer, "https://c.nl/z").as_deref(), Some("urn:uuid:4"));
+            let latest = writer.latest("https://a.nl/x").unwrap();
+            assert_eq!(writer.original(&latest), first);
+            // By offset, as `pack` asks: the first capture of a.nl/x is no longer the latest.
+            let manifest = std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap();
+            let mut offset = 0u64;
+            let mut latest_ids = Vec::new();
+            for line in manifest.split_inclusive('\n') {
+                let e: ManifestEntry = serde_json::from_str(line.trim_end()).unwrap();
+                if writer.is_latest_line(&e.cited_url, offset) {
+                    latest_ids.push(e.record_id);
+                }
+                offset += line.len() as u64;
+            }
+            assert_eq!(latest_ids, ["urn:uuid:2", "urn:uuid:3", "urn:uuid:4"]);
+            assert!(kept.share_index().is_ok(), "shared again: still one table");
+            drop((kept, writer));
+            let store = ArchiveStore::open_with(dir.path(), hash).unwrap();
+            assert_eq!(id(&store, "https://a.nl/x").as_deref(), Some("urn:uuid:3"));
+            assert_eq!(store.slots.len(), 3);
         }
     }
 

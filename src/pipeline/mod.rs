@@ -204,7 +204,7 @@ async fn run(config: &Config) -> Result<Outcome> {
     } else {
         // Opened before this run's WARC file exists: opening repairs what a crashed run left,
         // and must not touch the file this run is writing.
-        let resumed_archive = if config.resume {
+        let mut resumed_archive = if config.resume {
             Some(
                 ArchiveStore::open(&config.archive).map_err(|source| Error::Read {
                     path: config.archive.clone(),
@@ -214,11 +214,17 @@ async fn run(config: &Config) -> Result<Outcome> {
         } else {
             None
         };
-        let session = ArchiveSession::open(
-            &config.archive,
-            &config.fetch.user_agent,
-            config.warc_max_size,
-        )
+        // A resumed run's writer shares the index of the store that serves the kept rows.
+        let session = match resumed_archive.as_mut() {
+            Some(resumed) => resumed.share_index().and_then(|store| {
+                ArchiveSession::with_store(store, &config.fetch.user_agent, config.warc_max_size)
+            }),
+            None => ArchiveSession::open(
+                &config.archive,
+                &config.fetch.user_agent,
+                config.warc_max_size,
+            ),
+        }
         .map_err(|source| Error::Write {
             path: config.archive.clone(),
             source,

@@ -7,9 +7,10 @@
 //! latest capture of this cited URL" for revisits, `text_changed` and offline verification.
 //!
 //! Memory stays flat in the number of captures: the store keeps no entry in memory, only
-//! where each cited URL's latest line is in `manifest.jsonl` (a slot of 32 bytes, keyed by
-//! a 64-bit hash of [`url_key`]). A lookup reads that one line back and compares its key,
-//! so a hash collision costs a read, never a wrong answer.
+//! where each cited URL's latest line is in `manifest.jsonl` (a slot of 32 bytes in the
+//! `slot_table`, found by a 64-bit hash of [`url_key`]: about 45 bytes per URL in all). A
+//! lookup reads that one line back and compares its key, so a hash collision costs a read,
+//! never a wrong answer.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};

@@ -4,11 +4,11 @@
 //! `urn:text:` resource record, docs/archive.md §4).
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::files;
-use super::store::{MANIFEST_FILE, ManifestEntry, url_key};
+use super::store::{MANIFEST_FILE, ManifestEntry, each_manifest_line, url_key};
 
 /// Largest earlier text read back; a bigger record is no article text.
 const MAX_TEXT_BYTES: u64 = 20 * 1024 * 1024;
@@ -40,49 +40,42 @@ pub struct Change {
 /// and only their lines are parsed again at the end.
 pub fn changed_pages(dir: &Path) -> io::Result<HashMap<String, Change>> {
     let path = dir.join(MANIFEST_FILE);
-    let file = match files::open_read(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
-        Err(e) => return Err(e),
-    };
     let said_changed = memchr::memmem::Finder::new(b"text_changed");
     let mut lines: HashMap<String, Option<LastTwo>> = HashMap::new();
-    for line in io::BufReader::with_capacity(1 << 16, file).split(b'\n') {
-        let line = line?;
-        if said_changed.find(&line).is_none() {
-            continue;
-        }
-        if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&line)
+    let first = each_manifest_line(&path, |_, line| {
+        if said_changed.find(line).is_some()
+            && let Ok(entry) = serde_json::from_slice::<ManifestEntry>(line)
             && entry.text_record_id.is_some()
             && entry.text_changed == Some(true)
         {
             lines.insert(url_key(&entry.cited_url), None);
         }
+        Ok(())
+    });
+    match first {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        other => other?,
     }
     if lines.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut offset = 0u64;
-    let file = files::open_read(&path)?;
-    for line in io::BufReader::with_capacity(1 << 16, file).split(b'\n') {
-        let line = line?;
-        let at = (offset, line.len());
-        offset += line.len() as u64 + 1;
-        let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&line) else {
-            continue;
+    each_manifest_line(&path, |offset, line| {
+        let Ok(entry) = serde_json::from_slice::<ManifestEntry>(line) else {
+            return Ok(());
         };
         if entry.text_record_id.is_none() {
-            continue;
+            return Ok(());
         }
-        let Some(last) = lines.get_mut(&url_key(&entry.cited_url)) else {
-            continue;
-        };
-        let changed = entry.text_changed == Some(true);
-        *last = Some(match *last {
-            Some((_, now, _)) => (Some(now), at, changed),
-            None => (None, at, changed),
-        });
-    }
+        if let Some(last) = lines.get_mut(&url_key(&entry.cited_url)) {
+            let at = (offset, line.len());
+            let changed = entry.text_changed == Some(true);
+            *last = Some(match *last {
+                Some((_, now, _)) => (Some(now), at, changed),
+                None => (None, at, changed),
+            });
+        }
+        Ok(())
+    })?;
     let mut file = files::open_read(&path)?;
     let mut read = |(offset, len): Line| -> io::Result<ManifestEntry> {
         file.seek(SeekFrom::Start(offset))?;

@@ -203,6 +203,28 @@ enum SlotId {
     Shared(u32),
 }
 
+/// Calls `each` with every line of the manifest at `path` (without its `\n`; a torn last
+/// line as it is) and the byte offset where the line starts, read a buffer at a time: for
+/// the readers that scan the whole manifest (`pack`, the earlier captures).
+pub(super) fn each_manifest_line(
+    path: &Path,
+    mut each: impl FnMut(u64, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut reader = io::BufReader::with_capacity(1 << 16, files::open_read(path)?);
+    let mut line = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            return Ok(());
+        }
+        let at = offset;
+        offset += read as u64;
+        each(at, line.strip_suffix(b"\n").unwrap_or(&line))?;
+    }
+}
+
 /// A 64-bit hash of a string (the same within one process; never written to disk).
 pub(super) fn hash64(s: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
@@ -1366,17 +1388,25 @@ mod tests {
         assert_eq!(id("https://c.nl/z").as_deref(), Some("urn:uuid:5"));
         assert_eq!(id("https://d.nl/"), None);
         // The same answer by line offset alone, as `pack` asks: only the latest lines.
-        let manifest = std::fs::read_to_string(store.dir().join(MANIFEST_FILE)).unwrap();
-        let mut offset = 0u64;
+        assert_eq!(
+            latest_by_offset(store),
+            ["urn:uuid:2", "urn:uuid:4", "urn:uuid:5"]
+        );
+    }
+
+    /// The record ids of the manifest lines `store` says are their URL's latest, asked by
+    /// line offset ([`ArchiveStore::is_latest_line`]).
+    fn latest_by_offset(store: &ArchiveStore) -> Vec<String> {
         let mut latest = Vec::new();
-        for line in manifest.split_inclusive('\n') {
-            let entry: ManifestEntry = serde_json::from_str(line.trim_end()).unwrap();
+        each_manifest_line(&store.dir().join(MANIFEST_FILE), |offset, line| {
+            let entry: ManifestEntry = serde_json::from_slice(line).unwrap();
             if store.is_latest_line(&entry.cited_url, offset) {
                 latest.push(entry.record_id);
             }
-            offset += line.len() as u64;
-        }
-        assert_eq!(latest, ["urn:uuid:2", "urn:uuid:4", "urn:uuid:5"]);
+            Ok(())
+        })
+        .unwrap();
+        latest
     }
 
     #[test]
@@ -1444,17 +1474,10 @@ mod tests {
             let latest = writer.latest("https://a.nl/x").unwrap();
             assert_eq!(writer.original(&latest), first);
             // By offset, as `pack` asks: the first capture of a.nl/x is no longer the latest.
-            let manifest = std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap();
-            let mut offset = 0u64;
-            let mut latest_ids = Vec::new();
-            for line in manifest.split_inclusive('\n') {
-                let e: ManifestEntry = serde_json::from_str(line.trim_end()).unwrap();
-                if writer.is_latest_line(&e.cited_url, offset) {
-                    latest_ids.push(e.record_id);
-                }
-                offset += line.len() as u64;
-            }
-            assert_eq!(latest_ids, ["urn:uuid:2", "urn:uuid:3", "urn:uuid:4"]);
+            assert_eq!(
+                latest_by_offset(&writer),
+                ["urn:uuid:2", "urn:uuid:3", "urn:uuid:4"]
+            );
             assert!(kept.share_index().is_ok(), "shared again: still one table");
             drop((kept, writer));
             let store = ArchiveStore::open_with(dir.path(), hash).unwrap();

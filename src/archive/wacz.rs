@@ -12,8 +12,8 @@
 //! Everything streams: files go into the zip in 1 MiB chunks and are hashed on the way, the
 //! manifest is read a line at a time (by the store when it opens, which indexes each URL's
 //! latest line, then once to write the pages), so memory is bounded by the number of cited
-//! URLs (the store's slot of each), not by the size of the archive. The zip is written to a temporary file beside the target and
-//! renamed over it when complete.
+//! URLs (the store's slot of each), not by the size of the archive. The zip is written to a
+//! temporary file beside the target and renamed over it when complete.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -27,7 +27,9 @@ use zip::{CompressionMethod, ZipWriter};
 
 use super::cdxj::INDEX_FILE;
 use super::files;
-use super::store::{ArchiveAccess, ArchiveStore, MANIFEST_FILE, ManifestEntry, url_key};
+use super::store::{
+    ArchiveAccess, ArchiveStore, MANIFEST_FILE, ManifestEntry, each_manifest_line, url_key,
+};
 
 /// The WACZ version written into `datapackage.json`.
 pub const WACZ_VERSION: &str = "1.1.1";
@@ -257,21 +259,12 @@ fn each_manifest_entry(
     path: &Path,
     mut each: impl FnMut(u64, ManifestEntry) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut reader = BufReader::with_capacity(1 << 16, files::open_read(path)?);
-    let mut line = Vec::new();
-    let mut offset = 0u64;
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line)?;
-        if read == 0 {
-            return Ok(());
+    each_manifest_line(path, |at, line| {
+        match serde_json::from_slice::<ManifestEntry>(line) {
+            Ok(entry) => each(at, entry),
+            Err(_) => Ok(()),
         }
-        let at = offset;
-        offset += read as u64;
-        if let Ok(entry) = serde_json::from_slice::<ManifestEntry>(&line) {
-            each(at, entry)?;
-        }
-    }
+    })
 }
 
 /// The `filename` of a CDXJ line, and the line with that name made a plain file name (the
